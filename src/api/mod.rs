@@ -1,0 +1,18 @@
+//! JSON endpoints under `/rsrc/api/`. Errors come back as `{"code", "message", "fields"}`.
+
+mod dicts;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/dict/levels", get(dicts::levels))
+        .route("/api/dict/series", get(dicts::series))
+        .route("/api/dict/titles", get(dicts::titles))
+        .route("/api/dict/specialties", get(dicts::specialties))
+        .route("/api/dict/declare-methods", get(dicts::declare_methods))
+        .route("/api/dict/regions", get(dicts::regions))
+}

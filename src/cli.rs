@@ -1,0 +1,277 @@
+//! The command line: `serve`, `migrate`, `admin …`, `dev-certs`, `audit verify`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::domain::auth::AdminRole;
+use crate::domain::clock::{Clock, SystemClock};
+use crate::settings::Settings;
+use crate::sms::LogSms;
+use crate::store::accounts::{self, NewAdmin};
+use crate::store::audit::{self, Actor, Event, Outcome, Verification};
+
+#[derive(Parser)]
+#[command(
+    name = "zhicheng",
+    version,
+    about = "山东省专业技术人员管理服务平台：外地调入资格确认"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the front site and the back office (the default).
+    Serve,
+    /// Apply the database migrations and load the dictionaries, then exit.
+    Migrate,
+    /// Manage back-office users.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Write a local CA, a server certificate and a client (UKEY) certificate for trying the TLS listener.
+    DevCerts {
+        /// Folder to write the PEM files into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create a back-office user (the first one has to come from here).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// The bureau: 山东省 or a city such as 济南市 (or its region code).
+        #[arg(long)]
+        bureau: String,
+        /// system, operator or auditor.
+        #[arg(long, default_value = "system")]
+        role: String,
+        /// The person's name as shown in the back office.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Bind a UKEY certificate to a user; from then on the user logs in only on the TLS listener.
+    BindCert {
+        #[arg(long)]
+        username: String,
+        /// A PEM certificate file …
+        #[arg(long, conflicts_with = "fingerprint")]
+        cert: Option<PathBuf>,
+        /// … or its SHA-256 fingerprint in hex.
+        #[arg(long)]
+        fingerprint: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken entry, if any.
+    Verify,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => crate::startup::serve(Settings::load()?).await,
+        Command::Migrate => {
+            crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
+                .await?;
+            println!("migrations applied, dictionaries loaded");
+            Ok(())
+        }
+        Command::Admin { command } => admin(command).await,
+        Command::DevCerts { out } => dev_certs(&out),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let state =
+                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
+                    .await?;
+            match audit::verify(&state.db.conn).await? {
+                Verification::Intact { entries } => {
+                    println!("audit chain intact: {entries} entries");
+                    Ok(())
+                }
+                Verification::Broken { seq, reason } => {
+                    bail!("audit chain broken at entry {seq}: {reason}")
+                }
+            }
+        }
+    }
+}
+
+async fn admin(command: AdminCommand) -> anyhow::Result<()> {
+    let state =
+        crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms)).await?;
+    let now = SystemClock.now_ms();
+    match command {
+        AdminCommand::Create {
+            username,
+            bureau,
+            role,
+            display_name,
+            password_stdin,
+        } => {
+            if !password_stdin {
+                bail!("pass --password-stdin and type the password on standard input");
+            }
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            if !crate::web::back::valid_username(&username) {
+                bail!("the username must be 3 to 32 letters, digits or underscores");
+            }
+            let dicts = state.dicts();
+            let region = dicts
+                .regions
+                .iter()
+                .find(|r| r.name == bureau || r.short == bureau || r.code == bureau)
+                .with_context(|| {
+                    format!("unknown bureau {bureau:?}: use 山东省 or a city such as 济南市")
+                })?;
+            let role =
+                AdminRole::parse(&role).context("role must be system, operator or auditor")?;
+            let words = crate::domain::password::PasswordContext {
+                username: Some(&username),
+                ..Default::default()
+            };
+            if let Err(e) =
+                crate::domain::password::check_new_password(&password, &password, &words)
+            {
+                bail!(
+                    "password refused: {}",
+                    crate::domain::account::password_msg(e).text()
+                );
+            }
+            let tx = state.db.begin().await?;
+            let created = accounts::insert_admin(
+                &*tx,
+                now,
+                NewAdmin {
+                    username: &username,
+                    display_name: display_name.as_deref().unwrap_or(&username),
+                    bureau: &region.code,
+                    role,
+                    password: &password,
+                    must_change_password: false,
+                    cert_fingerprint: None,
+                    created_by: None,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the user: {e:?}"))?;
+            audit::append(
+                &*tx,
+                now,
+                Event {
+                    actor: &Actor::system("command line"),
+                    ip: "local",
+                    action: "admin_create",
+                    object: format!("admin:{}", created.id),
+                    outcome: Outcome::Success,
+                    detail: format!(
+                        "{} {} {}",
+                        created.username, created.bureau_code, created.role
+                    ),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            println!(
+                "created back-office user {username} ({}, {})",
+                region.name,
+                role.label()
+            );
+            Ok(())
+        }
+        AdminCommand::BindCert {
+            username,
+            cert,
+            fingerprint,
+        } => {
+            let fp = match (cert, fingerprint) {
+                (Some(path), _) => {
+                    let mut r = std::io::BufReader::new(
+                        std::fs::File::open(&path)
+                            .with_context(|| format!("opening {}", path.display()))?,
+                    );
+                    let der = rustls_pemfile::certs(&mut r)
+                        .next()
+                        .context("no certificate in the file")??;
+                    crate::crypto::sha256_hex(der.as_ref())
+                }
+                (None, Some(f)) => crate::web::back::parse_fingerprint(&f)
+                    .context("the fingerprint must be 64 hex digits")?,
+                (None, None) => bail!("give --cert FILE or --fingerprint HEX"),
+            };
+            let admin = accounts::admin_by_username(&state.db.conn, &username)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let admin = admin.with_context(|| format!("no back-office user {username}"))?;
+            let tx = state.db.begin().await?;
+            accounts::bind_certificate(&*tx, now, admin.id, Some(&fp))
+                .await
+                .map_err(|e| anyhow::anyhow!("binding: {e:?}"))?;
+            audit::append(
+                &*tx,
+                now,
+                Event {
+                    actor: &Actor::system("command line"),
+                    ip: "local",
+                    action: "cert_bind",
+                    object: format!("admin:{}", admin.id),
+                    outcome: Outcome::Success,
+                    detail: fp.clone(),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            println!("bound certificate {fp} to {username}");
+            Ok(())
+        }
+    }
+}
+
+/// Writes `ca.pem`, `server.pem`/`server.key` (localhost, 127.0.0.1) and `client.pem`/`client.key`.
+pub fn dev_certs(out: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let set = crate::devcerts::DevCerts::generate("zhicheng-admin")?;
+    let write = |name: &str, body: &str| -> anyhow::Result<()> {
+        let path = out.join(name);
+        std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))
+    };
+    write("ca.pem", &set.ca_pem)?;
+    write("server.pem", &set.server_pem)?;
+    write("server.key", &set.server_key)?;
+    write("client.pem", &set.client_pem)?;
+    write("client.key", &set.client_key)?;
+    println!(
+        "wrote ca.pem, server.pem, server.key, client.pem, client.key to {}",
+        out.display()
+    );
+    println!("client certificate SHA-256: {}", set.client_fingerprint);
+    println!(
+        "bind it with: zhicheng admin bind-cert --username NAME --cert {}",
+        out.join("client.pem").display()
+    );
+    Ok(())
+}

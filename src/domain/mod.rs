@@ -1,0 +1,8 @@
+//! The business rules, free of HTTP and SQL.
+
+pub mod account;
+pub mod auth;
+pub mod clock;
+pub mod ids;
+pub mod mask;
+pub mod password;

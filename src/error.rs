@@ -1,0 +1,48 @@
+//! The one error type of the application. Handlers turn it into a page or a JSON body (see `web::error`).
+
+use crate::domain::account::FieldErrors;
+use crate::messages::Msg;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The object does not exist or is not the caller's (never say which).
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// The form token was missing or wrong (a stale page or a forged request).
+    #[error("csrf token mismatch")]
+    Csrf,
+    /// Bad input, field by field.
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// The request conflicts with the current state (duplicate, already handled, locked …).
+    #[error("conflict: {}", .0.code())]
+    Conflict(Msg),
+    #[error("too many requests")]
+    TooManyRequests,
+    /// Not logged in, or the session ended.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// Logged in with a one-time password that must be replaced first.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::Unexpected(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl AppError {
+    pub fn field(field: &'static str, msg: Msg) -> Self {
+        let mut errs = FieldErrors::default();
+        errs.add(field, msg);
+        AppError::Validation(errs)
+    }
+}

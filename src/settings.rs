@@ -1,0 +1,303 @@
+//! Settings: built-in defaults, then an optional `zhicheng.toml`, then `ZHICHENG_*` variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Local development (keys generated on disk, test switches allowed) or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Dev,
+    Prod,
+}
+
+/// The UKEY listener: TLS that demands a client certificate issued by `client_ca`.
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    pub listen: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: PathBuf,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub mode: Mode,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub front_listen: SocketAddr,
+    pub back_listen: SocketAddr,
+    pub back_tls: Option<TlsSettings>,
+    /// Base64 of 32 random bytes; every other key is derived from it.
+    pub master_key: Option<SecretString>,
+    pub captcha: bool,
+    pub cookie_secure: bool,
+    pub log_json: bool,
+    pub audit_retention_days: u32,
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("mode", &self.mode)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("front_listen", &self.front_listen)
+            .field("back_listen", &self.back_listen)
+            .field("back_tls", &self.back_tls)
+            .field("master_key", &self.master_key.as_ref().map(|_| "[set]"))
+            .field("captcha", &self.captcha)
+            .field("cookie_secure", &self.cookie_secure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password inside a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The shape of `zhicheng.toml`; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    env: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    front_listen: Option<String>,
+    back_listen: Option<String>,
+    back_tls_listen: Option<String>,
+    back_tls_cert: Option<PathBuf>,
+    back_tls_key: Option<PathBuf>,
+    back_tls_client_ca: Option<PathBuf>,
+    master_key: Option<String>,
+    captcha: Option<String>,
+    cookie_secure: Option<bool>,
+    log_format: Option<String>,
+    audit_retention_days: Option<u32>,
+}
+
+impl Settings {
+    /// Reads the file named by `ZHICHENG_CONFIG` (or `./zhicheng.toml` if present) and the environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var("ZHICHENG_CONFIG").map(PathBuf::from).ok();
+        let file = match &path {
+            Some(p) => Some(read_file(p)?),
+            None if Path::new("zhicheng.toml").exists() => {
+                Some(read_file(Path::new("zhicheng.toml"))?)
+            }
+            None => None,
+        };
+        Self::from_sources(file.unwrap_or_default(), |k| std::env::var(k).ok())
+    }
+
+    /// Builds settings from a file plus a variable lookup (tests pass a map).
+    fn from_sources(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
+        let mode = match pick("ZHICHENG_ENV", file.env).as_deref() {
+            None | Some("dev") | Some("local") => Mode::Dev,
+            Some("prod") | Some("production") => Mode::Prod,
+            Some(other) => bail!("ZHICHENG_ENV must be dev or prod, not {other:?}"),
+        };
+        let data_dir = pick(
+            "ZHICHENG_DATA_DIR",
+            file.data_dir.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = pick("ZHICHENG_DATABASE_URL", file.database_url).unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("zhicheng.db").display()
+            )
+        });
+        let addr = |var: &str, v: Option<String>, default: &str| -> anyhow::Result<SocketAddr> {
+            let s = pick(var, v).unwrap_or_else(|| default.to_owned());
+            s.parse()
+                .with_context(|| format!("{var} must be an address like 127.0.0.1:9000, not {s:?}"))
+        };
+        let front_listen = addr("ZHICHENG_FRONT_LISTEN", file.front_listen, "127.0.0.1:9000")?;
+        let back_listen = addr("ZHICHENG_BACK_LISTEN", file.back_listen, "127.0.0.1:8002")?;
+        let tls_listen = pick("ZHICHENG_BACK_TLS_LISTEN", file.back_tls_listen);
+        let back_tls = match tls_listen {
+            None => None,
+            Some(listen) => {
+                let path = |var: &str, v: Option<PathBuf>| -> anyhow::Result<PathBuf> {
+                    pick(var, v.map(|p| p.display().to_string()))
+                        .map(PathBuf::from)
+                        .with_context(|| {
+                            format!("ZHICHENG_BACK_TLS_LISTEN is set, so {var} must be set too")
+                        })
+                };
+                Some(TlsSettings {
+                    listen: listen.parse().with_context(|| {
+                        format!("ZHICHENG_BACK_TLS_LISTEN must be an address, not {listen:?}")
+                    })?,
+                    cert: path("ZHICHENG_BACK_TLS_CERT", file.back_tls_cert)?,
+                    key: path("ZHICHENG_BACK_TLS_KEY", file.back_tls_key)?,
+                    client_ca: path("ZHICHENG_BACK_TLS_CLIENT_CA", file.back_tls_client_ca)?,
+                })
+            }
+        };
+        let captcha = match pick("ZHICHENG_CAPTCHA", file.captcha).as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => bail!("ZHICHENG_CAPTCHA must be on or off, not {other:?}"),
+        };
+        let cookie_secure = match env("ZHICHENG_COOKIE_SECURE") {
+            Some(v) => parse_bool("ZHICHENG_COOKIE_SECURE", &v)?,
+            None => file.cookie_secure.unwrap_or(mode == Mode::Prod),
+        };
+        let log_json = match pick("ZHICHENG_LOG_FORMAT", file.log_format).as_deref() {
+            None => mode == Mode::Prod,
+            Some("json") => true,
+            Some("pretty") | Some("text") => false,
+            Some(other) => bail!("ZHICHENG_LOG_FORMAT must be json or text, not {other:?}"),
+        };
+        let audit_retention_days = match env("ZHICHENG_AUDIT_RETENTION_DAYS") {
+            Some(v) => v
+                .parse()
+                .context("ZHICHENG_AUDIT_RETENTION_DAYS must be a number of days")?,
+            None => file.audit_retention_days.unwrap_or(190),
+        };
+        let settings = Settings {
+            mode,
+            data_dir,
+            database_url,
+            front_listen,
+            back_listen,
+            back_tls,
+            master_key: pick("ZHICHENG_MASTER_KEY", file.master_key).map(SecretString::from),
+            captcha,
+            cookie_secure,
+            log_json,
+            audit_retention_days,
+            max_body_bytes: 64 * 1024,
+        };
+        settings.deploy_check()?;
+        Ok(settings)
+    }
+
+    /// Refuses configurations that are unsafe in production (like Django's `check --deploy`).
+    pub fn deploy_check(&self) -> anyhow::Result<()> {
+        if self.audit_retention_days < 184 {
+            bail!("ZHICHENG_AUDIT_RETENTION_DAYS must be at least 184 (six months)");
+        }
+        if self.mode != Mode::Prod {
+            return Ok(());
+        }
+        let mut problems = Vec::new();
+        if self.master_key.is_none() {
+            problems.push("set ZHICHENG_MASTER_KEY to the base64 of 32 random bytes (e.g. `openssl rand -base64 32`), kept outside the database");
+        }
+        if !self.captcha {
+            problems.push("ZHICHENG_CAPTCHA=off is a test-only switch; remove it");
+        }
+        if !self.cookie_secure {
+            problems.push("ZHICHENG_COOKIE_SECURE must not be false in production (serve the site over HTTPS)");
+        }
+        if !problems.is_empty() {
+            bail!(
+                "refusing to start in production mode:\n  - {}",
+                problems.join("\n  - ")
+            );
+        }
+        Ok(())
+    }
+
+    /// Settings for tests: dev mode, captcha as given, the database URL given.
+    pub fn for_tests(data_dir: PathBuf, database_url: String) -> Self {
+        Settings {
+            mode: Mode::Dev,
+            data_dir,
+            database_url,
+            front_listen: "127.0.0.1:0".parse().expect("literal"),
+            back_listen: "127.0.0.1:0".parse().expect("literal"),
+            back_tls: None,
+            master_key: None,
+            captcha: true,
+            cookie_secure: false,
+            log_json: false,
+            audit_retention_days: 190,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+fn parse_bool(var: &str, v: &str) -> anyhow::Result<bool> {
+    match v {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => bail!("{var} must be true or false, not {v:?}"),
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        Settings::from_sources(FileSettings::default(), |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_local() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.mode, Mode::Dev);
+        assert_eq!(s.front_listen.port(), 9000);
+        assert_eq!(s.back_listen.port(), 8002);
+        assert!(s.database_url.starts_with("sqlite://data/zhicheng.db"));
+    }
+
+    #[test]
+    fn production_refuses_missing_key_and_test_switches() {
+        let err = load(&[("ZHICHENG_ENV", "prod"), ("ZHICHENG_CAPTCHA", "off")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ZHICHENG_MASTER_KEY"), "{err}");
+        assert!(err.contains("ZHICHENG_CAPTCHA=off"), "{err}");
+        let ok = load(&[("ZHICHENG_ENV", "prod"), ("ZHICHENG_MASTER_KEY", "x")]).unwrap();
+        assert!(ok.cookie_secure);
+    }
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let s = load(&[
+            ("ZHICHENG_MASTER_KEY", "topsecret"),
+            ("ZHICHENG_DATABASE_URL", "postgres://u:pw@h/db"),
+        ])
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("topsecret") && !shown.contains("pw@"),
+            "{shown}"
+        );
+    }
+}

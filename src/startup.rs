@@ -1,0 +1,162 @@
+//! Building the application: settings → database → keys → dictionaries → routers → listeners.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::crypto::Keys;
+use crate::domain::clock::{Clock, SystemClock};
+use crate::settings::Settings;
+use crate::sms::{LogSms, SmsSender};
+use crate::store::Db;
+use crate::store::dicts::Dicts;
+use crate::web::limit::RateLimiter;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Keys,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    pub sms: Arc<dyn SmsSender>,
+    pub limiter: Arc<RateLimiter>,
+    /// Set by tests only: the answers of the captchas drawn.
+    pub captcha_log: Option<Arc<crate::captcha::CaptchaLog>>,
+    dicts: Arc<RwLock<Arc<Dicts>>>,
+}
+
+impl AppState {
+    /// The dictionaries as last loaded.
+    pub fn dicts(&self) -> Arc<Dicts> {
+        self.dicts.read().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    /// Re-reads the dictionaries after an edit.
+    pub async fn reload_dicts(&self) -> crate::error::Result<()> {
+        let fresh = Arc::new(Dicts::load(&self.db.conn).await?);
+        if let Ok(mut d) = self.dicts.write() {
+            *d = fresh;
+        }
+        Ok(())
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Opens the database, migrates it, seeds the dictionaries and loads the keys.
+pub async fn prepare(
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    sms: Arc<dyn SmsSender>,
+) -> anyhow::Result<AppState> {
+    if settings.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    std::fs::create_dir_all(&settings.data_dir).ok();
+    let keys = Keys::load(&settings)?;
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    let tx = db.begin().await?;
+    let added = crate::store::dicts::seed(&tx)
+        .await
+        .context("seeding the dictionaries")?;
+    tx.commit().await?;
+    if added > 0 {
+        tracing::info!(added, "dictionary entries loaded");
+    }
+    let dicts = Arc::new(Dicts::load(&db.conn).await?);
+    Ok(AppState {
+        db,
+        keys,
+        settings: Arc::new(settings),
+        clock,
+        sms,
+        limiter: Arc::new(RateLimiter::default()),
+        captcha_log: None,
+        dicts: Arc::new(RwLock::new(dicts)),
+    })
+}
+
+/// Bound listeners, for `serve` and for tests that want port 0.
+pub struct Listeners {
+    pub front: TcpListener,
+    pub back: TcpListener,
+}
+
+impl Listeners {
+    pub async fn bind(settings: &Settings) -> anyhow::Result<Self> {
+        Ok(Listeners {
+            front: TcpListener::bind(settings.front_listen)
+                .await
+                .with_context(|| format!("binding the front site to {}", settings.front_listen))?,
+            back: TcpListener::bind(settings.back_listen)
+                .await
+                .with_context(|| format!("binding the back office to {}", settings.back_listen))?,
+        })
+    }
+}
+
+/// Serves both sites (and the UKEY listener when configured) until the process ends.
+pub async fn run(state: AppState, listeners: Listeners) -> anyhow::Result<()> {
+    let front_addr = listeners.front.local_addr()?;
+    let back_addr = listeners.back.local_addr()?;
+    tracing::info!("front site at http://{front_addr}/rsrc/");
+    tracing::info!("back office at http://{back_addr}/sdmanager");
+    spawn_housekeeping(state.clone());
+    let front = axum::serve(
+        listeners.front,
+        crate::web::front_router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    );
+    let back = axum::serve(
+        listeners.back,
+        crate::web::back_router(state.clone(), false)
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    );
+    let tls = async {
+        match &state.settings.back_tls {
+            Some(tls) => crate::tls::serve(state.clone(), tls.clone()).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        r = front => r.context("front site stopped"),
+        r = back => r.context("back office stopped"),
+        r = tls => r.context("UKEY listener stopped"),
+        _ = tokio::signal::ctrl_c() => { tracing::info!("shutting down"); Ok(()) }
+    }
+}
+
+/// Starts the real platform: system clock, log SMS sender.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let listeners = Listeners::bind(&settings).await?;
+    let state = prepare(settings, Arc::new(SystemClock), Arc::new(LogSms)).await?;
+    run(state, listeners).await
+}
+
+/// Removes expired sessions and stale rate-limit windows every few minutes.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let now = state.now_ms();
+            match crate::store::sessions::purge_expired(&state.db.conn, now).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+            state.limiter.forget_old(now);
+        }
+    });
+}

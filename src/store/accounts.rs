@@ -1,0 +1,346 @@
+//! Account rows: create, find, count failures, change passwords.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::entities::{admin, person, unit};
+use super::{exec, unique_violation};
+use crate::crypto::Keys;
+use crate::domain::auth::{AdminRole, SubjectKind, after_failure};
+use crate::domain::ids::{CitizenId, CreditCode, Phone};
+use crate::domain::mask::mask;
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+
+pub const ID_CONTEXT: &str = "person.id_number";
+pub const PHONE_CONTEXT: &str = "person.phone";
+pub const UNIT_PHONE_CONTEXT: &str = "unit.contact_phone";
+
+fn table(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::Person => "persons",
+        SubjectKind::Unit => "units",
+        SubjectKind::Admin => "admins",
+    }
+}
+
+/// A person ready to be stored: validated fields and the password already hashed.
+pub struct PersonRecord {
+    pub name: String,
+    pub id: CitizenId,
+    pub phone: Phone,
+    pub password_hash: String,
+}
+
+/// A unit ready to be stored.
+pub struct UnitRecord {
+    pub name: String,
+    pub credit_code: CreditCode,
+    pub region: String,
+    pub contact: String,
+    pub contact_phone: Phone,
+    pub password_hash: String,
+}
+
+/// Creates a person; the unique index on the ID hash decides "already registered", even under a race.
+pub async fn insert_person(
+    c: &impl ConnectionTrait,
+    keys: &Keys,
+    now: i64,
+    p: &PersonRecord,
+) -> Result<person::Model> {
+    let hash = p.password_hash.clone();
+    let model = person::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(p.name.clone()),
+        id_cipher: Set(keys.encrypt(ID_CONTEXT, p.id.as_str())),
+        id_hash: Set(keys.blind_index(ID_CONTEXT, p.id.as_str())),
+        id_masked: Set(mask(p.id.as_str())),
+        sex: Set(p.id.sex().label().to_owned()),
+        birth_date: Set(p.id.birth_date().to_string()),
+        phone_cipher: Set(keys.encrypt(PHONE_CONTEXT, p.phone.as_str())),
+        phone_masked: Set(mask(p.phone.as_str())),
+        password_hash: Set(hash),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        must_change_password: Set(false),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+    };
+    model
+        .insert(c)
+        .await
+        .map_err(|e| match unique_violation(&e) {
+            Some(_) => AppError::field("id_number", Msg::IdTaken),
+            None => e.into(),
+        })
+}
+
+/// Creates a unit; unique indexes on the credit code and the name decide duplicates.
+pub async fn insert_unit(
+    c: &impl ConnectionTrait,
+    keys: &Keys,
+    now: i64,
+    u: &UnitRecord,
+) -> Result<unit::Model> {
+    let hash = u.password_hash.clone();
+    let model = unit::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(u.name.clone()),
+        credit_code: Set(u.credit_code.as_str().to_owned()),
+        region_code: Set(u.region.clone()),
+        contact_name: Set(u.contact.clone()),
+        contact_phone_cipher: Set(keys.encrypt(UNIT_PHONE_CONTEXT, u.contact_phone.as_str())),
+        contact_phone_masked: Set(mask(u.contact_phone.as_str())),
+        password_hash: Set(hash),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        must_change_password: Set(false),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+    };
+    model
+        .insert(c)
+        .await
+        .map_err(|e| match unique_violation(&e) {
+            Some(detail) if detail.contains("credit_code") => {
+                AppError::field("credit_code", Msg::CreditTaken)
+            }
+            Some(_) => AppError::field("name", Msg::UnitNameTaken),
+            None => e.into(),
+        })
+}
+
+pub async fn person_by_id_number(
+    c: &impl ConnectionTrait,
+    keys: &Keys,
+    id_number: &str,
+) -> Result<Option<person::Model>> {
+    let hash = keys.blind_index(ID_CONTEXT, id_number);
+    Ok(person::Entity::find()
+        .filter(person::Column::IdHash.eq(hash))
+        .one(c)
+        .await?)
+}
+
+pub async fn person_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>> {
+    Ok(person::Entity::find_by_id(id).one(c).await?)
+}
+
+pub async fn unit_by_credit_code(
+    c: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::CreditCode.eq(code))
+        .one(c)
+        .await?)
+}
+
+pub async fn unit_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<unit::Model>> {
+    Ok(unit::Entity::find_by_id(id).one(c).await?)
+}
+
+pub async fn admin_by_username(
+    c: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<admin::Model>> {
+    Ok(admin::Entity::find()
+        .filter(admin::Column::Username.eq(username))
+        .one(c)
+        .await?)
+}
+
+pub async fn admin_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<admin::Model>> {
+    Ok(admin::Entity::find_by_id(id).one(c).await?)
+}
+
+pub async fn admin_by_fingerprint(
+    c: &impl ConnectionTrait,
+    fp: &str,
+) -> Result<Option<admin::Model>> {
+    Ok(admin::Entity::find()
+        .filter(admin::Column::CertFingerprint.eq(fp))
+        .one(c)
+        .await?)
+}
+
+/// The back-office users a bureau manages, newest first, at most `limit`.
+pub async fn admins_of(
+    c: &impl ConnectionTrait,
+    bureau: Option<&str>,
+    limit: u64,
+) -> Result<Vec<admin::Model>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut q = admin::Entity::find()
+        .order_by_desc(admin::Column::CreatedAt)
+        .limit(limit);
+    if let Some(b) = bureau {
+        q = q.filter(admin::Column::BureauCode.eq(b));
+    }
+    Ok(q.all(c).await?)
+}
+
+/// A new back-office user.
+pub struct NewAdmin<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub bureau: &'a str,
+    pub role: AdminRole,
+    pub password: &'a str,
+    pub must_change_password: bool,
+    pub cert_fingerprint: Option<String>,
+    pub created_by: Option<Uuid>,
+}
+
+pub async fn insert_admin(
+    c: &impl ConnectionTrait,
+    now: i64,
+    a: NewAdmin<'_>,
+) -> Result<admin::Model> {
+    let model = admin::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(a.username.to_owned()),
+        display_name: Set(a.display_name.to_owned()),
+        bureau_code: Set(a.bureau.to_owned()),
+        role: Set(a.role.as_str().to_owned()),
+        cert_fingerprint: Set(a.cert_fingerprint),
+        created_by: Set(a.created_by),
+        password_changed_at: Set(Some(now)),
+        password_hash: Set(crate::crypto::hash_password(a.password)?),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        must_change_password: Set(a.must_change_password),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+    };
+    model
+        .insert(c)
+        .await
+        .map_err(|e| match unique_violation(&e) {
+            Some(detail) if detail.contains("fingerprint") => {
+                AppError::field("cert_fingerprint", Msg::FingerprintTaken)
+            }
+            Some(_) => AppError::field("username", Msg::UsernameTaken),
+            None => e.into(),
+        })
+}
+
+pub async fn bind_certificate(
+    c: &impl ConnectionTrait,
+    now: i64,
+    admin_id: Uuid,
+    fp: Option<&str>,
+) -> Result<()> {
+    let res = exec(
+        c,
+        "UPDATE admins SET cert_fingerprint = ?, updated_at = ? WHERE id = ?",
+        vec![fp.map(str::to_owned).into(), now.into(), admin_id.into()],
+    )
+    .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) if unique_violation(&e).is_some() => {
+            Err(AppError::field("cert_fingerprint", Msg::FingerprintTaken))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Counts one wrong password atomically; on the fifth the account locks.
+/// Returns the count now stored and the end of a lock that this failure started.
+pub async fn record_failure(
+    c: &impl ConnectionTrait,
+    kind: SubjectKind,
+    id: Uuid,
+    now: i64,
+) -> Result<(i32, Option<i64>)> {
+    let t = table(kind);
+    exec(
+        c,
+        &format!("UPDATE {t} SET failed_logins = failed_logins + 1, updated_at = ? WHERE id = ?"),
+        vec![now.into(), id.into()],
+    )
+    .await?;
+    let row = c
+        .query_one_raw(super::stmt(
+            c.get_database_backend(),
+            &format!("SELECT failed_logins FROM {t} WHERE id = ?"),
+            vec![id.into()],
+        ))
+        .await?;
+    let count: i32 = match row {
+        Some(r) => r.try_get("", "failed_logins")?,
+        None => return Ok((0, None)),
+    };
+    let (failed, lock) = after_failure(count - 1, now);
+    if lock.is_some() {
+        exec(
+            c,
+            &format!("UPDATE {t} SET failed_logins = ?, locked_until = ? WHERE id = ?"),
+            vec![failed.into(), lock.into(), id.into()],
+        )
+        .await?;
+    }
+    Ok((failed, lock))
+}
+
+/// Clears the counters after a successful login.
+pub async fn record_login(
+    c: &impl ConnectionTrait,
+    kind: SubjectKind,
+    id: Uuid,
+    now: i64,
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE {} SET failed_logins = 0, locked_until = NULL, last_login_at = ?, updated_at = ? WHERE id = ?",
+        table(kind)
+    );
+    exec(c, &sql, vec![now.into(), now.into(), id.into()]).await?;
+    Ok(())
+}
+
+/// Replaces a password (and lifts any lock, as a reset proves the owner).
+pub async fn set_password(
+    c: &impl ConnectionTrait,
+    kind: SubjectKind,
+    id: Uuid,
+    password: &str,
+    must_change: bool,
+    now: i64,
+) -> Result<()> {
+    let hash = crate::crypto::hash_password(password)?;
+    let sql = format!(
+        "UPDATE {} SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
+        table(kind)
+    );
+    exec(
+        c,
+        &sql,
+        vec![hash.into(), must_change.into(), now.into(), id.into()],
+    )
+    .await?;
+    if kind == SubjectKind::Admin {
+        exec(
+            c,
+            "UPDATE admins SET password_changed_at = ? WHERE id = ?",
+            vec![now.into(), id.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn unit_name_taken(c: &impl ConnectionTrait, name: &str) -> Result<bool> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::Name.eq(name))
+        .one(c)
+        .await?
+        .is_some())
+}

@@ -1,0 +1,303 @@
+//! The append-only audit log, chained by hash so that an edited or deleted entry is detected.
+//!
+//! Appends serialise on the single `audit_head` row (a row lock on PostgreSQL, the write
+//! lock on SQLite), so sequence numbers have no gaps and each entry names its predecessor.
+
+use sea_orm::{ConnectionTrait, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{exec, stmt};
+use crate::error::Result;
+
+/// Who acted.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// person, unit, admin, system or anon.
+    pub kind: &'static str,
+    pub id: Option<Uuid>,
+    /// A display label that never holds a full ID number.
+    pub label: String,
+    /// The actor's unit or bureau.
+    pub org: String,
+}
+
+impl Actor {
+    pub fn anonymous() -> Self {
+        Actor {
+            kind: "anon",
+            id: None,
+            label: String::new(),
+            org: String::new(),
+        }
+    }
+    pub fn system(label: &str) -> Self {
+        Actor {
+            kind: "system",
+            id: None,
+            label: label.to_owned(),
+            org: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// One event to record.
+pub struct Event<'a> {
+    pub actor: &'a Actor,
+    pub ip: &'a str,
+    pub action: &'a str,
+    pub object: String,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    pub org: String,
+    pub ip: String,
+    pub action: String,
+    pub object: String,
+    pub outcome: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Replaces control characters (CR, LF, …) so that no entry can forge another line.
+pub fn clean(s: &str, max: usize) -> String {
+    s.chars()
+        .take(max)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+impl Entry {
+    /// The hash of an entry: SHA-256 over a JSON array of every field and the previous hash.
+    pub fn compute_hash(&self) -> String {
+        let canonical = serde_json::json!([
+            self.seq,
+            self.at,
+            self.actor_kind,
+            self.actor_id.map(|u| u.to_string()),
+            self.actor_label,
+            self.org,
+            self.ip,
+            self.action,
+            self.object,
+            self.outcome,
+            self.detail,
+            self.prev_hash,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+/// Appends one entry within the caller's transaction.
+pub async fn append(c: &impl ConnectionTrait, now: i64, ev: Event<'_>) -> Result<i64> {
+    let backend = c.get_database_backend();
+    exec(
+        c,
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1",
+        vec![],
+    )
+    .await?;
+    let head = c
+        .query_one_raw(stmt(
+            backend,
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+            vec![],
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+    let mut entry = Entry {
+        seq: head.try_get("", "seq")?,
+        at: now,
+        actor_kind: ev.actor.kind.to_owned(),
+        actor_id: ev.actor.id,
+        actor_label: clean(&ev.actor.label, 100),
+        org: clean(&ev.actor.org, 200),
+        ip: clean(ev.ip, 64),
+        action: clean(ev.action, 40),
+        object: clean(&ev.object, 200),
+        outcome: ev.outcome.as_str().to_owned(),
+        detail: clean(&ev.detail, 2000),
+        prev_hash: head.try_get("", "hash")?,
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    exec(
+        c,
+        "INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_label, org, ip, action, object, outcome, detail, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            entry.seq.into(),
+            entry.at.into(),
+            entry.actor_kind.clone().into(),
+            entry.actor_id.into(),
+            entry.actor_label.clone().into(),
+            entry.org.clone().into(),
+            entry.ip.clone().into(),
+            entry.action.clone().into(),
+            entry.object.clone().into(),
+            entry.outcome.clone().into(),
+            entry.detail.clone().into(),
+            entry.prev_hash.clone().into(),
+            entry.hash.clone().into(),
+        ],
+    )
+    .await?;
+    exec(
+        c,
+        "UPDATE audit_head SET hash = ? WHERE id = 1",
+        vec![entry.hash.clone().into()],
+    )
+    .await?;
+    Ok(entry.seq)
+}
+
+const COLUMNS: &str = "seq, at, actor_kind, actor_id, actor_label, org, ip, action, object, outcome, detail, prev_hash, hash";
+
+fn entry_from(row: &sea_orm::QueryResult) -> Result<Entry> {
+    Ok(Entry {
+        seq: row.try_get("", "seq")?,
+        at: row.try_get("", "at")?,
+        actor_kind: row.try_get("", "actor_kind")?,
+        actor_id: row.try_get("", "actor_id")?,
+        actor_label: row.try_get("", "actor_label")?,
+        org: row.try_get("", "org")?,
+        ip: row.try_get("", "ip")?,
+        action: row.try_get("", "action")?,
+        object: row.try_get("", "object")?,
+        outcome: row.try_get("", "outcome")?,
+        detail: row.try_get("", "detail")?,
+        prev_hash: row.try_get("", "prev_hash")?,
+        hash: row.try_get("", "hash")?,
+    })
+}
+
+/// Entries after `after_seq`, oldest first, at most `limit` (keyset pagination).
+pub async fn page(c: &impl ConnectionTrait, after_seq: i64, limit: u64) -> Result<Vec<Entry>> {
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!("SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"),
+            vec![after_seq.into(), (limit as i64).into()],
+        ))
+        .await?;
+    rows.iter().map(entry_from).collect()
+}
+
+/// The newest entries matching an action (or all), newest first.
+pub async fn recent(
+    c: &impl ConnectionTrait,
+    action: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Entry>> {
+    let (sql, values): (String, Vec<Value>) = match action {
+        Some(a) => (
+            format!("SELECT {COLUMNS} FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT ?"),
+            vec![a.into(), (limit as i64).into()],
+        ),
+        None => (
+            format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"),
+            vec![(limit as i64).into()],
+        ),
+    };
+    let rows = c
+        .query_all_raw(stmt(c.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter().map(entry_from).collect()
+}
+
+/// The result of checking the chain.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    Intact {
+        entries: i64,
+    },
+    /// The first entry that does not fit, and why.
+    Broken {
+        seq: i64,
+        reason: String,
+    },
+}
+
+/// Walks the whole chain in bounded pages and checks every link and hash.
+pub async fn verify(c: &impl ConnectionTrait) -> Result<Verification> {
+    let head = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+            vec![],
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+    let head_seq: i64 = head.try_get("", "seq")?;
+    let head_hash: String = head.try_get("", "hash")?;
+    let mut prev_seq = 0i64;
+    let mut prev_hash = "0".repeat(64);
+    loop {
+        let batch = page(c, prev_seq, 1000).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in batch {
+            if e.seq != prev_seq + 1 {
+                return Ok(Verification::Broken {
+                    seq: prev_seq + 1,
+                    reason: "entry missing".into(),
+                });
+            }
+            if e.prev_hash != prev_hash {
+                return Ok(Verification::Broken {
+                    seq: e.seq,
+                    reason: "link to the previous entry does not match".into(),
+                });
+            }
+            if e.compute_hash() != e.hash {
+                return Ok(Verification::Broken {
+                    seq: e.seq,
+                    reason: "entry content was changed".into(),
+                });
+            }
+            prev_seq = e.seq;
+            prev_hash = e.hash;
+        }
+    }
+    if prev_seq != head_seq || (head_seq > 0 && prev_hash != head_hash) {
+        return Ok(Verification::Broken {
+            seq: prev_seq + 1,
+            reason: "entries after this point were removed".into(),
+        });
+    }
+    Ok(Verification::Intact { entries: head_seq })
+}

@@ -1,0 +1,320 @@
+//! The dictionaries (regions, levels, series, titles, specialties, 申报方式): seeded from
+//! the JSON files under `dict/` and read into memory for the forms' cascades.
+
+use std::collections::HashSet;
+
+use sea_orm::{ConnectionTrait, Value};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{WriteTx, exec, stmt};
+use crate::error::Result;
+
+#[derive(Debug, Clone, Deserialize)]
+struct CodeName {
+    code: String,
+    name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RegionSeed {
+    code: String,
+    name: String,
+    short: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct TitleSeed {
+    series: String,
+    level: String,
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct SpecialtySeed {
+    series: String,
+    names: Vec<String>,
+}
+
+const REGIONS: &str = include_str!("../../dict/regions.json");
+const LEVELS: &str = include_str!("../../dict/levels.json");
+const SERIES: &str = include_str!("../../dict/series.json");
+const TITLES: &str = include_str!("../../dict/titles.json");
+const SPECIALTIES: &str = include_str!("../../dict/specialties.json");
+const DECLARE_METHODS: &str = include_str!("../../dict/declare_methods.json");
+
+/// Inserts every shipped entry that the database lacks; entries edited or disabled by an
+/// administrator are left as they are.
+pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
+    let c: &sea_orm::DatabaseTransaction = tx;
+    let mut added = 0;
+    let regions: Vec<RegionSeed> = serde_json::from_str(REGIONS)?;
+    let have = codes(c, "SELECT code AS k FROM regions").await?;
+    for (i, r) in regions.iter().enumerate() {
+        if !have.contains(&r.code) {
+            exec(
+                c,
+                "INSERT INTO regions (code, name, short, sort, enabled) VALUES (?, ?, ?, ?, ?)",
+                vec![
+                    r.code.clone().into(),
+                    r.name.clone().into(),
+                    r.short.clone().into(),
+                    (i as i32).into(),
+                    true.into(),
+                ],
+            )
+            .await?;
+            added += 1;
+        }
+    }
+    for (table, text) in [
+        ("dict_levels", LEVELS),
+        ("dict_series", SERIES),
+        ("dict_declare_methods", DECLARE_METHODS),
+    ] {
+        let items: Vec<CodeName> = serde_json::from_str(text)?;
+        let have = codes(c, &format!("SELECT code AS k FROM {table}")).await?;
+        for (i, it) in items.iter().enumerate() {
+            if !have.contains(&it.code) {
+                exec(
+                    c,
+                    &format!("INSERT INTO {table} (code, name, sort, enabled) VALUES (?, ?, ?, ?)"),
+                    vec![
+                        it.code.clone().into(),
+                        it.name.clone().into(),
+                        (i as i32).into(),
+                        true.into(),
+                    ],
+                )
+                .await?;
+                added += 1;
+            }
+        }
+    }
+    let levels: Vec<CodeName> = serde_json::from_str(LEVELS)?;
+    let series: Vec<CodeName> = serde_json::from_str(SERIES)?;
+    let code_of = |list: &[CodeName], name: &str| -> anyhow::Result<String> {
+        list.iter()
+            .find(|x| x.name == name)
+            .map(|x| x.code.clone())
+            .ok_or_else(|| anyhow::anyhow!("dictionary refers to unknown entry {name:?}"))
+    };
+    let titles: Vec<TitleSeed> = serde_json::from_str(TITLES)?;
+    let have = codes(
+        c,
+        "SELECT series_code || '|' || level_code || '|' || name AS k FROM dict_titles",
+    )
+    .await?;
+    for (i, t) in titles.iter().enumerate() {
+        let s = code_of(&series, &t.series)?;
+        let l = code_of(&levels, &t.level)?;
+        if !have.contains(&format!("{s}|{l}|{}", t.name)) {
+            exec(
+                c,
+                "INSERT INTO dict_titles (id, series_code, level_code, name, aliases, sort, enabled) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    Uuid::now_v7().into(),
+                    s.into(),
+                    l.into(),
+                    t.name.clone().into(),
+                    serde_json::to_string(&t.aliases)?.into(),
+                    (i as i32).into(),
+                    true.into(),
+                ],
+            )
+            .await?;
+            added += 1;
+        }
+    }
+    let specialties: Vec<SpecialtySeed> = serde_json::from_str(SPECIALTIES)?;
+    let have = codes(
+        c,
+        "SELECT series_code || '|' || name AS k FROM dict_specialties",
+    )
+    .await?;
+    for sp in &specialties {
+        let s = code_of(&series, &sp.series)?;
+        for (i, name) in sp.names.iter().enumerate() {
+            if !have.contains(&format!("{s}|{name}")) {
+                exec(
+                    c,
+                    "INSERT INTO dict_specialties (id, series_code, name, sort, enabled) VALUES (?, ?, ?, ?, ?)",
+                    vec![Uuid::now_v7().into(), s.clone().into(), name.clone().into(), (i as i32).into(), true.into()],
+                )
+                .await?;
+                added += 1;
+            }
+        }
+    }
+    Ok(added)
+}
+
+async fn codes(c: &impl ConnectionTrait, sql: &str) -> anyhow::Result<HashSet<String>> {
+    let rows = c
+        .query_all_raw(stmt(c.get_database_backend(), sql, vec![]))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "k").map_err(Into::into))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    pub short: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub code: String,
+    pub name: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Title {
+    pub id: Uuid,
+    pub series_code: String,
+    pub level_code: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Specialty {
+    pub id: Uuid,
+    pub series_code: String,
+    pub name: String,
+    pub enabled: bool,
+}
+
+/// Every dictionary, in display order, held in memory (a few thousand rows at most).
+#[derive(Debug, Clone, Default)]
+pub struct Dicts {
+    pub regions: Vec<Region>,
+    pub levels: Vec<Item>,
+    pub series: Vec<Item>,
+    pub titles: Vec<Title>,
+    pub specialties: Vec<Specialty>,
+    pub declare_methods: Vec<Item>,
+}
+
+impl Dicts {
+    pub async fn load(c: &impl ConnectionTrait) -> Result<Self> {
+        let b = c.get_database_backend();
+        let q = |sql: &str| stmt(b, sql, Vec::<Value>::new());
+        let regions = c
+            .query_all_raw(q(
+                "SELECT code, name, short FROM regions WHERE enabled = TRUE ORDER BY sort",
+            ))
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Region {
+                    code: r.try_get("", "code")?,
+                    name: r.try_get("", "name")?,
+                    short: r.try_get("", "short")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        let mut items = Vec::new();
+        for table in ["dict_levels", "dict_series", "dict_declare_methods"] {
+            let rows = c
+                .query_all_raw(q(&format!(
+                    "SELECT code, name, enabled FROM {table} ORDER BY sort, code"
+                )))
+                .await?;
+            items.push(
+                rows.iter()
+                    .map(|r| {
+                        Ok(Item {
+                            code: r.try_get("", "code")?,
+                            name: r.try_get("", "name")?,
+                            enabled: r.try_get("", "enabled")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sea_orm::DbErr>>()?,
+            );
+        }
+        let titles = c
+            .query_all_raw(q("SELECT id, series_code, level_code, name, aliases, enabled FROM dict_titles ORDER BY sort, name"))
+            .await?
+            .iter()
+            .map(|r| {
+                let aliases: String = r.try_get("", "aliases")?;
+                Ok(Title {
+                    id: r.try_get("", "id")?,
+                    series_code: r.try_get("", "series_code")?,
+                    level_code: r.try_get("", "level_code")?,
+                    name: r.try_get("", "name")?,
+                    aliases: serde_json::from_str(&aliases).unwrap_or_default(),
+                    enabled: r.try_get("", "enabled")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        let specialties = c
+            .query_all_raw(q("SELECT id, series_code, name, enabled FROM dict_specialties ORDER BY series_code, sort"))
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Specialty {
+                    id: r.try_get("", "id")?,
+                    series_code: r.try_get("", "series_code")?,
+                    name: r.try_get("", "name")?,
+                    enabled: r.try_get("", "enabled")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        let declare_methods = items.pop().unwrap_or_default();
+        let series = items.pop().unwrap_or_default();
+        let levels = items.pop().unwrap_or_default();
+        Ok(Dicts {
+            regions,
+            levels,
+            series,
+            titles,
+            specialties,
+            declare_methods,
+        })
+    }
+
+    pub fn region(&self, code: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.code == code)
+    }
+
+    /// Titles offered for a level on new forms (enabled ones only).
+    pub fn titles_at(&self, level_code: &str) -> impl Iterator<Item = &Title> {
+        self.titles
+            .iter()
+            .filter(move |t| t.enabled && t.level_code == level_code)
+    }
+
+    pub fn title(&self, id: Uuid) -> Option<&Title> {
+        self.titles.iter().find(|t| t.id == id)
+    }
+
+    /// Specialties of the title's series, offered on new forms.
+    pub fn specialties_of(&self, series_code: &str) -> impl Iterator<Item = &Specialty> {
+        self.specialties
+            .iter()
+            .filter(move |s| s.enabled && s.series_code == series_code)
+    }
+
+    pub fn series_name(&self, code: &str) -> &str {
+        self.series
+            .iter()
+            .find(|s| s.code == code)
+            .map_or("", |s| s.name.as_str())
+    }
+
+    pub fn level_name(&self, code: &str) -> &str {
+        self.levels
+            .iter()
+            .find(|s| s.code == code)
+            .map_or("", |s| s.name.as_str())
+    }
+}

@@ -1,0 +1,6 @@
+//! Table models for the tables the code reads and writes as whole rows.
+
+pub mod admin;
+pub mod person;
+pub mod session;
+pub mod unit;

@@ -1,0 +1,127 @@
+//! One-time codes for 找回密码: 8 digits, 10 minutes, 5 tries, one a minute and 5 an hour per account.
+
+use sea_orm::{ConnectionTrait, Value};
+use uuid::Uuid;
+
+use super::{exec, stmt};
+use crate::crypto::Keys;
+use crate::domain::auth::SubjectKind;
+use crate::error::Result;
+
+pub const LIFETIME_MS: i64 = 10 * 60_000;
+const MAX_ATTEMPTS: i32 = 5;
+const MIN_INTERVAL_MS: i64 = 60_000;
+const PER_HOUR: i64 = 5;
+
+/// Why no code was sent.
+pub enum IssueRefusal {
+    TooSoon,
+}
+
+/// Records a new code unless the account asked too recently or too often.
+pub async fn issue(
+    c: &impl ConnectionTrait,
+    keys: &Keys,
+    kind: SubjectKind,
+    subject: Uuid,
+    code: &str,
+    now: i64,
+) -> Result<Result<(), IssueRefusal>> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM reset_codes WHERE subject_kind = ? AND subject_id = ? AND created_at > ?",
+            vec![kind.as_str().into(), subject.into(), (now - 3_600_000).into()],
+        ))
+        .await?;
+    if let Some(row) = row {
+        let n: i64 = row.try_get("", "n")?;
+        let last: Option<i64> = row.try_get("", "last")?;
+        if n >= PER_HOUR || last.is_some_and(|l| now - l < MIN_INTERVAL_MS) {
+            return Ok(Err(IssueRefusal::TooSoon));
+        }
+    }
+    // A new code replaces any earlier one.
+    exec(
+        c,
+        "UPDATE reset_codes SET used_at = ? WHERE subject_kind = ? AND subject_id = ? AND used_at IS NULL",
+        vec![now.into(), kind.as_str().into(), subject.into()],
+    )
+    .await?;
+    exec(
+        c,
+        "INSERT INTO reset_codes (id, subject_kind, subject_id, code_tag, attempts, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, 0, ?, NULL, ?)",
+        vec![
+            Uuid::now_v7().into(),
+            kind.as_str().into(),
+            subject.into(),
+            keys.token_tag(code).into(),
+            (now + LIFETIME_MS).into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    Ok(Ok(()))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Ok,
+    Wrong,
+    Expired,
+}
+
+/// Checks and, when right, consumes the account's current code.
+pub async fn redeem(
+    c: &impl ConnectionTrait,
+    keys: &Keys,
+    kind: SubjectKind,
+    subject: Uuid,
+    code: &str,
+    now: i64,
+) -> Result<Verdict> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT id, code_tag, attempts, expires_at FROM reset_codes WHERE subject_kind = ? AND subject_id = ? AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
+            vec![Value::from(kind.as_str()), subject.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(Verdict::Expired);
+    };
+    let id: Uuid = row.try_get("", "id")?;
+    let tag: String = row.try_get("", "code_tag")?;
+    let attempts: i32 = row.try_get("", "attempts")?;
+    let expires: i64 = row.try_get("", "expires_at")?;
+    if expires <= now || attempts >= MAX_ATTEMPTS {
+        exec(
+            c,
+            "UPDATE reset_codes SET used_at = ? WHERE id = ?",
+            vec![now.into(), id.into()],
+        )
+        .await?;
+        return Ok(Verdict::Expired);
+    }
+    if tag != keys.token_tag(code.trim()) {
+        exec(
+            c,
+            "UPDATE reset_codes SET attempts = attempts + 1 WHERE id = ?",
+            vec![id.into()],
+        )
+        .await?;
+        return Ok(Verdict::Wrong);
+    }
+    // Only one redemption can win: the update is conditional on the code being unused.
+    let won = exec(
+        c,
+        "UPDATE reset_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
+        vec![now.into(), id.into()],
+    )
+    .await?;
+    Ok(if won == 1 {
+        Verdict::Ok
+    } else {
+        Verdict::Expired
+    })
+}

@@ -1,0 +1,313 @@
+//! Back-office login: password on the plain listener; on the UKEY listener the client
+//! certificate bound to the account and the password, both.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::crypto::random_token;
+use crate::domain::account::{FieldErrors, parse_new_password};
+use crate::domain::auth::SubjectKind;
+use crate::domain::clock::format_minutes;
+use crate::domain::password::PasswordContext;
+use crate::error::Result;
+use crate::messages::Msg;
+use crate::startup::AppState;
+use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::{accounts, sessions};
+use crate::web::context::ReqCtx;
+use crate::web::extract::CsrfForm;
+use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
+use crate::web::login::{self, Attempt, Candidate, Outcome_};
+use crate::web::page::{Layout, flash_from, render, render_status};
+use crate::web::session::{AdminUser, LiveSession, bureau_name, login_cookies, logout_cookies};
+
+#[derive(Template)]
+#[template(path = "back/login.html")]
+struct LoginPage {
+    layout: Layout,
+    username: String,
+    error: String,
+    captcha_id: Option<String>,
+    captcha_error: String,
+    ukey: bool,
+    cert_hint: String,
+}
+
+fn cert_hint(ctx: &ReqCtx) -> String {
+    ctx.cert_fingerprint
+        .as_deref()
+        .map(|f| format!("{}…", &f[..f.len().min(16)]))
+        .unwrap_or_default()
+}
+
+pub async fn login_page(
+    ctx: ReqCtx,
+    session: Option<LiveSession>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response> {
+    if session.is_some() {
+        return Ok(Redirect::to("/sdmanager/home").into_response());
+    }
+    render(&LoginPage {
+        layout: Layout::public(
+            &ctx,
+            "职称后台登录",
+            "/sdmanager",
+            flash_from(q.m.as_deref()),
+        ),
+        username: String::new(),
+        error: String::new(),
+        captcha_id: None,
+        captcha_error: String::new(),
+        ukey: ctx.cert_fingerprint.is_some(),
+        cert_hint: cert_hint(&ctx),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    captcha_id: String,
+    #[serde(default)]
+    captcha: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response> {
+    let username = form.username.trim();
+    let dicts = state.dicts();
+    let admin = if username.is_empty() || username.len() > 32 {
+        None
+    } else {
+        accounts::admin_by_username(&state.db.conn, username).await?
+    };
+    let bound = admin.as_ref().and_then(|a| a.cert_fingerprint.clone());
+    let candidate = admin.map(|a| Candidate {
+        kind: SubjectKind::Admin,
+        id: a.id,
+        failed: a.failed_logins,
+        locked_until: a.locked_until,
+        disabled: a.disabled,
+        actor: Actor {
+            kind: "admin",
+            id: Some(a.id),
+            label: a.username.clone(),
+            org: dicts
+                .region(&a.bureau_code)
+                .map(|r| bureau_name(&r.name))
+                .unwrap_or_default(),
+        },
+        password_hash: a.password_hash,
+    });
+    let presented = ctx.cert_fingerprint.clone();
+    // A bound account logs in only with its certificate; on the UKEY listener every account needs one.
+    let binding = move |_: &Candidate| match (&presented, &bound) {
+        (None, Some(_)) => Some(Msg::CertOnlyAccount),
+        (Some(p), Some(b)) if p == b => None,
+        (Some(_), _) => Some(Msg::CertNotBound),
+        (None, None) => None,
+    };
+    let input = Attempt {
+        password: &form.password,
+        captcha_id: &form.captcha_id,
+        captcha: &form.captcha,
+        masked_account: username.chars().take(32).collect(),
+    };
+    match login::attempt(&state, &ctx, candidate, input, binding).await? {
+        Outcome_::LoggedIn(s) => Ok((
+            login_cookies(&state, ctx.realm, s.token, s.csrf),
+            Redirect::to("/sdmanager/home"),
+        )
+            .into_response()),
+        Outcome_::Refused { message, captcha } => {
+            let (error, captcha_error) = if message.contains("验证码") {
+                (String::new(), message)
+            } else {
+                (message, String::new())
+            };
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &LoginPage {
+                    layout: Layout::public(&ctx, "职称后台登录", "/sdmanager", None),
+                    username: username.chars().take(32).collect(),
+                    error,
+                    captcha_id: captcha.then(|| random_token(16)),
+                    captcha_error,
+                    ukey: ctx.cert_fingerprint.is_some(),
+                    cert_hint: cert_hint(&ctx),
+                },
+            )
+        }
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    session: Option<LiveSession>,
+    user: Option<AdminUser>,
+    CsrfForm(()): CsrfForm<()>,
+) -> Result<Response> {
+    if let (Some(s), Some(u)) = (session, user) {
+        login::logout(&state, &ctx, &s, &u.actor(&state.dicts())).await?;
+    }
+    Ok((
+        logout_cookies(&state, ctx.realm),
+        Redirect::to("/sdmanager?m=logged_out"),
+    )
+        .into_response())
+}
+
+pub async fn captcha_image(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    crate::web::front::captcha_response(&state, &ctx, &id).await
+}
+
+#[derive(Template)]
+#[template(path = "back/home.html")]
+struct HomePage {
+    layout: Layout,
+    username: String,
+    bureau: String,
+    role: &'static str,
+    ukey: bool,
+    last_login: Option<String>,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: AdminUser,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response> {
+    let bureau = state
+        .dicts()
+        .region(&user.admin.bureau_code)
+        .map(|r| bureau_name(&r.name))
+        .unwrap_or_default();
+    render(&HomePage {
+        layout: Layout::back(
+            &ctx,
+            &user,
+            "首页",
+            "/sdmanager/home",
+            flash_from(q.m.as_deref()),
+        ),
+        username: user.admin.username.clone(),
+        bureau,
+        role: user.role.label(),
+        ukey: ctx.cert_fingerprint.is_some(),
+        last_login: user.admin.last_login_at.map(format_minutes),
+    })
+}
+
+pub async fn password_page(
+    ctx: ReqCtx,
+    user: AdminUser,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response> {
+    render(&PasswordPage {
+        layout: Layout::back(
+            &ctx,
+            &user,
+            "修改密码",
+            "/sdmanager/password",
+            flash_from(q.m.as_deref()),
+        ),
+        action: "/sdmanager/password",
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: AdminUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response> {
+    let invalid = |errors: FieldErrors| {
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                layout: Layout::back(&ctx, &user, "修改密码", "/sdmanager/password", None),
+                action: "/sdmanager/password",
+                errors,
+            },
+        )
+    };
+    let (current, hash) = (form.current.clone(), user.admin.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || crate::crypto::verify_password(&current, &hash))
+        .await
+        .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
+    if !ok {
+        let mut errors = FieldErrors::default();
+        errors.add("current", Msg::CurrentPasswordWrong);
+        return invalid(errors);
+    }
+    if form.password == form.current {
+        let mut errors = FieldErrors::default();
+        errors.add("password", Msg::PasswordSame);
+        return invalid(errors);
+    }
+    let words = PasswordContext {
+        username: Some(&user.admin.username),
+        ..Default::default()
+    };
+    let new = match parse_new_password(&form.password, &form.password2, &words) {
+        Ok(p) => p,
+        Err(errors) => return invalid(errors),
+    };
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    accounts::set_password(
+        &*tx,
+        SubjectKind::Admin,
+        user.admin.id,
+        crate::domain::account::expose(&new),
+        false,
+        now,
+    )
+    .await?;
+    sessions::delete_for_subject(&*tx, SubjectKind::Admin, user.admin.id).await?;
+    let fresh = sessions::create(
+        &*tx,
+        SubjectKind::Admin,
+        user.admin.id,
+        &ctx.ip.to_string(),
+        ctx.cert_fingerprint.as_deref(),
+        now,
+    )
+    .await?;
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &user.actor(&state.dicts()),
+            ip: &ctx.ip.to_string(),
+            action: "password_change",
+            object: format!("admin:{}", user.admin.id),
+            outcome: Outcome::Success,
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        login_cookies(&state, ctx.realm, fresh.token, fresh.csrf),
+        Redirect::to("/sdmanager/home?m=password_changed"),
+    )
+        .into_response())
+}

@@ -1,0 +1,28 @@
+//! The back office (`/sdmanager`): bureau staff log in (password, or UKEY + password on
+//! the TLS listener) and manage back-office users.
+
+mod admins;
+mod auth;
+
+pub use admins::{parse_fingerprint, valid_username};
+pub(crate) use auth::login_page;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/captcha/{id}", get(auth::captcha_image))
+        .route("/home", get(auth::home))
+        .route(
+            "/password",
+            get(auth::password_page).post(auth::change_password),
+        )
+        .route("/admins", get(admins::list))
+        .route("/admins/new", get(admins::new_page).post(admins::create))
+        .route("/static/{name}", get(crate::web::static_file))
+}

@@ -1,0 +1,142 @@
+//! Per-request context: client address, the form token cookie, the site, and the
+//! cross-site request check (SECURITY item 22).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+use super::RealmTag;
+use crate::crypto::random_token;
+use crate::domain::auth::Realm;
+use crate::messages::Msg;
+use crate::startup::AppState;
+
+/// What handlers learn about the request beyond its body.
+#[derive(Clone, Debug)]
+pub struct ReqCtx {
+    pub ip: IpAddr,
+    /// The form token every POST must echo back in `_csrf`.
+    pub csrf: String,
+    pub realm: Realm,
+    /// SHA-256 of the client certificate, on the UKEY listener.
+    pub cert_fingerprint: Option<String>,
+    pub secure: bool,
+}
+
+/// The client certificate presented on the UKEY listener (set by the TLS accept loop).
+#[derive(Clone, Debug)]
+pub struct PeerCert(pub String);
+
+pub async fn front(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    run(state, Realm::Front, req, next).await
+}
+
+pub async fn back(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    run(state, Realm::Back, req, next).await
+}
+
+/// Cookie names differ per site: front and back office share a host, and cookies ignore ports.
+pub fn cookie_name(state: &AppState, realm: Realm, base: &str) -> String {
+    let prefix = if state.settings.cookie_secure {
+        "__Host-"
+    } else {
+        ""
+    };
+    let site = match realm {
+        Realm::Front => "",
+        Realm::Back => "admin_",
+    };
+    format!("{prefix}zc_{site}{base}")
+}
+
+/// A cookie with the platform's attributes: HttpOnly, SameSite=Lax, Path=/, Secure when served over TLS.
+pub fn make_cookie(state: &AppState, name: String, value: String) -> Cookie<'static> {
+    let mut c = Cookie::new(name, value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(state.settings.cookie_secure);
+    c
+}
+
+async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let cert_fingerprint = req.extensions().get::<PeerCert>().map(|p| p.0.clone());
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && is_cross_site(&req) {
+        tracing::warn!(%ip, "cross-site request refused");
+        return super::error::message_page(
+            axum::http::StatusCode::FORBIDDEN,
+            Msg::CsrfFailed,
+            realm,
+        )
+        .into_response();
+    }
+    let jar = CookieJar::from_headers(req.headers());
+    let csrf_name = cookie_name(&state, realm, "csrf");
+    let existing = jar
+        .get(&csrf_name)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() >= 20);
+    let csrf = existing.clone().unwrap_or_else(|| random_token(24));
+    req.extensions_mut().insert(RealmTag(realm));
+    req.extensions_mut().insert(ReqCtx {
+        ip,
+        csrf: csrf.clone(),
+        realm,
+        cert_fingerprint,
+        secure: state.settings.cookie_secure,
+    });
+    let mut res = next.run(req).await;
+    if let Some(deferred) = res.extensions().get::<super::error::Deferred>().cloned() {
+        let headers = std::mem::take(res.headers_mut());
+        res = deferred.render(realm);
+        for (k, v) in headers.iter() {
+            if k == header::SET_COOKIE {
+                res.headers_mut().append(k, v.clone());
+            }
+        }
+    }
+    if existing.is_none()
+        && !res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| cookie_sets(v, &csrf_name))
+    {
+        let cookie = make_cookie(&state, csrf_name, csrf);
+        if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+fn cookie_sets(v: &HeaderValue, name: &str) -> bool {
+    v.to_str().is_ok_and(|s| s.starts_with(&format!("{name}=")))
+}
+
+/// A browser tells us where a request came from; anything but our own origin is refused.
+fn is_cross_site(req: &Request) -> bool {
+    let h = req.headers();
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = h
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        return origin == "null" || origin_host != host;
+    }
+    false
+}

@@ -1,0 +1,221 @@
+//! Turning `AppError` into responses: an HTML page by default, JSON under `/rsrc/api/`.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::domain::auth::Realm;
+use crate::error::AppError;
+use crate::messages::Msg;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+    request_id: &'a str,
+    home: &'a str,
+    css: &'a str,
+}
+
+/// A stand-alone page with one message.
+pub fn message_page(status: StatusCode, msg: Msg, realm: Realm) -> Response {
+    render_error(status, msg.text(), "", realm)
+}
+
+fn render_error(status: StatusCode, message: &str, request_id: &str, realm: Realm) -> Response {
+    let home = match realm {
+        Realm::Front => "/rsrc/",
+        Realm::Back => "/sdmanager",
+    };
+    let css = match realm {
+        Realm::Front => "/rsrc/static/app.css",
+        Realm::Back => "/sdmanager/static/app.css",
+    };
+    let page = ErrorPage {
+        status: status.as_u16(),
+        message,
+        request_id,
+        home,
+        css,
+    };
+    match page.render() {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(_) => (status, message.to_owned()).into_response(),
+    }
+}
+
+pub async fn not_found() -> Response {
+    message_page(StatusCode::NOT_FOUND, Msg::NotFound, Realm::Front)
+}
+
+pub fn panic_page() -> Response {
+    tracing::error!("handler panicked");
+    render_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Msg::Unexpected.text(),
+        "",
+        Realm::Front,
+    )
+}
+
+/// The body-limit layer answers 413 with plain text; give it the platform's page.
+pub async fn body_limit_page(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return message_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Msg::BodyTooLarge,
+            Realm::Front,
+        );
+    }
+    res
+}
+
+/// An error whose page is drawn later by the context middleware, which knows the site.
+#[derive(Clone, Debug)]
+pub struct Deferred {
+    status: StatusCode,
+    msg: Msg,
+    request_id: String,
+    redirect: Option<Redirect_>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Redirect_ {
+    Login,
+    ChangePassword,
+}
+
+impl Deferred {
+    pub fn render(&self, realm: Realm) -> Response {
+        if let Some(r) = self.redirect {
+            let to = match (r, realm) {
+                (Redirect_::Login, Realm::Front) => "/rsrc/?m=session_expired",
+                (Redirect_::Login, Realm::Back) => "/sdmanager?m=session_expired",
+                (Redirect_::ChangePassword, Realm::Front) => {
+                    "/rsrc/zc/password?m=must_change_password"
+                }
+                (Redirect_::ChangePassword, Realm::Back) => {
+                    "/sdmanager/password?m=must_change_password"
+                }
+            };
+            return Redirect::to(to).into_response();
+        }
+        render_error(self.status, self.msg.text(), &self.request_id, realm)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, msg, redirect) = match self {
+            AppError::NotFound => (StatusCode::NOT_FOUND, Msg::NotFound, None),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, Msg::Forbidden, None),
+            AppError::Csrf => (StatusCode::FORBIDDEN, Msg::CsrfFailed, None),
+            AppError::Unauthenticated => (
+                StatusCode::SEE_OTHER,
+                Msg::SessionExpired,
+                Some(Redirect_::Login),
+            ),
+            AppError::PasswordChangeRequired => (
+                StatusCode::SEE_OTHER,
+                Msg::MustChangePassword,
+                Some(Redirect_::ChangePassword),
+            ),
+            AppError::TooManyRequests => {
+                (StatusCode::TOO_MANY_REQUESTS, Msg::TooManyRequests, None)
+            }
+            AppError::Conflict(m) => (StatusCode::CONFLICT, m, None),
+            AppError::Validation(errs) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errs.0.values().next().copied().unwrap_or(Msg::BadRequest),
+                None,
+            ),
+            AppError::Unexpected(e) => {
+                let id = uuid::Uuid::now_v7().to_string();
+                tracing::error!(error = ?e, error_id = %id, "unexpected error");
+                let mut res = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                res.extensions_mut().insert(Deferred {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    msg: Msg::Unexpected,
+                    request_id: id,
+                    redirect: None,
+                });
+                return res;
+            }
+        };
+        let mut res = status.into_response();
+        res.extensions_mut().insert(Deferred {
+            status,
+            msg,
+            request_id: String::new(),
+            redirect,
+        });
+        res
+    }
+}
+
+/// The JSON form of an error: `{"code", "message", "fields"}`.
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, msg, fields) = match self.0 {
+            AppError::NotFound => (StatusCode::NOT_FOUND, Msg::NotFound, Default::default()),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, Msg::Forbidden, Default::default()),
+            AppError::Csrf => (StatusCode::FORBIDDEN, Msg::CsrfFailed, Default::default()),
+            AppError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                Msg::SessionExpired,
+                Default::default(),
+            ),
+            AppError::PasswordChangeRequired => (
+                StatusCode::FORBIDDEN,
+                Msg::MustChangePassword,
+                Default::default(),
+            ),
+            AppError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Msg::TooManyRequests,
+                Default::default(),
+            ),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, m, Default::default()),
+            AppError::Validation(errs) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, errs.0)
+            }
+            AppError::Unexpected(e) => {
+                let id = uuid::Uuid::now_v7();
+                tracing::error!(error = ?e, error_id = %id, "unexpected error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Msg::Unexpected,
+                    Default::default(),
+                )
+            }
+        };
+        let fields: serde_json::Map<String, serde_json::Value> = fields
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k.to_owned(),
+                    serde_json::json!({"code": v.code(), "message": v.text()}),
+                )
+            })
+            .collect();
+        (
+            status,
+            Json(serde_json::json!({"code": msg.code(), "message": msg.text(), "fields": fields})),
+        )
+            .into_response()
+    }
+}

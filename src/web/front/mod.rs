@@ -1,0 +1,45 @@
+//! The front site (`/rsrc/`): login, registration, the portal and the account pages.
+
+mod account;
+mod auth;
+
+pub(crate) use account::{PasswordForm, PasswordPage};
+pub(crate) use auth::{FlashQuery, captcha_response, login_page};
+mod register;
+mod reset;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/captcha/{id}", get(auth::captcha_image))
+        .route("/portal", get(auth::portal))
+        .route("/zc", get(auth::home))
+        .route("/zc/account", get(account::show))
+        .route(
+            "/zc/password",
+            get(account::password_page).post(account::change_password),
+        )
+        .route(
+            "/register/person",
+            get(register::person_page).post(register::person_check),
+        )
+        .route("/register/person/confirm", post(register::person_confirm))
+        .route(
+            "/register/unit",
+            get(register::unit_page).post(register::unit_check),
+        )
+        .route("/register/unit/confirm", post(register::unit_confirm))
+        .route("/register/done", get(register::done))
+        .route(
+            "/password/forgot",
+            get(reset::forgot_page).post(reset::send_code),
+        )
+        .route("/password/reset", post(reset::reset))
+        .route("/static/{name}", get(crate::web::static_file))
+}

@@ -1,0 +1,426 @@
+//! 个人注册 and 单位注册: fill in, 立即注册 (checked, shown again), 确认 (created).
+//!
+//! Between the two steps the checked entry travels as an encrypted, expiring ticket, so
+//! the password never goes back to the browser and nothing is kept on the server.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::account::{FieldErrors, PersonForm, UnitForm, expose};
+use crate::domain::ids::{CitizenId, CreditCode, Phone};
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+use crate::startup::AppState;
+use crate::store::accounts::{self, PersonRecord, UnitRecord};
+use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::dicts::Region;
+use crate::web::context::ReqCtx;
+use crate::web::extract::CsrfForm;
+use crate::web::limit::Bucket;
+use crate::web::page::{Layout, render, render_status};
+
+const TICKET_LIFETIME_MS: i64 = 15 * 60_000;
+const PERSON_TICKET: &str = "pending.person";
+const UNIT_TICKET: &str = "pending.unit";
+
+#[derive(Template)]
+#[template(path = "front/register_person.html")]
+struct PersonPage {
+    layout: Layout,
+    form: PersonForm,
+    errors: FieldErrors,
+}
+
+impl PersonPage {
+    fn err(&self, f: &str) -> &'static str {
+        self.errors.get(f).unwrap_or("")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "front/register_person_confirm.html")]
+struct PersonConfirmPage {
+    layout: Layout,
+    name: String,
+    id_number: String,
+    pending: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PersonTicket {
+    name: String,
+    id_number: String,
+    phone: String,
+    password_hash: String,
+    expires: i64,
+}
+
+pub async fn person_page(ctx: ReqCtx) -> Result<Response> {
+    render(&PersonPage {
+        layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+        form: PersonForm::default(),
+        errors: FieldErrors::default(),
+    })
+}
+
+/// 立即注册: checks every field and shows the name and ID number for confirmation.
+pub async fn person_check(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    CsrfForm(form): CsrfForm<PersonForm>,
+) -> Result<Response> {
+    if !state.limiter.hit(Bucket::Register, ctx.ip, state.now_ms()) {
+        return Err(AppError::TooManyRequests);
+    }
+    let invalid = |form: PersonForm, errors: FieldErrors| {
+        let form = PersonForm {
+            password: String::new(),
+            password2: String::new(),
+            ..form
+        };
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PersonPage {
+                layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+                form,
+                errors,
+            },
+        )
+    };
+    let person = match form.parse(state.clock.today()) {
+        Ok(p) => p,
+        Err(errors) => return invalid(form, errors),
+    };
+    if accounts::person_by_id_number(&state.db.conn, &state.keys, person.id.as_str())
+        .await?
+        .is_some()
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("id_number", Msg::IdTaken);
+        return invalid(form, errors);
+    }
+    let password = expose(&person.password).to_owned();
+    let password_hash =
+        tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password))
+            .await
+            .map_err(|e| anyhow::anyhow!("hashing task: {e}"))??;
+    let ticket = PersonTicket {
+        name: person.name.clone(),
+        id_number: person.id.as_str().to_owned(),
+        phone: person.phone.as_str().to_owned(),
+        password_hash,
+        expires: state.now_ms() + TICKET_LIFETIME_MS,
+    };
+    let pending = state.keys.encrypt(
+        PERSON_TICKET,
+        &serde_json::to_string(&ticket).map_err(anyhow::Error::from)?,
+    );
+    render(&PersonConfirmPage {
+        layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+        name: ticket.name,
+        id_number: ticket.id_number,
+        pending,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    pending: String,
+}
+
+fn open_ticket<T: for<'de> Deserialize<'de>>(
+    state: &AppState,
+    context: &str,
+    pending: &str,
+) -> Result<T> {
+    let json = state
+        .keys
+        .decrypt(context, pending)
+        .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?;
+    serde_json::from_str(&json).map_err(|_| AppError::Conflict(Msg::ConfirmFirst))
+}
+
+/// 确认: creates the account; the unique index settles a race between two registrations.
+pub async fn person_confirm(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> Result<Response> {
+    let t: PersonTicket = open_ticket(&state, PERSON_TICKET, &form.pending)?;
+    let now = state.now_ms();
+    if t.expires < now {
+        return Err(AppError::Conflict(Msg::ConfirmFirst));
+    }
+    let record = PersonRecord {
+        name: t.name,
+        id: CitizenId::parse(&t.id_number, state.clock.today())
+            .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
+        phone: Phone::parse(&t.phone).map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
+        password_hash: t.password_hash,
+    };
+    let tx = state.db.begin().await?;
+    let person = match accounts::insert_person(&*tx, &state.keys, now, &record).await {
+        Ok(p) => p,
+        Err(AppError::Validation(errors)) => {
+            drop(tx);
+            let form = PersonForm {
+                name: record.name,
+                id_number: record.id.as_str().to_owned(),
+                phone: record.phone.as_str().to_owned(),
+                ..Default::default()
+            };
+            return render_status(
+                StatusCode::CONFLICT,
+                &PersonPage {
+                    layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+                    form,
+                    errors,
+                },
+            );
+        }
+        Err(e) => return Err(e),
+    };
+    let actor = Actor {
+        kind: "person",
+        id: Some(person.id),
+        label: format!("{}({})", person.name, person.id_masked),
+        org: String::new(),
+    };
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &actor,
+            ip: &ctx.ip.to_string(),
+            action: "register",
+            object: format!("person:{}", person.id),
+            outcome: Outcome::Success,
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/rsrc/register/done?kind=person").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "front/register_unit.html")]
+struct UnitPage {
+    layout: Layout,
+    form: UnitForm,
+    errors: FieldErrors,
+    regions: Vec<Region>,
+}
+
+impl UnitPage {
+    fn err(&self, f: &str) -> &'static str {
+        self.errors.get(f).unwrap_or("")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "front/register_unit_confirm.html")]
+struct UnitConfirmPage {
+    layout: Layout,
+    name: String,
+    credit_code: String,
+    region: String,
+    pending: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UnitTicket {
+    name: String,
+    credit_code: String,
+    region: String,
+    contact: String,
+    contact_phone: String,
+    password_hash: String,
+    expires: i64,
+}
+
+pub async fn unit_page(State(state): State<AppState>, ctx: ReqCtx) -> Result<Response> {
+    render(&UnitPage {
+        layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+        form: UnitForm::default(),
+        errors: FieldErrors::default(),
+        regions: state.dicts().regions.clone(),
+    })
+}
+
+pub async fn unit_check(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    CsrfForm(form): CsrfForm<UnitForm>,
+) -> Result<Response> {
+    if !state.limiter.hit(Bucket::Register, ctx.ip, state.now_ms()) {
+        return Err(AppError::TooManyRequests);
+    }
+    let dicts = state.dicts();
+    let invalid = |form: UnitForm, errors: FieldErrors| {
+        let form = UnitForm {
+            password: String::new(),
+            password2: String::new(),
+            ..form
+        };
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &UnitPage {
+                layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+                form,
+                errors,
+                regions: dicts.regions.clone(),
+            },
+        )
+    };
+    let unit = match form.parse(|code| dicts.region(code).is_some()) {
+        Ok(u) => u,
+        Err(errors) => return invalid(form, errors),
+    };
+    let mut errors = FieldErrors::default();
+    if accounts::unit_by_credit_code(&state.db.conn, unit.credit_code.as_str())
+        .await?
+        .is_some()
+    {
+        errors.add("credit_code", Msg::CreditTaken);
+    }
+    if accounts::unit_name_taken(&state.db.conn, &unit.name).await? {
+        errors.add("name", Msg::UnitNameTaken);
+    }
+    if !errors.is_empty() {
+        return invalid(form, errors);
+    }
+    let password = expose(&unit.password).to_owned();
+    let password_hash =
+        tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password))
+            .await
+            .map_err(|e| anyhow::anyhow!("hashing task: {e}"))??;
+    let region = dicts
+        .region(&unit.region)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let ticket = UnitTicket {
+        name: unit.name,
+        credit_code: unit.credit_code.as_str().to_owned(),
+        region: unit.region,
+        contact: unit.contact,
+        contact_phone: unit.contact_phone.as_str().to_owned(),
+        password_hash,
+        expires: state.now_ms() + TICKET_LIFETIME_MS,
+    };
+    let pending = state.keys.encrypt(
+        UNIT_TICKET,
+        &serde_json::to_string(&ticket).map_err(anyhow::Error::from)?,
+    );
+    render(&UnitConfirmPage {
+        layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+        name: ticket.name,
+        credit_code: ticket.credit_code,
+        region,
+        pending,
+    })
+}
+
+pub async fn unit_confirm(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> Result<Response> {
+    let t: UnitTicket = open_ticket(&state, UNIT_TICKET, &form.pending)?;
+    let now = state.now_ms();
+    if t.expires < now {
+        return Err(AppError::Conflict(Msg::ConfirmFirst));
+    }
+    let record = UnitRecord {
+        name: t.name,
+        credit_code: CreditCode::parse(&t.credit_code)
+            .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
+        region: t.region,
+        contact: t.contact,
+        contact_phone: Phone::parse(&t.contact_phone)
+            .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
+        password_hash: t.password_hash,
+    };
+    let tx = state.db.begin().await?;
+    let unit = match accounts::insert_unit(&*tx, &state.keys, now, &record).await {
+        Ok(u) => u,
+        Err(AppError::Validation(errors)) => {
+            drop(tx);
+            let form = UnitForm {
+                name: record.name,
+                credit_code: record.credit_code.as_str().to_owned(),
+                region: record.region,
+                contact: record.contact,
+                contact_phone: record.contact_phone.as_str().to_owned(),
+                ..Default::default()
+            };
+            return render_status(
+                StatusCode::CONFLICT,
+                &UnitPage {
+                    layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+                    form,
+                    errors,
+                    regions: state.dicts().regions.clone(),
+                },
+            );
+        }
+        Err(e) => return Err(e),
+    };
+    let region = state
+        .dicts()
+        .region(&unit.region_code)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let actor = Actor {
+        kind: "unit",
+        id: Some(unit.id),
+        label: unit.name.clone(),
+        org: region,
+    };
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &actor,
+            ip: &ctx.ip.to_string(),
+            action: "register",
+            object: format!("unit:{}", unit.id),
+            outcome: Outcome::Success,
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/rsrc/register/done?kind=unit").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "front/register_done.html")]
+struct DonePage {
+    layout: Layout,
+    who: &'static str,
+    account_label: &'static str,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+pub async fn done(ctx: ReqCtx, Query(q): Query<DoneQuery>) -> Result<Response> {
+    let (title, who, account_label) = if q.kind == "unit" {
+        ("单位注册", "单位账号已创建，", "统一社会信用代码")
+    } else {
+        ("个人注册", "个人账号已创建，", "身份证号")
+    };
+    render(&DonePage {
+        layout: Layout::public(&ctx, title, "/rsrc", None),
+        who,
+        account_label,
+    })
+}

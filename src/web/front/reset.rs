@@ -1,0 +1,344 @@
+//! 找回密码: a code sent to the registered mobile number replaces the password.
+//!
+//! The page answers the same whether or not the account and number match, so it cannot
+//! be used to find out who is registered; the ticket it hands on is encrypted.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::account::{FieldErrors, parse_new_password};
+use crate::domain::auth::SubjectKind;
+use crate::domain::ids::Phone;
+use crate::domain::mask::mask;
+use crate::domain::password::PasswordContext;
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+use crate::startup::AppState;
+use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::reset::{self, Verdict};
+use crate::store::{accounts, sessions};
+use crate::web::context::ReqCtx;
+use crate::web::extract::CsrfForm;
+use crate::web::limit::Bucket;
+use crate::web::page::{Flash, Layout, render, render_status};
+
+const TICKET: &str = "password.reset";
+
+#[derive(Template)]
+#[template(path = "front/forgot.html")]
+struct ForgotPage {
+    layout: Layout,
+    kind: String,
+    account: String,
+    phone: String,
+    errors: FieldErrors,
+}
+
+impl ForgotPage {
+    fn err(&self, f: &str) -> &'static str {
+        self.errors.get(f).unwrap_or("")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "front/reset.html")]
+struct ResetPage {
+    layout: Layout,
+    ticket: String,
+    errors: FieldErrors,
+}
+
+impl ResetPage {
+    fn err(&self, f: &str) -> &'static str {
+        self.errors.get(f).unwrap_or("")
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Ticket {
+    /// `None` when the account and number did not match: every code is then wrong.
+    subject: Option<(String, Uuid)>,
+    expires: i64,
+}
+
+pub async fn forgot_page(ctx: ReqCtx) -> Result<Response> {
+    render(&ForgotPage {
+        layout: Layout::public(&ctx, "找回密码", "/rsrc", None),
+        kind: "person".into(),
+        account: String::new(),
+        phone: String::new(),
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ForgotForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn send_code(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> Result<Response> {
+    let now = state.now_ms();
+    let account = form.account.trim().to_ascii_uppercase();
+    let mut errors = FieldErrors::default();
+    if account.is_empty() {
+        errors.add("account", Msg::Required);
+    }
+    let phone = Phone::parse(&form.phone)
+        .map_err(|e| errors.add("phone", crate::domain::account::phone_msg(e)))
+        .ok();
+    let Some(phone) = phone.filter(|_| errors.is_empty()) else {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ForgotPage {
+                layout: Layout::public(&ctx, "找回密码", "/rsrc", None),
+                kind: form.kind,
+                account: form.account.chars().take(18).collect(),
+                phone: form.phone.chars().take(11).collect(),
+                errors,
+            },
+        );
+    };
+    if !state.limiter.hit(Bucket::Sms, ctx.ip, now) {
+        return Err(AppError::TooManyRequests);
+    }
+    // Find the account whose registered number matches.
+    let subject: Option<(SubjectKind, Uuid, Actor)> = if form.kind == "unit" {
+        accounts::unit_by_credit_code(&state.db.conn, &account)
+            .await?
+            .and_then(|u| {
+                let stored = state
+                    .keys
+                    .decrypt(accounts::UNIT_PHONE_CONTEXT, &u.contact_phone_cipher)
+                    .ok()?;
+                (stored == phone.as_str()).then(|| {
+                    (
+                        SubjectKind::Unit,
+                        u.id,
+                        Actor {
+                            kind: "unit",
+                            id: Some(u.id),
+                            label: u.name.clone(),
+                            org: String::new(),
+                        },
+                    )
+                })
+            })
+    } else {
+        accounts::person_by_id_number(&state.db.conn, &state.keys, &account)
+            .await?
+            .and_then(|p| {
+                let stored = state
+                    .keys
+                    .decrypt(accounts::PHONE_CONTEXT, &p.phone_cipher)
+                    .ok()?;
+                (stored == phone.as_str()).then(|| {
+                    (
+                        SubjectKind::Person,
+                        p.id,
+                        Actor {
+                            kind: "person",
+                            id: Some(p.id),
+                            label: format!("{}({})", p.name, p.id_masked),
+                            org: String::new(),
+                        },
+                    )
+                })
+            })
+    };
+    let mut flash = Flash {
+        ok: true,
+        text: "若账号与注册手机号一致，验证码已发送至该手机，10分钟内有效",
+    };
+    if let Some((kind, id, actor)) = &subject {
+        let code = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
+        let tx = state.db.begin().await?;
+        let issued = reset::issue(&*tx, &state.keys, *kind, *id, &code, now).await?;
+        let outcome = if issued.is_ok() {
+            Outcome::Success
+        } else {
+            Outcome::Denied
+        };
+        audit::append(
+            &*tx,
+            now,
+            Event {
+                actor,
+                ip: &ctx.ip.to_string(),
+                action: "reset_code",
+                object: format!("{}:{}", kind.as_str(), id),
+                outcome,
+                detail: mask(phone.as_str()),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        match issued {
+            Ok(()) => state.sms.send(
+                phone.as_str(),
+                &format!(
+                    "【山东省专业技术人员管理服务平台】您的验证码为{code}，10分钟内有效，请勿泄露。"
+                ),
+            ),
+            Err(reset::IssueRefusal::TooSoon) => {
+                flash = Flash {
+                    ok: false,
+                    text: Msg::CodeTooSoon.text(),
+                }
+            }
+        }
+    }
+    let ticket = Ticket {
+        subject: subject.map(|(k, id, _)| (k.as_str().to_owned(), id)),
+        expires: now + reset::LIFETIME_MS,
+    };
+    let ticket = state.keys.encrypt(
+        TICKET,
+        &serde_json::to_string(&ticket).map_err(anyhow::Error::from)?,
+    );
+    render(&ResetPage {
+        layout: Layout::public(&ctx, "重置密码", "/rsrc", Some(flash)),
+        ticket,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResetForm {
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<Response> {
+    let now = state.now_ms();
+    let ticket: Ticket = state
+        .keys
+        .decrypt(TICKET, &form.ticket)
+        .ok()
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .filter(|t: &Ticket| t.expires > now)
+        .ok_or(AppError::Conflict(Msg::CodeExpired))?;
+    let again = |errors: FieldErrors| {
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ResetPage {
+                layout: Layout::public(&ctx, "重置密码", "/rsrc", None),
+                ticket: form.ticket.clone(),
+                errors,
+            },
+        )
+    };
+    let mut errors = FieldErrors::default();
+    if form.code.trim().is_empty() {
+        errors.add("code", Msg::Required);
+        return again(errors);
+    }
+    let Some((kind, id)) = ticket
+        .subject
+        .and_then(|(k, id)| SubjectKind::parse(&k).map(|k| (k, id)))
+    else {
+        errors.add("code", Msg::CodeWrong);
+        return again(errors);
+    };
+    // The policy needs the owner's numbers, so load the account first.
+    let (id_number, birth, credit, actor) = match kind {
+        SubjectKind::Person => {
+            let p = accounts::person_by_id(&state.db.conn, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let idn = state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher).ok();
+            let actor = Actor {
+                kind: "person",
+                id: Some(p.id),
+                label: format!("{}({})", p.name, p.id_masked),
+                org: String::new(),
+            };
+            (idn, Some(p.birth_date.replace('-', "")), None, actor)
+        }
+        SubjectKind::Unit => {
+            let u = accounts::unit_by_id(&state.db.conn, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let actor = Actor {
+                kind: "unit",
+                id: Some(u.id),
+                label: u.name.clone(),
+                org: String::new(),
+            };
+            (None, None, Some(u.credit_code), actor)
+        }
+        SubjectKind::Admin => return Err(AppError::NotFound),
+    };
+    let words = PasswordContext {
+        id_number: id_number.as_deref(),
+        birth_digits: birth.as_deref(),
+        credit_code: credit.as_deref(),
+        username: None,
+    };
+    let new = match parse_new_password(&form.password, &form.password2, &words) {
+        Ok(p) => p,
+        Err(errors) => return again(errors),
+    };
+    let tx = state.db.begin().await?;
+    let verdict = reset::redeem(&*tx, &state.keys, kind, id, &form.code, now).await?;
+    if verdict != Verdict::Ok {
+        tx.commit().await?;
+        errors.add(
+            "code",
+            if verdict == Verdict::Wrong {
+                Msg::CodeWrong
+            } else {
+                Msg::CodeExpired
+            },
+        );
+        return again(errors);
+    }
+    accounts::set_password(
+        &*tx,
+        kind,
+        id,
+        crate::domain::account::expose(&new),
+        false,
+        now,
+    )
+    .await?;
+    sessions::delete_for_subject(&*tx, kind, id).await?;
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &actor,
+            ip: &ctx.ip.to_string(),
+            action: "password_reset",
+            object: format!("{}:{id}", kind.as_str()),
+            outcome: Outcome::Success,
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/rsrc/?m=reset_done").into_response())
+}

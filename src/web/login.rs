@@ -1,0 +1,264 @@
+//! The login procedure shared by the front site and the back office: captcha after
+//! failures, lockout after five, generic messages, an audit entry for every outcome.
+
+use uuid::Uuid;
+
+use super::context::ReqCtx;
+use super::limit::Bucket;
+use crate::crypto;
+use crate::domain::auth::{CAPTCHA_AFTER, SubjectKind, locked_until};
+use crate::domain::clock::format_minutes;
+use crate::error::Result;
+use crate::messages::Msg;
+use crate::startup::AppState;
+use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::sessions::NewSession;
+use crate::store::{accounts, captcha, sessions};
+
+/// The account a login names, as far as the login needs it.
+pub struct Candidate {
+    pub kind: SubjectKind,
+    pub id: Uuid,
+    pub password_hash: String,
+    pub failed: i32,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
+    pub actor: Actor,
+}
+
+/// What the user typed besides the account.
+pub struct Attempt<'a> {
+    pub password: &'a str,
+    pub captcha_id: &'a str,
+    pub captcha: &'a str,
+    /// The account as typed, masked, for the audit of unknown accounts.
+    pub masked_account: String,
+}
+
+pub enum Outcome_ {
+    LoggedIn(NewSession),
+    Refused { message: String, captcha: bool },
+}
+
+/// Runs one login attempt. `extra` is a last check on a correct password (the UKEY binding).
+pub async fn attempt(
+    state: &AppState,
+    ctx: &ReqCtx,
+    candidate: Option<Candidate>,
+    input: Attempt<'_>,
+    extra: impl FnOnce(&Candidate) -> Option<Msg>,
+) -> Result<Outcome_> {
+    let now = state.now_ms();
+    let refuse = |m: Msg, captcha: bool| Outcome_::Refused {
+        message: m.text().to_owned(),
+        captcha,
+    };
+    if !state.limiter.hit(Bucket::Login, ctx.ip, now) {
+        return Ok(refuse(Msg::TooManyRequests, state.settings.captcha));
+    }
+    let ip_failures = state.limiter.count(Bucket::LoginFailure, ctx.ip, now) as i32;
+    let account_failures = candidate.as_ref().map_or(0, |c| c.failed);
+    let need_captcha = state.settings.captcha
+        && (ip_failures >= CAPTCHA_AFTER || account_failures >= CAPTCHA_AFTER);
+    if need_captcha {
+        if input.captcha.trim().is_empty() || input.captcha_id.is_empty() {
+            return Ok(refuse(Msg::CaptchaRequired, true));
+        }
+        if !captcha::check(
+            &state.db.conn,
+            &state.keys,
+            input.captcha_id,
+            input.captcha,
+            now,
+        )
+        .await?
+        {
+            return Ok(refuse(Msg::CaptchaWrong, true));
+        }
+    }
+    let anon = Actor {
+        label: input.masked_account.clone(),
+        ..Actor::anonymous()
+    };
+    let actor = candidate.as_ref().map_or(anon, |c| c.actor.clone());
+    let object = candidate.as_ref().map_or_else(
+        || "account:unknown".to_owned(),
+        |c| format!("{}:{}", c.kind.as_str(), c.id),
+    );
+    let record = |outcome: Outcome, action: &'static str, detail: String| {
+        let actor = actor.clone();
+        let object = object.clone();
+        let ip = ctx.ip.to_string();
+        async move {
+            let tx = state.db.begin().await?;
+            audit::append(
+                &*tx,
+                now,
+                Event {
+                    actor: &actor,
+                    ip: &ip,
+                    action,
+                    object,
+                    outcome,
+                    detail,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, crate::error::AppError>(())
+        }
+    };
+
+    if let Some(c) = &candidate
+        && let Some(until) = locked_until(c.locked_until, now)
+    {
+        record(Outcome::Denied, "login", "account locked".into()).await?;
+        return Ok(Outcome_::Refused {
+            message: locked_message(until),
+            captcha: need_captcha,
+        });
+    }
+
+    let known = candidate.as_ref().map(|c| (c.kind, c.id));
+    let hash = candidate
+        .as_ref()
+        .map_or(crypto::dummy_hash(), |c| c.password_hash.as_str())
+        .to_owned();
+    let password = input.password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
+        .await
+        .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
+
+    let Some(c) = candidate.filter(|_| ok) else {
+        state.limiter.hit(Bucket::LoginFailure, ctx.ip, now);
+        let ip_after = ip_failures + 1;
+        let Some((kind, id)) = known else {
+            record(
+                Outcome::Failure,
+                "login",
+                "unknown account or wrong password".into(),
+            )
+            .await?;
+            let captcha = state.settings.captcha && ip_after >= CAPTCHA_AFTER;
+            return Ok(refuse(Msg::LoginFailed, captcha));
+        };
+        let tx = state.db.begin().await?;
+        let (failed, lock) = accounts::record_failure(&*tx, kind, id, now).await?;
+        let ip = ctx.ip.to_string();
+        audit::append(
+            &*tx,
+            now,
+            Event {
+                actor: &actor,
+                ip: &ip,
+                action: "login",
+                object: object.clone(),
+                outcome: Outcome::Failure,
+                detail: "wrong password".into(),
+            },
+        )
+        .await?;
+        if lock.is_some() {
+            audit::append(
+                &*tx,
+                now,
+                Event {
+                    actor: &actor,
+                    ip: &ip,
+                    action: "lockout",
+                    object: object.clone(),
+                    outcome: Outcome::Success,
+                    detail: "5 wrong passwords".into(),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if let Some(until) = lock {
+            return Ok(Outcome_::Refused {
+                message: locked_message(until),
+                captcha: state.settings.captcha,
+            });
+        }
+        let captcha =
+            state.settings.captcha && (ip_after >= CAPTCHA_AFTER || failed >= CAPTCHA_AFTER);
+        return Ok(refuse(Msg::LoginFailed, captcha));
+    };
+
+    if c.disabled {
+        record(Outcome::Denied, "login", "account disabled".into()).await?;
+        return Ok(refuse(Msg::AccountDisabled, need_captcha));
+    }
+    if let Some(m) = extra(&c) {
+        record(Outcome::Denied, "login", m.code().into()).await?;
+        return Ok(refuse(m, need_captcha));
+    }
+
+    let tx = state.db.begin().await?;
+    accounts::record_login(&*tx, c.kind, c.id, now).await?;
+    let session = sessions::create(
+        &*tx,
+        c.kind,
+        c.id,
+        &ctx.ip.to_string(),
+        ctx.cert_fingerprint.as_deref(),
+        now,
+    )
+    .await?;
+    let detail = if ctx.cert_fingerprint.is_some() {
+        "password + UKEY certificate"
+    } else {
+        "password"
+    };
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &c.actor,
+            ip: &ctx.ip.to_string(),
+            action: "login",
+            object,
+            outcome: Outcome::Success,
+            detail: detail.into(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    state.limiter.reset(Bucket::LoginFailure, ctx.ip);
+    Ok(Outcome_::LoggedIn(session))
+}
+
+fn locked_message(until: i64) -> String {
+    format!(
+        "{}，请于 {} 后再试",
+        Msg::AccountLocked.text(),
+        format_minutes(until)
+    )
+}
+
+/// Ends the request's session, with an audit entry.
+pub async fn logout(
+    state: &AppState,
+    ctx: &ReqCtx,
+    session: &crate::web::session::LiveSession,
+    actor: &Actor,
+) -> Result<()> {
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    sessions::delete(&*tx, &session.row.id_hash).await?;
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor,
+            ip: &ctx.ip.to_string(),
+            action: "logout",
+            object: format!("{}:{}", session.kind.as_str(), session.row.subject_id),
+            outcome: Outcome::Success,
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! The frame every page shares: header, left menu, breadcrumb, flash; and rendering.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::context::ReqCtx;
+use super::session::{AdminUser, FrontUser};
+use crate::domain::auth::AdminRole;
+use crate::error::AppError;
+use crate::messages::Msg;
+
+pub struct MenuItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+pub struct MenuGroup {
+    pub label: &'static str,
+    pub items: Vec<MenuItem>,
+}
+
+pub struct Flash {
+    pub ok: bool,
+    pub text: &'static str,
+}
+
+/// Data the base templates need.
+pub struct Layout {
+    pub title: String,
+    pub csrf: String,
+    /// `/rsrc` or `/sdmanager`.
+    pub base: &'static str,
+    pub user_name: String,
+    pub user_role: &'static str,
+    pub menu: Vec<MenuGroup>,
+    pub breadcrumb: Vec<String>,
+    pub flash: Option<Flash>,
+}
+
+/// Messages that read as a success (green); everything else is red.
+fn is_success(m: Msg) -> bool {
+    matches!(
+        m,
+        Msg::CodeSent | Msg::ResetDone | Msg::PasswordChanged | Msg::LoggedOut | Msg::AdminCreated
+    )
+}
+
+/// Reads `?m=code` into a flash.
+pub fn flash_from(code: Option<&str>) -> Option<Flash> {
+    let m = Msg::from_code(code?)?;
+    Some(Flash {
+        ok: is_success(m),
+        text: m.text(),
+    })
+}
+
+impl Layout {
+    /// Pages without a login (login, registration).
+    pub fn public(ctx: &ReqCtx, title: &str, base: &'static str, flash: Option<Flash>) -> Self {
+        Layout {
+            title: title.to_owned(),
+            csrf: ctx.csrf.clone(),
+            base,
+            user_name: String::new(),
+            user_role: "",
+            menu: Vec::new(),
+            breadcrumb: Vec::new(),
+            flash,
+        }
+    }
+
+    /// A front-site page with the person's or unit's menu; `active` is the current menu href.
+    pub fn front(
+        ctx: &ReqCtx,
+        user: &FrontUser,
+        title: &str,
+        active: &str,
+        flash: Option<Flash>,
+    ) -> Self {
+        let item = |label, href: &'static str| MenuItem {
+            label,
+            href,
+            active: href == active,
+        };
+        let account = match user {
+            FrontUser::Person(_) => "账号信息",
+            FrontUser::Unit(_) => "单位信息",
+        };
+        let menu = vec![MenuGroup {
+            label: "专业技术职称",
+            items: vec![
+                item(account, "/rsrc/zc/account"),
+                item("修改密码", "/rsrc/zc/password"),
+            ],
+        }];
+        Layout {
+            title: title.to_owned(),
+            csrf: ctx.csrf.clone(),
+            base: "/rsrc",
+            user_name: user.name().to_owned(),
+            user_role: user.role_label(),
+            breadcrumb: vec!["专业技术职称".to_owned(), title.to_owned()],
+            menu,
+            flash,
+        }
+    }
+
+    /// A back-office page; menu entries depend on the role.
+    pub fn back(
+        ctx: &ReqCtx,
+        user: &AdminUser,
+        title: &str,
+        active: &str,
+        flash: Option<Flash>,
+    ) -> Self {
+        let item = |label, href: &'static str| MenuItem {
+            label,
+            href,
+            active: href == active,
+        };
+        let mut system = vec![item("首页", "/sdmanager/home")];
+        if user.role == AdminRole::System {
+            system.push(item("后台用户管理", "/sdmanager/admins"));
+        }
+        system.push(item("修改密码", "/sdmanager/password"));
+        Layout {
+            title: title.to_owned(),
+            csrf: ctx.csrf.clone(),
+            base: "/sdmanager",
+            user_name: format!("{}（{}）", user.admin.display_name, user.admin.username),
+            user_role: user.role.label(),
+            breadcrumb: vec!["职称后台".to_owned(), title.to_owned()],
+            menu: vec![MenuGroup {
+                label: "系统管理",
+                items: system,
+            }],
+            flash,
+        }
+    }
+}
+
+/// Renders a template to a response, or an error page if rendering fails.
+pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
+    t.render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering a template: {e}")))
+}
+
+/// Renders with a status (422 for a form with errors).
+pub fn render_status<T: Template>(
+    status: axum::http::StatusCode,
+    t: &T,
+) -> Result<Response, AppError> {
+    render(t).map(|r| (status, r).into_response())
+}

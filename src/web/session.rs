@@ -1,0 +1,276 @@
+//! Who is logged in: session cookies and the extractors that demand a person, a unit or an admin.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+
+use super::context::{ReqCtx, cookie_name, make_cookie};
+use crate::domain::auth::{AdminRole, Realm, SubjectKind, session_alive};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::store::entities::{admin, person, session, unit};
+use crate::store::{accounts, sessions};
+
+/// The session cookie that logs `token` in, and a fresh form token for the new session.
+pub fn login_cookies(state: &AppState, realm: Realm, token: String, csrf: String) -> CookieJar {
+    CookieJar::new()
+        .add(make_cookie(state, cookie_name(state, realm, "sid"), token))
+        .add(make_cookie(state, cookie_name(state, realm, "csrf"), csrf))
+}
+
+/// Cookies that clear the session.
+pub fn logout_cookies(state: &AppState, realm: Realm) -> CookieJar {
+    let mut gone = make_cookie(state, cookie_name(state, realm, "sid"), String::new());
+    gone.make_removal();
+    CookieJar::new().add(gone)
+}
+
+/// A live session of the request's site.
+#[derive(Clone, Debug)]
+pub struct LiveSession {
+    pub row: session::Model,
+    pub kind: SubjectKind,
+}
+
+impl FromRequestParts<AppState> for LiveSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(s) = parts.extensions.get::<LiveSession>() {
+            return Ok(s.clone());
+        }
+        let ctx = ReqCtx::from_request_parts(parts, state).await?;
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar
+            .get(&cookie_name(state, ctx.realm, "sid"))
+            .map(Cookie::value)
+            .filter(|v| !v.is_empty())
+            .ok_or(AppError::Unauthenticated)?;
+        let row = sessions::find(&state.db.conn, token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let now = state.now_ms();
+        let kind = SubjectKind::parse(&row.subject_kind).ok_or(AppError::Unauthenticated)?;
+        if row.realm != ctx.realm.as_str() || kind.realm() != ctx.realm {
+            return Err(AppError::Unauthenticated);
+        }
+        if !session_alive(ctx.realm, row.created_at, row.last_seen_at, now) {
+            sessions::delete(&state.db.conn, &row.id_hash).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        // On the UKEY listener the same certificate must be presented on every request.
+        if row.cert_fingerprint.is_some() && row.cert_fingerprint != ctx.cert_fingerprint {
+            return Err(AppError::Unauthenticated);
+        }
+        sessions::touch(&state.db.conn, &row, now).await?;
+        let live = LiveSession { row, kind };
+        parts.extensions.insert(live.clone());
+        Ok(live)
+    }
+}
+
+/// A logged-in person or unit on the front site.
+#[derive(Clone, Debug)]
+pub enum FrontUser {
+    Person(person::Model),
+    Unit(unit::Model),
+}
+
+impl FrontUser {
+    pub fn name(&self) -> &str {
+        match self {
+            FrontUser::Person(p) => &p.name,
+            FrontUser::Unit(u) => &u.name,
+        }
+    }
+    pub fn role_label(&self) -> &'static str {
+        match self {
+            FrontUser::Person(_) => "个人",
+            FrontUser::Unit(_) => "单位",
+        }
+    }
+    pub fn kind(&self) -> SubjectKind {
+        match self {
+            FrontUser::Person(_) => SubjectKind::Person,
+            FrontUser::Unit(_) => SubjectKind::Unit,
+        }
+    }
+    pub fn id(&self) -> uuid::Uuid {
+        match self {
+            FrontUser::Person(p) => p.id,
+            FrontUser::Unit(u) => u.id,
+        }
+    }
+    pub fn must_change_password(&self) -> bool {
+        match self {
+            FrontUser::Person(p) => p.must_change_password,
+            FrontUser::Unit(u) => u.must_change_password,
+        }
+    }
+    /// The audit actor for this user; a person is labelled with the masked ID number.
+    pub fn actor(&self, dicts: &crate::store::dicts::Dicts) -> crate::store::audit::Actor {
+        match self {
+            FrontUser::Person(p) => crate::store::audit::Actor {
+                kind: "person",
+                id: Some(p.id),
+                label: format!("{}({})", p.name, p.id_masked),
+                org: String::new(),
+            },
+            FrontUser::Unit(u) => crate::store::audit::Actor {
+                kind: "unit",
+                id: Some(u.id),
+                label: u.name.clone(),
+                org: dicts
+                    .region(&u.region_code)
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default(),
+            },
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for FrontUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let live =
+            <LiveSession as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        let user = match live.kind {
+            SubjectKind::Person => accounts::person_by_id(&state.db.conn, live.row.subject_id)
+                .await?
+                .map(FrontUser::Person),
+            SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, live.row.subject_id)
+                .await?
+                .map(FrontUser::Unit),
+            SubjectKind::Admin => None,
+        };
+        let user = user.ok_or(AppError::Unauthenticated)?;
+        let disabled = match &user {
+            FrontUser::Person(p) => p.disabled,
+            FrontUser::Unit(u) => u.disabled,
+        };
+        if disabled {
+            sessions::delete_for_subject(&state.db.conn, user.kind(), user.id()).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        if user.must_change_password() && !password_page(parts) {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(user)
+    }
+}
+
+/// A logged-in back-office user.
+#[derive(Clone, Debug)]
+pub struct AdminUser {
+    pub admin: admin::Model,
+    pub role: AdminRole,
+}
+
+impl AdminUser {
+    pub fn actor(&self, dicts: &crate::store::dicts::Dicts) -> crate::store::audit::Actor {
+        crate::store::audit::Actor {
+            kind: "admin",
+            id: Some(self.admin.id),
+            label: self.admin.username.clone(),
+            org: dicts
+                .region(&self.admin.bureau_code)
+                .map(|r| bureau_name(&r.name))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// 山东省 → 山东省人力资源和社会保障厅, 济南市 → 济南市人力资源和社会保障局.
+pub fn bureau_name(region: &str) -> String {
+    if region == "山东省" {
+        "山东省人力资源和社会保障厅".into()
+    } else {
+        format!("{region}人力资源和社会保障局")
+    }
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let live =
+            <LiveSession as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if live.kind != SubjectKind::Admin {
+            return Err(AppError::Unauthenticated);
+        }
+        let admin = accounts::admin_by_id(&state.db.conn, live.row.subject_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if admin.disabled {
+            sessions::delete_for_subject(&state.db.conn, SubjectKind::Admin, admin.id).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
+        if admin.must_change_password && !password_page(parts) {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(AdminUser { admin, role })
+    }
+}
+
+/// The pages a user with a one-time password may still open.
+fn password_page(parts: &Parts) -> bool {
+    let p = parts.uri.path();
+    p.ends_with("/password") || p.ends_with("/logout")
+}
+
+/// `Option<LiveSession>`: `None` when nobody is logged in, other errors still fail.
+impl OptionalFromRequestParts<AppState> for LiveSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <LiveSession as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Some(s)),
+            Err(AppError::Unauthenticated) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for FrontUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <FrontUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Some(s)),
+            Err(AppError::Unauthenticated | AppError::PasswordChangeRequired) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <AdminUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Some(s)),
+            Err(AppError::Unauthenticated | AppError::PasswordChangeRequired) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

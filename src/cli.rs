@@ -217,7 +217,7 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
                     let der = rustls_pemfile::certs(&mut r)
                         .next()
                         .context("no certificate in the file")??;
-                    crate::crypto::sha256_hex(der.as_ref())
+                    crate::crypto::fingerprint(der.as_ref())
                 }
                 (None, Some(f)) => crate::web::back::parse_fingerprint(&f)
                     .context("the fingerprint must be 64 hex digits")?,

@@ -108,7 +108,7 @@ impl Keys {
         mac.update(context.as_bytes());
         mac.update(&[0]);
         mac.update(value.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// A keyed tag for tokens (captchas, codes) so that a database dump does not reveal them.
@@ -116,7 +116,7 @@ impl Keys {
         let mut mac =
             <HmacSha256 as Mac>::new_from_slice(&self.token_key[..]).expect("any key length");
         mac.update(value.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 }
 
@@ -162,9 +162,19 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// SHA-256 in hex: session ids are stored only as this.
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+/// SHA-256 in unpadded base64url: session ids are stored only as this. (Not hex: a hex
+/// digest can hold a run of 18 digits and look like an ID number to a data scan.)
+pub fn sha256_b64(data: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(data))
+}
+
+/// A certificate's SHA-256 fingerprint as OpenSSL prints it: `AB:CD:…`.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Hashes a password with Argon2id and a fresh salt.

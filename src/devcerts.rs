@@ -83,7 +83,7 @@ impl DevCerts {
         Ok((
             cert.pem(),
             key.serialize_pem(),
-            crate::crypto::sha256_hex(cert.der()),
+            crate::crypto::fingerprint(cert.der()),
         ))
     }
 }

@@ -19,6 +19,8 @@ pub enum AppError {
     /// The request conflicts with the current state (duplicate, already handled, locked …).
     #[error("conflict: {}", .0.code())]
     Conflict(Msg),
+    #[error("request body too large")]
+    TooLarge,
     #[error("too many requests")]
     TooManyRequests,
     /// Not logged in, or the session ended.

@@ -251,7 +251,7 @@ impl Msg {
             Msg::CertOnlyAccount => "该账号已绑定UKEY，请使用UKEY登录地址",
             Msg::BureauUnknown => "请选择所属人社局",
             Msg::AdminCreated => "后台用户已创建",
-            Msg::FingerprintInvalid => "证书指纹应为64位十六进制字符（SHA-256）",
+            Msg::FingerprintInvalid => "证书指纹应为SHA-256指纹（64位十六进制字符，可带冒号）",
             Msg::FingerprintTaken => "该证书已绑定其他用户",
             Msg::ConfirmFirst => "请先核对注册信息并点击确认",
             Msg::PasswordSame => "新密码不能与当前密码相同",

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use crate::crypto::sha256_hex;
+use crate::crypto::fingerprint;
 use crate::settings::TlsSettings;
 use crate::startup::AppState;
 use crate::web::context::PeerCert;
@@ -104,7 +104,7 @@ pub async fn serve_on(
                 .1
                 .peer_certificates()
                 .and_then(|c| c.first())
-                .map(|c| sha256_hex(c.as_ref()));
+                .map(|c| fingerprint(c.as_ref()));
             let Some(fingerprint) = fingerprint else {
                 return;
             };

@@ -134,6 +134,7 @@ pub struct PersonForm {
 }
 
 /// A valid person registration.
+#[derive(Debug)]
 pub struct NewPerson {
     pub name: String,
     pub id: CitizenId,
@@ -198,6 +199,7 @@ pub struct UnitForm {
 }
 
 /// A valid unit registration; `region` still has to be checked against the dictionary.
+#[derive(Debug)]
 pub struct NewUnit {
     pub name: String,
     pub credit_code: CreditCode,

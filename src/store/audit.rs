@@ -3,12 +3,17 @@
 //! Appends serialise on the single `audit_head` row (a row lock on PostgreSQL, the write
 //! lock on SQLite), so sequence numbers have no gaps and each entry names its predecessor.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{ConnectionTrait, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{exec, stmt};
 use crate::error::Result;
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "genesis";
 
 /// Who acted.
 #[derive(Debug, Clone)]
@@ -117,7 +122,7 @@ impl Entry {
             self.detail,
             self.prev_hash,
         ]);
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 }
 
@@ -264,7 +269,7 @@ pub async fn verify(c: &impl ConnectionTrait) -> Result<Verification> {
     let head_seq: i64 = head.try_get("", "seq")?;
     let head_hash: String = head.try_get("", "hash")?;
     let mut prev_seq = 0i64;
-    let mut prev_hash = "0".repeat(64);
+    let mut prev_hash = GENESIS.to_owned();
     loop {
         let batch = page(c, prev_seq, 1000).await?;
         if batch.is_empty() {

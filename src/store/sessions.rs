@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::entities::session;
 use super::exec;
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{random_token, sha256_b64};
 use crate::domain::auth::{ABSOLUTE_TIMEOUT, Realm, SubjectKind};
 use crate::error::Result;
 
@@ -26,7 +26,7 @@ pub async fn create(
     let token = random_token(32);
     let csrf = random_token(24);
     session::ActiveModel {
-        id_hash: Set(sha256_hex(token.as_bytes())),
+        id_hash: Set(sha256_b64(token.as_bytes())),
         realm: Set(kind.realm().as_str().to_owned()),
         subject_kind: Set(kind.as_str().to_owned()),
         subject_id: Set(subject),
@@ -42,7 +42,7 @@ pub async fn create(
 }
 
 pub async fn find(c: &impl ConnectionTrait, token: &str) -> Result<Option<session::Model>> {
-    Ok(session::Entity::find_by_id(sha256_hex(token.as_bytes()))
+    Ok(session::Entity::find_by_id(sha256_b64(token.as_bytes()))
         .one(c)
         .await?)
 }

@@ -113,6 +113,7 @@ impl Deferred {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, msg, redirect) = match self {
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, Msg::BodyTooLarge, None),
             AppError::NotFound => (StatusCode::NOT_FOUND, Msg::NotFound, None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, Msg::Forbidden, None),
             AppError::Csrf => (StatusCode::FORBIDDEN, Msg::CsrfFailed, None),
@@ -171,6 +172,11 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, msg, fields) = match self.0 {
+            AppError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Msg::BodyTooLarge,
+                Default::default(),
+            ),
             AppError::NotFound => (StatusCode::NOT_FOUND, Msg::NotFound, Default::default()),
             AppError::Forbidden => (StatusCode::FORBIDDEN, Msg::Forbidden, Default::default()),
             AppError::Csrf => (StatusCode::FORBIDDEN, Msg::CsrfFailed, Default::default()),

@@ -40,7 +40,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
             .unwrap_or_default();
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|_| AppError::Conflict(Msg::BodyTooLarge))?;
+            .map_err(|_| AppError::TooLarge)?;
         let token: TokenOnly =
             serde_html_form::from_bytes(&bytes).map_err(|_| AppError::Conflict(Msg::BadRequest))?;
         if expected.is_empty() || !constant_time_eq(token.csrf.as_bytes(), expected.as_bytes()) {
@@ -55,3 +55,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// The body of a form that carries nothing but its token (退出).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}

@@ -75,8 +75,8 @@ pub fn back_router(state: AppState, tls: bool) -> Router {
 fn with_common_layers(router: Router, state: &AppState, tls: bool) -> Router {
     let hsts = tls || state.settings.cookie_secure;
     router
-        .layer(middleware::from_fn(error::body_limit_page))
         .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
+        .layer(middleware::from_fn(error::body_limit_page))
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(middleware::from_fn(move |req, next| security_headers(req, next, hsts)))

@@ -351,7 +351,7 @@ impl MigrationTrait for Migration {
             .col(string_len(Admins::DisplayName, 60))
             .col(string_len(Admins::BureauCode, 6))
             .col(string_len(Admins::Role, 16))
-            .col(string_len_null(Admins::CertFingerprint, 64).unique_key())
+            .col(string_len_null(Admins::CertFingerprint, 95).unique_key())
             .col(uuid_null(Admins::CreatedBy))
             .col(big_integer_null(Admins::PasswordChangedAt))
             .foreign_key(
@@ -370,7 +370,7 @@ impl MigrationTrait for Migration {
                 .col(string_len(Sessions::SubjectKind, 8))
                 .col(uuid(Sessions::SubjectId))
                 .col(string_len(Sessions::Csrf, 64))
-                .col(string_len_null(Sessions::CertFingerprint, 64))
+                .col(string_len_null(Sessions::CertFingerprint, 95))
                 .col(string_len(Sessions::Ip, 64))
                 .col(big_integer(Sessions::CreatedAt))
                 .col(big_integer(Sessions::LastSeenAt))
@@ -496,7 +496,7 @@ impl MigrationTrait for Migration {
             Query::insert()
                 .into_table(AuditHead::Table)
                 .columns([AuditHead::Id, AuditHead::Seq, AuditHead::Hash])
-                .values_panic([1.into(), 0i64.into(), "0".repeat(64).into()])
+                .values_panic([1.into(), 0i64.into(), "genesis".into()])
                 .to_owned(),
         )
         .await?;

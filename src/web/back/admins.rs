@@ -164,14 +164,23 @@ pub fn valid_username(s: &str) -> bool {
     (3..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// Normalises a SHA-256 fingerprint typed with or without colons.
+/// Normalises a SHA-256 fingerprint typed with or without colons to `AB:CD:…`.
 pub fn parse_fingerprint(s: &str) -> Option<String> {
     let hex: String = s
         .chars()
         .filter(|c| !matches!(c, ':' | ' '))
         .collect::<String>()
-        .to_ascii_lowercase();
-    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+        .to_ascii_uppercase();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some(
+        hex.as_bytes()
+            .chunks(2)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
 }
 
 pub async fn create(

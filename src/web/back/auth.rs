@@ -18,7 +18,7 @@ use crate::startup::AppState;
 use crate::store::audit::{self, Actor, Event, Outcome};
 use crate::store::{accounts, sessions};
 use crate::web::context::ReqCtx;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
 use crate::web::login::{self, Attempt, Candidate, Outcome_};
 use crate::web::page::{Layout, flash_from, render, render_status};
@@ -39,7 +39,7 @@ struct LoginPage {
 fn cert_hint(ctx: &ReqCtx) -> String {
     ctx.cert_fingerprint
         .as_deref()
-        .map(|f| format!("{}…", &f[..f.len().min(16)]))
+        .map(|f| format!("{}…", &f[..f.len().min(23)]))
         .unwrap_or_default()
 }
 
@@ -156,7 +156,7 @@ pub async fn logout(
     ctx: ReqCtx,
     session: Option<LiveSession>,
     user: Option<AdminUser>,
-    CsrfForm(()): CsrfForm<()>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
     if let (Some(s), Some(u)) = (session, user) {
         login::logout(&state, &ctx, &s, &u.actor(&state.dicts())).await?;

@@ -14,7 +14,7 @@ use crate::error::{AppError, Result};
 use crate::startup::AppState;
 use crate::store::{accounts, audit::Actor, captcha};
 use crate::web::context::ReqCtx;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::limit::Bucket;
 use crate::web::login::{self, Attempt, Candidate, Outcome_};
 use crate::web::page::{Layout, flash_from, render, render_status};
@@ -161,7 +161,7 @@ pub async fn logout(
     ctx: ReqCtx,
     session: Option<LiveSession>,
     user: Option<FrontUser>,
-    CsrfForm(()): CsrfForm<()>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
     if let (Some(s), Some(u)) = (session, user) {
         login::logout(&state, &ctx, &s, &u.actor(&state.dicts())).await?;

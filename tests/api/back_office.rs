@@ -1,0 +1,264 @@
+//! The back office: no default admin, password login, one-time passwords, who creates whom.
+
+use reqwest::StatusCode;
+use zhicheng::domain::auth::AdminRole;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_fresh_install_has_no_back_office_user() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM admins").await, 0);
+    for name in ["admin", "root", "sysadmin", "administrator"] {
+        for pw in ["admin", "admin123", "Admin@123", PASSWORD] {
+            let res = app.admin_login(&TestApp::new_client(), name, pw).await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_password() {
+    let app = TestApp::spawn().await;
+    app.create_admin("sysadmin", "370000", AdminRole::System, false)
+        .await;
+    let client = TestApp::new_client();
+    let res = app.admin_login(&client, "sysadmin", PASSWORD).await;
+    assert_eq!(location(&res), "/sdmanager/home");
+    let home = client
+        .get(app.back_url("/sdmanager/home"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("职称后台")
+            && home.contains("山东省人力资源和社会保障厅")
+            && home.contains("后台用户管理")
+    );
+
+    let page = app.back_url("/sdmanager/admins/new");
+    let res = app
+        .post_form(
+            &client,
+            &page,
+            &page,
+            &[
+                ("username", "jn_admin"),
+                ("display_name", "赵六"),
+                ("bureau", "370100"),
+                ("role", "system"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    let marker = "id=\"initial-password\">";
+    let start = html.find(marker).expect("the one-time password is shown") + marker.len();
+    let initial = html[start..].split('<').next().unwrap().to_owned();
+    assert!(initial.len() >= 12);
+    let list = client
+        .get(app.back_url("/sdmanager/admins"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("jn_admin") && list.contains("济南市人力资源和社会保障局"));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&("admin_create".into(), "success".into()))
+    );
+
+    // The city admin must replace the one-time password before anything else.
+    let city = TestApp::new_client();
+    let res = app.admin_login(&city, "jn_admin", &initial).await;
+    assert_eq!(location(&res), "/sdmanager/home");
+    let res = city
+        .get(app.back_url("/sdmanager/home"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/sdmanager/password?m=must_change_password");
+    let pw = app.back_url("/sdmanager/password");
+    let res = app
+        .post_form(
+            &city,
+            &pw,
+            &pw,
+            &[
+                ("current", &initial),
+                ("password", "City#Pass2027"),
+                ("password2", "City#Pass2027"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/sdmanager/home?m=password_changed");
+    assert_eq!(
+        city.get(app.back_url("/sdmanager/home"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    // A city admin creates users for its own city only.
+    let res = app
+        .post_form(
+            &city,
+            &page,
+            &page,
+            &[
+                ("username", "qd_admin"),
+                ("display_name", "钱七"),
+                ("bureau", "370200"),
+                ("role", "operator"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_error(&res.text().await.unwrap(), "bureau").as_deref(),
+        Some("请选择所属人社局")
+    );
+    let list = city
+        .get(app.back_url("/sdmanager/admins"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains("sysadmin"), "a city sees only its own users");
+}
+
+#[tokio::test]
+async fn operators_and_auditors_cannot_manage_users() {
+    let app = TestApp::spawn().await;
+    app.create_admin("op", "370000", AdminRole::Operator, false)
+        .await;
+    app.create_admin("aud", "370000", AdminRole::Auditor, false)
+        .await;
+    for name in ["op", "aud"] {
+        let client = TestApp::new_client();
+        assert_eq!(
+            location(&app.admin_login(&client, name, PASSWORD).await),
+            "/sdmanager/home"
+        );
+        let home = client
+            .get(app.back_url("/sdmanager/home"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !home.contains("后台用户管理"),
+            "the menu holds only what works"
+        );
+        assert_eq!(
+            client
+                .get(app.back_url("/sdmanager/admins"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            client
+                .get(app.back_url("/sdmanager/admins/new"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+#[tokio::test]
+async fn duplicate_usernames_are_refused_with_a_message() {
+    let app = TestApp::spawn().await;
+    app.create_admin("sysadmin", "370000", AdminRole::System, false)
+        .await;
+    let client = TestApp::new_client();
+    app.admin_login(&client, "sysadmin", PASSWORD).await;
+    let page = app.back_url("/sdmanager/admins/new");
+    let res = app
+        .post_form(
+            &client,
+            &page,
+            &page,
+            &[
+                ("username", "sysadmin"),
+                ("display_name", "赵六"),
+                ("bureau", "370100"),
+                ("role", "operator"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        field_error(&res.text().await.unwrap(), "username").as_deref(),
+        Some("该用户名已存在")
+    );
+    let res = app
+        .post_form(
+            &client,
+            &page,
+            &page,
+            &[
+                ("username", "x"),
+                ("display_name", ""),
+                ("bureau", "370100"),
+                ("cert_fingerprint", "abc"),
+            ],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "username").as_deref(),
+        Some("用户名为3至32位字母、数字或下划线")
+    );
+    assert_eq!(
+        field_error(&html, "cert_fingerprint").as_deref(),
+        Some("证书指纹应为SHA-256指纹（64位十六进制字符，可带冒号）")
+    );
+}
+
+#[tokio::test]
+async fn back_office_sessions_expire_after_fifteen_idle_minutes() {
+    let app = TestApp::spawn().await;
+    app.create_admin("sysadmin", "370000", AdminRole::System, false)
+        .await;
+    let client = TestApp::new_client();
+    app.admin_login(&client, "sysadmin", PASSWORD).await;
+    app.clock.advance_minutes(14);
+    assert_eq!(
+        client
+            .get(app.back_url("/sdmanager/home"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    app.clock.advance_minutes(16);
+    assert_eq!(
+        location(
+            &client
+                .get(app.back_url("/sdmanager/home"))
+                .send()
+                .await
+                .unwrap()
+        ),
+        "/sdmanager?m=session_expired"
+    );
+}

@@ -1,0 +1,138 @@
+//! The dictionaries are loaded as data and serve the 级别 → 职称 → 专业 cascade.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_shipped_dictionaries_are_loaded() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM dict_series").await, 27);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM dict_levels").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM regions").await, 17);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM dict_declare_methods")
+            .await,
+        5
+    );
+    assert!(app.count("SELECT COUNT(*) AS n FROM dict_titles").await > 150);
+    // Every series has specialties; the large ones real lists.
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT series_code) AS n FROM dict_specialties")
+            .await,
+        27
+    );
+    assert!(
+        app.count("SELECT COUNT(*) AS n FROM dict_specialties WHERE series_code = '05'")
+            .await
+            >= 30
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM regions WHERE code = '370100' AND name = '济南市'")
+            .await,
+        1
+    );
+    // Seeding again adds nothing.
+    let tx = app.state.db.begin().await.unwrap();
+    assert_eq!(zhicheng::store::dicts::seed(&tx).await.unwrap(), 0);
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_cascade_answers_titles_by_level_and_specialties_by_title() {
+    let app = TestApp::spawn().await;
+    let levels: Value = reqwest::get(app.url("/rsrc/api/dict/levels"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = levels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["正高级", "副高级", "中级", "助理级", "员级"]);
+
+    let titles: Value = reqwest::get(app.url("/rsrc/api/dict/titles?level=1"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let engineer = titles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "正高级工程师")
+        .expect("正高级工程师 at 正高级");
+    assert_eq!(engineer["series_name"], "工程技术");
+    assert!(
+        engineer["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "教授级高级工程师")
+    );
+    assert!(
+        titles
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "教授")
+    );
+    assert!(
+        !titles
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "工程师"),
+        "only titles of the level"
+    );
+
+    let id = engineer["id"].as_str().unwrap();
+    let specs: Value = reqwest::get(app.url(&format!("/rsrc/api/dict/specialties?title={id}")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        specs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "机械工程")
+    );
+    assert!(
+        !specs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "内科"),
+        "only the title's series"
+    );
+
+    let health: Value = reqwest::get(app.url("/rsrc/api/dict/titles?level=3"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for name in ["主治医师", "主管药师", "主管护师", "主管技师"] {
+        assert!(
+            health.as_array().unwrap().iter().any(|t| t["name"] == name),
+            "{name}"
+        );
+    }
+
+    let res = reqwest::get(app.url("/rsrc/api/dict/titles?level=9"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
+    assert_eq!(body["message"], "您访问的内容不存在");
+}

@@ -1,0 +1,94 @@
+//! Security headers on every response, bounded bodies, friendly errors.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    for url in [
+        app.url("/rsrc/"),
+        app.url("/rsrc/register/person"),
+        app.url("/no/such/page"),
+        app.back_url("/sdmanager"),
+    ] {
+        let res = reqwest::get(&url).await.unwrap();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline"),
+            "{url}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["cache-control"], "no-store");
+        assert!(h.contains_key("x-request-id"));
+    }
+    let css = reqwest::get(app.url("/rsrc/static/app.css")).await.unwrap();
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(
+        css.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+}
+
+#[tokio::test]
+async fn pages_have_no_inline_script_and_every_control_has_a_label() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/rsrc/",
+        "/rsrc/register/person",
+        "/rsrc/register/unit",
+        "/rsrc/password/forgot",
+    ] {
+        let html = reqwest::get(app.url(path))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("<script>"), "{path} has inline script");
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find(" id=\"f-") {
+            let id: String = rest[i + 5..].chars().take_while(|c| *c != '"').collect();
+            assert!(
+                html.contains(&format!("for=\"{id}\"")),
+                "{path}: #{id} has no label"
+            );
+            rest = &rest[i + 5..];
+        }
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_and_unknown_pages_get_a_page_not_a_crash() {
+    let app = TestApp::spawn().await;
+    let client = TestApp::new_client();
+    let token = app.csrf(&client, &app.url("/rsrc/register/person")).await;
+    let huge = "张".repeat(100_000);
+    let res = client
+        .post(app.url("/rsrc/register/person"))
+        .form(&[("_csrf", token.as_str()), ("name", &huge)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(res.text().await.unwrap().contains("提交的内容过大"));
+    let res = reqwest::get(app.url("/rsrc/nothing-here")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("您访问的内容不存在"));
+    // Garbage form bodies are a clear refusal, never a 500.
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={token}&kind=%ZZ%%"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error(), "{}", res.status());
+}

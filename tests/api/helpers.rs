@@ -1,0 +1,425 @@
+//! `TestApp`: a fresh database and a running platform per test, with a helper per action.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Once};
+
+use rand::Rng;
+use reqwest::{Client, Response, StatusCode, redirect};
+use sea_orm::ConnectionTrait;
+use tempfile::TempDir;
+use zhicheng::captcha::CaptchaLog;
+use zhicheng::domain::clock::FakeClock;
+use zhicheng::domain::ids::{citizen_check_char, credit_check_char};
+use zhicheng::settings::Settings;
+use zhicheng::sms::MemorySms;
+use zhicheng::startup::{AppState, Listeners};
+
+pub const PASSWORD: &str = "Zc#2026abc";
+
+/// Everything the platform logged during the test run, for the "no secrets in logs" checks.
+pub static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut l) = LOG.lock() {
+            l.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            // The platform's own crates and the server stack; not the test client's (reqwest, cookie_store).
+            .with_env_filter(
+                "warn,zhicheng=trace,tower_http=trace,axum=trace,sea_orm=debug,sqlx=debug",
+            )
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+/// A random, valid 身份证号 born on 1985-03-15.
+pub fn citizen_id() -> String {
+    let seq: u32 = rand::thread_rng().gen_range(0..1000);
+    let region = ["370102", "370202", "370303", "370786"][rand::thread_rng().gen_range(0..4)];
+    let body = format!("{region}19850315{seq:03}");
+    format!("{body}{}", citizen_check_char(body.as_bytes()) as char)
+}
+
+/// The same number with a wrong check character.
+pub fn corrupt(id: &str) -> String {
+    let mut b = id.as_bytes().to_vec();
+    b[17] = if b[17] == b'0' { b'1' } else { b'0' };
+    String::from_utf8(b).unwrap()
+}
+
+/// A random, valid 统一社会信用代码.
+pub fn credit_code() -> String {
+    const CS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let mut rng = rand::thread_rng();
+    let mut body = b"91370100".to_vec();
+    body.extend((0..9).map(|_| CS[rng.gen_range(0..CS.len())]));
+    let c = credit_check_char(&body);
+    body.push(c);
+    String::from_utf8(body).unwrap()
+}
+
+pub fn phone() -> String {
+    format!("138{:08}", rand::thread_rng().gen_range(0..100_000_000u32))
+}
+
+pub fn unit_name() -> String {
+    format!(
+        "济南市测试科技有限公司{}",
+        rand::thread_rng().gen_range(0..1_000_000u32)
+    )
+}
+
+pub struct TestApp {
+    pub front: String,
+    pub back: String,
+    pub state: AppState,
+    pub clock: Arc<FakeClock>,
+    pub sms: Arc<MemorySms>,
+    pub captchas: Arc<CaptchaLog>,
+    pub data_dir: TempDir,
+    pub database_url: String,
+}
+
+/// A database for one test: a temp SQLite file, or a new PostgreSQL database.
+pub async fn fresh_database(dir: &TempDir) -> String {
+    match std::env::var("ZHICHENG_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let admin = sea_orm::Database::connect(url.clone())
+                .await
+                .expect("connect to PostgreSQL");
+            let name = format!("zt_{}", uuid::Uuid::now_v7().simple());
+            admin
+                .execute_unprepared(&format!(
+                    "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+                ))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(url);
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        init_logging();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = fresh_database(&dir).await;
+        let mut settings = Settings::for_tests(dir.path().join("data"), url.clone());
+        tweak(&mut settings);
+        Self::start(settings, dir).await
+    }
+
+    /// A second platform process on the same database and data directory.
+    pub async fn sibling(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings =
+            Settings::for_tests(self.data_dir.path().join("data"), self.database_url.clone());
+        Self::start(settings, dir).await
+    }
+
+    async fn start(settings: Settings, dir: TempDir) -> TestApp {
+        let url = settings.database_url.clone();
+        let clock = Arc::new(FakeClock::default());
+        let sms = Arc::new(MemorySms::default());
+        let captchas = Arc::new(CaptchaLog::default());
+        let listeners = Listeners::bind(&settings).await.expect("bind");
+        let front: SocketAddr = listeners.front.local_addr().unwrap();
+        let back: SocketAddr = listeners.back.local_addr().unwrap();
+        let mut state = zhicheng::startup::prepare(settings, clock.clone(), sms.clone())
+            .await
+            .expect("prepare");
+        state.captcha_log = Some(captchas.clone());
+        tokio::spawn(zhicheng::startup::run(state.clone(), listeners));
+        TestApp {
+            front: format!("http://{front}"),
+            back: format!("http://{back}"),
+            state,
+            clock,
+            sms,
+            captchas,
+            data_dir: dir,
+            database_url: url,
+        }
+    }
+
+    /// A browser-like client with its own cookie jar that does not follow redirects.
+    pub fn new_client() -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.front, path)
+    }
+
+    pub fn back_url(&self, path: &str) -> String {
+        format!("{}{}", self.back, path)
+    }
+
+    /// Reads the page and returns its form token.
+    pub async fn csrf(&self, client: &Client, url: &str) -> String {
+        let html = client.get(url).send().await.unwrap().text().await.unwrap();
+        token_in(&html).unwrap_or_else(|| panic!("no form token on {url}"))
+    }
+
+    /// Posts a form the way the page does: fetch the page for its token, then post.
+    pub async fn post_form(
+        &self,
+        client: &Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let token = self.csrf(client, page).await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("_csrf", &token));
+        client.post(action).form(&form).send().await.unwrap()
+    }
+
+    /// 个人注册 up to 立即注册: returns the confirm page response.
+    pub async fn register_person_check(
+        &self,
+        client: &Client,
+        name: &str,
+        id: &str,
+        phone: &str,
+        password: &str,
+    ) -> Response {
+        self.post_form(
+            client,
+            &self.url("/rsrc/register/person"),
+            &self.url("/rsrc/register/person"),
+            &[
+                ("name", name),
+                ("id_number", id),
+                ("phone", phone),
+                ("password", password),
+                ("password2", password),
+            ],
+        )
+        .await
+    }
+
+    /// Posts 确认 for a confirm page.
+    pub async fn confirm(&self, client: &Client, confirm_html: &str, action: &str) -> Response {
+        let token = token_in(confirm_html).expect("token on confirm page");
+        let pending = field_value(confirm_html, "pending").expect("pending ticket");
+        client
+            .post(self.url(action))
+            .form(&[("_csrf", token.as_str()), ("pending", pending.as_str())])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers a person through both steps; returns (id number, phone).
+    pub async fn register_person(&self, name: &str) -> (String, String) {
+        let client = Self::new_client();
+        let (id, phone) = (citizen_id(), phone());
+        let res = self
+            .register_person_check(&client, name, &id, &phone, PASSWORD)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        let done = self
+            .confirm(&client, &html, "/rsrc/register/person/confirm")
+            .await;
+        assert_eq!(
+            done.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            done.text().await.unwrap()
+        );
+        (id, phone)
+    }
+
+    /// Registers a unit through both steps; returns (credit code, name, phone).
+    pub async fn register_unit(&self) -> (String, String, String) {
+        let client = Self::new_client();
+        let (code, name, phone) = (credit_code(), unit_name(), phone());
+        let res = self
+            .post_form(
+                &client,
+                &self.url("/rsrc/register/unit"),
+                &self.url("/rsrc/register/unit"),
+                &[
+                    ("name", &name),
+                    ("credit_code", &code),
+                    ("region", "370100"),
+                    ("contact", "李四"),
+                    ("contact_phone", &phone),
+                    ("password", PASSWORD),
+                    ("password2", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        let done = self
+            .confirm(&client, &html, "/rsrc/register/unit/confirm")
+            .await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER);
+        (code, name, phone)
+    }
+
+    /// Logs in on the front site; returns the response (303 on success).
+    pub async fn login(
+        &self,
+        client: &Client,
+        kind: &str,
+        account: &str,
+        password: &str,
+    ) -> Response {
+        self.post_form(
+            client,
+            &self.url("/rsrc/"),
+            &self.url("/rsrc/login"),
+            &[("kind", kind), ("account", account), ("password", password)],
+        )
+        .await
+    }
+
+    /// A logged-in client for a new person.
+    pub async fn person_client(&self) -> (Client, String) {
+        let (id, _) = self.register_person("张三").await;
+        let client = Self::new_client();
+        let res = self.login(&client, "person", &id, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        (client, id)
+    }
+
+    /// Creates a back-office user directly (as `zhicheng admin create` does).
+    pub async fn create_admin(
+        &self,
+        username: &str,
+        bureau: &str,
+        role: zhicheng::domain::auth::AdminRole,
+        must_change: bool,
+    ) {
+        let tx = self.state.db.begin().await.unwrap();
+        zhicheng::store::accounts::insert_admin(
+            &*tx,
+            self.state.now_ms(),
+            zhicheng::store::accounts::NewAdmin {
+                username,
+                display_name: "王五",
+                bureau,
+                role,
+                password: PASSWORD,
+                must_change_password: must_change,
+                cert_fingerprint: None,
+                created_by: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    pub async fn admin_login(&self, client: &Client, username: &str, password: &str) -> Response {
+        self.post_form(
+            client,
+            &self.back_url("/sdmanager"),
+            &self.back_url("/sdmanager/login"),
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Counts rows with a raw query returning one `n` column.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let db = &self.state.db.conn;
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// The actions recorded in the audit log, oldest first.
+    pub async fn audit_actions(&self) -> Vec<(String, String)> {
+        zhicheng::store::audit::page(&self.state.db.conn, 0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.outcome))
+            .collect()
+    }
+}
+
+impl TestApp {
+    /// How many text messages went to a number.
+    pub fn state_sms_count(&self, phone: &str) -> usize {
+        self.sms
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p == phone)
+            .count()
+    }
+}
+
+pub fn token_in(html: &str) -> Option<String> {
+    field_value(html, "_csrf")
+}
+
+/// The value of the first hidden or text input with this name.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(
+        html[start..start + end]
+            .replace("&#43;", "+")
+            .replace("&#x2f;", "/")
+            .replace("&#61;", "=")
+            .replace("&#x3d;", "="),
+    )
+}
+
+/// The text of the `.err` element for a field (`e-<name>`).
+pub fn field_error(html: &str, name: &str) -> Option<String> {
+    let marker = format!("id=\"e-{name}\">");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('<')?;
+    Some(html[start..start + end].to_owned())
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,15 @@
+//! Integration tests: the real routers over HTTP, on SQLite by default and on PostgreSQL
+//! when `ZHICHENG_TEST_DATABASE_URL` names a server.
+
+mod helpers;
+
+mod audit;
+mod back_office;
+mod dictionaries;
+mod headers;
+mod login;
+mod password;
+mod privacy;
+mod registration;
+mod sessions;
+mod ukey;

@@ -1,0 +1,221 @@
+//! 修改密码 and 找回密码 through a code sent by SMS.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+/// The 8-digit code in the message text.
+fn sms_code(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 8)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_with_a_one_time_code() {
+    let app = TestApp::spawn().await;
+    let (id, phone) = app.register_person("张三").await;
+    let (logged_in, _) = (TestApp::new_client(), ());
+    assert_eq!(
+        app.login(&logged_in, "person", &id, PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let client = TestApp::new_client();
+    let res = app
+        .post_form(
+            &client,
+            &app.url("/rsrc/password/forgot"),
+            &app.url("/rsrc/password/forgot"),
+            &[("kind", "person"), ("account", &id), ("phone", &phone)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("验证码已发送"));
+    let code = sms_code(&app.sms.last_to(&phone).expect("an SMS"));
+    assert_eq!(code.len(), 8);
+    let ticket = field_value(&html, "ticket").unwrap();
+    let token = token_in(&html).unwrap();
+
+    let post = |code: String, pw: &'static str| {
+        let (client, ticket, token, url) = (
+            client.clone(),
+            ticket.clone(),
+            token.clone(),
+            app.url("/rsrc/password/reset"),
+        );
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("_csrf", token.as_str()),
+                    ("ticket", &ticket),
+                    ("code", &code),
+                    ("password", pw),
+                    ("password2", pw),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let wrong = post("00000000".into(), "New#Pass2027").await;
+    assert_eq!(
+        field_error(&wrong.text().await.unwrap(), "code").as_deref(),
+        Some("验证码不正确")
+    );
+    let weak = post(code.clone(), "weakpass").await;
+    assert!(field_error(&weak.text().await.unwrap(), "password").is_some());
+    let ok = post(code.clone(), "New#Pass2027").await;
+    assert_eq!(location(&ok), "/rsrc/?m=reset_done");
+    // Used once only.
+    let again = post(code.clone(), "Other#Pass2027").await;
+    assert_eq!(
+        field_error(&again.text().await.unwrap(), "code").as_deref(),
+        Some("验证码已失效，请重新获取")
+    );
+    // The old password is gone, the new one works, and earlier sessions ended.
+    assert_eq!(
+        app.login(&TestApp::new_client(), "person", &id, PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        location(
+            &app.login(&TestApp::new_client(), "person", &id, "New#Pass2027")
+                .await
+        ),
+        "/rsrc/portal"
+    );
+    assert_eq!(
+        logged_in
+            .get(app.url("/rsrc/zc"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&("password_reset".into(), "success".into()))
+    );
+}
+
+#[tokio::test]
+async fn codes_expire_are_rate_limited_and_never_go_to_a_number_that_does_not_match() {
+    let app = TestApp::spawn().await;
+    let (id, phone) = app.register_person("张三").await;
+    let client = TestApp::new_client();
+    let forgot = |p: String| {
+        let (client, id) = (client.clone(), id.clone());
+        let app = &app;
+        async move {
+            app.post_form(
+                &client,
+                &app.url("/rsrc/password/forgot"),
+                &app.url("/rsrc/password/forgot"),
+                &[("kind", "person"), ("account", &id), ("phone", &p)],
+            )
+            .await
+            .text()
+            .await
+            .unwrap()
+        }
+    };
+    let other = "13900000000".to_owned();
+    let html = forgot(other.clone()).await;
+    assert!(
+        html.contains("若账号与注册手机号一致"),
+        "the page does not tell whether the number matched"
+    );
+    assert!(app.sms.last_to(&other).is_none());
+
+    let html = forgot(phone.clone()).await;
+    let first = sms_code(&app.sms.last_to(&phone).unwrap());
+    let ticket = field_value(&html, "ticket").unwrap();
+    // A second request within a minute sends nothing.
+    let html2 = forgot(phone.clone()).await;
+    assert!(html2.contains("验证码发送过于频繁"));
+    assert_eq!(app.state_sms_count(&phone), 1);
+
+    app.clock.advance_minutes(11);
+    let token = token_in(&html).unwrap();
+    let res = client
+        .post(app.url("/rsrc/password/reset"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("ticket", &ticket),
+            ("code", &first),
+            ("password", "New#Pass2027"),
+            ("password2", "New#Pass2027"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "the ticket and the code expire after 10 minutes"
+    );
+}
+
+#[tokio::test]
+async fn changing_a_password_needs_the_current_one() {
+    let app = TestApp::spawn().await;
+    let (client, id) = app.person_client().await;
+    let page = app.url("/rsrc/zc/password");
+    let res = app
+        .post_form(
+            &client,
+            &page,
+            &page,
+            &[
+                ("current", "Wrong#pass1"),
+                ("password", "New#Pass2027"),
+                ("password2", "New#Pass2027"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        field_error(&res.text().await.unwrap(), "current").as_deref(),
+        Some("当前密码不正确")
+    );
+    let res = app
+        .post_form(
+            &client,
+            &page,
+            &page,
+            &[
+                ("current", PASSWORD),
+                ("password", "New#Pass2027"),
+                ("password2", "New#Pass2027"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/rsrc/zc/password?m=password_changed");
+    assert!(
+        client
+            .get(app.url("/rsrc/zc/password?m=password_changed"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("密码修改成功")
+    );
+    assert_eq!(
+        location(
+            &app.login(&TestApp::new_client(), "person", &id, "New#Pass2027")
+                .await
+        ),
+        "/rsrc/portal"
+    );
+}

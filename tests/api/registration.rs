@@ -1,0 +1,303 @@
+//! 个人注册 and 单位注册: the confirm step, field messages, uniqueness under a race.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_person_registers_through_the_confirm_step() {
+    let app = TestApp::spawn().await;
+    let client = TestApp::new_client();
+    let (id, phone) = (citizen_id(), phone());
+    let res = app
+        .register_person_check(&client, "张三", &id, &phone, PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请核对注册信息"));
+    assert!(
+        html.contains(&id),
+        "the confirm step shows the ID number typed"
+    );
+    assert!(html.contains("确认之后个人姓名、身份证号无法修改"));
+    assert!(
+        !html.contains(PASSWORD),
+        "the password never comes back to the browser"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM persons").await,
+        0,
+        "nothing is created before 确认"
+    );
+
+    let done = app
+        .confirm(&client, &html, "/rsrc/register/person/confirm")
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/rsrc/register/done?kind=person");
+    let page = client
+        .get(app.url("/rsrc/register/done?kind=person"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("注册成功") && page.contains(">登录</a>"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 1);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&("register".into(), "success".into()))
+    );
+    // The person can log in straight away.
+    let res = app.login(&client, "person", &id, PASSWORD).await;
+    assert_eq!(location(&res), "/rsrc/portal");
+}
+
+#[tokio::test]
+async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_kept() {
+    let app = TestApp::spawn().await;
+    let client = TestApp::new_client();
+    let id = citizen_id();
+    let long_name = "张".repeat(31);
+    let res = app
+        .post_form(
+            &client,
+            &app.url("/rsrc/register/person"),
+            &app.url("/rsrc/register/person"),
+            &[
+                ("name", &long_name),
+                ("id_number", &corrupt(&id)),
+                ("phone", "12345"),
+                ("password", "abc"),
+                ("password2", "abd"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "name").as_deref(),
+        Some("姓名只能包含汉字、字母、空格和“·”，最长30个字")
+    );
+    assert_eq!(
+        field_error(&html, "id_number").as_deref(),
+        Some("身份证号校验位不正确，请核对后重新输入")
+    );
+    assert_eq!(
+        field_error(&html, "phone").as_deref(),
+        Some("请输入11位手机号码")
+    );
+    assert_eq!(
+        field_error(&html, "password").as_deref(),
+        Some("密码至少8位")
+    );
+    assert!(
+        html.contains(&format!("value=\"{}\"", corrupt(&id))),
+        "the typed ID number is kept"
+    );
+    assert!(html.contains("value=\"12345\""));
+
+    let res = app
+        .post_form(
+            &client,
+            &app.url("/rsrc/register/person"),
+            &app.url("/rsrc/register/person"),
+            &[("name", ""), ("id_number", &id)],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert_eq!(field_error(&html, "name").as_deref(), Some("此项为必填项"));
+    assert_eq!(field_error(&html, "phone").as_deref(), Some("此项为必填项"));
+
+    // Weak and mismatched passwords, and one holding the birth date.
+    for (pw, pw2, field, msg) in [
+        (
+            "abcdefgh",
+            "abcdefgh",
+            "password",
+            "密码须包含大写字母、小写字母、数字、符号中的至少三类",
+        ),
+        (
+            "P@ssw0rd",
+            "P@ssw0rd",
+            "password",
+            "该密码过于常见，请换一个",
+        ),
+        (
+            "Ab#19850315",
+            "Ab#19850315",
+            "password",
+            "密码不能包含身份证号、出生日期或账号",
+        ),
+        (
+            "Zc#2026abc",
+            "Zc#2026abd",
+            "password2",
+            "两次输入的密码不一致",
+        ),
+    ] {
+        let res = app
+            .post_form(
+                &client,
+                &app.url("/rsrc/register/person"),
+                &app.url("/rsrc/register/person"),
+                &[
+                    ("name", "张三"),
+                    ("id_number", &id),
+                    ("phone", &phone()),
+                    ("password", pw),
+                    ("password2", pw2),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert_eq!(field_error(&html, field).as_deref(), Some(msg), "{pw}");
+    }
+}
+
+#[tokio::test]
+async fn one_account_per_id_number() {
+    let app = TestApp::spawn().await;
+    let (id, _) = app.register_person("张三").await;
+    let client = TestApp::new_client();
+    let res = app
+        .register_person_check(&client, "李四", &id, &phone(), PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "id_number").as_deref(),
+        Some("该身份证号已注册，请直接登录或找回密码")
+    );
+}
+
+#[tokio::test]
+async fn two_concurrent_registrations_with_one_id_number_make_exactly_one_account() {
+    let app = TestApp::spawn().await;
+    let id = citizen_id();
+    // Both pass the check step before either confirms.
+    let (c1, c2) = (TestApp::new_client(), TestApp::new_client());
+    let h1 = app
+        .register_person_check(&c1, "张三", &id, &phone(), PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let h2 = app
+        .register_person_check(&c2, "张三", &id, &phone(), PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (r1, r2) = tokio::join!(
+        app.confirm(&c1, &h1, "/rsrc/register/person/confirm"),
+        app.confirm(&c2, &h2, "/rsrc/register/person/confirm")
+    );
+    let mut statuses = [r1.status(), r2.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    let loser = if r1.status() == StatusCode::CONFLICT {
+        r1
+    } else {
+        r2
+    };
+    let html = loser.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "id_number").as_deref(),
+        Some("该身份证号已注册，请直接登录或找回密码")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 1);
+}
+
+#[tokio::test]
+async fn a_forged_or_altered_confirmation_ticket_is_refused() {
+    let app = TestApp::spawn().await;
+    let client = TestApp::new_client();
+    let token = app.csrf(&client, &app.url("/rsrc/register/person")).await;
+    let res = client
+        .post(app.url("/rsrc/register/person/confirm"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("pending", "v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("请先核对注册信息并点击确认")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 0);
+}
+
+#[tokio::test]
+async fn a_unit_registers_and_duplicates_are_refused() {
+    let app = TestApp::spawn().await;
+    let (code, name, _) = app.register_unit().await;
+    let client = TestApp::new_client();
+    let res = app.login(&client, "unit", &code, PASSWORD).await;
+    assert_eq!(location(&res), "/rsrc/portal");
+
+    let res = app
+        .post_form(
+            &client,
+            &app.url("/rsrc/register/unit"),
+            &app.url("/rsrc/register/unit"),
+            &[
+                ("name", &name),
+                ("credit_code", &code),
+                ("region", "370100"),
+                ("contact", "李四"),
+                ("contact_phone", &phone()),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "credit_code").as_deref(),
+        Some("该统一社会信用代码已注册，请直接登录或找回密码")
+    );
+    assert_eq!(
+        field_error(&html, "name").as_deref(),
+        Some("该单位名称已注册")
+    );
+
+    let res = app
+        .post_form(
+            &client,
+            &app.url("/rsrc/register/unit"),
+            &app.url("/rsrc/register/unit"),
+            &[
+                ("name", "某"),
+                ("credit_code", "91370100MA3C4XYZ1"),
+                ("region", "999999"),
+            ],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "name").as_deref(),
+        Some("单位名称应为2至100个字")
+    );
+    assert_eq!(
+        field_error(&html, "credit_code").as_deref(),
+        Some("统一社会信用代码应为18位")
+    );
+    assert_eq!(
+        field_error(&html, "region").as_deref(),
+        Some("请选择所属地区")
+    );
+    assert_eq!(
+        field_error(&html, "contact").as_deref(),
+        Some("此项为必填项")
+    );
+}

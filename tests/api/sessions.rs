@@ -1,0 +1,273 @@
+//! Sessions: database-backed, rotated at login, ended by logout, idle and absolute timeouts;
+//! every state change is protected against cross-site requests.
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, SET_COOKIE};
+
+use crate::helpers::*;
+
+fn session_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn login_sets_a_new_httponly_lax_session_cookie_and_ignores_a_planted_one() {
+    let app = TestApp::spawn().await;
+    let (id, _) = app.register_person("张三").await;
+    let client = TestApp::new_client();
+    let token = app.csrf(&client, &app.url("/rsrc/")).await;
+    let planted = "planted-session-value-0123456789";
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .header(COOKIE, format!("zc_sid={planted}; zc_csrf={token}"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("kind", "person"),
+            ("account", &id),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = session_cookie(&res, "zc_sid").expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let value = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("zc_sid=");
+    assert_ne!(value, planted);
+    assert!(value.len() >= 43, "at least 256 bits of randomness, base64");
+    // The planted value does not log anyone in.
+    let res = TestApp::new_client()
+        .get(app.url("/rsrc/portal"))
+        .header(COOKIE, format!("zc_sid={planted}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Logging in again gives yet another session id.
+    let again = app
+        .login(&TestApp::new_client(), "person", &id, PASSWORD)
+        .await;
+    let second = session_cookie(&again, "zc_sid").unwrap();
+    assert_ne!(second.split(';').next(), cookie.split(';').next());
+    // The table holds only hashes of session ids.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM sessions WHERE id_hash = '{value}'"
+        ))
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_the_old_cookie_no_longer_works() {
+    let app = TestApp::spawn().await;
+    let (id, _) = app.register_person("张三").await;
+    let client = TestApp::new_client();
+    let login = app.login(&client, "person", &id, PASSWORD).await;
+    let old = session_cookie(&login, "zc_sid")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let portal = client.get(app.url("/rsrc/portal")).send().await.unwrap();
+    assert_eq!(portal.status(), StatusCode::OK);
+    let token = app.csrf(&client, &app.url("/rsrc/zc")).await;
+    let res = client
+        .post(app.url("/rsrc/logout"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/rsrc/?m=logged_out");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM sessions").await, 0);
+    // Replaying the old cookie from another client is refused.
+    let replay = TestApp::new_client()
+        .get(app.url("/rsrc/zc"))
+        .header(COOKIE, old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&replay), "/rsrc/?m=session_expired");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&("logout".into(), "success".into()))
+    );
+}
+
+#[tokio::test]
+async fn sessions_expire_after_thirty_idle_minutes() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.person_client().await;
+    app.clock.advance_minutes(29);
+    assert_eq!(
+        client
+            .get(app.url("/rsrc/zc"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    app.clock.advance_minutes(29);
+    assert_eq!(
+        client
+            .get(app.url("/rsrc/zc"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "activity keeps it alive"
+    );
+    app.clock.advance_minutes(31);
+    let res = client.get(app.url("/rsrc/zc")).send().await.unwrap();
+    assert_eq!(location(&res), "/rsrc/?m=session_expired");
+}
+
+#[tokio::test]
+async fn sessions_end_after_twelve_hours_however_active() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.person_client().await;
+    for _ in 0..(12 * 60 / 20 - 1) {
+        app.clock.advance_minutes(20);
+        assert_eq!(
+            client
+                .get(app.url("/rsrc/zc"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+    }
+    app.clock.advance_minutes(20);
+    assert_eq!(
+        location(&client.get(app.url("/rsrc/zc")).send().await.unwrap()),
+        "/rsrc/?m=session_expired"
+    );
+}
+
+#[tokio::test]
+async fn two_processes_on_one_database_share_sessions() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.person_client().await;
+    let other = app.sibling().await;
+    let res = client.get(other.url("/rsrc/zc")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("张三"));
+}
+
+#[tokio::test]
+async fn cross_site_and_tokenless_posts_are_refused() {
+    let app = TestApp::spawn().await;
+    let (id, _) = app.register_person("张三").await;
+    let client = TestApp::new_client();
+    let token = app.csrf(&client, &app.url("/rsrc/")).await;
+    let form = [
+        ("_csrf", token.as_str()),
+        ("kind", "person"),
+        ("account", &id),
+        ("password", PASSWORD),
+    ];
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("页面已过期"));
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .header("origin", "http://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .form(&[
+            ("_csrf", "forged-token-forged-token"),
+            ("kind", "person"),
+            ("account", &id),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .form(&[("kind", "person")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Same origin with the right token works.
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn pages_need_a_login() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/rsrc/portal",
+        "/rsrc/zc",
+        "/rsrc/zc/account",
+        "/rsrc/zc/password",
+    ] {
+        let res = TestApp::new_client()
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&res), "/rsrc/?m=session_expired");
+    }
+    for path in [
+        "/sdmanager/home",
+        "/sdmanager/admins",
+        "/sdmanager/admins/new",
+        "/sdmanager/password",
+    ] {
+        let res = TestApp::new_client()
+            .get(app.back_url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&res), "/sdmanager?m=session_expired", "{path}");
+    }
+    // A front-site session means nothing in the back office.
+    let (client, _) = app.person_client().await;
+    let res = client
+        .get(app.back_url("/sdmanager/home"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/sdmanager?m=session_expired");
+}

@@ -47,6 +47,25 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Measure on a fresh, generated database (never the configured one).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Generate units and time the 单位名称 search for queries of 2, 3 and 4 characters.
+    UnitSearch {
+        /// A PostgreSQL server URL (a new database is created there and dropped after);
+        /// without it, a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// How many units to generate.
+        #[arg(long, default_value_t = 200_000)]
+        units: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +117,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin { command } => admin(command).await,
         Command::DevCerts { out } => dev_certs(&out),
+        Command::Bench {
+            command:
+                BenchCommand::UnitSearch {
+                    database_url,
+                    units,
+                },
+        } => crate::bench::unit_search(database_url, units).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

@@ -4,12 +4,14 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bench;
 pub mod captcha;
 pub mod cli;
 pub mod crypto;
 pub mod devcerts;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod messages;
 pub mod settings;
 pub mod sms;

@@ -24,6 +24,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub sms: Arc<dyn SmsSender>,
     pub limiter: Arc<RateLimiter>,
+    pub files: Arc<dyn crate::files::FileStore>,
     /// Set by tests only: the answers of the captchas drawn.
     pub captcha_log: Option<Arc<crate::captcha::CaptchaLog>>,
     dicts: Arc<RwLock<Arc<Dicts>>>,
@@ -76,9 +77,13 @@ pub async fn prepare(
         tracing::info!(added, "dictionary entries loaded");
     }
     let dicts = Arc::new(Dicts::load(&db.conn).await?);
+    let files: Arc<dyn crate::files::FileStore> = Arc::new(crate::files::LocalFiles::new(
+        settings.data_dir.join("files"),
+    )?);
     Ok(AppState {
         db,
         keys,
+        files,
         settings: Arc::new(settings),
         clock,
         sms,
@@ -157,6 +162,28 @@ fn spawn_housekeeping(state: AppState) {
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),
             }
             state.limiter.forget_old(now);
+            if let Err(e) = sweep_orphans(&state, now).await {
+                tracing::warn!(error = %e, "orphan file sweep failed");
+            }
         }
     });
+}
+
+/// Removes stored files whose database record never committed (older than an hour).
+pub async fn sweep_orphans(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    for key in state.files.list_older(now - 3_600_000, 1000).await? {
+        if key.ends_with(".tmp")
+            || !crate::store::attachments::key_exists(&state.db.conn, &key)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        {
+            state.files.delete(&key).await?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "orphan files removed");
+    }
+    Ok(removed)
 }

@@ -1,6 +1,7 @@
 //! JSON endpoints under `/rsrc/api/`. Errors come back as `{"code", "message", "fields"}`.
 
 mod dicts;
+mod units;
 
 use axum::Router;
 use axum::routing::get;
@@ -15,4 +16,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/dict/specialties", get(dicts::specialties))
         .route("/api/dict/declare-methods", get(dicts::declare_methods))
         .route("/api/dict/regions", get(dicts::regions))
+        .route("/api/units", get(units::search))
 }

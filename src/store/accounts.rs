@@ -103,7 +103,7 @@ pub async fn insert_unit(
         updated_at: Set(now),
         last_login_at: Set(None),
     };
-    model
+    let unit = model
         .insert(c)
         .await
         .map_err(|e| match unique_violation(&e) {
@@ -112,7 +112,9 @@ pub async fn insert_unit(
             }
             Some(_) => AppError::field("name", Msg::UnitNameTaken),
             None => e.into(),
-        })
+        })?;
+    super::unit_search::index_unit(c, unit.id, &unit.name).await?;
+    Ok(unit)
 }
 
 pub async fn person_by_id_number(
@@ -343,4 +345,11 @@ pub async fn unit_name_taken(c: &impl ConnectionTrait, name: &str) -> Result<boo
         .one(c)
         .await?
         .is_some())
+}
+
+pub async fn unit_by_name(c: &impl ConnectionTrait, name: &str) -> Result<Option<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::Name.eq(name))
+        .one(c)
+        .await?)
 }

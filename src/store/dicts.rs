@@ -318,3 +318,46 @@ impl Dicts {
             .map_or("", |s| s.name.as_str())
     }
 }
+
+impl crate::domain::application::Catalog for Dicts {
+    fn title(&self, id: Uuid) -> Option<(String, String)> {
+        self.title(id)
+            .filter(|t| t.enabled)
+            .map(|t| (t.series_code.clone(), t.level_code.clone()))
+    }
+    fn specialty_series(&self, id: Uuid) -> Option<String> {
+        self.specialties
+            .iter()
+            .find(|s| s.id == id && s.enabled)
+            .map(|s| s.series_code.clone())
+    }
+    fn level_exists(&self, code: &str) -> bool {
+        self.levels.iter().any(|l| l.enabled && l.code == code)
+    }
+    fn series_exists(&self, code: &str) -> bool {
+        self.series.iter().any(|l| l.enabled && l.code == code)
+    }
+    fn declare_method_exists(&self, code: &str) -> bool {
+        self.declare_methods
+            .iter()
+            .any(|l| l.enabled && l.code == code)
+    }
+}
+
+impl Dicts {
+    /// A title's name by id, also when disabled (old records stay readable).
+    pub fn title_name(&self, id: Option<Uuid>) -> &str {
+        id.and_then(|id| self.titles.iter().find(|t| t.id == id))
+            .map_or("", |t| t.name.as_str())
+    }
+
+    pub fn specialty_name(&self, id: Option<Uuid>) -> &str {
+        id.and_then(|id| self.specialties.iter().find(|t| t.id == id))
+            .map_or("", |t| t.name.as_str())
+    }
+
+    pub fn declare_method_name(&self, code: Option<&str>) -> &str {
+        code.and_then(|c| self.declare_methods.iter().find(|m| m.code == c))
+            .map_or("", |m| m.name.as_str())
+    }
+}

@@ -4,13 +4,17 @@
 //! state change and its audit entry in the same transaction.
 
 pub mod accounts;
+pub mod applications;
+pub mod attachments;
 pub mod audit;
 pub mod captcha;
 pub mod dicts;
 pub mod entities;
 pub mod migration;
+pub mod notices;
 pub mod reset;
 pub mod sessions;
+pub mod unit_search;
 
 use std::ops::Deref;
 use std::sync::Arc;

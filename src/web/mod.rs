@@ -32,7 +32,11 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The public site for people and units.
 pub fn front_router(state: AppState) -> Router {
-    let routes = front::routes().merge(crate::api::routes());
+    let small = RequestBodyLimitLayer::new(state.settings.max_body_bytes);
+    let routes = front::routes()
+        .merge(crate::api::routes())
+        .layer(small)
+        .merge(front::upload_routes());
     let router = Router::new()
         .route(
             "/",
@@ -64,7 +68,10 @@ pub fn back_router(state: AppState, tls: bool) -> Router {
         .route("/sdmanager", get(back::login_page))
         .route("/sdmanager/", get(back::login_page))
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/sdmanager", back::routes())
+        .nest(
+            "/sdmanager",
+            back::routes().layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes)),
+        )
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), context::back))
         .with_state(state.clone());
@@ -75,7 +82,6 @@ pub fn back_router(state: AppState, tls: bool) -> Router {
 fn with_common_layers(router: Router, state: &AppState, tls: bool) -> Router {
     let hsts = tls || state.settings.cookie_secure;
     router
-        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
         .layer(middleware::from_fn(error::body_limit_page))
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

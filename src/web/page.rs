@@ -36,13 +36,25 @@ pub struct Layout {
     pub menu: Vec<MenuGroup>,
     pub breadcrumb: Vec<String>,
     pub flash: Option<Flash>,
+    /// Unread 站内消息; `None` where the header has no bell.
+    pub unread: Option<i64>,
 }
 
 /// Messages that read as a success (green); everything else is red.
 fn is_success(m: Msg) -> bool {
     matches!(
         m,
-        Msg::CodeSent | Msg::ResetDone | Msg::PasswordChanged | Msg::LoggedOut | Msg::AdminCreated
+        Msg::CodeSent
+            | Msg::ResetDone
+            | Msg::PasswordChanged
+            | Msg::LoggedOut
+            | Msg::AdminCreated
+            | Msg::Saved
+            | Msg::Submitted
+            | Msg::Withdrawn
+            | Msg::Deleted
+            | Msg::Uploaded
+            | Msg::FileRemoved
     )
 }
 
@@ -67,6 +79,7 @@ impl Layout {
             menu: Vec::new(),
             breadcrumb: Vec::new(),
             flash,
+            unread: None,
         }
     }
 
@@ -103,7 +116,23 @@ impl Layout {
             breadcrumb: vec!["专业技术职称".to_owned(), title.to_owned()],
             menu,
             flash,
+            unread: None,
         }
+    }
+
+    /// `front` with the unread-message count for the header bell.
+    pub async fn front_with_bell(
+        state: &crate::startup::AppState,
+        ctx: &ReqCtx,
+        user: &FrontUser,
+        title: &str,
+        active: &str,
+        flash: Option<Flash>,
+    ) -> Result<Self, AppError> {
+        let mut l = Self::front(ctx, user, title, active, flash);
+        l.unread =
+            Some(crate::store::notices::unread(&state.db.conn, (user.kind(), user.id())).await?);
+        Ok(l)
     }
 
     /// A back-office page; menu entries depend on the role.
@@ -136,6 +165,7 @@ impl Layout {
                 items: system,
             }],
             flash,
+            unread: None,
         }
     }
 }

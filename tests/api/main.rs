@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod application;
 mod audit;
 mod back_office;
 mod dictionaries;
@@ -13,3 +14,4 @@ mod privacy;
 mod registration;
 mod sessions;
 mod ukey;
+mod unit_search;

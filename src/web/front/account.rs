@@ -64,7 +64,7 @@ pub async fn show(State(state): State<AppState>, ctx: ReqCtx, user: FrontUser) -
     };
     let active = "/rsrc/zc/account";
     render(&AccountPage {
-        layout: Layout::front(&ctx, &user, title, active, None),
+        layout: Layout::front_with_bell(&state, &ctx, &user, title, active, None).await?,
         rows,
         note,
     })

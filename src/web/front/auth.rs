@@ -235,13 +235,26 @@ struct HomePage {
     last_login: Option<String>,
 }
 
-pub async fn home(ctx: ReqCtx, user: FrontUser, Query(q): Query<FlashQuery>) -> Result<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: FrontUser,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response> {
     let last = match &user {
         FrontUser::Person(p) => p.last_login_at,
         FrontUser::Unit(u) => u.last_login_at,
     };
     render(&HomePage {
-        layout: Layout::front(&ctx, &user, "专业技术职称", "", flash_from(q.m.as_deref())),
+        layout: Layout::front_with_bell(
+            &state,
+            &ctx,
+            &user,
+            "专业技术职称",
+            "",
+            flash_from(q.m.as_deref()),
+        )
+        .await?,
         last_login: last.map(format_minutes),
     })
 }

@@ -2,11 +2,14 @@
 
 mod account;
 mod auth;
+mod messages;
 
 pub(crate) use account::{PasswordForm, PasswordPage};
 pub(crate) use auth::{FlashQuery, captcha_response, login_page};
 mod register;
 mod reset;
+mod transfer;
+mod units;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -41,5 +44,13 @@ pub fn routes() -> Router<AppState> {
             get(reset::forgot_page).post(reset::send_code),
         )
         .route("/password/reset", post(reset::reset))
+        .route("/zc/messages", get(messages::page))
+        .route("/zc/units", get(units::page))
         .route("/static/{name}", get(crate::web::static_file))
+        .merge(transfer::routes())
+}
+
+/// Routes that accept large bodies (uploads); everything else is held to the small limit.
+pub fn upload_routes() -> Router<AppState> {
+    transfer::upload_routes()
 }

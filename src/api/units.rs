@@ -1,0 +1,68 @@
+//! The unit picker: 单位名称 search by any part of the name, for logged-in front-site users.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::startup::AppState;
+use crate::store::unit_search;
+use crate::web::error::ApiError;
+use crate::web::session::FrontUser;
+
+/// At most this many units per answer.
+const LIMIT: u64 = 20;
+/// Shown when the query has fewer than two characters.
+// TODO: move into `crate::messages` with a code once that file is free to edit.
+pub const TOO_SHORT: &str = "请至少输入两个字";
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Serialize)]
+pub struct UnitItem {
+    id: Uuid,
+    name: String,
+    /// The region's name (济南市 …).
+    region: String,
+}
+
+#[derive(Serialize)]
+pub struct SearchOut {
+    items: Vec<UnitItem>,
+    message: Option<&'static str>,
+}
+
+/// `GET /rsrc/api/units?q=…`: up to 20 units whose name contains `q`.
+pub async fn search(
+    State(state): State<AppState>,
+    _user: FrontUser,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<SearchOut>, ApiError> {
+    if unit_search::normalize_query(&q.q).is_none() {
+        return Ok(Json(SearchOut {
+            items: Vec::new(),
+            message: Some(TOO_SHORT),
+        }));
+    }
+    let hits = unit_search::search(&state.db.conn, &q.q, LIMIT).await?;
+    let dicts = state.dicts();
+    let items = hits
+        .into_iter()
+        .map(|h| UnitItem {
+            region: dicts
+                .region(&h.region_code)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            id: h.id,
+            name: h.name,
+        })
+        .collect();
+    Ok(Json(SearchOut {
+        items,
+        message: None,
+    }))
+}

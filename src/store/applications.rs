@@ -1,0 +1,415 @@
+//! Applications, their history, review marks and notices. Every change is conditional on
+//! the version read, so that of two concurrent requests exactly one wins.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Value,
+};
+use uuid::Uuid;
+
+use super::entities::application::{self, Model};
+use super::{exec, stmt, unique_violation};
+use crate::crypto::Keys;
+use crate::domain::application::{Basic, EducationRow, Module, Original, Transfer, WorkRow};
+use crate::domain::mask::mask;
+use crate::domain::workflow::{Position, State};
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+
+pub const PHONE_CONTEXT: &str = "application.phone";
+
+/// Opens a new draft; the unique index on `open_person_id` refuses a second unfinished one.
+pub async fn create_draft(
+    c: &impl ConnectionTrait,
+    keys: &Keys,
+    now: i64,
+    person_id: Uuid,
+    phone: &str,
+) -> Result<Model> {
+    let model = application::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        person_id: Set(person_id),
+        open_person_id: Set(Some(person_id)),
+        state: Set(State::Draft.as_str().to_owned()),
+        version: Set(1),
+        round: Set(0),
+        holder_unit_id: Set(None),
+        declare_unit_id: Set(None),
+        is_work_unit: Set(None),
+        work_unit_id: Set(None),
+        phone_cipher: Set(keys.encrypt(PHONE_CONTEXT, phone)),
+        phone_masked: Set(mask(phone)),
+        level_code: Set(None),
+        series_code: Set(None),
+        title_id: Set(None),
+        specialty_id: Set(None),
+        declare_method_code: Set(None),
+        title_year: Set(None),
+        original: Set("{}".into()),
+        transfer: Set("{}".into()),
+        education: Set("[]".into()),
+        work: Set("[]".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(None),
+        final_at: Set(None),
+        serial: Set(None),
+    };
+    model
+        .insert(c)
+        .await
+        .map_err(|e| match unique_violation(&e) {
+            Some(_) => AppError::Conflict(Msg::OpenApplicationExists),
+            None => e.into(),
+        })
+}
+
+/// The person's application, or `None` whether it does not exist or is someone else's.
+pub async fn find_for_person(
+    c: &impl ConnectionTrait,
+    person_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>> {
+    Ok(application::Entity::find_by_id(id)
+        .filter(application::Column::PersonId.eq(person_id))
+        .one(c)
+        .await?)
+}
+
+/// The person's applications, newest first (a person has few; bounded anyway).
+pub async fn list_for_person(
+    c: &impl ConnectionTrait,
+    person_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Model>> {
+    Ok(application::Entity::find()
+        .filter(application::Column::PersonId.eq(person_id))
+        .order_by_desc(application::Column::CreatedAt)
+        .limit(limit)
+        .all(c)
+        .await?)
+}
+
+/// Any application by id, for staff and tests; callers check who may see it.
+pub async fn find_any(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Model>> {
+    Ok(application::Entity::find_by_id(id).one(c).await?)
+}
+
+pub async fn has_open(c: &impl ConnectionTrait, person_id: Uuid) -> Result<bool> {
+    Ok(application::Entity::find()
+        .filter(application::Column::OpenPersonId.eq(person_id))
+        .one(c)
+        .await?
+        .is_some())
+}
+
+/// Decoded module data of a row.
+pub struct Modules {
+    pub original: Original,
+    pub transfer: Transfer,
+    pub education: Vec<EducationRow>,
+    pub work: Vec<WorkRow>,
+}
+
+pub fn modules(m: &Model) -> Modules {
+    Modules {
+        original: serde_json::from_str(&m.original).unwrap_or_default(),
+        transfer: serde_json::from_str(&m.transfer).unwrap_or_default(),
+        education: serde_json::from_str(&m.education).unwrap_or_default(),
+        work: serde_json::from_str(&m.work).unwrap_or_default(),
+    }
+}
+
+pub fn basic(keys: &Keys, m: &Model) -> Basic {
+    Basic {
+        phone: keys
+            .decrypt(PHONE_CONTEXT, &m.phone_cipher)
+            .unwrap_or_default(),
+        declare_unit: m.declare_unit_id,
+        is_work_unit: m.is_work_unit,
+        work_unit: m.work_unit_id,
+        level: m.level_code.clone(),
+        title: m.title_id,
+        specialty: m.specialty_id,
+        declare_method: m.declare_method_code.clone(),
+        title_year: m.title_year,
+    }
+}
+
+pub fn state(m: &Model) -> State {
+    State::parse(&m.state).unwrap_or(State::Draft)
+}
+
+/// Stale: the application changed since the page was drawn (another tab, a reviewer).
+fn stale(rows: u64) -> Result<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(Msg::AlreadyHandled))
+    }
+}
+
+/// Saves 基本信息 if the row is still at `version` and in `state`.
+pub async fn save_basic(
+    c: &impl ConnectionTrait,
+    keys: &Keys,
+    m: &Model,
+    b: &Basic,
+    series: Option<String>,
+    now: i64,
+) -> Result<()> {
+    let phone_cipher = keys.encrypt(PHONE_CONTEXT, &b.phone);
+    let rows = exec(
+        c,
+        "UPDATE applications SET phone_cipher = ?, phone_masked = ?, declare_unit_id = ?, is_work_unit = ?, work_unit_id = ?, \
+         level_code = ?, series_code = ?, title_id = ?, specialty_id = ?, declare_method_code = ?, title_year = ?, \
+         version = version + 1, updated_at = ? WHERE id = ? AND version = ? AND state = ?",
+        vec![
+            phone_cipher.into(),
+            mask(&b.phone).into(),
+            b.declare_unit.into(),
+            b.is_work_unit.into(),
+            b.work_unit.into(),
+            b.level.clone().into(),
+            series.into(),
+            b.title.into(),
+            b.specialty.into(),
+            b.declare_method.clone().into(),
+            b.title_year.into(),
+            now.into(),
+            m.id.into(),
+            m.version.into(),
+            m.state.clone().into(),
+        ],
+    )
+    .await?;
+    stale(rows)
+}
+
+/// Saves one of the JSON modules.
+pub async fn save_module(
+    c: &impl ConnectionTrait,
+    m: &Model,
+    module: Module,
+    json: String,
+    now: i64,
+) -> Result<()> {
+    let column = match module {
+        Module::Original => "original",
+        Module::Transfer => "transfer",
+        Module::Education => "education",
+        Module::Work => "work",
+        Module::Basic | Module::Attachments => {
+            return Err(AppError::Unexpected(anyhow::anyhow!("not a JSON module")));
+        }
+    };
+    let rows = exec(
+        c,
+        &format!("UPDATE applications SET {column} = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ? AND state = ?"),
+        vec![json.into(), now.into(), m.id.into(), m.version.into(), m.state.clone().into()],
+    )
+    .await?;
+    stale(rows)
+}
+
+/// Marks a change that has no column of its own (attachments) so concurrent edits conflict.
+pub async fn bump(c: &impl ConnectionTrait, m: &Model, now: i64) -> Result<()> {
+    let rows = exec(
+        c,
+        "UPDATE applications SET version = version + 1, updated_at = ? WHERE id = ? AND version = ? AND state = ?",
+        vec![now.into(), m.id.into(), m.version.into(), m.state.clone().into()],
+    )
+    .await?;
+    stale(rows)
+}
+
+/// Moves the application to a new position if nobody moved it since `m` was read.
+/// A submission opens a new review round.
+pub async fn move_to(
+    c: &impl ConnectionTrait,
+    m: &Model,
+    to: Position,
+    new_round: bool,
+    now: i64,
+) -> Result<()> {
+    let open: Option<Uuid> = to.state.is_open().then_some(m.person_id);
+    let submitted = if new_round { Some(now) } else { m.submitted_at };
+    let final_at = (to.state == State::Approved).then_some(now);
+    let rows = exec(
+        c,
+        "UPDATE applications SET state = ?, holder_unit_id = ?, open_person_id = ?, round = round + ?, submitted_at = ?, \
+         final_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ? AND state = ?",
+        vec![
+            to.state.as_str().into(),
+            to.holder.into(),
+            open.into(),
+            i32::from(new_round).into(),
+            submitted.into(),
+            final_at.into(),
+            now.into(),
+            m.id.into(),
+            m.version.into(),
+            m.state.clone().into(),
+        ],
+    )
+    .await?;
+    stale(rows)
+}
+
+/// Deletes a draft with everything hanging off it; returns the storage keys of its files.
+pub async fn delete_draft(c: &impl ConnectionTrait, m: &Model) -> Result<Vec<String>> {
+    let keys = super::attachments::list(c, m.id)
+        .await?
+        .into_iter()
+        .map(|a| a.storage_key)
+        .collect();
+    for table in ["attachments", "application_events", "module_reviews"] {
+        exec(
+            c,
+            &format!("DELETE FROM {table} WHERE application_id = ?"),
+            vec![m.id.into()],
+        )
+        .await?;
+    }
+    let rows = exec(
+        c,
+        "DELETE FROM applications WHERE id = ? AND version = ? AND state = 'draft'",
+        vec![m.id.into(), m.version.into()],
+    )
+    .await?;
+    stale(rows)?;
+    Ok(keys)
+}
+
+/// One step in an application's history.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_label: String,
+    pub unit_id: Option<Uuid>,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub opinion: String,
+}
+
+pub struct NewEvent<'a> {
+    pub actor_kind: &'a str,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: &'a str,
+    pub unit_id: Option<Uuid>,
+    pub action: &'a str,
+    pub from: State,
+    pub to: State,
+    pub opinion: &'a str,
+}
+
+pub async fn add_event(
+    c: &impl ConnectionTrait,
+    app: Uuid,
+    now: i64,
+    e: NewEvent<'_>,
+) -> Result<()> {
+    exec(
+        c,
+        "INSERT INTO application_events (id, application_id, at, actor_kind, actor_id, actor_label, unit_id, action, from_state, to_state, opinion) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            Uuid::now_v7().into(),
+            app.into(),
+            now.into(),
+            e.actor_kind.into(),
+            e.actor_id.into(),
+            e.actor_label.chars().take(200).collect::<String>().into(),
+            e.unit_id.into(),
+            e.action.into(),
+            e.from.as_str().into(),
+            e.to.as_str().into(),
+            e.opinion.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The history, oldest first (bounded: an application has tens of steps).
+pub async fn events(c: &impl ConnectionTrait, app: Uuid) -> Result<Vec<Event>> {
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            "SELECT at, actor_kind, actor_label, unit_id, action, from_state, to_state, opinion FROM application_events \
+             WHERE application_id = ? ORDER BY at, id LIMIT 500",
+            vec![Value::from(app)],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                at: r.try_get("", "at")?,
+                actor_kind: r.try_get("", "actor_kind")?,
+                actor_label: r.try_get("", "actor_label")?,
+                unit_id: r.try_get("", "unit_id")?,
+                action: r.try_get("", "action")?,
+                from_state: r.try_get("", "from_state")?,
+                to_state: r.try_get("", "to_state")?,
+                opinion: r.try_get("", "opinion")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+/// A module a reviewer failed, with the opinion.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub module: Module,
+    pub opinion: String,
+    pub unit_id: Uuid,
+    pub round: i32,
+}
+
+/// Failures recorded in a round (the current one for the reviewer; the last one for the applicant).
+pub async fn failures(c: &impl ConnectionTrait, app: Uuid, round: i32) -> Result<Vec<Failure>> {
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            "SELECT module, opinion, unit_id, round FROM module_reviews WHERE application_id = ? AND round = ? ORDER BY created_at",
+            vec![app.into(), round.into()],
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let module: String = r.try_get("", "module")?;
+        if let Some(module) = Module::parse(&module) {
+            out.push(Failure {
+                module,
+                opinion: r.try_get("", "opinion")?,
+                unit_id: r.try_get("", "unit_id")?,
+                round: r.try_get("", "round")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a unit has marked anything in this round (then the applicant can no longer 撤回).
+pub async fn unit_acted(
+    c: &impl ConnectionTrait,
+    app: Uuid,
+    round: i32,
+    unit: Uuid,
+) -> Result<bool> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM module_reviews WHERE application_id = ? AND round = ? AND unit_id = ?",
+            vec![app.into(), round.into(), unit.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}

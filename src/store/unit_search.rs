@@ -1,0 +1,358 @@
+//! 单位名称 search for the unit picker: any part of a name, from two characters on.
+//!
+//! - Two characters: an exact lookup in `unit_bigrams`, which holds every two-character
+//!   window of every name (neither FTS5's trigram tokenizer nor pg_trgm can answer these
+//!   from their index).
+//! - Three and more: SQLite's FTS5 trigram table `units_fts`, PostgreSQL's pg_trgm GIN index
+//!   on `units.name` through `LIKE '%…%'`.
+//!
+//! Every query reads a bounded candidate set from an index (plus the names that start with
+//! the query, a range on the unique index of `units.name`); the ranking — names starting
+//! with the query first, then shorter names — happens here, so nothing scans the table.
+//! Matching is exact (case-sensitive) on both databases.
+
+use std::collections::HashSet;
+
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{exec, stmt};
+use crate::error::{AppError, Result};
+
+/// Shorter queries return nothing (the caller says why).
+pub const MIN_CHARS: usize = 2;
+/// Longer queries are cut to this many characters.
+pub const MAX_CHARS: usize = 50;
+/// How many rows each index lookup may return before the ranking.
+const CANDIDATES: u64 = 200;
+/// `units_fts` rows of a unit live at `fts_rowid_base(id) + 0..FTS_SLOTS` (see there).
+pub const FTS_SLOTS: i64 = 16;
+
+/// One unit found by name.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitHit {
+    pub id: Uuid,
+    pub name: String,
+    pub credit_code: String,
+    pub region_code: String,
+}
+
+/// The query as searched: control characters dropped, trimmed, cut to [`MAX_CHARS`];
+/// `None` when fewer than [`MIN_CHARS`] characters remain.
+pub fn normalize_query(q: &str) -> Option<String> {
+    let cleaned: String = q.chars().filter(|c| !c.is_control()).collect();
+    let cut: String = cleaned.trim().chars().take(MAX_CHARS).collect();
+    let cut = cut.trim_end();
+    (cut.chars().count() >= MIN_CHARS).then(|| cut.to_owned())
+}
+
+/// The distinct two-character windows of a name (by `char`), in order of first appearance;
+/// windows containing whitespace are left out.
+pub fn bigrams(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for w in chars.windows(2) {
+        if w.iter().any(|c| c.is_whitespace()) {
+            continue;
+        }
+        let g: String = w.iter().collect();
+        if seen.insert(g.clone()) {
+            out.push(g);
+        }
+    }
+    out
+}
+
+/// The query as one FTS5 phrase: in double quotes, inner quotes doubled. Inside a phrase
+/// every other character (operators, parentheses, `*`, `:`) is plain text.
+pub fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+/// The query for `LIKE … ESCAPE '\'`: `\`, `%` and `_` escaped.
+pub fn like_escape(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 4);
+    for c in q.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The first string after every string starting with `prefix` in code-point order (the
+/// order of SQLite's BINARY collation and of PostgreSQL's `C`/`C.UTF-8`), so that
+/// `name >= prefix AND name < end` is exactly "starts with" on an index.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last as u32 {
+            0xD7FF => Some('\u{E000}'),
+            n => char::from_u32(n + 1),
+        };
+        if let Some(n) = next {
+            chars.push(n);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Where a unit's `units_fts` row lives: a 40-bit mix of its id, times [`FTS_SLOTS`]. The
+/// row takes the first free slot from there, so deleting it is a rowid range lookup (the
+/// `unit_id` column of an FTS5 table has no index). Stored data depends on this function:
+/// never change it.
+pub fn fts_rowid_base(id: Uuid) -> i64 {
+    let v = id.as_u128();
+    let mut z = ((v >> 64) as u64) ^ (v as u64).rotate_left(32);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    ((z & ((1 << 40) - 1)) as i64) * FTS_SLOTS
+}
+
+/// Writes a unit's search entries, replacing any earlier ones (so a rename calls it again).
+pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> Result<()> {
+    let backend = c.get_database_backend();
+    exec(
+        c,
+        "DELETE FROM unit_bigrams WHERE unit_id = ?",
+        vec![unit_id.into()],
+    )
+    .await?;
+    let grams = bigrams(name);
+    if !grams.is_empty() {
+        let mut sql = String::from("INSERT INTO unit_bigrams (gram, unit_id) VALUES ");
+        let mut values: Vec<Value> = Vec::with_capacity(grams.len() * 2);
+        for (i, g) in grams.into_iter().enumerate() {
+            sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
+            values.push(g.into());
+            values.push(unit_id.into());
+        }
+        exec(c, &sql, values).await?;
+    }
+    if backend == DbBackend::Sqlite {
+        let base = fts_rowid_base(unit_id);
+        let end = base + FTS_SLOTS;
+        exec(
+            c,
+            "DELETE FROM units_fts WHERE rowid >= ? AND rowid < ? AND unit_id = ?",
+            vec![base.into(), end.into(), unit_id.into()],
+        )
+        .await?;
+        let taken: HashSet<i64> = c
+            .query_all_raw(stmt(
+                backend,
+                "SELECT rowid AS r FROM units_fts WHERE rowid >= ? AND rowid < ?",
+                vec![base.into(), end.into()],
+            ))
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64>("", "r"))
+            .collect::<Result<_, _>>()?;
+        let rowid = (base..end).find(|r| !taken.contains(r)).ok_or_else(|| {
+            AppError::Unexpected(anyhow::anyhow!("no free units_fts slot for {unit_id}"))
+        })?;
+        exec(
+            c,
+            "INSERT INTO units_fts (rowid, name, unit_id) VALUES (?, ?, ?)",
+            vec![rowid.into(), name.into(), unit_id.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Units whose name contains the query: at most `limit`, names starting with the query
+/// first, then shorter names. Fewer than two characters find nothing.
+pub async fn search(c: &impl ConnectionTrait, q: &str, limit: u64) -> Result<Vec<UnitHit>> {
+    let Some(q) = normalize_query(q) else {
+        return Ok(Vec::new());
+    };
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let backend = c.get_database_backend();
+    let cap = limit.max(CANDIDATES);
+    let contains = if q.chars().count() == MIN_CHARS {
+        stmt(
+            backend,
+            &format!(
+                "SELECT u.id, u.name, u.credit_code, u.region_code FROM unit_bigrams b \
+                 JOIN units u ON u.id = b.unit_id WHERE b.gram = ? LIMIT {cap}"
+            ),
+            vec![q.clone().into()],
+        )
+    } else if backend == DbBackend::Sqlite {
+        stmt(
+            backend,
+            &format!(
+                "SELECT u.id, u.name, u.credit_code, u.region_code FROM units_fts \
+                 JOIN units u ON u.id = units_fts.unit_id WHERE units_fts MATCH ? LIMIT {cap}"
+            ),
+            vec![fts_phrase(&q).into()],
+        )
+    } else {
+        stmt(
+            backend,
+            &format!(
+                "SELECT id, name, credit_code, region_code FROM units \
+                 WHERE name LIKE '%' || ? || '%' ESCAPE '\\' LIMIT {cap}"
+            ),
+            vec![like_escape(&q).into()],
+        )
+    };
+    let mut hits = rows_to_hits(c.query_all_raw(contains).await?)?;
+    // Names starting with the query may lie outside the candidates of a common fragment.
+    if let Some(end) = prefix_end(&q) {
+        let starting = stmt(
+            backend,
+            &format!(
+                "SELECT id, name, credit_code, region_code FROM units \
+                 WHERE name >= ? AND name < ? ORDER BY name LIMIT {cap}"
+            ),
+            vec![q.clone().into(), end.into()],
+        );
+        hits.extend(rows_to_hits(c.query_all_raw(starting).await?)?);
+    }
+    Ok(rank(hits, &q, limit as usize))
+}
+
+fn rows_to_hits(rows: Vec<QueryResult>) -> Result<Vec<UnitHit>> {
+    rows.iter()
+        .map(|r| {
+            Ok(UnitHit {
+                id: r.try_get("", "id")?,
+                name: r.try_get("", "name")?,
+                credit_code: r.try_get("", "credit_code")?,
+                region_code: r.try_get("", "region_code")?,
+            })
+        })
+        .collect()
+}
+
+/// Keeps the names that contain the query (FTS5 folds case, LIKE does not), once each;
+/// names starting with the query first, then shorter, then by name.
+fn rank(hits: Vec<UnitHit>, q: &str, limit: usize) -> Vec<UnitHit> {
+    let mut seen = HashSet::new();
+    let mut hits: Vec<UnitHit> = hits
+        .into_iter()
+        .filter(|h| h.name.contains(q) && seen.insert(h.id))
+        .collect();
+    hits.sort_by_cached_key(|h| {
+        (
+            !h.name.starts_with(q),
+            h.name.chars().count(),
+            h.name.clone(),
+        )
+    });
+    hits.truncate(limit);
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(name: &str) -> UnitHit {
+        UnitHit {
+            id: Uuid::now_v7(),
+            name: name.to_owned(),
+            credit_code: String::new(),
+            region_code: String::new(),
+        }
+    }
+
+    #[test]
+    fn bigrams_are_distinct_char_windows_without_whitespace() {
+        assert_eq!(
+            bigrams("市场监督管理局"),
+            ["市场", "场监", "监督", "督管", "管理", "理局"]
+        );
+        assert_eq!(bigrams("哈哈哈哈"), ["哈哈"]);
+        assert_eq!(bigrams("A B公司"), ["B公", "公司"]);
+        assert_eq!(bigrams("中　国人"), ["国人"]);
+        assert!(bigrams("济").is_empty());
+        assert!(bigrams("").is_empty());
+    }
+
+    #[test]
+    fn queries_are_trimmed_cleaned_and_cut() {
+        assert_eq!(normalize_query("  市场 "), Some("市场".to_owned()));
+        assert_eq!(normalize_query(" 市 "), None);
+        assert_eq!(normalize_query(""), None);
+        assert_eq!(normalize_query("市\0场"), Some("市场".to_owned()));
+        assert_eq!(normalize_query("市\n"), None);
+        let long = "山".repeat(80);
+        assert_eq!(normalize_query(&long).unwrap().chars().count(), MAX_CHARS);
+        let spaced = format!("{} 东", "山".repeat(49));
+        assert_eq!(normalize_query(&spaced), Some("山".repeat(49)));
+    }
+
+    #[test]
+    fn fts_phrases_quote_everything() {
+        assert_eq!(fts_phrase("济南市"), "\"济南市\"");
+        assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
+        assert_eq!(fts_phrase("x OR y*"), "\"x OR y*\"");
+    }
+
+    #[test]
+    fn like_specials_are_escaped() {
+        assert_eq!(like_escape("100%_a\\b"), "100\\%\\_a\\\\b");
+        assert_eq!(like_escape("济南市"), "济南市");
+    }
+
+    #[test]
+    fn prefix_end_is_the_next_string_in_code_point_order() {
+        assert_eq!(prefix_end("ab").as_deref(), Some("ac"));
+        let next = char::from_u32('南' as u32 + 1).unwrap();
+        assert_eq!(prefix_end("济南"), Some(format!("济{next}")));
+        assert_eq!(prefix_end("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn fts_rowids_are_stable_positive_and_spread() {
+        let id = Uuid::parse_str("0194d3a2-7b1c-7f00-8000-000000000001").unwrap();
+        let base = fts_rowid_base(id);
+        assert_eq!(base, fts_rowid_base(id));
+        assert_eq!(base % FTS_SLOTS, 0);
+        assert!((0..(1i64 << 44)).contains(&base));
+        assert_eq!(
+            base, 16_507_811_440_480,
+            "stored rowids depend on this value"
+        );
+        let bases: HashSet<i64> = (0..10_000)
+            .map(|_| fts_rowid_base(Uuid::now_v7()))
+            .collect();
+        assert_eq!(bases.len(), 10_000);
+    }
+
+    #[test]
+    fn ranking_prefers_prefix_then_short_names_and_filters() {
+        let hits = vec![
+            hit("山东济南市场有限公司"),
+            hit("济南市场监督管理局"),
+            hit("济南市场"),
+            hit("JINAN市场"),
+            hit("济南土产"),
+        ];
+        let dup = hits[1].clone();
+        let mut all = hits;
+        all.push(dup);
+        let names: Vec<String> = rank(all, "济南市场", 10)
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
+        assert_eq!(
+            names,
+            ["济南市场", "济南市场监督管理局", "山东济南市场有限公司"]
+        );
+        let one = rank(vec![hit("济南市场"), hit("济南市场局")], "市场", 1);
+        assert_eq!(one.len(), 1);
+    }
+}

@@ -1,0 +1,402 @@
+//! 基本信息: created by 新增申报信息 and edited while the module is open. The level →
+//! title → specialty cascade works with JavaScript (fetching the dictionaries) and without
+//! it (the 刷新选项 button redraws the dependent lists).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+use super::{AppPath, Person, own, person_label};
+use crate::domain::account::FieldErrors;
+use crate::domain::application::{BasicForm, Module, editable};
+use crate::domain::workflow::State as WfState;
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+use crate::startup::AppState;
+use crate::store::accounts;
+use crate::store::applications::{self, NewEvent};
+use crate::store::audit::{self, Event, Outcome};
+use crate::store::entities::{application, person};
+use crate::web::context::ReqCtx;
+use crate::web::extract::CsrfForm;
+use crate::web::page::{Layout, render, render_status};
+use crate::web::session::FrontUser;
+
+#[derive(Template)]
+#[template(path = "front/transfer/basic.html")]
+struct BasicPage {
+    layout: Layout,
+    action: String,
+    form: BasicForm,
+    errors: FieldErrors,
+    name: String,
+    id_number: String,
+    sex: String,
+    birth_date: String,
+    levels: Vec<(String, String)>,
+    titles: Vec<(String, String)>,
+    specialties: Vec<(String, String)>,
+    methods: Vec<(String, String)>,
+    back: String,
+}
+
+impl BasicPage {
+    fn err(&self, f: &str) -> &'static str {
+        self.errors.get(f).unwrap_or("")
+    }
+}
+
+/// Builds the page with the dependent lists for what the form currently holds.
+async fn page(
+    state: &AppState,
+    ctx: &ReqCtx,
+    user: &FrontUser,
+    p: &person::Model,
+    action: String,
+    form: BasicForm,
+    errors: FieldErrors,
+) -> Result<BasicPage> {
+    let d = state.dicts();
+    let pairs = |items: &[crate::store::dicts::Item]| {
+        items
+            .iter()
+            .filter(|i| i.enabled)
+            .map(|i| (i.code.clone(), i.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    let titles = d
+        .titles_at(form.level.trim())
+        .map(|t| {
+            (
+                t.id.to_string(),
+                format!("{}（{}）", t.name, d.series_name(&t.series_code)),
+            )
+        })
+        .collect();
+    let series = Uuid::parse_str(form.title.trim())
+        .ok()
+        .and_then(|t| d.title(t))
+        .map(|t| t.series_code.clone());
+    let specialties = series
+        .map(|s| {
+            d.specialties_of(&s)
+                .map(|x| (x.id.to_string(), x.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let layout = Layout::front_with_bell(
+        state,
+        ctx,
+        user,
+        "外地调入资格确认",
+        "/rsrc/zc/transfer",
+        None,
+    )
+    .await?;
+    Ok(BasicPage {
+        layout,
+        back: if action.ends_with("/new") {
+            "/rsrc/zc/transfer".into()
+        } else {
+            action.trim_end_matches("/basic").to_owned()
+        },
+        action,
+        form,
+        errors,
+        name: p.name.clone(),
+        id_number: state
+            .keys
+            .decrypt(accounts::ID_CONTEXT, &p.id_cipher)
+            .unwrap_or_else(|_| p.id_masked.clone()),
+        sex: p.sex.clone(),
+        birth_date: p.birth_date.clone(),
+        levels: pairs(&d.levels),
+        titles,
+        specialties,
+        methods: pairs(&d.declare_methods),
+    })
+}
+
+/// The form as stored, for editing.
+async fn form_of(state: &AppState, a: &application::Model) -> Result<BasicForm> {
+    let b = applications::basic(&state.keys, a);
+    let name = |id| super::unit_name(state, id);
+    Ok(BasicForm {
+        phone: b.phone,
+        declare_unit: b.declare_unit.map(|u| u.to_string()).unwrap_or_default(),
+        declare_unit_name: name(b.declare_unit).await?,
+        is_work_unit: b
+            .is_work_unit
+            .map(|w| if w { "是" } else { "否" }.to_owned())
+            .unwrap_or_default(),
+        work_unit: b.work_unit.map(|u| u.to_string()).unwrap_or_default(),
+        work_unit_name: name(b.work_unit).await?,
+        level: b.level.unwrap_or_default(),
+        title: b.title.map(|u| u.to_string()).unwrap_or_default(),
+        specialty: b.specialty.map(|u| u.to_string()).unwrap_or_default(),
+        declare_method: b.declare_method.unwrap_or_default(),
+        title_year: b.title_year.map(|y| y.to_string()).unwrap_or_default(),
+    })
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(p, user): Person,
+) -> Result<Response> {
+    if applications::has_open(&state.db.conn, p.id).await? {
+        return Ok(Redirect::to("/rsrc/zc/transfer?m=open_application_exists").into_response());
+    }
+    let phone = state
+        .keys
+        .decrypt(accounts::PHONE_CONTEXT, &p.phone_cipher)
+        .unwrap_or_default();
+    let form = BasicForm {
+        phone,
+        ..Default::default()
+    };
+    render(
+        &page(
+            &state,
+            &ctx,
+            &user,
+            &p,
+            "/rsrc/zc/transfer/new".into(),
+            form,
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(p, user): Person,
+    id: AppPath,
+) -> Result<Response> {
+    let a = own(&state, &p, &id).await?;
+    let failed: Vec<Module> = applications::failures(&state.db.conn, a.id, a.round)
+        .await?
+        .into_iter()
+        .map(|f| f.module)
+        .collect();
+    if !editable(applications::state(&a), &failed, Module::Basic) {
+        return Ok(
+            Redirect::to(&format!("/rsrc/zc/transfer/{}?m=module_locked", a.id)).into_response(),
+        );
+    }
+    let form = form_of(&state, &a).await?;
+    render(
+        &page(
+            &state,
+            &ctx,
+            &user,
+            &p,
+            format!("/rsrc/zc/transfer/{}/basic", a.id),
+            form,
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+/// Turns the typed unit names into unit ids: the picker fills the id; without JavaScript
+/// the exact name is looked up.
+async fn resolve_units(
+    state: &AppState,
+    form: &mut BasicForm,
+    errs: &mut FieldErrors,
+) -> Result<()> {
+    for (id_field, name_field, key) in [
+        (
+            &mut form.declare_unit,
+            &mut form.declare_unit_name,
+            "declare_unit",
+        ),
+        (&mut form.work_unit, &mut form.work_unit_name, "work_unit"),
+    ] {
+        let name = name_field.trim().to_owned();
+        let by_id = match Uuid::parse_str(id_field.trim()) {
+            Ok(id) => accounts::unit_by_id(&state.db.conn, id).await?,
+            Err(_) => None,
+        };
+        let unit = match by_id {
+            Some(u) if name.is_empty() || u.name == name => Some(u),
+            _ if name.is_empty() => None,
+            _ => match accounts::unit_by_name(&state.db.conn, &name).await? {
+                Some(u) => Some(u),
+                None => {
+                    errs.add(key, Msg::UnitNotFound);
+                    None
+                }
+            },
+        };
+        *id_field = unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default();
+        if let Some(u) = unit {
+            *name_field = u.name;
+        }
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Submitted {
+    #[serde(flatten)]
+    form: BasicForm,
+    #[serde(default)]
+    refresh: Option<String>,
+}
+
+/// Checks the form; on success returns the domain value and the title's series.
+async fn check(
+    state: &AppState,
+    form: &mut BasicForm,
+) -> Result<Result<(crate::domain::application::Basic, Option<String>), FieldErrors>> {
+    let mut errs = FieldErrors::default();
+    resolve_units(state, form, &mut errs).await?;
+    if form.is_work_unit == "是" {
+        form.work_unit.clear();
+        form.work_unit_name.clear();
+    }
+    let dicts = state.dicts();
+    match form.parse(&*dicts, state.clock.today()) {
+        Ok(b) if errs.is_empty() => {
+            let series = b
+                .title
+                .and_then(|t| dicts.title(t))
+                .map(|t| t.series_code.clone());
+            Ok(Ok((b, series)))
+        }
+        Ok(_) => Ok(Err(errs)),
+        Err(more) => {
+            for (k, v) in more.0 {
+                errs.add(k, v);
+            }
+            Ok(Err(errs))
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(p, user): Person,
+    CsrfForm(sub): CsrfForm<Submitted>,
+) -> Result<Response> {
+    if applications::has_open(&state.db.conn, p.id).await? {
+        return Ok(Redirect::to("/rsrc/zc/transfer?m=open_application_exists").into_response());
+    }
+    let mut form = sub.form;
+    let action = "/rsrc/zc/transfer/new".to_owned();
+    if sub.refresh.is_some() {
+        return render(
+            &page(
+                &state,
+                &ctx,
+                &user,
+                &p,
+                action,
+                form,
+                FieldErrors::default(),
+            )
+            .await?,
+        );
+    }
+    let (basic, series) = match check(&state, &mut form).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(&state, &ctx, &user, &p, action, form, errors).await?,
+            );
+        }
+    };
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    let draft = applications::create_draft(&*tx, &state.keys, now, p.id, &basic.phone).await?;
+    applications::save_basic(&*tx, &state.keys, &draft, &basic, series, now).await?;
+    let label = person_label(&p);
+    applications::add_event(
+        &*tx,
+        draft.id,
+        now,
+        NewEvent {
+            actor_kind: "person",
+            actor_id: Some(p.id),
+            actor_label: &label,
+            unit_id: None,
+            action: "create",
+            from: WfState::Draft,
+            to: WfState::Draft,
+            opinion: "",
+        },
+    )
+    .await?;
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &user.actor(&state.dicts()),
+            ip: &ctx.ip.to_string(),
+            action: "application_create",
+            object: format!("application:{}", draft.id),
+            outcome: Outcome::Success,
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/rsrc/zc/transfer?m=saved").into_response())
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(p, user): Person,
+    id: AppPath,
+    CsrfForm(sub): CsrfForm<Submitted>,
+) -> Result<Response> {
+    let a = own(&state, &p, &id).await?;
+    let failed: Vec<Module> = applications::failures(&state.db.conn, a.id, a.round)
+        .await?
+        .into_iter()
+        .map(|f| f.module)
+        .collect();
+    if !editable(applications::state(&a), &failed, Module::Basic) {
+        return Err(AppError::Conflict(Msg::ModuleLocked));
+    }
+    let mut form = sub.form;
+    let action = format!("/rsrc/zc/transfer/{}/basic", a.id);
+    if sub.refresh.is_some() {
+        return render(
+            &page(
+                &state,
+                &ctx,
+                &user,
+                &p,
+                action,
+                form,
+                FieldErrors::default(),
+            )
+            .await?,
+        );
+    }
+    let (basic, series) = match check(&state, &mut form).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(&state, &ctx, &user, &p, action, form, errors).await?,
+            );
+        }
+    };
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    applications::save_basic(&*tx, &state.keys, &a, &basic, series, now).await?;
+    super::detail::record_save(&*tx, &state, &ctx, &p, &user, &a, Module::Basic, now).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/rsrc/zc/transfer/{}?m=saved#module-basic", a.id)).into_response())
+}

@@ -1,0 +1,525 @@
+//! 详细: every module of the application, each saved on its own, and 确定申报.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Person, own, person_label, unit_name};
+use crate::domain::account::FieldErrors;
+use crate::domain::application::{
+    self as app, DEGREES, EDUCATIONS, EducationRow, Gap, ISSUERS, MOVE_KINDS, Module, OBTAINED_BY,
+    Original, Slot, Transfer, WorkRow, editable,
+};
+use crate::domain::clock::format_minutes;
+use crate::domain::workflow::State as WfState;
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+use crate::startup::AppState;
+use crate::store::applications::{self, Failure, NewEvent};
+use crate::store::attachments::{self, Attachment};
+use crate::store::audit::{self, Event, Outcome};
+use crate::store::entities::{application, person};
+use crate::web::context::ReqCtx;
+use crate::web::extract::CsrfForm;
+use crate::web::front::FlashQuery;
+use crate::web::page::{Layout, flash_from, render_status};
+use crate::web::session::FrontUser;
+
+pub struct FileView {
+    pub id: String,
+    pub name: String,
+    pub size: String,
+    pub uploaded: String,
+}
+
+pub struct SlotView {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub required: bool,
+    pub files: Vec<FileView>,
+}
+
+/// Everything the 详细 page shows; `errors` belong to `error_module`.
+#[derive(Template)]
+#[template(path = "front/transfer/detail.html")]
+pub struct DetailPage {
+    pub layout: Layout,
+    pub id: String,
+    pub version: i32,
+    pub state_label: &'static str,
+    pub state_colour: &'static str,
+    pub holder: String,
+    pub basic_rows: Vec<(&'static str, String)>,
+    pub original: Original,
+    pub transfer: Transfer,
+    pub education: Vec<EducationRow>,
+    pub work: Vec<WorkRow>,
+    pub slots: Vec<SlotView>,
+    pub editable: Vec<Module>,
+    pub failures: Vec<Failure>,
+    pub errors: FieldErrors,
+    pub error_module: Option<Module>,
+    pub gaps: Vec<Gap>,
+    pub pledge_error: bool,
+    pub can_submit: bool,
+    pub can_withdraw: bool,
+    pub can_delete: bool,
+    pub series: Vec<(String, String)>,
+    pub levels: Vec<(String, String)>,
+    pub obtained_by: Vec<String>,
+    pub issuers: Vec<String>,
+    pub provinces: Vec<String>,
+    pub move_kinds: Vec<String>,
+    pub educations: Vec<String>,
+    pub degrees: Vec<String>,
+}
+
+impl DetailPage {
+    fn can_edit(&self, module: &str) -> bool {
+        Module::parse(module).is_some_and(|m| self.editable.contains(&m))
+    }
+    fn err(&self, module: &str, field: &str) -> &'static str {
+        match self.error_module {
+            Some(m) if m.as_str() == module => self.errors.get(field).unwrap_or(""),
+            _ => "",
+        }
+    }
+    fn row_err(&self, module: &str, field: &str, i: &usize) -> &'static str {
+        self.err(module, app::row_field(field, *i))
+    }
+    fn opinion(&self, module: &str) -> String {
+        self.failures
+            .iter()
+            .filter(|f| f.module.as_str() == module)
+            .map(|f| f.opinion.clone())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+/// Builds the page for an application as stored (module data may be replaced by a form being redrawn).
+pub async fn build(
+    state: &AppState,
+    ctx: &ReqCtx,
+    user: &FrontUser,
+    a: &application::Model,
+    flash: Option<crate::web::page::Flash>,
+) -> Result<DetailPage> {
+    let d = state.dicts();
+    let st = applications::state(a);
+    let b = applications::basic(&state.keys, a);
+    let mods = applications::modules(a);
+    // The applicant sees the opinions of the round that sent it back.
+    let failures = if st == WfState::Returned {
+        applications::failures(&state.db.conn, a.id, a.round).await?
+    } else {
+        Vec::new()
+    };
+    let failed: Vec<Module> = failures.iter().map(|f| f.module).collect();
+    let editable_modules: Vec<Module> = Module::ALL
+        .into_iter()
+        .filter(|m| editable(st, &failed, *m))
+        .collect();
+    let files = attachments::list(&state.db.conn, a.id).await?;
+    let slots = slot_views(&files);
+    let basic_rows = vec![
+        ("手机号", b.phone.clone()),
+        ("申报单位", unit_name(state, b.declare_unit).await?),
+        (
+            "是否是工作单位",
+            b.is_work_unit
+                .map(|w| if w { "是" } else { "否" }.to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "工作单位",
+            if b.is_work_unit == Some(true) {
+                "（同申报单位）".to_owned()
+            } else {
+                unit_name(state, b.work_unit).await?
+            },
+        ),
+        (
+            "申报级别",
+            b.level
+                .as_deref()
+                .map(|l| d.level_name(l).to_owned())
+                .unwrap_or_default(),
+        ),
+        ("申报职称", d.title_name(b.title).to_owned()),
+        ("现从事专业", d.specialty_name(b.specialty).to_owned()),
+        (
+            "申报方式",
+            d.declare_method_name(b.declare_method.as_deref())
+                .to_owned(),
+        ),
+        (
+            "职称获得年度",
+            b.title_year.map(|y| y.to_string()).unwrap_or_default(),
+        ),
+    ];
+    let withdraw = st == WfState::Pending
+        && a.holder_unit_id == a.declare_unit_id
+        && match a.declare_unit_id {
+            Some(u) => !applications::unit_acted(&state.db.conn, a.id, a.round, u).await?,
+            None => false,
+        };
+    let pairs = |items: &[crate::store::dicts::Item]| {
+        items
+            .iter()
+            .filter(|i| i.enabled)
+            .map(|i| (i.code.clone(), i.name.clone()))
+            .collect()
+    };
+    Ok(DetailPage {
+        layout: Layout::front_with_bell(
+            state,
+            ctx,
+            user,
+            "外地调入资格确认",
+            "/rsrc/zc/transfer",
+            flash,
+        )
+        .await?,
+        id: a.id.to_string(),
+        version: a.version,
+        state_label: st.label(),
+        state_colour: st.colour(),
+        holder: unit_name(
+            state,
+            a.holder_unit_id
+                .filter(|_| matches!(st, WfState::Pending | WfState::ToReport)),
+        )
+        .await?,
+        basic_rows,
+        original: mods.original,
+        transfer: mods.transfer,
+        education: mods.education,
+        work: mods.work,
+        slots,
+        editable: editable_modules,
+        failures,
+        errors: FieldErrors::default(),
+        error_module: None,
+        gaps: Vec::new(),
+        pledge_error: false,
+        can_submit: matches!(st, WfState::Draft | WfState::Returned),
+        can_withdraw: withdraw,
+        can_delete: st == WfState::Draft,
+        series: pairs(&d.series),
+        levels: pairs(&d.levels),
+        obtained_by: strings(&OBTAINED_BY),
+        issuers: strings(&ISSUERS),
+        provinces: strings(&app::previous_provinces()),
+        move_kinds: strings(&MOVE_KINDS),
+        educations: strings(&EDUCATIONS),
+        degrees: strings(&DEGREES),
+    })
+}
+
+fn slot_views(files: &[Attachment]) -> Vec<SlotView> {
+    Slot::ALL
+        .into_iter()
+        .map(|slot| SlotView {
+            code: slot.as_str(),
+            label: slot.label(),
+            required: slot.required(),
+            files: files
+                .iter()
+                .filter(|f| f.slot == slot)
+                .map(|f| FileView {
+                    id: f.id.to_string(),
+                    name: f.file_name.clone(),
+                    size: size_label(f.size),
+                    uploaded: format_minutes(f.created_at),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(p, user): Person,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response> {
+    let a = own(&state, &p, &id).await?;
+    let page = build(&state, &ctx, &user, &a, flash_from(q.m.as_deref())).await?;
+    render_status(StatusCode::OK, &page)
+}
+
+/// The rows of 学历信息 or 工作经历 as posted (fields repeat once per row).
+#[derive(Deserialize, Default)]
+pub struct ModuleForm {
+    #[serde(default)]
+    title_name: String,
+    #[serde(default)]
+    series: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    obtained_by: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    approval_no: String,
+    #[serde(default)]
+    issuer_region: String,
+    #[serde(default)]
+    certificate_no: String,
+    #[serde(default)]
+    obtained_date: String,
+    #[serde(default)]
+    prev_employer: String,
+    #[serde(default)]
+    prev_province: String,
+    #[serde(default)]
+    moved_date: String,
+    #[serde(default)]
+    how: String,
+    #[serde(default)]
+    school: Vec<String>,
+    #[serde(default)]
+    major: Vec<String>,
+    #[serde(default)]
+    education: Vec<String>,
+    #[serde(default)]
+    degree: Vec<String>,
+    #[serde(default)]
+    graduated: Vec<String>,
+    #[serde(default)]
+    from: Vec<String>,
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default)]
+    employer: Vec<String>,
+    #[serde(default)]
+    post: Vec<String>,
+    /// 增加一行: redraw with one more empty row, saving nothing.
+    #[serde(default)]
+    add_row: Option<String>,
+    /// 删除 row i: redraw without it, saving nothing.
+    #[serde(default)]
+    remove_row: Option<usize>,
+}
+
+fn at(v: &[String], i: usize) -> String {
+    v.get(i).cloned().unwrap_or_default()
+}
+
+impl ModuleForm {
+    fn original(&self) -> Original {
+        Original {
+            title_name: self.title_name.clone(),
+            series: self.series.clone(),
+            level: self.level.clone(),
+            obtained_by: self.obtained_by.clone(),
+            issuer: self.issuer.clone(),
+            approval_no: self.approval_no.clone(),
+            issuer_region: self.issuer_region.clone(),
+            certificate_no: self.certificate_no.clone(),
+            obtained_date: self.obtained_date.clone(),
+        }
+    }
+    fn transfer(&self) -> Transfer {
+        Transfer {
+            prev_employer: self.prev_employer.clone(),
+            prev_province: self.prev_province.clone(),
+            moved_date: self.moved_date.clone(),
+            how: self.how.clone(),
+        }
+    }
+    fn education_rows(&self) -> Vec<EducationRow> {
+        let n = [
+            self.school.len(),
+            self.major.len(),
+            self.education.len(),
+            self.degree.len(),
+            self.graduated.len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        (0..n.min(app::MAX_ROWS))
+            .map(|i| EducationRow {
+                school: at(&self.school, i),
+                major: at(&self.major, i),
+                education: at(&self.education, i),
+                degree: at(&self.degree, i),
+                graduated: at(&self.graduated, i),
+            })
+            .collect()
+    }
+    fn work_rows(&self) -> Vec<WorkRow> {
+        let n = [
+            self.from.len(),
+            self.to.len(),
+            self.employer.len(),
+            self.post.len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        (0..n.min(app::MAX_ROWS))
+            .map(|i| WorkRow {
+                from: at(&self.from, i),
+                to: at(&self.to, i),
+                employer: at(&self.employer, i),
+                post: at(&self.post, i),
+            })
+            .collect()
+    }
+}
+
+/// Applies 增加一条 / 删除此条 to the rows as typed.
+fn edit_rows<T: Default>(mut rows: Vec<T>, form: &ModuleForm) -> Vec<T> {
+    if let Some(i) = form.remove_row
+        && i < rows.len()
+    {
+        rows.remove(i);
+    }
+    if form.add_row.is_some() && rows.len() < app::MAX_ROWS {
+        rows.push(T::default());
+    }
+    rows
+}
+
+/// Saves 原职称信息, 调入信息, 学历信息 or 工作经历.
+pub async fn save_module(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(p, user): Person,
+    Path((id, module)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ModuleForm>,
+) -> Result<Response> {
+    let a = own(&state, &p, &id).await?;
+    let module = Module::parse(&module)
+        .filter(|m| {
+            matches!(
+                m,
+                Module::Original | Module::Transfer | Module::Education | Module::Work
+            )
+        })
+        .ok_or(AppError::NotFound)?;
+    let failed: Vec<Module> = applications::failures(&state.db.conn, a.id, a.round)
+        .await?
+        .into_iter()
+        .map(|f| f.module)
+        .collect();
+    if !editable(applications::state(&a), &failed, module) {
+        return Err(AppError::Conflict(Msg::ModuleLocked));
+    }
+    let today = state.clock.today();
+    let dicts = state.dicts();
+    let mut page = build(&state, &ctx, &user, &a, None).await?;
+    // Row edits redraw the page with the typed values and save nothing.
+    if form.add_row.is_some() || form.remove_row.is_some() {
+        match module {
+            Module::Education => page.education = edit_rows(form.education_rows(), &form),
+            Module::Work => page.work = edit_rows(form.work_rows(), &form),
+            _ => {}
+        }
+        return render_status(StatusCode::OK, &page);
+    }
+    let parsed: Result<String, FieldErrors> = match module {
+        Module::Original => Original::parse(&form.original(), &*dicts, today)
+            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
+        Module::Transfer => Transfer::parse(&form.transfer(), today)
+            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
+        Module::Education => app::parse_education(&form.education_rows(), today)
+            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
+        Module::Work => app::parse_work(&form.work_rows(), today)
+            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
+        Module::Basic | Module::Attachments => return Err(AppError::NotFound),
+    };
+    match parsed {
+        Ok(json) => {
+            let now = state.now_ms();
+            let tx = state.db.begin().await?;
+            applications::save_module(&*tx, &a, module, json, now).await?;
+            record_save(&*tx, &state, &ctx, &p, &user, &a, module, now).await?;
+            tx.commit().await?;
+            Ok(Redirect::to(&format!(
+                "/rsrc/zc/transfer/{}?m=saved#module-{}",
+                a.id,
+                module.as_str()
+            ))
+            .into_response())
+        }
+        Err(errors) => {
+            // Redraw with what was typed and a message beside each bad field.
+            match module {
+                Module::Original => page.original = form.original(),
+                Module::Transfer => page.transfer = form.transfer(),
+                Module::Education => page.education = form.education_rows(),
+                Module::Work => page.work = form.work_rows(),
+                Module::Basic | Module::Attachments => {}
+            }
+            page.errors = errors;
+            page.error_module = Some(module);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+/// A save is a step of the history and an audit entry.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_save(
+    c: &impl sea_orm::ConnectionTrait,
+    state: &AppState,
+    ctx: &ReqCtx,
+    p: &person::Model,
+    user: &FrontUser,
+    a: &application::Model,
+    module: Module,
+    now: i64,
+) -> Result<()> {
+    let st = applications::state(a);
+    let label = person_label(p);
+    applications::add_event(
+        c,
+        a.id,
+        now,
+        NewEvent {
+            actor_kind: "person",
+            actor_id: Some(p.id),
+            actor_label: &label,
+            unit_id: None,
+            action: "save",
+            from: st,
+            to: st,
+            opinion: module.label(),
+        },
+    )
+    .await?;
+    audit::append(
+        c,
+        now,
+        Event {
+            actor: &user.actor(&state.dicts()),
+            ip: &ctx.ip.to_string(),
+            action: "application_save",
+            object: format!("application:{}", a.id),
+            outcome: Outcome::Success,
+            detail: module.as_str().to_owned(),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! 我的申报信息: the person's applications with the actions each state allows.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+
+use super::{Person, unit_name};
+use crate::domain::clock::format_minutes;
+use crate::domain::workflow::State as WfState;
+use crate::error::Result;
+use crate::startup::AppState;
+use crate::store::applications;
+use crate::web::context::ReqCtx;
+use crate::web::front::FlashQuery;
+use crate::web::page::{Layout, flash_from, render};
+
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub level: String,
+    pub declare_unit: String,
+    pub state: &'static str,
+    pub colour: &'static str,
+    pub holder: String,
+    pub updated: String,
+    pub version: i32,
+    pub can_delete: bool,
+    pub can_download: bool,
+}
+
+#[derive(Template)]
+#[template(path = "front/transfer/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    has_open: bool,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(person, user): Person,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response> {
+    let apps = applications::list_for_person(&state.db.conn, person.id, 50).await?;
+    let dicts = state.dicts();
+    let mut rows = Vec::with_capacity(apps.len());
+    for a in &apps {
+        let st = applications::state(a);
+        rows.push(Row {
+            id: a.id.to_string(),
+            title: dicts.title_name(a.title_id).to_owned(),
+            level: a
+                .level_code
+                .as_deref()
+                .map(|l| dicts.level_name(l).to_owned())
+                .unwrap_or_default(),
+            declare_unit: unit_name(&state, a.declare_unit_id).await?,
+            state: st.label(),
+            colour: st.colour(),
+            holder: unit_name(
+                &state,
+                a.holder_unit_id
+                    .filter(|_| matches!(st, WfState::Pending | WfState::ToReport)),
+            )
+            .await?,
+            updated: format_minutes(a.updated_at),
+            version: a.version,
+            can_delete: st == WfState::Draft,
+            // The 转入表 arrives with the review chain; the link appears once it works.
+            can_download: false,
+        });
+    }
+    let has_open = apps.iter().any(|a| applications::state(a).is_open());
+    render(&ListPage {
+        layout: Layout::front_with_bell(
+            &state,
+            &ctx,
+            &user,
+            "外地调入资格确认",
+            "/rsrc/zc/transfer",
+            flash_from(q.m.as_deref()),
+        )
+        .await?,
+        rows,
+        has_open,
+    })
+}

@@ -1,0 +1,94 @@
+//! 外地调入资格确认 on the applicant's side: 我的申报信息, 新增申报信息, 详细, 附件材料,
+//! 确定申报, 撤回, 删除 and 查看进度.
+
+mod actions;
+mod basic;
+mod detail;
+mod files;
+mod list;
+mod progress;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+use uuid::Uuid;
+
+use crate::error::{AppError, Result};
+use crate::startup::AppState;
+use crate::store::applications;
+use crate::store::entities::{application, person};
+use crate::web::session::FrontUser;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/zc/transfer", get(list::page))
+        .route("/zc/transfer/new", get(basic::new_page).post(basic::create))
+        .route("/zc/transfer/{id}", get(detail::page))
+        .route(
+            "/zc/transfer/{id}/basic",
+            get(basic::edit_page).post(basic::save),
+        )
+        .route(
+            "/zc/transfer/{id}/module/{module}",
+            post(detail::save_module),
+        )
+        .route("/zc/transfer/{id}/files/{file}", get(files::download))
+        .route("/zc/transfer/{id}/files/{file}/delete", post(files::remove))
+        .route("/zc/transfer/{id}/submit", post(actions::submit))
+        .route("/zc/transfer/{id}/withdraw", post(actions::withdraw))
+        .route("/zc/transfer/{id}/delete", post(actions::delete))
+        .route("/zc/transfer/{id}/progress", get(progress::page))
+}
+
+/// Uploads carry files up to 5 MB; their route has its own, larger body limit.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/zc/transfer/{id}/files", post(files::upload))
+        .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
+}
+
+/// A logged-in person; units get "not found" for the applicant's pages.
+pub struct Person(pub person::Model, pub FrontUser);
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match FrontUser::from_request_parts(parts, state).await? {
+            FrontUser::Person(p) => Ok(Person(p.clone(), FrontUser::Person(p))),
+            FrontUser::Unit(_) => Err(AppError::NotFound),
+        }
+    }
+}
+
+/// The person's own application; anyone else's, or a malformed id, is "not found".
+pub async fn own(state: &AppState, person: &person::Model, id: &str) -> Result<application::Model> {
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    applications::find_for_person(&state.db.conn, person.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `/zc/transfer/{id}/…` path parameters.
+pub type AppPath = Path<String>;
+
+/// The actor label of a person in histories and the audit log: never the full ID number.
+pub fn person_label(p: &person::Model) -> String {
+    format!("{}({})", p.name, p.id_masked)
+}
+
+/// A unit's name by id, for display.
+pub async fn unit_name(state: &AppState, id: Option<Uuid>) -> Result<String> {
+    Ok(match id {
+        Some(id) => crate::store::accounts::unit_by_id(&state.db.conn, id)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    })
+}

@@ -1,0 +1,89 @@
+//! 查看进度: every step of the application as a timeline.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+use super::{Person, own, unit_name};
+use crate::domain::clock::format_minutes;
+use crate::domain::workflow::State as WfState;
+use crate::error::Result;
+use crate::startup::AppState;
+use crate::store::applications;
+use crate::web::context::ReqCtx;
+use crate::web::page::{Layout, render};
+
+pub struct Step {
+    pub time: String,
+    pub what: String,
+    pub who: String,
+    pub unit: String,
+    pub state: &'static str,
+    pub colour: &'static str,
+    pub opinion: String,
+}
+
+#[derive(Template)]
+#[template(path = "front/transfer/progress.html")]
+struct ProgressPage {
+    layout: Layout,
+    id: String,
+    title: String,
+    state_label: &'static str,
+    state_colour: &'static str,
+    steps: Vec<Step>,
+}
+
+fn action_label(action: &str) -> &'static str {
+    match action {
+        "create" => "新增申报信息",
+        "save" => "保存",
+        "submit" => "确定申报",
+        "withdraw" => "撤回",
+        "approve" => "审核通过",
+        "return" => "退回",
+        "report" => "数据上报",
+        "final" => "终审通过",
+        _ => "其他",
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(p, user): Person,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let a = own(&state, &p, &id).await?;
+    let events = applications::events(&state.db.conn, a.id).await?;
+    let mut steps = Vec::with_capacity(events.len());
+    for e in events.iter().rev() {
+        let to = WfState::parse(&e.to_state).unwrap_or(WfState::Draft);
+        steps.push(Step {
+            time: format_minutes(e.at),
+            what: action_label(&e.action).to_owned(),
+            who: e.actor_label.clone(),
+            unit: unit_name(&state, e.unit_id).await?,
+            state: to.label(),
+            colour: to.colour(),
+            opinion: e.opinion.clone(),
+        });
+    }
+    let st = applications::state(&a);
+    render(&ProgressPage {
+        layout: Layout::front_with_bell(
+            &state,
+            &ctx,
+            &user,
+            "外地调入资格确认",
+            "/rsrc/zc/transfer",
+            None,
+        )
+        .await?,
+        id: a.id.to_string(),
+        title: state.dicts().title_name(a.title_id).to_owned(),
+        state_label: st.label(),
+        state_colour: st.colour(),
+        steps,
+    })
+}

@@ -1,0 +1,1013 @@
+//! The applicant's side of 外地调入资格确认: drafts, modules, attachments, 确定申报,
+//! edit locks by state, progress and messages.
+
+use reqwest::{Client, StatusCode, multipart};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+struct Applicant {
+    client: Client,
+    unit_id: Uuid,
+    unit_name: String,
+    app_id: String,
+}
+
+async fn unit_id(app: &TestApp, code: &str) -> Uuid {
+    zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, code)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A title at 中级 in 工程技术 and one of its specialties.
+async fn engineer(app: &TestApp) -> (String, String) {
+    let d = app.state.dicts();
+    let t = d.titles.iter().find(|t| t.name == "工程师").unwrap();
+    let s = d
+        .specialties_of(&t.series_code)
+        .find(|s| s.name == "机械工程")
+        .unwrap();
+    (t.id.to_string(), s.id.to_string())
+}
+
+async fn post(
+    app: &TestApp,
+    client: &Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    app.post_form(client, &app.url(page), &app.url(action), fields)
+        .await
+}
+
+/// A person with a draft whose 基本信息 is complete.
+async fn draft(app: &TestApp) -> Applicant {
+    let (code, unit_name, _) = app.register_unit().await;
+    let unit = unit_id(app, &code).await;
+    let (client, _) = app.person_client().await;
+    let (title, specialty) = engineer(app).await;
+    let res = post(
+        app,
+        &client,
+        "/rsrc/zc/transfer/new",
+        "/rsrc/zc/transfer/new",
+        &[
+            ("phone", "13912345678"),
+            ("declare_unit", &unit.to_string()),
+            ("declare_unit_name", &unit_name),
+            ("is_work_unit", "是"),
+            ("level", "3"),
+            ("title", &title),
+            ("specialty", &specialty),
+            ("declare_method", "1"),
+            ("title_year", "2018"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        location(&res),
+        "/rsrc/zc/transfer?m=saved",
+        "{}",
+        res.text().await.unwrap()
+    );
+    let row = app
+        .state
+        .db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.state.db.backend(),
+            "SELECT id FROM applications".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let id: Uuid = row.try_get("", "id").unwrap();
+    Applicant {
+        client,
+        unit_id: unit,
+        unit_name,
+        app_id: id.to_string(),
+    }
+}
+
+impl Applicant {
+    fn path(&self, rest: &str) -> String {
+        format!("/rsrc/zc/transfer/{}{rest}", self.app_id)
+    }
+
+    async fn module(
+        &self,
+        app: &TestApp,
+        module: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        post(
+            app,
+            &self.client,
+            &self.path(""),
+            &self.path(&format!("/module/{module}")),
+            fields,
+        )
+        .await
+    }
+
+    async fn upload(
+        &self,
+        app: &TestApp,
+        slot: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let token = app.csrf(&self.client, &app.url(&self.path(""))).await;
+        let form = multipart::Form::new()
+            .text("_csrf", token)
+            .text("slot", slot.to_owned())
+            .part(
+                "file",
+                multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        self.client
+            .post(app.url(&self.path("/files")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn detail(&self, app: &TestApp) -> String {
+        self.client
+            .get(app.url(&self.path("")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Fills every module and uploads every required file.
+    async fn complete(&self, app: &TestApp) {
+        for (module, fields) in [
+            (
+                "original",
+                vec![
+                    ("title_name", "工程师"),
+                    ("series", "05"),
+                    ("level", "3"),
+                    ("obtained_by", "评审"),
+                    ("issuer", "江苏省工程技术中级评审委员会"),
+                    ("approval_no", "苏职改〔2018〕12号"),
+                    ("issuer_region", "江苏省"),
+                    ("certificate_no", "JS2018-000123"),
+                    ("obtained_date", "2018-06-30"),
+                ],
+            ),
+            (
+                "transfer",
+                vec![
+                    ("prev_employer", "南京某机械有限公司"),
+                    ("prev_province", "江苏省"),
+                    ("moved_date", "2024-03-01"),
+                    ("how", "调动"),
+                ],
+            ),
+            (
+                "education",
+                vec![
+                    ("school", "东南大学"),
+                    ("major", "机械工程"),
+                    ("education", "大学本科"),
+                    ("degree", "学士"),
+                    ("graduated", "2012-07-01"),
+                ],
+            ),
+            (
+                "work",
+                vec![
+                    ("from", "2012-07-15"),
+                    ("to", "2024-02-28"),
+                    ("employer", "南京某机械有限公司"),
+                    ("post", "工程师"),
+                ],
+            ),
+        ] {
+            let res = self.module(app, module, &fields).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::SEE_OTHER,
+                "{module}: {}",
+                res.text().await.unwrap()
+            );
+        }
+        for slot in [
+            "certificate",
+            "approval",
+            "transfer_proof",
+            "social_insurance",
+            "diploma",
+            "photo",
+        ] {
+            let res = self.upload(app, slot, "scan.pdf", PDF.to_vec()).await;
+            assert!(
+                location(&res).contains("m=uploaded"),
+                "{slot}: {}",
+                location(&res)
+            );
+        }
+    }
+
+    async fn version(&self, app: &TestApp) -> String {
+        field_value(&self.detail(app).await, "version").unwrap()
+    }
+
+    async fn submit(&self, app: &TestApp, pledge: bool) -> reqwest::Response {
+        let html = self.detail(app).await;
+        let token = token_in(&html).unwrap();
+        let version = field_value(&html, "version").unwrap();
+        let mut form = vec![("_csrf", token.as_str()), ("version", version.as_str())];
+        if pledge {
+            form.push(("pledge", "1"));
+        }
+        self.client
+            .post(app.url(&self.path("/submit")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn state_of(app: &TestApp, id: &str) -> (String, Option<Uuid>) {
+    let row = app
+        .state
+        .db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.state.db.backend(),
+            format!("SELECT state, holder_unit_id FROM applications WHERE id = '{id}'"),
+        ))
+        .await
+        .unwrap();
+    let row = match row {
+        Some(r) => r,
+        // SQLite stores UUIDs as blobs: compare through the entity instead.
+        None => {
+            let m = zhicheng::store::applications::find_any(
+                &app.state.db.conn,
+                Uuid::parse_str(id).unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            return (m.state, m.holder_unit_id);
+        }
+    };
+    (
+        row.try_get("", "state").unwrap(),
+        row.try_get("", "holder_unit_id").unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_draft_starts_from_the_list_and_only_one_can_be_open() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.person_client().await;
+    let list = client
+        .get(app.url("/rsrc/zc/transfer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("新增申报信息") && list.contains("我的申报信息"));
+    let form = client
+        .get(app.url("/rsrc/zc/transfer/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for label in [
+        "姓名",
+        "身份证号",
+        "性别",
+        "出生日期",
+        "手机号",
+        "申报单位",
+        "是否是工作单位",
+        "工作单位",
+        "申报级别",
+        "申报职称",
+        "现从事专业",
+        "申报方式",
+        "职称获得年度",
+    ] {
+        assert!(
+            form.contains(&format!("{label}</label>"))
+                || form.contains(&format!("{label}</legend>")),
+            "{label}"
+        );
+    }
+    assert!(
+        form.contains("value=\"1985-03-15\""),
+        "birth date from the ID number"
+    );
+    assert!(
+        form.contains("value=\"女\"") || form.contains("value=\"男\""),
+        "sex from the ID number"
+    );
+    // 保存 needs nothing filled in.
+    let res = post(
+        &app,
+        &client,
+        "/rsrc/zc/transfer/new",
+        "/rsrc/zc/transfer/new",
+        &[("phone", "")],
+    )
+    .await;
+    assert_eq!(location(&res), "/rsrc/zc/transfer?m=saved");
+    let list = client
+        .get(app.url("/rsrc/zc/transfer?m=saved"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("保存成功")
+            && list.contains("未提交")
+            && list.contains("详细")
+            && list.contains("删除")
+    );
+    assert!(
+        !list.contains("href=\"/rsrc/zc/transfer/new\""),
+        "no second 新增 while one is open"
+    );
+    let again = client
+        .get(app.url("/rsrc/zc/transfer/new"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&again),
+        "/rsrc/zc/transfer?m=open_application_exists"
+    );
+    let res = post(
+        &app,
+        &client,
+        "/rsrc/zc/transfer",
+        "/rsrc/zc/transfer/new",
+        &[("phone", "")],
+    )
+    .await;
+    assert_eq!(
+        location(&res),
+        "/rsrc/zc/transfer?m=open_application_exists"
+    );
+    // The database refuses a second open application whatever the page did.
+    let person = app.count("SELECT COUNT(*) AS n FROM applications").await;
+    assert_eq!(person, 1);
+    let m = zhicheng::store::applications::list_for_person(
+        &app.state.db.conn,
+        first_person(&app).await,
+        10,
+    )
+    .await
+    .unwrap();
+    let err = zhicheng::store::applications::create_draft(
+        &app.state.db.conn,
+        &app.state.keys,
+        0,
+        m[0].person_id,
+        "13800000000",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        zhicheng::error::AppError::Conflict(zhicheng::messages::Msg::OpenApplicationExists)
+    ));
+}
+
+async fn first_person(app: &TestApp) -> Uuid {
+    let row = app
+        .state
+        .db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.state.db.backend(),
+            "SELECT id FROM persons".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "id").unwrap()
+}
+
+#[tokio::test]
+async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.person_client().await;
+    let (title, _) = engineer(&app).await;
+    let other_series_specialty = app
+        .state
+        .dicts()
+        .specialties
+        .iter()
+        .find(|s| s.name == "内科")
+        .unwrap()
+        .id
+        .to_string();
+    let res = post(
+        &app,
+        &client,
+        "/rsrc/zc/transfer/new",
+        "/rsrc/zc/transfer/new",
+        &[
+            ("level", "1"),
+            ("title", &title),
+            ("specialty", &other_series_specialty),
+            ("title_year", "2099"),
+            ("declare_unit_name", "不存在的单位"),
+            ("is_work_unit", "否"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "title").as_deref(),
+        Some("所选职称不属于该申报级别")
+    );
+    assert_eq!(
+        field_error(&html, "specialty").as_deref(),
+        Some("所选专业不属于该职称的系列")
+    );
+    assert_eq!(
+        field_error(&html, "title_year").as_deref(),
+        Some("年度不能晚于今年")
+    );
+    assert_eq!(
+        field_error(&html, "declare_unit").as_deref(),
+        Some("未找到该单位，请通过单位选择框查询后选择")
+    );
+    assert!(
+        html.contains("value=\"不存在的单位\""),
+        "the typed name stays"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM applications").await,
+        0,
+        "nothing saved"
+    );
+
+    // Without JavaScript: 刷新选项 redraws the titles of the chosen level, saving nothing.
+    let res = post(
+        &app,
+        &client,
+        "/rsrc/zc/transfer/new",
+        "/rsrc/zc/transfer/new",
+        &[("level", "3"), ("refresh", "1")],
+    )
+    .await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("工程师（工程技术）") && !html.contains("高级工程师（工程技术）"));
+    // A unit typed by its exact name is found without the picker.
+    let (_, unit_name, _) = app.register_unit().await;
+    let res = post(
+        &app,
+        &client,
+        "/rsrc/zc/transfer/new",
+        "/rsrc/zc/transfer/new",
+        &[("declare_unit_name", &unit_name), ("is_work_unit", "是")],
+    )
+    .await;
+    assert_eq!(location(&res), "/rsrc/zc/transfer?m=saved");
+    let list = client
+        .get(app.url("/rsrc/zc/transfer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains(&unit_name));
+}
+
+#[tokio::test]
+async fn modules_are_saved_one_by_one_with_their_rules() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    let res = a
+        .module(
+            &app,
+            "original",
+            &[
+                ("issuer_region", "山东省"),
+                ("obtained_date", "2019-02-30"),
+                ("title_name", "工程师"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "issuer_region").as_deref(),
+        Some("外地调入确认的原职称应由山东省外或中央、军队系统评审或发证")
+    );
+    assert_eq!(
+        field_error(&html, "obtained_date").as_deref(),
+        Some("请输入有效日期（如 2020-06-30）")
+    );
+    assert!(html.contains("value=\"工程师\""), "typed values are kept");
+    let res = a
+        .module(&app, "transfer", &[("moved_date", "2099-01-01")])
+        .await;
+    assert_eq!(
+        field_error(&res.text().await.unwrap(), "moved_date").as_deref(),
+        Some("日期不能晚于今天")
+    );
+    // Rows: 增加一条 draws an extra row and saves nothing.
+    let res = a
+        .module(
+            &app,
+            "education",
+            &[
+                ("school", "东南大学"),
+                ("major", ""),
+                ("education", ""),
+                ("degree", ""),
+                ("graduated", ""),
+                ("add_row", "1"),
+            ],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"f-school-1\"") && html.contains("value=\"东南大学\""));
+    let res = a
+        .module(
+            &app,
+            "work",
+            &[
+                ("from", "2020-01-01"),
+                ("to", "2019-01-01"),
+                ("employer", "甲"),
+                ("post", "乙"),
+            ],
+        )
+        .await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("结束时间不能早于开始时间")
+    );
+    let res = a
+        .module(
+            &app,
+            "work",
+            &[
+                ("from", "2010-01-01"),
+                ("to", ""),
+                ("employer", "甲公司"),
+                ("post", "技术员"),
+                ("from", "2005-01-01"),
+                ("to", "2009-12-31"),
+                ("employer", "乙公司"),
+                ("post", "助理"),
+            ],
+        )
+        .await;
+    assert!(location(&res).contains("m=saved"));
+    let html = a.detail(&app).await;
+    assert!(html.contains("value=\"甲公司\"") && html.contains("value=\"乙公司\""));
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|(a, _)| a == "application_save")
+    );
+}
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_and_size() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    let res = a
+        .upload(&app, "certificate", "证书.pdf", PDF.to_vec())
+        .await;
+    assert!(location(&res).ends_with("m=uploaded#module-attachments"));
+    let res = a
+        .upload(
+            &app,
+            "certificate",
+            "photo.jpg",
+            b"MZ\x90\x00 not really a picture".to_vec(),
+        )
+        .await;
+    assert!(location(&res).contains("m=file_type"));
+    let res = a.upload(&app, "certificate", "empty.pdf", Vec::new()).await;
+    assert!(location(&res).contains("m=file_empty"));
+    let mut big = PDF.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, b' ');
+    let res = a.upload(&app, "certificate", "big.pdf", big).await;
+    assert!(location(&res).contains("m=file_too_large"));
+    let html = a.detail(&app).await;
+    assert!(html.contains("证书.pdf"));
+    let page = a
+        .client
+        .get(app.url(&format!("{}?m=file_type", a.path(""))))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("仅支持PDF、JPG、PNG、GIF格式的文件"));
+
+    // Download: the same bytes, as an attachment, to the owner only.
+    let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
+    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let res = a.client.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+    let (stranger, _) = app.person_client().await;
+    assert_eq!(
+        stranger.get(app.url(&href)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // Stored outside the web root under a generated name, with its hash.
+    let files: Vec<_> = std::fs::read_dir(app.data_dir.path().join("data/files"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM attachments WHERE LENGTH(sha256) = 64")
+            .await,
+        1
+    );
+    // Remove it.
+    let token = app.csrf(&a.client, &app.url(&a.path(""))).await;
+    let res = a
+        .client
+        .post(app.url(&format!("{href}/delete")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).contains("m=file_removed"));
+    assert_eq!(
+        std::fs::read_dir(app.data_dir.path().join("data/files"))
+            .unwrap()
+            .count(),
+        0
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|(a, _)| a == "attachment_download")
+    );
+}
+
+#[tokio::test]
+async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    let res = a.submit(&app, true).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    for gap in [
+        "请填写“批准文号”",
+        "请至少填写一条学历信息",
+        "请上传“证件照”",
+        "href=\"#module-original\"",
+    ] {
+        assert!(html.contains(gap), "{gap}");
+    }
+    a.complete(&app).await;
+    let res = a.submit(&app, false).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("请阅读并勾选诚信承诺"));
+
+    let res = a.submit(&app, true).await;
+    assert_eq!(location(&res), "/rsrc/zc/transfer?m=submitted");
+    let (state, holder) = state_of(&app, &a.app_id).await;
+    assert_eq!(state, "pending");
+    assert_eq!(holder, Some(a.unit_id));
+    let list = a
+        .client
+        .get(app.url("/rsrc/zc/transfer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("待审核") && list.contains(&a.unit_name));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&("application_submit".into(), "success".into()))
+    );
+    // The unit and the person each got a message.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM notices WHERE recipient_kind = 'unit'")
+            .await,
+        1
+    );
+    let home = a
+        .client
+        .get(app.url("/rsrc/zc"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("class=\"badge\">1<"),
+        "the bell counts the unread message"
+    );
+    let box_ = a
+        .client
+        .get(app.url("/rsrc/zc/messages"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(box_.contains("申报已提交"));
+
+    // Locked while 待审核, whatever the page showed.
+    let res = a
+        .module(
+            &app,
+            "work",
+            &[("from", "2010-01-01"), ("employer", "x"), ("post", "y")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("该模块当前不可修改"));
+    let res = a.upload(&app, "other", "x.pdf", PDF.to_vec()).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // 撤回 while the unit has not acted: back to 未提交.
+    let html = a.detail(&app).await;
+    assert!(html.contains(">撤回</button>"));
+    let token = token_in(&html).unwrap();
+    let version = field_value(&html, "version").unwrap();
+    let res = a
+        .client
+        .post(app.url(&a.path("/withdraw")))
+        .form(&[("_csrf", token.as_str()), ("version", version.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).ends_with("m=withdrawn"));
+    assert_eq!(state_of(&app, &a.app_id).await.0, "draft");
+    // Replaying the same withdrawal changes nothing.
+    let res = a
+        .client
+        .post(app.url(&a.path("/withdraw")))
+        .form(&[("_csrf", token.as_str()), ("version", version.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    let progress = a
+        .client
+        .get(app.url(&a.path("/progress")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for step in ["新增申报信息", "保存", "确定申报", "撤回"] {
+        assert!(progress.contains(step), "{step}");
+    }
+}
+
+#[tokio::test]
+async fn a_double_submit_changes_nothing_the_second_time() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    a.complete(&app).await;
+    let html = a.detail(&app).await;
+    let token = token_in(&html).unwrap();
+    let version = a.version(&app).await;
+    let form = [
+        ("_csrf", token.as_str()),
+        ("version", version.as_str()),
+        ("pledge", "1"),
+    ];
+    let url = app.url(&a.path("/submit"));
+    let (r1, r2) = tokio::join!(
+        a.client.post(&url).form(&form).send(),
+        a.client.post(&url).form(&form).send()
+    );
+    let mut statuses = [r1.unwrap().status(), r2.unwrap().status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM application_events WHERE action = 'submit'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM notices WHERE recipient_kind = 'unit'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn after_a_return_only_the_failed_modules_can_change() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    a.complete(&app).await;
+    assert_eq!(
+        location(&a.submit(&app, true).await),
+        "/rsrc/zc/transfer?m=submitted"
+    );
+    // A reviewer fails 工作经历 and returns (the review pages arrive with the review chain).
+    let id = Uuid::parse_str(&a.app_id).unwrap();
+    let db = &app.state.db.conn;
+    let m = zhicheng::store::applications::find_any(db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    zhicheng::store::exec(
+        db,
+        "INSERT INTO module_reviews (id, application_id, round, module, unit_id, opinion, created_at) VALUES (?, ?, ?, 'work', ?, '工作经历时间不连续，请补充', 0)",
+        vec![Uuid::now_v7().into(), id.into(), m.round.into(), a.unit_id.into()],
+    )
+    .await
+    .unwrap();
+    let to = zhicheng::domain::workflow::Position {
+        state: zhicheng::domain::workflow::State::Returned,
+        holder: None,
+    };
+    zhicheng::store::applications::move_to(db, &m, to, false, 0)
+        .await
+        .unwrap();
+
+    let html = a.detail(&app).await;
+    assert!(html.contains("已退回") && html.contains("工作经历时间不连续，请补充"));
+    let res = a
+        .module(&app, "original", &[("title_name", "高级工程师")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "an unfailed module stays locked"
+    );
+    assert_eq!(
+        a.client
+            .get(app.url(&a.path("/basic")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let res = a
+        .module(
+            &app,
+            "work",
+            &[
+                ("from", "2012-07-15"),
+                ("to", ""),
+                ("employer", "南京某机械有限公司"),
+                ("post", "工程师"),
+            ],
+        )
+        .await;
+    assert!(location(&res).contains("m=saved"));
+    let res = a.submit(&app, true).await;
+    assert_eq!(location(&res), "/rsrc/zc/transfer?m=submitted");
+    let (state, holder) = state_of(&app, &a.app_id).await;
+    assert_eq!(
+        (state.as_str(), holder),
+        ("pending", Some(a.unit_id)),
+        "resubmission starts again at the 申报单位"
+    );
+}
+
+#[tokio::test]
+async fn applications_are_visible_to_their_owner_only_and_fields_cannot_be_smuggled_in() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    let (stranger, _) = app.person_client().await;
+    for path in ["", "/basic", "/progress"] {
+        let res = stranger.get(app.url(&a.path(path))).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let res = post(
+        &app,
+        &stranger,
+        "/rsrc/zc/transfer",
+        &a.path("/module/work"),
+        &[("from", "2010-01-01")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // A unit account gets "not found" for the applicant's pages.
+    let (code, _, _) = app.register_unit().await;
+    let unit = TestApp::new_client();
+    app.login(&unit, "unit", &code, PASSWORD).await;
+    assert_eq!(
+        unit.get(app.url(&a.path("")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        unit.get(app.url("/rsrc/zc/transfer"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // State, holder and round are not form fields.
+    let res = post(
+        &app,
+        &a.client,
+        &a.path("/basic"),
+        &a.path("/basic"),
+        &[
+            ("state", "approved"),
+            ("holder_unit_id", &a.unit_id.to_string()),
+            ("round", "9"),
+            ("is_work_unit", "是"),
+        ],
+    )
+    .await;
+    assert!(location(&res).contains("m=saved"));
+    assert_eq!(state_of(&app, &a.app_id).await, ("draft".to_owned(), None));
+}
+
+#[tokio::test]
+async fn deleting_a_draft_removes_its_files() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    a.upload(&app, "photo", "me.png", b"\x89PNG\r\n\x1a\n0000".to_vec())
+        .await;
+    assert_eq!(
+        std::fs::read_dir(app.data_dir.path().join("data/files"))
+            .unwrap()
+            .count(),
+        1
+    );
+    let html = a.detail(&app).await;
+    let token = token_in(&html).unwrap();
+    let version = field_value(&html, "version").unwrap();
+    let res = a
+        .client
+        .post(app.url(&a.path("/delete")))
+        .form(&[("_csrf", token.as_str()), ("version", version.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/rsrc/zc/transfer?m=deleted");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM applications").await, 0);
+    assert_eq!(
+        std::fs::read_dir(app.data_dir.path().join("data/files"))
+            .unwrap()
+            .count(),
+        0
+    );
+    // A new one can start.
+    assert_eq!(
+        a.client
+            .get(app.url("/rsrc/zc/transfer/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}

@@ -30,6 +30,10 @@ pub async fn unit_search(database_url: Option<String>, units: usize) -> anyhow::
             let path = std::env::temp_dir().join(format!("zbench_{}.db", Uuid::now_v7().simple()));
             let url = format!("sqlite://{}?mode=rwc", path.display());
             let res = run_unit_search(&url, "sqlite", units).await;
+            if std::env::var_os("ZHICHENG_BENCH_KEEP").is_some() {
+                println!("kept {}", path.display());
+                return res;
+            }
             for suffix in ["", "-wal", "-shm"] {
                 let mut p = path.clone().into_os_string();
                 p.push(suffix);

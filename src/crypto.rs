@@ -111,6 +111,48 @@ impl Keys {
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
+    /// A new 转入表 serial: `ZR<yyyymmdd>-<random>-<tag>`, where the tag is an HMAC over the
+    /// rest, so a made-up serial is refused without looking anything up.
+    pub fn new_serial(&self, yyyymmdd: &str) -> String {
+        const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+        let mut rng = rand::thread_rng();
+        let random: String = (0..10)
+            .map(|_| ALPHABET[(rng.next_u32() % 32) as usize] as char)
+            .collect();
+        let body = format!("ZR{yyyymmdd}-{random}");
+        let tag = self.serial_tag(&body);
+        format!("{body}-{tag}")
+    }
+
+    fn serial_tag(&self, body: &str) -> String {
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(&self.token_key[..]).expect("any key length");
+        mac.update(b"serial\0");
+        mac.update(body.as_bytes());
+        hex::encode_upper(&mac.finalize().into_bytes()[..5])
+    }
+
+    /// Whether a serial carries a valid tag (checked before any database lookup).
+    pub fn serial_is_signed(&self, serial: &str) -> bool {
+        let Some((body, tag)) = serial.rsplit_once('-') else {
+            return false;
+        };
+        if serial.len() > 40
+            || !serial
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return false;
+        }
+        let expected = self.serial_tag(body);
+        expected.len() == tag.len()
+            && expected
+                .bytes()
+                .zip(tag.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
     /// A keyed tag for tokens (captchas, codes) so that a database dump does not reveal them.
     pub fn token_tag(&self, value: &str) -> String {
         let mut mac =
@@ -228,6 +270,21 @@ mod tests {
             keys.blind_index("id", "a"),
             Keys::from_master(&[8u8; 32]).blind_index("id", "a")
         );
+    }
+
+    #[test]
+    fn serials_are_signed() {
+        let keys = Keys::from_master(&[7u8; 32]);
+        let s = keys.new_serial("20261126");
+        assert!(
+            s.starts_with("ZR20261126-") && keys.serial_is_signed(&s),
+            "{s}"
+        );
+        let mut altered = s.clone().into_bytes();
+        altered[12] = if altered[12] == b'A' { b'B' } else { b'A' };
+        assert!(!keys.serial_is_signed(&String::from_utf8(altered).unwrap()));
+        assert!(!Keys::from_master(&[8u8; 32]).serial_is_signed(&s));
+        assert!(!keys.serial_is_signed("garbage"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod messages;
+pub mod pdf;
 pub mod settings;
 pub mod sms;
 pub mod startup;

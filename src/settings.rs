@@ -38,6 +38,10 @@ pub struct Settings {
     pub log_json: bool,
     pub audit_retention_days: u32,
     pub max_body_bytes: usize,
+    /// The front site's public address, printed in the 转入表's QR code.
+    pub public_url: String,
+    /// CJK font files for the 转入表, tried before the system's usual places.
+    pub pdf_fonts: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -88,6 +92,8 @@ struct FileSettings {
     cookie_secure: Option<bool>,
     log_format: Option<String>,
     audit_retention_days: Option<u32>,
+    public_url: Option<String>,
+    pdf_font: Option<PathBuf>,
 }
 
 impl Settings {
@@ -176,6 +182,17 @@ impl Settings {
                 .context("ZHICHENG_AUDIT_RETENTION_DAYS must be a number of days")?,
             None => file.audit_retention_days.unwrap_or(190),
         };
+        let public_url = pick("ZHICHENG_PUBLIC_URL", file.public_url)
+            .unwrap_or_else(|| format!("http://{front_listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let pdf_fonts = pick(
+            "ZHICHENG_PDF_FONT",
+            file.pdf_font.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
         let settings = Settings {
             mode,
             data_dir,
@@ -189,6 +206,8 @@ impl Settings {
             log_json,
             audit_retention_days,
             max_body_bytes: 64 * 1024,
+            public_url,
+            pdf_fonts,
         };
         settings.deploy_check()?;
         Ok(settings)
@@ -236,6 +255,8 @@ impl Settings {
             log_json: false,
             audit_retention_days: 190,
             max_body_bytes: 64 * 1024,
+            public_url: "http://127.0.0.1:9000".into(),
+            pdf_fonts: Vec::new(),
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub sms: Arc<dyn SmsSender>,
     pub limiter: Arc<RateLimiter>,
     pub files: Arc<dyn crate::files::FileStore>,
+    /// The 转入表 typesetter, built on first use (font parsing costs a moment).
+    pdf: Arc<std::sync::OnceLock<crate::pdf::Renderer>>,
     /// Set by tests only: the answers of the captchas drawn.
     pub captcha_log: Option<Arc<crate::captcha::CaptchaLog>>,
     dicts: Arc<RwLock<Arc<Dicts>>>,
@@ -43,6 +45,11 @@ impl AppState {
             *d = fresh;
         }
         Ok(())
+    }
+
+    pub fn pdf(&self) -> &crate::pdf::Renderer {
+        self.pdf
+            .get_or_init(|| crate::pdf::Renderer::new(&self.settings.pdf_fonts))
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -77,6 +84,23 @@ pub async fn prepare(
         tracing::info!(added, "dictionary entries loaded");
     }
     let dicts = Arc::new(Dicts::load(&db.conn).await?);
+    if !settings
+        .pdf_fonts
+        .iter()
+        .chain(
+            crate::pdf::DEFAULT_FONTS
+                .iter()
+                .map(std::path::Path::new)
+                .map(|p| p.to_path_buf())
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .any(|p| p.is_file())
+    {
+        tracing::warn!(
+            "no CJK font found for the 转入表: install fonts-wqy-microhei or set ZHICHENG_PDF_FONT"
+        );
+    }
     let files: Arc<dyn crate::files::FileStore> = Arc::new(crate::files::LocalFiles::new(
         settings.data_dir.join("files"),
     )?);
@@ -84,6 +108,7 @@ pub async fn prepare(
         db,
         keys,
         files,
+        pdf: Arc::new(std::sync::OnceLock::new()),
         settings: Arc::new(settings),
         clock,
         sms,

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod application;
 pub mod auth;
+pub mod chain;
 pub mod clock;
 pub mod ids;
 pub mod mask;

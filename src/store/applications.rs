@@ -413,3 +413,86 @@ pub async fn unit_acted(
         .unwrap_or(0)
         > 0)
 }
+
+/// Marks a module 不通过 in the current round (a second mark replaces the opinion).
+pub async fn fail_module(
+    c: &impl ConnectionTrait,
+    app: Uuid,
+    round: i32,
+    module: Module,
+    unit: Uuid,
+    opinion: &str,
+    now: i64,
+) -> Result<()> {
+    exec(
+        c,
+        "DELETE FROM module_reviews WHERE application_id = ? AND round = ? AND module = ?",
+        vec![app.into(), round.into(), module.as_str().into()],
+    )
+    .await?;
+    exec(
+        c,
+        "INSERT INTO module_reviews (id, application_id, round, module, unit_id, opinion, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![Uuid::now_v7().into(), app.into(), round.into(), module.as_str().into(), unit.into(), opinion.into(), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Withdraws a 不通过 mark of the current round.
+pub async fn unfail_module(
+    c: &impl ConnectionTrait,
+    app: Uuid,
+    round: i32,
+    module: Module,
+    unit: Uuid,
+) -> Result<u64> {
+    Ok(exec(
+        c,
+        "DELETE FROM module_reviews WHERE application_id = ? AND round = ? AND module = ? AND unit_id = ?",
+        vec![app.into(), round.into(), module.as_str().into(), unit.into()],
+    )
+    .await?)
+}
+
+/// Every 不通过 ever recorded, oldest round first (reviewers see earlier opinions).
+pub async fn all_failures(c: &impl ConnectionTrait, app: Uuid) -> Result<Vec<Failure>> {
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            "SELECT module, opinion, unit_id, round FROM module_reviews WHERE application_id = ? ORDER BY round, created_at LIMIT 500",
+            vec![app.into()],
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let module: String = r.try_get("", "module")?;
+        if let Some(module) = Module::parse(&module) {
+            out.push(Failure {
+                module,
+                opinion: r.try_get("", "opinion")?,
+                unit_id: r.try_get("", "unit_id")?,
+                round: r.try_get("", "round")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Sets the 转入表 serial of an application that just reached 终审通过.
+pub async fn set_serial(c: &impl ConnectionTrait, app: Uuid, serial: &str) -> Result<()> {
+    exec(
+        c,
+        "UPDATE applications SET serial = ? WHERE id = ?",
+        vec![serial.into(), app.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn by_serial(c: &impl ConnectionTrait, serial: &str) -> Result<Option<Model>> {
+    Ok(application::Entity::find()
+        .filter(application::Column::Serial.eq(serial))
+        .one(c)
+        .await?)
+}

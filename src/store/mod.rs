@@ -8,11 +8,13 @@ pub mod applications;
 pub mod attachments;
 pub mod audit;
 pub mod captcha;
+pub mod chain;
 pub mod dicts;
 pub mod entities;
 pub mod migration;
 pub mod notices;
 pub mod reset;
+pub mod review;
 pub mod sessions;
 pub mod unit_search;
 

@@ -175,50 +175,64 @@ pub async fn search(c: &impl ConnectionTrait, q: &str, limit: u64) -> Result<Vec
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let backend = c.get_database_backend();
+    let (sql, values) = search_sql(c.get_database_backend(), &q, limit);
+    let rows = c
+        .query_all_raw(stmt(c.get_database_backend(), &sql, values))
+        .await?;
+    Ok(rank(rows_to_hits(rows)?, &q, limit as usize))
+}
+
+/// One statement: the candidates containing the query (at most `CANDIDATES`, straight from
+/// an index) and those starting with it (a range on the unique index of `units.name`),
+/// ranked in the database so that only `limit` rows come back.
+fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     let cap = limit.max(CANDIDATES);
-    let contains = if q.chars().count() == MIN_CHARS {
-        stmt(
-            backend,
-            &format!(
+    let n = q.chars().count();
+    let (contains, mut values): (String, Vec<Value>) = if n == MIN_CHARS {
+        (
+            format!(
                 "SELECT u.id, u.name, u.credit_code, u.region_code FROM unit_bigrams b \
                  JOIN units u ON u.id = b.unit_id WHERE b.gram = ? LIMIT {cap}"
             ),
-            vec![q.clone().into()],
+            vec![q.into()],
         )
     } else if backend == DbBackend::Sqlite {
-        stmt(
-            backend,
-            &format!(
+        // FTS5's trigram tokenizer folds case; instr() keeps the match exact, as LIKE is.
+        (
+            format!(
                 "SELECT u.id, u.name, u.credit_code, u.region_code FROM units_fts \
-                 JOIN units u ON u.id = units_fts.unit_id WHERE units_fts MATCH ? LIMIT {cap}"
+                 JOIN units u ON u.id = units_fts.unit_id \
+                 WHERE units_fts MATCH ? AND instr(units_fts.name, ?) > 0 LIMIT {cap}"
             ),
-            vec![fts_phrase(&q).into()],
+            vec![fts_phrase(q).into(), q.into()],
         )
     } else {
-        stmt(
-            backend,
-            &format!(
+        (
+            format!(
                 "SELECT id, name, credit_code, region_code FROM units \
                  WHERE name LIKE '%' || ? || '%' ESCAPE '\\' LIMIT {cap}"
             ),
-            vec![like_escape(&q).into()],
+            vec![like_escape(q).into()],
         )
     };
-    let mut hits = rows_to_hits(c.query_all_raw(contains).await?)?;
+    let mut sql = format!(
+        "SELECT c.id, c.name, c.credit_code, c.region_code FROM (SELECT * FROM ({contains}) a"
+    );
     // Names starting with the query may lie outside the candidates of a common fragment.
-    if let Some(end) = prefix_end(&q) {
-        let starting = stmt(
-            backend,
-            &format!(
-                "SELECT id, name, credit_code, region_code FROM units \
-                 WHERE name >= ? AND name < ? ORDER BY name LIMIT {cap}"
-            ),
-            vec![q.clone().into(), end.into()],
-        );
-        hits.extend(rows_to_hits(c.query_all_raw(starting).await?)?);
+    if let Some(end) = prefix_end(q) {
+        sql.push_str(&format!(
+            " UNION SELECT * FROM (SELECT id, name, credit_code, region_code FROM units \
+             WHERE name >= ? AND name < ? ORDER BY name LIMIT {cap}) p"
+        ));
+        values.push(q.into());
+        values.push(end.into());
     }
-    Ok(rank(hits, &q, limit as usize))
+    sql.push_str(&format!(
+        ") c ORDER BY CASE WHEN substr(c.name, 1, {n}) = ? THEN 0 ELSE 1 END, \
+         length(c.name), c.name LIMIT {limit}"
+    ));
+    values.push(q.into());
+    (sql, values)
 }
 
 fn rows_to_hits(rows: Vec<QueryResult>) -> Result<Vec<UnitHit>> {
@@ -330,6 +344,26 @@ mod tests {
             .map(|_| fts_rowid_base(Uuid::now_v7()))
             .collect();
         assert_eq!(bases.len(), 10_000);
+    }
+
+    #[test]
+    fn one_statement_with_as_many_values_as_placeholders() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            for q in ["市场", "市场监督", "a\"b%_\\c ?"] {
+                let (sql, values) = search_sql(backend, q, 20);
+                // The query travels only as a value, never inside the SQL text.
+                assert!(!sql.contains(q), "{sql}");
+                assert_eq!(sql.matches('?').count(), values.len(), "{sql}");
+                assert!(sql.ends_with("LIMIT 20"), "{sql}");
+            }
+        }
+        let (sql, _) = search_sql(DbBackend::Sqlite, "市场", 20);
+        assert!(sql.contains("unit_bigrams") && !sql.contains("units_fts"));
+        let (sql, _) = search_sql(DbBackend::Sqlite, "市场监督", 20);
+        assert!(sql.contains("units_fts MATCH"));
+        let (sql, values) = search_sql(DbBackend::Postgres, "100%", 20);
+        assert!(sql.contains("LIKE '%' || ? || '%' ESCAPE '\\'"));
+        assert_eq!(values[0], Value::from("100\\%"));
     }
 
     #[test]

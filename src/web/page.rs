@@ -55,6 +55,14 @@ fn is_success(m: Msg) -> bool {
             | Msg::Deleted
             | Msg::Uploaded
             | Msg::FileRemoved
+            | Msg::PathRequested
+            | Msg::Decided
+            | Msg::Approved
+            | Msg::Returned
+            | Msg::Reported
+            | Msg::ModuleFailed
+            | Msg::GrantRequested
+            | Msg::Revoked
     )
 }
 
@@ -153,6 +161,13 @@ impl Layout {
             system.push(item("后台用户管理", "/sdmanager/admins"));
         }
         system.push(item("修改密码", "/sdmanager/password"));
+        let mut menu = Vec::new();
+        if user.role == AdminRole::Operator {
+            menu.push(MenuGroup {
+                label: "权限管理",
+                items: vec![item("外地调终审权限审核", "/sdmanager/grants")],
+            });
+        }
         Layout {
             title: title.to_owned(),
             csrf: ctx.csrf.clone(),
@@ -160,10 +175,13 @@ impl Layout {
             user_name: format!("{}（{}）", user.admin.display_name, user.admin.username),
             user_role: user.role.label(),
             breadcrumb: vec!["职称后台".to_owned(), title.to_owned()],
-            menu: vec![MenuGroup {
-                label: "系统管理",
-                items: system,
-            }],
+            menu: {
+                menu.push(MenuGroup {
+                    label: "系统管理",
+                    items: system,
+                });
+                menu
+            },
             flash,
             unread: None,
         }

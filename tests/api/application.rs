@@ -9,14 +9,14 @@ use crate::helpers::*;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
-struct Applicant {
-    client: Client,
-    unit_id: Uuid,
-    unit_name: String,
-    app_id: String,
+pub struct Applicant {
+    pub client: Client,
+    pub unit_id: Uuid,
+    pub unit_name: String,
+    pub app_id: String,
 }
 
-async fn unit_id(app: &TestApp, code: &str) -> Uuid {
+pub async fn unit_id(app: &TestApp, code: &str) -> Uuid {
     zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, code)
         .await
         .unwrap()
@@ -47,7 +47,7 @@ async fn post(
 }
 
 /// A person with a draft whose 基本信息 is complete.
-async fn draft(app: &TestApp) -> Applicant {
+pub async fn draft(app: &TestApp) -> Applicant {
     let (code, unit_name, _) = app.register_unit().await;
     let unit = unit_id(app, &code).await;
     let (client, _) = app.person_client().await;
@@ -97,11 +97,11 @@ async fn draft(app: &TestApp) -> Applicant {
 }
 
 impl Applicant {
-    fn path(&self, rest: &str) -> String {
+    pub fn path(&self, rest: &str) -> String {
         format!("/rsrc/zc/transfer/{}{rest}", self.app_id)
     }
 
-    async fn module(
+    pub async fn module(
         &self,
         app: &TestApp,
         module: &str,
@@ -140,7 +140,7 @@ impl Applicant {
             .unwrap()
     }
 
-    async fn detail(&self, app: &TestApp) -> String {
+    pub async fn detail(&self, app: &TestApp) -> String {
         self.client
             .get(app.url(&self.path("")))
             .send()
@@ -152,7 +152,7 @@ impl Applicant {
     }
 
     /// Fills every module and uploads every required file.
-    async fn complete(&self, app: &TestApp) {
+    pub async fn complete(&self, app: &TestApp) {
         for (module, fields) in [
             (
                 "original",
@@ -226,7 +226,7 @@ impl Applicant {
         field_value(&self.detail(app).await, "version").unwrap()
     }
 
-    async fn submit(&self, app: &TestApp, pledge: bool) -> reqwest::Response {
+    pub async fn submit(&self, app: &TestApp, pledge: bool) -> reqwest::Response {
         let html = self.detail(app).await;
         let token = token_in(&html).unwrap();
         let version = field_value(&html, "version").unwrap();
@@ -243,7 +243,7 @@ impl Applicant {
     }
 }
 
-async fn state_of(app: &TestApp, id: &str) -> (String, Option<Uuid>) {
+pub async fn state_of(app: &TestApp, id: &str) -> (String, Option<Uuid>) {
     let row = app
         .state
         .db

@@ -12,6 +12,7 @@ mod login;
 mod password;
 mod privacy;
 mod registration;
+mod review_chain;
 mod sessions;
 mod ukey;
 mod unit_search;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_init;
 mod m20261126_000002_applications;
+mod m20261126_000003_review_chain;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_init::Migration),
             Box::new(m20261126_000002_applications::Migration),
+            Box::new(m20261126_000003_review_chain::Migration),
         ]
     }
 }

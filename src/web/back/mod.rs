@@ -3,6 +3,7 @@
 
 mod admins;
 mod auth;
+mod grants;
 
 pub use admins::{parse_fingerprint, valid_username};
 pub(crate) use auth::login_page;
@@ -23,6 +24,8 @@ pub fn routes() -> Router<AppState> {
             get(auth::password_page).post(auth::change_password),
         )
         .route("/admins", get(admins::list))
+        .route("/grants", get(grants::list))
+        .route("/grants/{id}/decide", post(grants::decide))
         .route("/admins/new", get(admins::new_page).post(admins::create))
         .route("/static/{name}", get(crate::web::static_file))
 }

@@ -2,12 +2,16 @@
 
 mod account;
 mod auth;
+mod form;
 mod messages;
 
 pub(crate) use account::{PasswordForm, PasswordPage};
 pub(crate) use auth::{FlashQuery, captcha_response, login_page};
+pub(crate) use form::send as send_form;
+pub(crate) use transfer::serve_attachment;
 mod register;
 mod reset;
+pub(crate) mod review;
 mod transfer;
 mod units;
 
@@ -46,8 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/password/reset", post(reset::reset))
         .route("/zc/messages", get(messages::page))
         .route("/zc/units", get(units::page))
+        .route("/verify/{serial}", get(form::verify))
         .route("/static/{name}", get(crate::web::static_file))
         .merge(transfer::routes())
+        .merge(review::routes())
 }
 
 /// Routes that accept large bodies (uploads); everything else is held to the small limit.

@@ -118,6 +118,7 @@ pub async fn submit(
     let now = state.now_ms();
     let tx = state.db.begin().await?;
     applications::move_to(&*tx, &a, to, true, now).await?;
+    crate::store::chain::hold(&*tx, a.id, declare_unit, now).await?;
     let label = person_label(&p);
     applications::add_event(
         &*tx,

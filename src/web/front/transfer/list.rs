@@ -67,8 +67,7 @@ pub async fn page(
             updated: format_minutes(a.updated_at),
             version: a.version,
             can_delete: st == WfState::Draft,
-            // The 转入表 arrives with the review chain; the link appears once it works.
-            can_download: false,
+            can_download: st == WfState::Approved && a.serial.is_some(),
         });
     }
     let has_open = apps.iter().any(|a| applications::state(a).is_open());
@@ -85,4 +84,15 @@ pub async fn page(
         rows,
         has_open,
     })
+}
+
+/// 下载转入表: the applicant's own, once 终审通过.
+pub async fn download_form(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Person(person, user): Person,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response> {
+    let a = super::own(&state, &person, &id).await?;
+    crate::web::front::send_form(&state, &ctx, &user.actor(&state.dicts()), &a).await
 }

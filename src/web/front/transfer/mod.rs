@@ -5,6 +5,8 @@ mod actions;
 mod basic;
 mod detail;
 mod files;
+
+pub(crate) use files::serve as serve_attachment;
 mod list;
 mod progress;
 
@@ -40,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/zc/transfer/{id}/withdraw", post(actions::withdraw))
         .route("/zc/transfer/{id}/delete", post(actions::delete))
         .route("/zc/transfer/{id}/progress", get(progress::page))
+        .route("/zc/transfer/{id}/form.pdf", get(list::download_form))
 }
 
 /// Uploads carry files up to 5 MB; their route has its own, larger body limit.

@@ -1,0 +1,381 @@
+//! Reporting paths, final-review grants and the record of which units held an application.
+
+use sea_orm::{ConnectionTrait, Value};
+use uuid::Uuid;
+
+use super::{exec, stmt, unique_violation};
+use crate::domain::chain::{Standing, grant_key, path_key};
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+
+/// Records that a unit holds (or held) an application; it can see it from now on.
+pub async fn hold(c: &impl ConnectionTrait, app: Uuid, unit: Uuid, now: i64) -> Result<()> {
+    exec(
+        c,
+        "INSERT INTO application_holders (application_id, unit_id, since) VALUES (?, ?, ?) ON CONFLICT (application_id, unit_id) DO NOTHING",
+        vec![app.into(), unit.into(), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn has_held(c: &impl ConnectionTrait, app: Uuid, unit: Uuid) -> Result<bool> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM application_holders WHERE application_id = ? AND unit_id = ?",
+            vec![app.into(), unit.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}
+
+/// A reporting path with the names the pages show.
+#[derive(Debug, Clone)]
+pub struct Path {
+    pub id: Uuid,
+    pub from_unit: Uuid,
+    pub from_name: String,
+    pub to_unit: Uuid,
+    pub to_name: String,
+    pub series: String,
+    pub level: String,
+    pub standing: Standing,
+    pub opinion: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+const PATH_COLS: &str = "p.id, p.from_unit, f.name AS from_name, p.to_unit, t.name AS to_name, p.series_code, p.level_code, \
+    p.state, p.opinion, p.created_at, p.decided_at FROM report_paths p JOIN units f ON f.id = p.from_unit JOIN units t ON t.id = p.to_unit";
+
+fn path_from(r: &sea_orm::QueryResult) -> Result<Path> {
+    let state: String = r.try_get("", "state")?;
+    Ok(Path {
+        id: r.try_get("", "id")?,
+        from_unit: r.try_get("", "from_unit")?,
+        from_name: r.try_get("", "from_name")?,
+        to_unit: r.try_get("", "to_unit")?,
+        to_name: r.try_get("", "to_name")?,
+        series: r.try_get("", "series_code")?,
+        level: r.try_get("", "level_code")?,
+        standing: Standing::parse(&state).unwrap_or(Standing::Refused),
+        opinion: r.try_get("", "opinion")?,
+        created_at: r.try_get("", "created_at")?,
+        decided_at: r.try_get("", "decided_at")?,
+    })
+}
+
+async fn paths_where(
+    c: &impl ConnectionTrait,
+    cond: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Path>> {
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!("SELECT {PATH_COLS} WHERE {cond} ORDER BY p.created_at DESC LIMIT 200"),
+            values,
+        ))
+        .await?;
+    rows.iter().map(path_from).collect()
+}
+
+/// The paths a unit asked for (newest first, at most 200: a unit has a handful).
+pub async fn paths_from(c: &impl ConnectionTrait, unit: Uuid) -> Result<Vec<Path>> {
+    paths_where(c, "p.from_unit = ?", vec![unit.into()]).await
+}
+
+/// The paths asked of a unit.
+pub async fn paths_to(c: &impl ConnectionTrait, unit: Uuid) -> Result<Vec<Path>> {
+    paths_where(c, "p.to_unit = ?", vec![unit.into()]).await
+}
+
+pub async fn path(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Path>> {
+    Ok(paths_where(c, "p.id = ?", vec![id.into()])
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The superior along a live path (pending or active) for the cycle check.
+pub async fn live_superior(
+    c: &impl ConnectionTrait,
+    unit: Uuid,
+    series: &str,
+    level: &str,
+) -> Result<Option<Uuid>> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT to_unit FROM report_paths WHERE live_key = ?",
+            vec![path_key(unit, series, level).into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<Uuid>("", "to_unit")).transpose()?)
+}
+
+/// The superior along the active path, where 数据上报 sends the application.
+pub async fn active_superior(
+    c: &impl ConnectionTrait,
+    unit: Uuid,
+    series: &str,
+    level: &str,
+) -> Result<Option<Uuid>> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT to_unit FROM report_paths WHERE live_key = ? AND state = 'active'",
+            vec![path_key(unit, series, level).into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<Uuid>("", "to_unit")).transpose()?)
+}
+
+/// Asks for a path; the unique live key refuses a second live path for the same series and level.
+pub async fn create_path(
+    c: &impl ConnectionTrait,
+    from: Uuid,
+    to: Uuid,
+    series: &str,
+    level: &str,
+    now: i64,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let res = exec(
+        c,
+        "INSERT INTO report_paths (id, from_unit, to_unit, series_code, level_code, state, live_key, opinion, created_at, decided_at) \
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, '', ?, NULL)",
+        vec![id.into(), from.into(), to.into(), series.into(), level.into(), path_key(from, series, level).into(), now.into()],
+    )
+    .await;
+    match res {
+        Ok(_) => Ok(id),
+        Err(e) if unique_violation(&e).is_some() => Err(AppError::Conflict(Msg::PathExists)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 通过 or 不通过 by the superior; only a pending path can be decided, once.
+pub async fn decide_path(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    to: Uuid,
+    approve: bool,
+    opinion: &str,
+    now: i64,
+) -> Result<()> {
+    let (state, keep_key) = if approve {
+        ("active", true)
+    } else {
+        ("refused", false)
+    };
+    let sql = if keep_key {
+        "UPDATE report_paths SET state = ?, opinion = ?, decided_at = ? WHERE id = ? AND to_unit = ? AND state = 'pending'"
+    } else {
+        "UPDATE report_paths SET state = ?, opinion = ?, decided_at = ?, live_key = NULL WHERE id = ? AND to_unit = ? AND state = 'pending'"
+    };
+    let rows = exec(
+        c,
+        sql,
+        vec![
+            state.into(),
+            opinion.into(),
+            now.into(),
+            id.into(),
+            to.into(),
+        ],
+    )
+    .await?;
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(Msg::AlreadyHandled))
+    }
+}
+
+/// A final-review grant request or grant.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: Uuid,
+    pub unit_id: Uuid,
+    pub unit_name: String,
+    pub unit_region: String,
+    pub level: String,
+    pub bureau: String,
+    pub standing: Standing,
+    pub opinion: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+const GRANT_COLS: &str = "g.id, g.unit_id, u.name AS unit_name, u.region_code, g.level_code, g.bureau_code, g.state, g.opinion, \
+    g.created_at, g.decided_at FROM final_grants g JOIN units u ON u.id = g.unit_id";
+
+fn grant_from(r: &sea_orm::QueryResult) -> Result<Grant> {
+    let state: String = r.try_get("", "state")?;
+    Ok(Grant {
+        id: r.try_get("", "id")?,
+        unit_id: r.try_get("", "unit_id")?,
+        unit_name: r.try_get("", "unit_name")?,
+        unit_region: r.try_get("", "region_code")?,
+        level: r.try_get("", "level_code")?,
+        bureau: r.try_get("", "bureau_code")?,
+        standing: Standing::parse(&state).unwrap_or(Standing::Refused),
+        opinion: r.try_get("", "opinion")?,
+        created_at: r.try_get("", "created_at")?,
+        decided_at: r.try_get("", "decided_at")?,
+    })
+}
+
+async fn grants_where(
+    c: &impl ConnectionTrait,
+    cond: &str,
+    values: Vec<Value>,
+    limit: i64,
+) -> Result<Vec<Grant>> {
+    let mut values = values;
+    values.push(limit.into());
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!("SELECT {GRANT_COLS} WHERE {cond} ORDER BY g.created_at DESC LIMIT ?"),
+            values,
+        ))
+        .await?;
+    rows.iter().map(grant_from).collect()
+}
+
+pub async fn grants_of_unit(c: &impl ConnectionTrait, unit: Uuid) -> Result<Vec<Grant>> {
+    grants_where(c, "g.unit_id = ?", vec![unit.into()], 100).await
+}
+
+/// Requests and grants addressed to a bureau, newest first; `state` filters when given.
+pub async fn grants_for_bureau(
+    c: &impl ConnectionTrait,
+    bureau: &str,
+    state: Option<Standing>,
+    limit: i64,
+) -> Result<Vec<Grant>> {
+    match state {
+        Some(s) => {
+            grants_where(
+                c,
+                "g.bureau_code = ? AND g.state = ?",
+                vec![bureau.into(), s.as_str().into()],
+                limit,
+            )
+            .await
+        }
+        None => grants_where(c, "g.bureau_code = ?", vec![bureau.into()], limit).await,
+    }
+}
+
+pub async fn grant(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Grant>> {
+    Ok(grants_where(c, "g.id = ?", vec![id.into()], 1)
+        .await?
+        .into_iter()
+        .next())
+}
+
+pub async fn request_grant(
+    c: &impl ConnectionTrait,
+    unit: Uuid,
+    level: &str,
+    bureau: &str,
+    now: i64,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let res = exec(
+        c,
+        "INSERT INTO final_grants (id, unit_id, level_code, bureau_code, state, live_key, opinion, decided_by, created_at, decided_at) \
+         VALUES (?, ?, ?, ?, 'pending', ?, '', NULL, ?, NULL)",
+        vec![id.into(), unit.into(), level.into(), bureau.into(), grant_key(unit, level).into(), now.into()],
+    )
+    .await;
+    match res {
+        Ok(_) => Ok(id),
+        Err(e) if unique_violation(&e).is_some() => Err(AppError::Conflict(Msg::GrantExists)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 通过 / 不通过 by the bureau the request names.
+pub async fn decide_grant(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    bureau: &str,
+    approve: bool,
+    opinion: &str,
+    by: Uuid,
+    now: i64,
+) -> Result<()> {
+    let sql = if approve {
+        "UPDATE final_grants SET state = 'active', opinion = ?, decided_by = ?, decided_at = ? WHERE id = ? AND bureau_code = ? AND state = 'pending'"
+    } else {
+        "UPDATE final_grants SET state = 'refused', opinion = ?, decided_by = ?, decided_at = ?, live_key = NULL WHERE id = ? AND bureau_code = ? AND state = 'pending'"
+    };
+    let rows = exec(
+        c,
+        sql,
+        vec![
+            opinion.into(),
+            by.into(),
+            now.into(),
+            id.into(),
+            bureau.into(),
+        ],
+    )
+    .await?;
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(Msg::AlreadyHandled))
+    }
+}
+
+/// Revokes an active grant; applications already approved stay approved.
+pub async fn revoke_grant(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    bureau: &str,
+    opinion: &str,
+    by: Uuid,
+    now: i64,
+) -> Result<()> {
+    let rows = exec(
+        c,
+        "UPDATE final_grants SET state = 'revoked', opinion = ?, decided_by = ?, decided_at = ?, live_key = NULL WHERE id = ? AND bureau_code = ? AND state = 'active'",
+        vec![opinion.into(), by.into(), now.into(), id.into(), bureau.into()],
+    )
+    .await?;
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(Msg::AlreadyHandled))
+    }
+}
+
+/// Whether a unit's 通过 is final for a level.
+pub async fn has_final_authority(
+    c: &impl ConnectionTrait,
+    unit: Uuid,
+    level: &str,
+) -> Result<bool> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM final_grants WHERE live_key = ? AND state = 'active'",
+            vec![grant_key(unit, level).into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}

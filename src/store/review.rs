@@ -1,0 +1,129 @@
+//! The review queue of a unit: the applications it holds or has held, filtered and paged.
+
+use sea_orm::{ConnectionTrait, Value};
+use uuid::Uuid;
+
+use super::stmt;
+use crate::error::Result;
+
+pub const PAGE_SIZE: u64 = 20;
+/// Offsets beyond this are refused: narrow the filters instead of paging for ever.
+pub const MAX_PAGES: u64 = 500;
+
+/// 查询 conditions of 外地调入审核 / 外地调入上报.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub name: Option<String>,
+    /// Keyed hash of the exact ID number.
+    pub id_hash: Option<String>,
+    pub level: Option<String>,
+    pub series: Option<String>,
+    pub state: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Only what the unit holds now.
+    pub held_now: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: Uuid,
+    pub state: String,
+    pub holder: Option<Uuid>,
+    pub level: Option<String>,
+    pub series: Option<String>,
+    pub title: Option<Uuid>,
+    pub submitted_at: Option<i64>,
+    pub name: String,
+    pub id_masked: String,
+    pub version: i32,
+}
+
+fn conditions(unit: Uuid, f: &Filter) -> (String, Vec<Value>) {
+    let mut sql = String::from("h.unit_id = ?");
+    let mut v: Vec<Value> = vec![unit.into()];
+    let mut add = |cond: &str, val: Value| {
+        sql.push_str(" AND ");
+        sql.push_str(cond);
+        v.push(val);
+    };
+    if let Some(n) = &f.name {
+        add("p.name = ?", n.clone().into());
+    }
+    if let Some(h) = &f.id_hash {
+        add("p.id_hash = ?", h.clone().into());
+    }
+    if let Some(l) = &f.level {
+        add("a.level_code = ?", l.clone().into());
+    }
+    if let Some(s) = &f.series {
+        add("a.series_code = ?", s.clone().into());
+    }
+    if let Some(s) = &f.state {
+        add("a.state = ?", s.clone().into());
+    }
+    if let Some(t) = f.from_ms {
+        add("a.submitted_at >= ?", t.into());
+    }
+    if let Some(t) = f.to_ms {
+        add("a.submitted_at < ?", t.into());
+    }
+    if f.held_now {
+        add("a.holder_unit_id = ?", unit.into());
+    }
+    (sql, v)
+}
+
+/// One page (0-based) of the unit's queue, newest submission first, and the total count.
+pub async fn page(
+    c: &impl ConnectionTrait,
+    unit: Uuid,
+    f: &Filter,
+    page: u64,
+) -> Result<(Vec<Row>, i64)> {
+    let page = page.min(MAX_PAGES);
+    let (cond, values) = conditions(unit, f);
+    let from = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
+    let b = c.get_database_backend();
+    let total = c
+        .query_one_raw(stmt(
+            b,
+            &format!("SELECT COUNT(*) AS n {from} WHERE {cond}"),
+            values.clone(),
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let mut values = values;
+    values.push((PAGE_SIZE as i64).into());
+    values.push(((page * PAGE_SIZE) as i64).into());
+    let rows = c
+        .query_all_raw(stmt(
+            b,
+            &format!(
+                "SELECT a.id, a.state, a.holder_unit_id, a.level_code, a.series_code, a.title_id, a.submitted_at, a.version, p.name, p.id_masked \
+                 {from} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?"
+            ),
+            values,
+        ))
+        .await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(Row {
+                id: r.try_get("", "id")?,
+                state: r.try_get("", "state")?,
+                holder: r.try_get("", "holder_unit_id")?,
+                level: r.try_get("", "level_code")?,
+                series: r.try_get("", "series_code")?,
+                title: r.try_get("", "title_id")?,
+                submitted_at: r.try_get("", "submitted_at")?,
+                version: r.try_get("", "version")?,
+                name: r.try_get("", "name")?,
+                id_masked: r.try_get("", "id_masked")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    Ok((rows, total))
+}

@@ -1,0 +1,215 @@
+//! The 转入表: downloaded by the applicant, opened by the units on its chain, verified by anyone.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::clock::{CST, format_minutes, from_ms};
+use crate::domain::workflow::State as WfState;
+use crate::error::{AppError, Result};
+use crate::messages::Msg;
+use crate::pdf::{Step, TransferForm};
+use crate::startup::AppState;
+use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::entities::application;
+use crate::store::{accounts, applications};
+use crate::web::context::ReqCtx;
+use crate::web::front::review::load_view;
+use crate::web::page::{Layout, render};
+
+fn date_of(ms: i64) -> String {
+    from_ms(ms).to_offset(CST).date().to_string()
+}
+
+/// Gathers what the form prints.
+pub async fn form_data(state: &AppState, a: &application::Model) -> Result<TransferForm> {
+    let v = load_view(state, a).await?;
+    let get = |rows: &[(&str, String)], k: &str| {
+        rows.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut steps = Vec::new();
+    let mut final_unit = String::new();
+    for e in applications::events(&state.db.conn, a.id).await? {
+        let action = match e.action.as_str() {
+            "approve" => "审核通过",
+            "final" => "终审通过",
+            "return" => "退回",
+            "report" => "上报",
+            _ => continue,
+        };
+        // A report names the receiving unit; the step belongs to the sender.
+        let unit = if e.action == "report" {
+            e.actor_label.clone()
+        } else {
+            accounts::unit_by_id(&state.db.conn, e.unit_id.unwrap_or_default())
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default()
+        };
+        if e.action == "final" {
+            final_unit = unit.clone();
+        }
+        steps.push(Step {
+            unit,
+            action: action.into(),
+            opinion: e.opinion.clone(),
+            date: date_of(e.at),
+        });
+    }
+    let serial = a.serial.clone().unwrap_or_default();
+    Ok(TransferForm {
+        verify_url: format!("{}/rsrc/verify/{serial}", state.settings.public_url),
+        serial,
+        name: v.person_name.clone(),
+        sex: v.sex.clone(),
+        birth_date: v.birth_date.clone(),
+        id_number: v.id_number.clone(),
+        original_title: get(&v.original, "职称名称"),
+        original_series: get(&v.original, "职称系列"),
+        original_level: get(&v.original, "职称级别"),
+        original_issuer: get(&v.original, "评审/发证机构"),
+        original_region: get(&v.original, "发证省份或系统"),
+        original_date: get(&v.original, "取得时间"),
+        original_certificate: get(&v.original, "证书编号"),
+        original_approval: get(&v.original, "批准文号"),
+        series: v.series_name.clone(),
+        level: v.level_name.clone(),
+        title: v.title_name.clone(),
+        specialty: v.specialty_name.clone(),
+        declare_unit: v.declare_unit.clone(),
+        work_unit: v.work_unit.clone(),
+        steps,
+        final_unit,
+        final_date: a.final_at.map(date_of).unwrap_or_default(),
+        printed: format_minutes(state.now_ms()),
+    })
+}
+
+/// Sends the PDF of an approved application and records the download.
+pub async fn send(
+    state: &AppState,
+    ctx: &ReqCtx,
+    actor: &Actor,
+    a: &application::Model,
+) -> Result<Response> {
+    if applications::state(a) != WfState::Approved || a.serial.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let data = form_data(state, a).await?;
+    let pdf = {
+        let state = state.clone();
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || state.pdf().render(&data))
+            .await
+            .map_err(|e| anyhow::anyhow!("typesetting task: {e}"))?
+    };
+    let pdf = match pdf {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "the 转入表 could not be typeset");
+            return Err(AppError::Conflict(Msg::FormUnavailable));
+        }
+    };
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor,
+            ip: &ctx.ip.to_string(),
+            action: "form_download",
+            object: format!("application:{}", a.id),
+            outcome: Outcome::Success,
+            detail: data.serial.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"transfer-{}.pdf\"; filename*=UTF-8''%E8%BD%AC%E5%85%A5%E8%A1%A8-{}.pdf", data.serial, data.serial)),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "front/verify.html")]
+struct VerifyPage {
+    layout: Layout,
+    serial: String,
+    genuine: bool,
+    name: String,
+    title: String,
+    level: String,
+    series: String,
+    unit: String,
+    date: String,
+}
+
+/// The public check behind the QR code. A serial whose tag does not verify is refused
+/// without touching the database.
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Path(serial): Path<String>,
+) -> Result<Response> {
+    let serial: String = serial.chars().take(40).collect();
+    let mut page = VerifyPage {
+        layout: Layout::public(&ctx, "转入表真伪验证", "/rsrc", None),
+        serial: serial.clone(),
+        genuine: false,
+        name: String::new(),
+        title: String::new(),
+        level: String::new(),
+        series: String::new(),
+        unit: String::new(),
+        date: String::new(),
+    };
+    if state.keys.serial_is_signed(&serial)
+        && let Some(a) = applications::by_serial(&state.db.conn, &serial).await?
+        && applications::state(&a) == WfState::Approved
+    {
+        let d = state.dicts();
+        let person = accounts::person_by_id(&state.db.conn, a.person_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut chars = person.name.chars();
+        page.name = chars
+            .next()
+            .map(|c| format!("{c}{}", "*".repeat(chars.count())))
+            .unwrap_or_default();
+        page.title = d.title_name(a.title_id).to_owned();
+        page.level = a
+            .level_code
+            .as_deref()
+            .map(|l| d.level_name(l).to_owned())
+            .unwrap_or_default();
+        page.series = a
+            .series_code
+            .as_deref()
+            .map(|s| d.series_name(s).to_owned())
+            .unwrap_or_default();
+        page.unit = accounts::unit_by_id(&state.db.conn, a.holder_unit_id.unwrap_or_default())
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        page.date = a.final_at.map(date_of).unwrap_or_default();
+        page.genuine = true;
+    }
+    let status = if page.genuine {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    render(&page).map(|r| (status, r).into_response())
+}

@@ -1,0 +1,195 @@
+//! 外地调入审核: the applications the unit holds or has held, with 查询 conditions.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::Unit;
+use crate::domain::clock::{CST, format_minutes};
+use crate::domain::workflow::State as WfState;
+use crate::error::Result;
+use crate::startup::AppState;
+use crate::store::review::{self, Filter, PAGE_SIZE};
+use crate::web::context::ReqCtx;
+use crate::web::page::{Layout, flash_from, render};
+
+#[derive(Deserialize, Default, Clone)]
+pub struct QueryForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub series: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub page: u64,
+    #[serde(default)]
+    pub m: Option<String>,
+}
+
+impl QueryForm {
+    /// The filter the database runs; malformed dates are ignored (the page shows them back).
+    pub fn filter(&self, state: &AppState) -> Filter {
+        let day = |s: &str, end: bool| -> Option<i64> {
+            let d = crate::domain::application::parse_date(s, time::Date::MAX)
+                .ok()
+                .flatten()?;
+            let d = if end { d.next_day()? } else { d };
+            Some(crate::domain::clock::to_ms(d.midnight().assume_offset(CST)))
+        };
+        let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Filter {
+            name: some(&self.name),
+            id_hash: some(&self.id_number).map(|i| {
+                state
+                    .keys
+                    .blind_index(crate::store::accounts::ID_CONTEXT, &i.to_ascii_uppercase())
+            }),
+            level: some(&self.level),
+            series: some(&self.series),
+            state: some(&self.state).filter(|s| WfState::parse(s).is_some()),
+            from_ms: day(&self.from, false),
+            to_ms: day(&self.to, true),
+            held_now: false,
+        }
+    }
+
+    /// The query string for another page with the same conditions.
+    pub fn with_page(&self, page: u64) -> String {
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b == b'-' {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect::<String>()
+        };
+        format!(
+            "name={}&id_number={}&level={}&series={}&state={}&from={}&to={}&page={page}",
+            enc(&self.name),
+            enc(&self.id_number),
+            enc(&self.level),
+            enc(&self.series),
+            enc(&self.state),
+            enc(&self.from),
+            enc(&self.to)
+        )
+    }
+}
+
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub id_masked: String,
+    pub title: String,
+    pub level: String,
+    pub series: String,
+    pub state: &'static str,
+    pub colour: &'static str,
+    pub submitted: String,
+    pub mine: bool,
+    pub version: i32,
+}
+
+#[derive(Template)]
+#[template(path = "front/review/queue.html")]
+struct QueuePage {
+    layout: Layout,
+    q: QueryForm,
+    rows: Vec<Row>,
+    total: i64,
+    page: u64,
+    pages: u64,
+    prev: String,
+    next: String,
+    levels: Vec<(String, String)>,
+    series: Vec<(String, String)>,
+    states: Vec<(&'static str, &'static str)>,
+}
+
+/// Turns database rows into display rows.
+pub fn rows(state: &AppState, unit: uuid::Uuid, list: Vec<review::Row>) -> Vec<Row> {
+    let d = state.dicts();
+    list.into_iter()
+        .map(|r| {
+            let st = WfState::parse(&r.state).unwrap_or(WfState::Draft);
+            Row {
+                id: r.id.to_string(),
+                name: r.name,
+                id_masked: r.id_masked,
+                title: d.title_name(r.title).to_owned(),
+                level: r
+                    .level
+                    .as_deref()
+                    .map(|l| d.level_name(l).to_owned())
+                    .unwrap_or_default(),
+                series: r
+                    .series
+                    .as_deref()
+                    .map(|s| d.series_name(s).to_owned())
+                    .unwrap_or_default(),
+                state: st.label(),
+                colour: st.colour(),
+                submitted: r.submitted_at.map(format_minutes).unwrap_or_default(),
+                mine: r.holder == Some(unit) && st == WfState::Pending,
+                version: r.version,
+            }
+        })
+        .collect()
+}
+
+pub fn pairs(items: &[crate::store::dicts::Item]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .filter(|i| i.enabled)
+        .map(|i| (i.code.clone(), i.name.clone()))
+        .collect()
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    Unit(unit, user): Unit,
+    Query(q): Query<QueryForm>,
+) -> Result<Response> {
+    let (list, total) = review::page(&state.db.conn, unit.id, &q.filter(&state), q.page).await?;
+    let pages = ((total.max(0) as u64).div_ceil(PAGE_SIZE)).max(1);
+    let d = state.dicts();
+    render(&QueuePage {
+        layout: Layout::front_with_bell(
+            &state,
+            &ctx,
+            &user,
+            "外地调入审核",
+            "/rsrc/zc/review",
+            flash_from(q.m.as_deref()),
+        )
+        .await?,
+        rows: rows(&state, unit.id, list),
+        total,
+        page: q.page.min(pages - 1),
+        pages,
+        prev: q.with_page(q.page.saturating_sub(1)),
+        next: q.with_page(q.page + 1),
+        levels: pairs(&d.levels),
+        series: pairs(&d.series),
+        states: WfState::ALL
+            .iter()
+            .filter(|s| **s != WfState::Draft)
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        q,
+    })
+}

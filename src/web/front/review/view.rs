@@ -1,0 +1,213 @@
+//! Everything about an application in display form, shared by the review page and the 转入表.
+
+use uuid::Uuid;
+
+use crate::domain::application::Slot;
+use crate::domain::clock::format_minutes;
+use crate::domain::workflow::State as WfState;
+use crate::error::Result;
+use crate::startup::AppState;
+use crate::store::entities::application;
+use crate::store::{accounts, applications, attachments};
+
+pub struct FileRow {
+    pub id: String,
+    pub slot: &'static str,
+    pub name: String,
+}
+
+pub struct HistoryRow {
+    pub time: String,
+    pub action: &'static str,
+    pub who: String,
+    pub unit: String,
+    pub opinion: String,
+    pub to: &'static str,
+}
+
+/// An application laid out for reading.
+pub struct AppView {
+    pub id: Uuid,
+    pub person_name: String,
+    /// The full number: only for reviewers (audited) and the 转入表.
+    pub id_number: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub basic: Vec<(&'static str, String)>,
+    pub original: Vec<(&'static str, String)>,
+    pub transfer: Vec<(&'static str, String)>,
+    pub education: Vec<[String; 5]>,
+    pub work: Vec<[String; 4]>,
+    pub files: Vec<FileRow>,
+    pub history: Vec<HistoryRow>,
+    pub declare_unit: String,
+    pub work_unit: String,
+    pub series_name: String,
+    pub level_name: String,
+    pub title_name: String,
+    pub specialty_name: String,
+}
+
+pub fn action_label(action: &str) -> &'static str {
+    match action {
+        "create" => "新增申报信息",
+        "save" => "保存",
+        "submit" => "确定申报",
+        "withdraw" => "撤回",
+        "approve" => "审核通过",
+        "return" => "退回",
+        "report" => "数据上报",
+        "final" => "终审通过",
+        _ => "其他",
+    }
+}
+
+async fn unit_name(state: &AppState, id: Option<Uuid>) -> Result<String> {
+    Ok(match id {
+        Some(id) => accounts::unit_by_id(&state.db.conn, id)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    })
+}
+
+pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppView> {
+    let d = state.dicts();
+    let person = accounts::person_by_id(&state.db.conn, a.person_id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let b = applications::basic(&state.keys, a);
+    let m = applications::modules(a);
+    let declare_unit = unit_name(state, b.declare_unit).await?;
+    let work_unit = if b.is_work_unit == Some(true) {
+        declare_unit.clone()
+    } else {
+        unit_name(state, b.work_unit).await?
+    };
+    let level_name = b
+        .level
+        .as_deref()
+        .map(|l| d.level_name(l).to_owned())
+        .unwrap_or_default();
+    let series_name = a
+        .series_code
+        .as_deref()
+        .map(|s| d.series_name(s).to_owned())
+        .unwrap_or_default();
+    let basic = vec![
+        ("手机号", b.phone.clone()),
+        ("申报单位", declare_unit.clone()),
+        (
+            "是否是工作单位",
+            b.is_work_unit
+                .map(|w| if w { "是" } else { "否" }.to_owned())
+                .unwrap_or_default(),
+        ),
+        ("工作单位", work_unit.clone()),
+        ("申报级别", level_name.clone()),
+        ("申报职称", d.title_name(b.title).to_owned()),
+        ("现从事专业", d.specialty_name(b.specialty).to_owned()),
+        (
+            "申报方式",
+            d.declare_method_name(b.declare_method.as_deref())
+                .to_owned(),
+        ),
+        (
+            "职称获得年度",
+            b.title_year.map(|y| y.to_string()).unwrap_or_default(),
+        ),
+    ];
+    let o = &m.original;
+    let original = vec![
+        ("职称名称", o.title_name.clone()),
+        ("职称系列", d.series_name(&o.series).to_owned()),
+        ("职称级别", d.level_name(&o.level).to_owned()),
+        ("取得方式", o.obtained_by.clone()),
+        ("评审/发证机构", o.issuer.clone()),
+        ("批准文号", o.approval_no.clone()),
+        ("发证省份或系统", o.issuer_region.clone()),
+        ("证书编号", o.certificate_no.clone()),
+        ("取得时间", o.obtained_date.clone()),
+    ];
+    let t = &m.transfer;
+    let transfer = vec![
+        ("原工作单位", t.prev_employer.clone()),
+        ("原单位所在省份", t.prev_province.clone()),
+        ("调入时间", t.moved_date.clone()),
+        ("调入方式", t.how.clone()),
+    ];
+    let files = attachments::list(&state.db.conn, a.id)
+        .await?
+        .into_iter()
+        .map(|f| FileRow {
+            id: f.id.to_string(),
+            slot: Slot::label(f.slot),
+            name: f.file_name,
+        })
+        .collect();
+    let mut history = Vec::new();
+    for e in applications::events(&state.db.conn, a.id).await? {
+        if e.action == "save" {
+            continue;
+        }
+        history.push(HistoryRow {
+            time: format_minutes(e.at),
+            action: action_label(&e.action),
+            who: e.actor_label.clone(),
+            unit: unit_name(state, e.unit_id).await?,
+            opinion: e.opinion.clone(),
+            to: WfState::parse(&e.to_state).map_or("", WfState::label),
+        });
+    }
+    Ok(AppView {
+        id: a.id,
+        person_name: person.name.clone(),
+        id_number: state
+            .keys
+            .decrypt(accounts::ID_CONTEXT, &person.id_cipher)
+            .unwrap_or_else(|_| person.id_masked.clone()),
+        sex: person.sex.clone(),
+        birth_date: person.birth_date.clone(),
+        basic,
+        original,
+        transfer,
+        education: m
+            .education
+            .iter()
+            .map(|r| {
+                [
+                    r.school.clone(),
+                    r.major.clone(),
+                    r.education.clone(),
+                    r.degree.clone(),
+                    r.graduated.clone(),
+                ]
+            })
+            .collect(),
+        work: m
+            .work
+            .iter()
+            .map(|r| {
+                [
+                    r.from.clone(),
+                    if r.to.is_empty() {
+                        "至今".into()
+                    } else {
+                        r.to.clone()
+                    },
+                    r.employer.clone(),
+                    r.post.clone(),
+                ]
+            })
+            .collect(),
+        files,
+        history,
+        declare_unit,
+        work_unit,
+        series_name,
+        level_name,
+        title_name: d.title_name(b.title).to_owned(),
+        specialty_name: d.specialty_name(b.specialty).to_owned(),
+    })
+}

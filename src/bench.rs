@@ -24,6 +24,7 @@ const WARMUP: usize = 20;
 /// `zhicheng bench unit-search`: generates `units` units in a new database (a temporary
 /// SQLite file, or a new database on the PostgreSQL server of `database_url`), then times
 /// `unit_search::search` for queries of 2, 3 and 4 characters and prints the percentiles.
+/// With `ZHICHENG_BENCH_KEEP` set, the database is kept for inspection (and its name printed).
 pub async fn unit_search(database_url: Option<String>, units: usize) -> anyhow::Result<()> {
     match database_url {
         None => {
@@ -54,6 +55,11 @@ pub async fn unit_search(database_url: Option<String>, units: usize) -> anyhow::
                 .context("creating the benchmark database")?;
             let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
             let res = run_unit_search(&format!("{base}/{name}"), "postgres", units).await;
+            if std::env::var_os("ZHICHENG_BENCH_KEEP").is_some() {
+                println!("kept database {name}");
+                admin.close().await.ok();
+                return res;
+            }
             let dropped = admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await;

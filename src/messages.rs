@@ -106,6 +106,7 @@ pub enum Msg {
     GrantRequested,
     Revoked,
     FormUnavailable,
+    Unlocked,
 }
 
 impl Msg {
@@ -214,6 +215,7 @@ impl Msg {
         Msg::GrantRequested,
         Msg::Revoked,
         Msg::FormUnavailable,
+        Msg::Unlocked,
     ];
 
     pub fn from_code(code: &str) -> Option<Msg> {
@@ -281,6 +283,7 @@ impl Msg {
             Msg::FingerprintTaken => "fingerprint_taken",
             Msg::ConfirmFirst => "confirm_first",
             Msg::PasswordSame => "password_same",
+            Msg::Unlocked => "unlocked",
             Msg::FormUnavailable => "form_unavailable",
             Msg::PathExists => "path_exists",
             Msg::PathToSelf => "path_to_self",
@@ -390,6 +393,7 @@ impl Msg {
             Msg::FingerprintTaken => "该证书已绑定其他用户",
             Msg::ConfirmFirst => "请先核对注册信息并点击确认",
             Msg::PasswordSame => "新密码不能与当前密码相同",
+            Msg::Unlocked => "账号已解锁",
             Msg::FormUnavailable => "转入表暂时无法生成，请稍后再试或联系管理员",
             Msg::PathExists => "该职称系列和级别已有未生效或已生效的上报路径",
             Msg::PathToSelf => "不能向本单位申请上报路径",

@@ -306,3 +306,58 @@ pub async fn verify(c: &impl ConnectionTrait) -> Result<Verification> {
     }
     Ok(Verification::Intact { entries: head_seq })
 }
+
+/// Filters of the audit viewer.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Part of the actor's label.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Beginning of the object (`application:…`).
+    pub object: Option<String>,
+    pub before_seq: Option<i64>,
+}
+
+/// Newest entries first, keyset-paged by sequence number.
+pub async fn search(c: &impl ConnectionTrait, f: &Filter, limit: u64) -> Result<Vec<Entry>> {
+    let mut cond = vec!["1 = 1".to_owned()];
+    let mut v: Vec<Value> = Vec::new();
+    if let Some(t) = f.from_ms {
+        cond.push("at >= ?".into());
+        v.push(t.into());
+    }
+    if let Some(t) = f.to_ms {
+        cond.push("at < ?".into());
+        v.push(t.into());
+    }
+    if let Some(a) = &f.actor {
+        cond.push("actor_label LIKE ?".into());
+        v.push(format!("%{}%", a.replace(['%', '_'], "")).into());
+    }
+    if let Some(a) = &f.action {
+        cond.push("action = ?".into());
+        v.push(a.clone().into());
+    }
+    if let Some(o) = &f.object {
+        cond.push("object LIKE ?".into());
+        v.push(format!("{}%", o.replace(['%', '_'], "")).into());
+    }
+    if let Some(s) = f.before_seq {
+        cond.push("seq < ?".into());
+        v.push(s.into());
+    }
+    v.push((limit as i64).into());
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT {COLUMNS} FROM audit_log WHERE {} ORDER BY seq DESC LIMIT ?",
+                cond.join(" AND ")
+            ),
+            v,
+        ))
+        .await?;
+    rows.iter().map(entry_from).collect()
+}

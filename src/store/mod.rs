@@ -13,6 +13,7 @@ pub mod dicts;
 pub mod entities;
 pub mod migration;
 pub mod notices;
+pub mod oversight;
 pub mod reset;
 pub mod review;
 pub mod sessions;

@@ -101,17 +101,20 @@ fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
-/// Where a unit's `units_fts` row lives: a 40-bit mix of its id, times [`FTS_SLOTS`]. The
-/// row takes the first free slot from there, so deleting it is a rowid range lookup (the
-/// `unit_id` column of an FTS5 table has no index). Stored data depends on this function:
-/// never change it.
+/// Where a unit's `units_fts` row lives: the millisecond timestamp of its UUIDv7 id (42
+/// bits, enough until 2109), then 16 bits mixed from the whole id, then [`FTS_SLOTS`] slots.
+/// The row takes the first free slot, so deleting it is a rowid range lookup (the
+/// `unit_id` column of an FTS5 table has no index). FTS5 returns matches in rowid order, so
+/// the candidates of a common fragment are units created about the same time, which lie
+/// close together on disk. Stored rowids depend on this function: never change it.
 pub fn fts_rowid_base(id: Uuid) -> i64 {
     let v = id.as_u128();
+    let ms = ((v >> 80) as u64) & ((1 << 42) - 1);
     let mut z = ((v >> 64) as u64) ^ (v as u64).rotate_left(32);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;
-    ((z & ((1 << 40) - 1)) as i64) * FTS_SLOTS
+    ((ms << 20) | ((z & 0xFFFF) << 4)) as i64
 }
 
 /// Writes a unit's search entries, replacing any earlier ones (so a rename calls it again).
@@ -182,25 +185,29 @@ pub async fn search(c: &impl ConnectionTrait, q: &str, limit: u64) -> Result<Vec
     Ok(rank(rows_to_hits(rows)?, &q, limit as usize))
 }
 
-/// One statement: the candidates containing the query (at most `CANDIDATES`, straight from
-/// an index) and those starting with it (a range on the unique index of `units.name`),
-/// ranked in the database so that only `limit` rows come back.
+/// One statement. Candidates are (key, name) pairs: those containing the query (at most
+/// `CANDIDATES`, straight from an index) and those starting with it (a range on the unique
+/// index of `units.name`). The database ranks them and reads the full rows of the best
+/// `limit` only. On SQLite the key is the `units` rowid, which the name index and the id
+/// index both hold, so the candidates cost no table reads beyond what the match needs.
 fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     let cap = limit.max(CANDIDATES);
     let n = q.chars().count();
+    let sqlite = backend == DbBackend::Sqlite;
+    let key = if sqlite { "rowid" } else { "id" };
     let (contains, mut values): (String, Vec<Value>) = if n == MIN_CHARS {
         (
             format!(
-                "SELECT u.id, u.name, u.credit_code, u.region_code FROM unit_bigrams b \
+                "SELECT u.{key} AS k, u.name AS name FROM unit_bigrams b \
                  JOIN units u ON u.id = b.unit_id WHERE b.gram = ? LIMIT {cap}"
             ),
             vec![q.into()],
         )
-    } else if backend == DbBackend::Sqlite {
+    } else if sqlite {
         // FTS5's trigram tokenizer folds case; instr() keeps the match exact, as LIKE is.
         (
             format!(
-                "SELECT u.id, u.name, u.credit_code, u.region_code FROM units_fts \
+                "SELECT u.rowid AS k, units_fts.name AS name FROM units_fts \
                  JOIN units u ON u.id = units_fts.unit_id \
                  WHERE units_fts MATCH ? AND instr(units_fts.name, ?) > 0 LIMIT {cap}"
             ),
@@ -209,29 +216,31 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     } else {
         (
             format!(
-                "SELECT id, name, credit_code, region_code FROM units \
+                "SELECT id AS k, name FROM units \
                  WHERE name LIKE '%' || ? || '%' ESCAPE '\\' LIMIT {cap}"
             ),
             vec![like_escape(q).into()],
         )
     };
-    let mut sql = format!(
-        "SELECT c.id, c.name, c.credit_code, c.region_code FROM (SELECT * FROM ({contains}) a"
-    );
+    let mut candidates = format!("SELECT * FROM ({contains}) a");
     // Names starting with the query may lie outside the candidates of a common fragment.
     if let Some(end) = prefix_end(q) {
-        sql.push_str(&format!(
-            " UNION SELECT * FROM (SELECT id, name, credit_code, region_code FROM units \
+        candidates.push_str(&format!(
+            " UNION SELECT * FROM (SELECT {key} AS k, name FROM units \
              WHERE name >= ? AND name < ? ORDER BY name LIMIT {cap}) p"
         ));
         values.push(q.into());
         values.push(end.into());
     }
-    sql.push_str(&format!(
-        ") c ORDER BY CASE WHEN substr(c.name, 1, {n}) = ? THEN 0 ELSE 1 END, \
-         length(c.name), c.name LIMIT {limit}"
-    ));
-    values.push(q.into());
+    let sql = format!(
+        "SELECT u.id, u.name, u.credit_code, u.region_code FROM (\
+         SELECT k, CASE WHEN substr(name, 1, {n}) = ? THEN 0 ELSE 1 END AS r0, \
+         length(name) AS r1, name AS r2 FROM ({candidates}) c \
+         ORDER BY r0, r1, r2 LIMIT {limit}) t \
+         JOIN units u ON u.{key} = t.k ORDER BY t.r0, t.r1, t.r2"
+    );
+    // The ranking's value comes first in the text.
+    values.insert(0, q.into());
     (sql, values)
 }
 
@@ -330,20 +339,26 @@ mod tests {
     }
 
     #[test]
-    fn fts_rowids_are_stable_positive_and_spread() {
+    fn fts_rowids_follow_creation_time_and_are_stable() {
         let id = Uuid::parse_str("0194d3a2-7b1c-7f00-8000-000000000001").unwrap();
         let base = fts_rowid_base(id);
-        assert_eq!(base, fts_rowid_base(id));
         assert_eq!(base % FTS_SLOTS, 0);
-        assert!((0..(1i64 << 44)).contains(&base));
+        assert_eq!(base >> 20, 0x0194_d3a2_7b1c);
         assert_eq!(
-            base, 16_507_811_440_480,
+            base, 1_823_177_366_316_033_888,
             "stored rowids depend on this value"
         );
-        let bases: HashSet<i64> = (0..10_000)
-            .map(|_| fts_rowid_base(Uuid::now_v7()))
+        let a_ms_later = Uuid::parse_str("0194d3a2-7b1d-7000-8000-000000000000").unwrap();
+        assert!(fts_rowid_base(a_ms_later) > base);
+        // Any id (not only UUIDv7) gets a positive rowid with room for its slots.
+        assert!(fts_rowid_base(Uuid::from_u128(u128::MAX)) > 0);
+        assert!(fts_rowid_base(Uuid::from_u128(u128::MAX)) < i64::MAX - FTS_SLOTS);
+        // Ids of the same millisecond spread over the 16 mixed bits.
+        let ms: u128 = 0x0194_d3a2_7b1c;
+        let bases: HashSet<i64> = (0..1000u128)
+            .map(|i| fts_rowid_base(Uuid::from_u128((ms << 80) | (0x7 << 76) | (1 << 63) | i)))
             .collect();
-        assert_eq!(bases.len(), 10_000);
+        assert!(bases.len() > 980, "{}", bases.len());
     }
 
     #[test]
@@ -354,7 +369,7 @@ mod tests {
                 // The query travels only as a value, never inside the SQL text.
                 assert!(!sql.contains(q), "{sql}");
                 assert_eq!(sql.matches('?').count(), values.len(), "{sql}");
-                assert!(sql.ends_with("LIMIT 20"), "{sql}");
+                assert!(sql.contains("LIMIT 20)"), "{sql}");
             }
         }
         let (sql, _) = search_sql(DbBackend::Sqlite, "市场", 20);
@@ -363,7 +378,7 @@ mod tests {
         assert!(sql.contains("units_fts MATCH"));
         let (sql, values) = search_sql(DbBackend::Postgres, "100%", 20);
         assert!(sql.contains("LIKE '%' || ? || '%' ESCAPE '\\'"));
-        assert_eq!(values[0], Value::from("100\\%"));
+        assert_eq!(values[1], Value::from("100\\%"));
     }
 
     #[test]

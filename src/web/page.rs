@@ -63,6 +63,7 @@ fn is_success(m: Msg) -> bool {
             | Msg::ModuleFailed
             | Msg::GrantRequested
             | Msg::Revoked
+            | Msg::Unlocked
     )
 }
 
@@ -128,6 +129,26 @@ impl Layout {
         }
     }
 
+    /// `back` with the unread-message count for the header bell.
+    pub async fn back_with_bell(
+        state: &crate::startup::AppState,
+        ctx: &ReqCtx,
+        user: &AdminUser,
+        title: &str,
+        active: &str,
+        flash: Option<Flash>,
+    ) -> Result<Self, AppError> {
+        let mut l = Self::back(ctx, user, title, active, flash);
+        l.unread = Some(
+            crate::store::notices::unread(
+                &state.db.conn,
+                (crate::domain::auth::SubjectKind::Admin, user.admin.id),
+            )
+            .await?,
+        );
+        Ok(l)
+    }
+
     /// `front` with the unread-message count for the header bell.
     pub async fn front_with_bell(
         state: &crate::startup::AppState,
@@ -160,6 +181,7 @@ impl Layout {
         if user.role == AdminRole::System {
             system.push(item("后台用户管理", "/sdmanager/admins"));
         }
+        system.push(item("站内消息", "/sdmanager/messages"));
         system.push(item("修改密码", "/sdmanager/password"));
         let mut menu = Vec::new();
         if user.role == AdminRole::Operator {

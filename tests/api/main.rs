@@ -9,6 +9,7 @@ mod back_office;
 mod dictionaries;
 mod headers;
 mod login;
+mod oversight;
 mod password;
 mod privacy;
 mod registration;

@@ -2,8 +2,12 @@
 //! the TLS listener) and manage back-office users.
 
 mod admins;
+mod audit_log;
 mod auth;
 mod grants;
+mod messages;
+mod oversight;
+mod stats;
 
 pub use admins::{parse_fingerprint, valid_username};
 pub(crate) use auth::login_page;
@@ -25,6 +29,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admins", get(admins::list))
         .route("/grants", get(grants::list))
+        .route("/messages", get(messages::page))
+        .route("/audit", get(audit_log::page))
+        .route("/stats", get(stats::page))
+        .route("/units", get(oversight::units))
+        .route("/units/{id}", get(oversight::unit))
+        .route("/units/{id}/rename", post(oversight::rename))
+        .route(
+            "/persons",
+            get(oversight::persons).post(oversight::persons_search),
+        )
+        .route("/persons/{id}", get(oversight::person))
+        .route("/persons/{id}/reveal", post(oversight::reveal))
+        .route("/{kind}/{id}/{action}", post(oversight::account_action))
         .route("/grants/{id}/decide", post(grants::decide))
         .route("/admins/new", get(admins::new_page).post(admins::create))
         .route("/static/{name}", get(crate::web::static_file))

@@ -8,6 +8,7 @@ mod messages;
 pub(crate) use account::{PasswordForm, PasswordPage};
 pub(crate) use auth::{FlashQuery, captcha_response, login_page};
 pub(crate) use form::send as send_form;
+pub(crate) use messages::Row as MessageRow;
 pub(crate) use transfer::serve_attachment;
 mod register;
 mod reset;

@@ -30,8 +30,9 @@ pub struct QueryForm {
     pub from: String,
     #[serde(default)]
     pub to: String,
+    /// Kept as text: a hand-edited `page=abc` means the first page, not an error.
     #[serde(default)]
-    pub page: u64,
+    pub page: String,
     #[serde(default)]
     pub m: Option<String>,
 }
@@ -63,7 +64,12 @@ impl QueryForm {
         }
     }
 
-    /// The query string for another page with the same conditions.
+    pub fn page_no(&self) -> u64 {
+        self.page.trim().parse().unwrap_or(0)
+    }
+
+    /// The query string for another page with the same conditions (never the ID number:
+    /// an exact-number search has no second page).
     pub fn with_page(&self, page: u64) -> String {
         let enc = |s: &str| {
             s.bytes()
@@ -77,9 +83,8 @@ impl QueryForm {
                 .collect::<String>()
         };
         format!(
-            "name={}&id_number={}&level={}&series={}&state={}&from={}&to={}&page={page}",
+            "name={}&level={}&series={}&state={}&from={}&to={}&page={page}",
             enc(&self.name),
-            enc(&self.id_number),
             enc(&self.level),
             enc(&self.series),
             enc(&self.state),
@@ -161,10 +166,30 @@ pub fn pairs(items: &[crate::store::dicts::Item]) -> Vec<(String, String)> {
 pub async fn page(
     State(state): State<AppState>,
     ctx: ReqCtx,
-    Unit(unit, user): Unit,
+    unit: Unit,
     Query(q): Query<QueryForm>,
 ) -> Result<Response> {
-    let (list, total) = review::page(&state.db.conn, unit.id, &q.filter(&state), q.page).await?;
+    queue(state, ctx, unit, q).await
+}
+
+/// 查询 posts the conditions, so that an ID number never travels in a URL.
+pub async fn search(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    unit: Unit,
+    crate::web::extract::CsrfForm(q): crate::web::extract::CsrfForm<QueryForm>,
+) -> Result<Response> {
+    queue(state, ctx, unit, q).await
+}
+
+async fn queue(
+    state: AppState,
+    ctx: ReqCtx,
+    Unit(unit, user): Unit,
+    q: QueryForm,
+) -> Result<Response> {
+    let (list, total) =
+        review::page(&state.db.conn, unit.id, &q.filter(&state), q.page_no()).await?;
     let pages = ((total.max(0) as u64).div_ceil(PAGE_SIZE)).max(1);
     let d = state.dicts();
     render(&QueuePage {
@@ -179,10 +204,10 @@ pub async fn page(
         .await?,
         rows: rows(&state, unit.id, list),
         total,
-        page: q.page.min(pages - 1),
+        page: q.page_no().min(pages - 1),
         pages,
-        prev: q.with_page(q.page.saturating_sub(1)),
-        next: q.with_page(q.page + 1),
+        prev: q.with_page(q.page_no().saturating_sub(1)),
+        next: q.with_page(q.page_no() + 1),
         levels: pairs(&d.levels),
         series: pairs(&d.series),
         states: WfState::ALL

@@ -50,7 +50,7 @@ async fn build(
     let mut f = q.filter(state);
     f.state = Some(WfState::ToReport.as_str().into());
     f.held_now = true;
-    let (list, total) = review::page(&state.db.conn, unit.id, &f, q.page).await?;
+    let (list, total) = review::page(&state.db.conn, unit.id, &f, q.page_no()).await?;
     let pages = ((total.max(0) as u64).div_ceil(PAGE_SIZE)).max(1);
     let d = state.dicts();
     Ok(ReportPage {
@@ -65,10 +65,10 @@ async fn build(
         .await?,
         rows: rows(state, unit.id, list),
         total,
-        page: q.page.min(pages - 1),
+        page: q.page_no().min(pages - 1),
         pages,
-        prev: q.with_page(q.page.saturating_sub(1)),
-        next: q.with_page(q.page + 1),
+        prev: q.with_page(q.page_no().saturating_sub(1)),
+        next: q.with_page(q.page_no() + 1),
         levels: pairs(&d.levels),
         series: pairs(&d.series),
         problems,

@@ -1,0 +1,314 @@
+//! Back-office lookups: units and applicants of a region, statistics. Every query is
+//! bounded and scoped to the bureau's region (`None` = the whole province).
+
+use sea_orm::{ConnectionTrait, DbBackend, Value};
+use uuid::Uuid;
+
+use super::{exec, stmt};
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub struct UnitRow {
+    pub id: Uuid,
+    pub name: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+fn unit_row(r: &sea_orm::QueryResult) -> Result<UnitRow> {
+    Ok(UnitRow {
+        id: r.try_get("", "id")?,
+        name: r.try_get("", "name")?,
+        credit_code: r.try_get("", "credit_code")?,
+        region_code: r.try_get("", "region_code")?,
+        locked_until: r.try_get("", "locked_until")?,
+        disabled: r.try_get("", "disabled")?,
+        created_at: r.try_get("", "created_at")?,
+    })
+}
+
+const UNIT_COLS: &str = "id, name, credit_code, region_code, locked_until, disabled, created_at";
+
+/// Units by exact credit code or by ids (from the name search), within a region.
+pub async fn units(
+    c: &impl ConnectionTrait,
+    region: Option<&str>,
+    credit_code: Option<&str>,
+    ids: &[Uuid],
+    limit: u64,
+) -> Result<Vec<UnitRow>> {
+    let mut cond = Vec::new();
+    let mut v: Vec<Value> = Vec::new();
+    if let Some(r) = region {
+        cond.push("region_code = ?".to_owned());
+        v.push(r.into());
+    }
+    if let Some(code) = credit_code {
+        cond.push("credit_code = ?".to_owned());
+        v.push(code.into());
+    } else if !ids.is_empty() {
+        cond.push(format!("id IN ({})", vec!["?"; ids.len()].join(", ")));
+        v.extend(ids.iter().map(|i| Value::from(*i)));
+    }
+    let wh = if cond.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", cond.join(" AND "))
+    };
+    v.push((limit as i64).into());
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!("SELECT {UNIT_COLS} FROM units {wh} ORDER BY created_at DESC LIMIT ?"),
+            v,
+        ))
+        .await?;
+    rows.iter().map(unit_row).collect()
+}
+
+pub async fn unit(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<UnitRow>> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            &format!("SELECT {UNIT_COLS} FROM units WHERE id = ?"),
+            vec![id.into()],
+        ))
+        .await?;
+    row.as_ref().map(unit_row).transpose()
+}
+
+/// Renames a unit (a bureau's correction); the unique index refuses a name in use.
+pub async fn rename_unit(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    name: &str,
+    now: i64,
+) -> std::result::Result<u64, sea_orm::DbErr> {
+    exec(
+        c,
+        "UPDATE units SET name = ?, updated_at = ? WHERE id = ?",
+        vec![name.into(), now.into(), id.into()],
+    )
+    .await
+}
+
+/// Lifts a lock (and the failure count) on any kind of account.
+pub async fn unlock(c: &impl ConnectionTrait, table: &str, id: Uuid, now: i64) -> Result<u64> {
+    Ok(exec(
+        c,
+        &format!(
+            "UPDATE {table} SET failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?"
+        ),
+        vec![now.into(), id.into()],
+    )
+    .await?)
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub id: Uuid,
+    pub name: String,
+    pub id_masked: String,
+    pub phone_masked: String,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Applicants by exact name or ID hash; a city sees only those with an application declared in it.
+pub async fn persons(
+    c: &impl ConnectionTrait,
+    region: Option<&str>,
+    name: Option<&str>,
+    id_hash: Option<&str>,
+    limit: u64,
+) -> Result<Vec<PersonRow>> {
+    let mut cond = Vec::new();
+    let mut v: Vec<Value> = Vec::new();
+    if let Some(n) = name {
+        cond.push("p.name = ?");
+        v.push(n.into());
+    }
+    if let Some(h) = id_hash {
+        cond.push("p.id_hash = ?");
+        v.push(h.into());
+    }
+    if let Some(r) = region {
+        cond.push("EXISTS (SELECT 1 FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE a.person_id = p.id AND u.region_code = ?)");
+        v.push(r.into());
+    }
+    if cond.is_empty() {
+        return Ok(Vec::new());
+    }
+    v.push((limit as i64).into());
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!("SELECT p.id, p.name, p.id_masked, p.phone_masked, p.locked_until, p.created_at FROM persons p WHERE {} ORDER BY p.created_at DESC LIMIT ?", cond.join(" AND ")),
+            v,
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PersonRow {
+                id: r.try_get("", "id")?,
+                name: r.try_get("", "name")?,
+                id_masked: r.try_get("", "id_masked")?,
+                phone_masked: r.try_get("", "phone_masked")?,
+                locked_until: r.try_get("", "locked_until")?,
+                created_at: r.try_get("", "created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+/// Whether a person belongs to a city's oversight (an application declared at a unit there).
+pub async fn person_in_region(
+    c: &impl ConnectionTrait,
+    person: Uuid,
+    region: &str,
+) -> Result<bool> {
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE a.person_id = ? AND u.region_code = ?",
+            vec![person.into(), region.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}
+
+/// Applications declared at a unit or by a person, newest first, bounded.
+pub async fn applications_of(
+    c: &impl ConnectionTrait,
+    column: &str,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<super::entities::application::Model>> {
+    use super::entities::application::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let col = if column == "person" {
+        Column::PersonId
+    } else {
+        Column::DeclareUnitId
+    };
+    Ok(Entity::find()
+        .filter(col.eq(id))
+        .order_by_desc(Column::CreatedAt)
+        .limit(limit)
+        .all(c)
+        .await?)
+}
+
+/// Filters of the statistics page.
+#[derive(Debug, Clone, Default)]
+pub struct StatsFilter {
+    pub region: Option<String>,
+    pub series: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+fn stats_where(f: &StatsFilter) -> (String, Vec<Value>) {
+    let mut cond = vec!["a.submitted_at IS NOT NULL".to_owned()];
+    let mut v: Vec<Value> = Vec::new();
+    if let Some(r) = &f.region {
+        cond.push("u.region_code = ?".into());
+        v.push(r.clone().into());
+    }
+    if let Some(s) = &f.series {
+        cond.push("a.series_code = ?".into());
+        v.push(s.clone().into());
+    }
+    if let Some(t) = f.from_ms {
+        cond.push("a.submitted_at >= ?".into());
+        v.push(t.into());
+    }
+    if let Some(t) = f.to_ms {
+        cond.push("a.submitted_at < ?".into());
+        v.push(t.into());
+    }
+    (cond.join(" AND "), v)
+}
+
+/// Counts grouped by one dimension: `state`, `series`, `level`, `city` or `month` (CST).
+pub async fn counts(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    by: &str,
+) -> Result<Vec<(String, i64)>> {
+    let b = c.get_database_backend();
+    let key = match by {
+        "state" => "a.state".to_owned(),
+        "series" => "a.series_code".to_owned(),
+        "level" => "a.level_code".to_owned(),
+        "city" => "u.region_code".to_owned(),
+        _ => match b {
+            DbBackend::Postgres => "to_char(to_timestamp(a.submitted_at / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')".to_owned(),
+            _ => "strftime('%Y-%m', a.submitted_at / 1000, 'unixepoch', '+8 hours')".to_owned(),
+        },
+    };
+    let (wh, v) = stats_where(f);
+    let rows = c
+        .query_all_raw(stmt(
+            b,
+            &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 500"),
+            v,
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<Option<String>>("", "k")?.unwrap_or_default(),
+                r.try_get::<i64>("", "n")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+/// Median and 90th percentile of submission → final approval, in hours, and the count.
+pub async fn durations(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+) -> Result<(Option<f64>, Option<f64>, i64)> {
+    let b = c.get_database_backend();
+    let (wh, v) = stats_where(f);
+    let base = format!(
+        "FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL"
+    );
+    let n = c
+        .query_one_raw(stmt(b, &format!("SELECT COUNT(*) AS n {base}"), v.clone()))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if n == 0 {
+        return Ok((None, None, 0));
+    }
+    let at = |p: f64| {
+        let mut v = v.clone();
+        v.push((((n - 1) as f64 * p).round() as i64).into());
+        stmt(
+            b,
+            &format!("SELECT a.final_at - a.submitted_at AS d {base} ORDER BY d LIMIT 1 OFFSET ?"),
+            v,
+        )
+    };
+    let pick = |row: Option<sea_orm::QueryResult>| -> Result<Option<f64>> {
+        Ok(row
+            .map(|r| r.try_get::<i64>("", "d"))
+            .transpose()?
+            .map(|ms| ms as f64 / 3_600_000.0))
+    };
+    let median = pick(c.query_one_raw(at(0.5)).await?)?;
+    let p90 = pick(c.query_one_raw(at(0.9)).await?)?;
+    Ok((median, p90, n))
+}

@@ -1,0 +1,314 @@
+//! The bureaus' back office: units and applicants, corrections, unlocks, resets, the audit
+//! viewer, statistics, and the role-and-region matrix over every back-office page.
+
+use reqwest::{Client, StatusCode};
+use sea_orm::ConnectionTrait;
+use zhicheng::domain::auth::AdminRole;
+
+use crate::helpers::*;
+
+async fn admin(app: &TestApp, name: &str, bureau: &str, role: AdminRole) -> Client {
+    app.create_admin(name, bureau, role, false).await;
+    let c = TestApp::new_client();
+    assert_eq!(
+        location(&app.admin_login(&c, name, PASSWORD).await),
+        "/sdmanager/home"
+    );
+    c
+}
+
+async fn get(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
+    let r = c.get(app.back_url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn operators_find_units_correct_names_and_the_change_is_audited() {
+    let app = TestApp::spawn().await;
+    let (code, name, _) = app.register_unit().await;
+    let op = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
+    let (_, html) = get(&app, &op, &format!("/sdmanager/units?q={code}")).await;
+    assert!(html.contains(&name));
+    let (_, html) = get(&app, &op, "/sdmanager/units?q=%E6%B5%8E%E5%8D%97").await; // 济南
+    assert!(html.contains(&name), "fuzzy search by two characters");
+    let start = html.find("/sdmanager/units/").unwrap();
+    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(&href),
+            &app.back_url(&format!("{href}/rename")),
+            &[("name", "济南市更正后的单位名称有限公司"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_error(&res.text().await.unwrap(), "reason").as_deref(),
+        Some("此项为必填项")
+    );
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(&href),
+            &app.back_url(&format!("{href}/rename")),
+            &[
+                ("name", "济南市更正后的单位名称有限公司"),
+                ("reason", "营业执照变更"),
+            ],
+        )
+        .await;
+    assert!(location(&res).ends_with("m=saved"));
+    let entry = zhicheng::store::audit::recent(&app.state.db.conn, Some("unit_rename"), 1)
+        .await
+        .unwrap();
+    assert!(entry[0].detail.contains(&name) && entry[0].detail.contains("营业执照变更"));
+    let (_, html) = get(&app, &op, "/sdmanager/units?q=%E6%9B%B4%E6%AD%A3%E5%90%8E").await; // 更正后
+    assert!(
+        html.contains("济南市更正后的单位名称有限公司"),
+        "the search index follows the new name"
+    );
+    // Another city's operator cannot open it.
+    let qd = admin(&app, "qd_op", "370200", AdminRole::Operator).await;
+    assert_eq!(get(&app, &qd, &href).await.0, StatusCode::NOT_FOUND);
+    assert!(
+        !get(&app, &qd, &format!("/sdmanager/units?q={code}"))
+            .await
+            .1
+            .contains("更正后的单位名称")
+    );
+}
+
+#[tokio::test]
+async fn locked_accounts_are_unlocked_and_passwords_reset_to_one_time_ones() {
+    let app = TestApp::spawn_with(|s| s.captcha = false).await;
+    let (code, _, _) = app.register_unit().await;
+    for _ in 0..5 {
+        app.login(&TestApp::new_client(), "unit", &code, "Wrong#pass1")
+            .await;
+    }
+    assert_eq!(
+        app.login(&TestApp::new_client(), "unit", &code, PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
+    let (_, html) = get(&app, &op, &format!("/sdmanager/units?q={code}")).await;
+    assert!(html.contains("已锁定"));
+    let start = html.find("/sdmanager/units/").unwrap();
+    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(&href),
+            &app.back_url(&format!("{href}/unlock")),
+            &[],
+        )
+        .await;
+    assert!(location(&res).ends_with("m=unlocked"));
+    assert_eq!(
+        location(
+            &app.login(&TestApp::new_client(), "unit", &code, PASSWORD)
+                .await
+        ),
+        "/rsrc/portal"
+    );
+
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(&href),
+            &app.back_url(&format!("{href}/reset")),
+            &[],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    let marker = "id=\"one-time-password\">";
+    let start = html.find(marker).unwrap() + marker.len();
+    let one_time: String = html[start..].chars().take_while(|c| *c != '<').collect();
+    assert_eq!(
+        app.login(&TestApp::new_client(), "unit", &code, PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let unit = TestApp::new_client();
+    assert_eq!(
+        location(&app.login(&unit, "unit", &code, &one_time).await),
+        "/rsrc/portal"
+    );
+    let res = unit.get(app.url("/rsrc/zc")).send().await.unwrap();
+    assert_eq!(
+        location(&res),
+        "/rsrc/zc/password?m=must_change_password",
+        "the one-time password must be changed first"
+    );
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.iter().any(|(a, _)| a == "account_unlock")
+            && actions.iter().any(|(a, _)| a == "account_reset_password")
+    );
+}
+
+#[tokio::test]
+async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audited_step() {
+    let app = TestApp::spawn().await;
+    let (id, _) = app.register_person("李雷").await;
+    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
+    // Searching by ID number posts the form: the number never appears in a URL.
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url("/sdmanager/persons"),
+            &app.back_url("/sdmanager/persons"),
+            &[("q", &id)],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("李雷") && html.contains(&format!("{}***********{}", &id[..3], &id[14..])),
+        "masked in the list"
+    );
+    let start = html.find("/sdmanager/persons/").unwrap();
+    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let (_, page) = get(&app, &op, &href).await;
+    assert!(!page.contains(&id));
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(&href),
+            &app.back_url(&format!("{href}/reveal")),
+            &[],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains(&id));
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|(a, _)| a == "pii_reveal")
+    );
+    // A city sees only applicants with an application declared in that city.
+    let jn = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
+    let res = app
+        .post_form(
+            &jn,
+            &app.back_url("/sdmanager/persons"),
+            &app.back_url("/sdmanager/persons"),
+            &[("q", &id)],
+        )
+        .await;
+    assert!(!res.text().await.unwrap().contains("李雷"));
+    assert_eq!(get(&app, &jn, &href).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn auditors_see_the_log_and_whether_the_chain_holds() {
+    let app = TestApp::spawn().await;
+    app.register_person("韩梅梅").await;
+    let aud = admin(&app, "auditor1", "370000", AdminRole::Auditor).await;
+    let (status, html) = get(&app, &aud, "/sdmanager/audit?action=register").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("韩梅梅(") && html.contains("register"));
+    let (_, html) = get(&app, &aud, "/sdmanager/audit?verify=1").await;
+    assert!(html.contains("哈希链完整"));
+    app.state
+        .db
+        .conn
+        .execute_unprepared("UPDATE audit_log SET detail = 'edited' WHERE seq = 1")
+        .await
+        .unwrap();
+    let (_, html) = get(&app, &aud, "/sdmanager/audit?verify=1").await;
+    assert!(html.contains("哈希链在第 1 条处断开"));
+}
+
+#[tokio::test]
+async fn statistics_count_the_regions_applications() {
+    let app = TestApp::spawn().await;
+    let a = crate::application::draft(&app).await;
+    a.complete(&app).await;
+    a.submit(&app, true).await;
+    let op = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
+    let (status, html) = get(&app, &op, "/sdmanager/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("id=\"stat-total\">1<")
+            && html.contains("待审核")
+            && html.contains("工程技术")
+            && html.contains("<svg")
+    );
+    let qd = admin(&app, "qd_op", "370200", AdminRole::Operator).await;
+    assert!(
+        get(&app, &qd, "/sdmanager/stats")
+            .await
+            .1
+            .contains("id=\"stat-total\">0<"),
+        "another city counts nothing of Jinan's"
+    );
+}
+
+#[tokio::test]
+async fn every_back_office_page_checks_role_and_region() {
+    let app = TestApp::spawn().await;
+    let (code, _, _) = app.register_unit().await;
+    let unit = zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, &code)
+        .await
+        .unwrap()
+        .unwrap();
+    let unit_page = format!("/sdmanager/units/{}", unit.id);
+    // (path, roles allowed) — every GET route of the back office.
+    let routes: Vec<(String, &[AdminRole])> = vec![
+        (
+            "/sdmanager/home".into(),
+            &[AdminRole::System, AdminRole::Operator, AdminRole::Auditor],
+        ),
+        (
+            "/sdmanager/password".into(),
+            &[AdminRole::System, AdminRole::Operator, AdminRole::Auditor],
+        ),
+        (
+            "/sdmanager/messages".into(),
+            &[AdminRole::System, AdminRole::Operator, AdminRole::Auditor],
+        ),
+        ("/sdmanager/admins".into(), &[AdminRole::System]),
+        ("/sdmanager/admins/new".into(), &[AdminRole::System]),
+        ("/sdmanager/grants".into(), &[AdminRole::Operator]),
+        ("/sdmanager/units".into(), &[AdminRole::Operator]),
+        ("/sdmanager/persons".into(), &[AdminRole::Operator]),
+        ("/sdmanager/stats".into(), &[AdminRole::Operator]),
+        ("/sdmanager/audit".into(), &[AdminRole::Auditor]),
+        (unit_page.clone(), &[AdminRole::Operator]),
+    ];
+    let mut n = 0;
+    for bureau in ["370000", "370100", "370200"] {
+        for role in AdminRole::ALL {
+            n += 1;
+            let c = admin(&app, &format!("u{n}"), bureau, role).await;
+            for (path, allowed) in &routes {
+                let status = get(&app, &c, path).await.0;
+                let expected = if !allowed.contains(&role) {
+                    StatusCode::FORBIDDEN
+                } else if *path == unit_page && bureau == "370200" {
+                    StatusCode::NOT_FOUND // a Qingdao operator, a Jinan unit
+                } else {
+                    StatusCode::OK
+                };
+                assert_eq!(status, expected, "{role:?} of {bureau} on {path}");
+            }
+        }
+    }
+    // Anonymous: every page sends to the login.
+    for (path, _) in &routes {
+        assert_eq!(
+            location(
+                &TestApp::new_client()
+                    .get(app.back_url(path))
+                    .send()
+                    .await
+                    .unwrap()
+            ),
+            "/sdmanager?m=session_expired",
+            "{path}"
+        );
+    }
+}

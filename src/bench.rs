@@ -191,7 +191,7 @@ struct NewUnit {
 }
 
 /// Inserts `n` units with their search entries, `BATCH` per transaction.
-async fn seed_units(db: &Db, rng: &mut StdRng, n: usize) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn seed_units(db: &Db, rng: &mut StdRng, n: usize) -> anyhow::Result<Vec<String>> {
     let mut taken: HashSet<String> = HashSet::with_capacity(n);
     let mut fts_rowids: HashSet<i64> = HashSet::with_capacity(n);
     let mut names = Vec::with_capacity(n);

@@ -42,6 +42,15 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Fill the database with realistic generated data (refuses a database with real data).
+    DemoData {
+        #[arg(long, default_value_t = 1000)]
+        units: usize,
+        #[arg(long, default_value_t = 10_000)]
+        applications: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -117,6 +126,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin { command } => admin(command).await,
         Command::DevCerts { out } => dev_certs(&out),
+        Command::DemoData {
+            units,
+            applications,
+            seed,
+        } => {
+            let state =
+                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
+                    .await?;
+            crate::demo::run(&state, units, applications, seed).await
+        }
         Command::Bench {
             command:
                 BenchCommand::UnitSearch {

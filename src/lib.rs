@@ -8,6 +8,7 @@ pub mod bench;
 pub mod captcha;
 pub mod cli;
 pub mod crypto;
+pub mod demo;
 pub mod devcerts;
 pub mod domain;
 pub mod error;

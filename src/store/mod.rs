@@ -145,3 +145,26 @@ pub fn unique_violation(err: &DbErr) -> Option<String> {
         _ => None,
     }
 }
+
+/// Inserts many rows with multi-row statements, chunked below both databases' parameter limits.
+pub async fn insert_rows(
+    c: &impl ConnectionTrait,
+    table: &str,
+    cols: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), DbErr> {
+    let per_row = cols.len().max(1);
+    let chunk = (30_000 / per_row).clamp(1, 1000);
+    let row_sql = format!("({})", vec!["?"; per_row].join(", "));
+    let mut it = rows.into_iter().peekable();
+    while it.peek().is_some() {
+        let batch: Vec<Vec<Value>> = it.by_ref().take(chunk).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            cols.join(", "),
+            vec![row_sql.as_str(); batch.len()].join(", ")
+        );
+        exec(c, &sql, batch.into_iter().flatten().collect()).await?;
+    }
+    Ok(())
+}

@@ -109,13 +109,35 @@ impl Layout {
             FrontUser::Person(_) => "账号信息",
             FrontUser::Unit(_) => "单位信息",
         };
-        let menu = vec![MenuGroup {
-            label: "专业技术职称",
-            items: vec![
-                item(account, "/rsrc/zc/account"),
-                item("修改密码", "/rsrc/zc/password"),
-            ],
-        }];
+        let (business_label, business) = match user {
+            FrontUser::Person(_) => (
+                "专业技术职称",
+                vec![item("外地调入资格确认", "/rsrc/zc/transfer")],
+            ),
+            FrontUser::Unit(_) => (
+                "职称认定和外地调入",
+                vec![
+                    item("外地调入审核", "/rsrc/zc/review"),
+                    item("外地调入上报", "/rsrc/zc/report"),
+                    item("上报路径申请", "/rsrc/zc/paths"),
+                    item("上报路径审核", "/rsrc/zc/paths/review"),
+                ],
+            ),
+        };
+        let menu = vec![
+            MenuGroup {
+                label: business_label,
+                items: business,
+            },
+            MenuGroup {
+                label: "账号管理",
+                items: vec![
+                    item(account, "/rsrc/zc/account"),
+                    item("站内消息", "/rsrc/zc/messages"),
+                    item("修改密码", "/rsrc/zc/password"),
+                ],
+            },
+        ];
         Layout {
             title: title.to_owned(),
             csrf: ctx.csrf.clone(),

@@ -44,6 +44,10 @@ async fn people_log_in_with_their_id_number_and_units_with_their_credit_code() {
         .await
         .unwrap();
     assert!(home.contains("账号信息") && home.contains("修改密码") && home.contains("张三"));
+    assert!(
+        home.contains("href=\"/rsrc/zc/transfer\">外地调入资格确认</a>"),
+        "the person's menu leads to the business"
+    );
 
     let (code, name, _) = app.register_unit().await;
     let client = TestApp::new_client();
@@ -58,6 +62,17 @@ async fn people_log_in_with_their_id_number_and_units_with_their_credit_code() {
         .await
         .unwrap();
     assert!(info.contains(&name) && info.contains("济南市") && info.contains("单位信息"));
+    for (href, label) in [
+        ("/rsrc/zc/review", "外地调入审核"),
+        ("/rsrc/zc/report", "外地调入上报"),
+        ("/rsrc/zc/paths", "上报路径申请"),
+        ("/rsrc/zc/paths/review", "上报路径审核"),
+    ] {
+        assert!(
+            info.contains(&format!("href=\"{href}\">{label}</a>")),
+            "the unit's menu has {label}"
+        );
+    }
 }
 
 #[tokio::test]

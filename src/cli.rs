@@ -113,6 +113,12 @@ pub enum AdminCommand {
 pub enum AuditCommand {
     /// Walk the hash chain and report the first broken entry, if any.
     Verify,
+    /// Move entries older than the retention period (ZHICHENG_AUDIT_RETENTION_DAYS) to a
+    /// JSON-lines file and remove them, leaving an anchor so the chain still verifies.
+    Archive {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -143,6 +149,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     units,
                 },
         } => crate::bench::unit_search(database_url, units).await,
+        Command::Audit {
+            command: AuditCommand::Archive { out },
+        } => {
+            let state =
+                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
+                    .await?;
+            let now = SystemClock.now_ms();
+            let cutoff = now - i64::from(state.settings.audit_retention_days) * 86_400_000;
+            let done = audit::archive(&state.db, cutoff, &out, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!(
+                "archived {} entries (up to #{}) to {}",
+                done.entries,
+                done.up_to_seq,
+                out.display()
+            );
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

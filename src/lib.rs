@@ -12,6 +12,7 @@ pub mod demo;
 pub mod devcerts;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod files;
 pub mod messages;
 pub mod pdf;

@@ -107,6 +107,7 @@ pub enum Msg {
     Revoked,
     FormUnavailable,
     Unlocked,
+    DictDuplicate,
 }
 
 impl Msg {
@@ -216,6 +217,7 @@ impl Msg {
         Msg::Revoked,
         Msg::FormUnavailable,
         Msg::Unlocked,
+        Msg::DictDuplicate,
     ];
 
     pub fn from_code(code: &str) -> Option<Msg> {
@@ -283,6 +285,7 @@ impl Msg {
             Msg::FingerprintTaken => "fingerprint_taken",
             Msg::ConfirmFirst => "confirm_first",
             Msg::PasswordSame => "password_same",
+            Msg::DictDuplicate => "dict_duplicate",
             Msg::Unlocked => "unlocked",
             Msg::FormUnavailable => "form_unavailable",
             Msg::PathExists => "path_exists",
@@ -393,6 +396,7 @@ impl Msg {
             Msg::FingerprintTaken => "该证书已绑定其他用户",
             Msg::ConfirmFirst => "请先核对注册信息并点击确认",
             Msg::PasswordSame => "新密码不能与当前密码相同",
+            Msg::DictDuplicate => "名称已存在，请换一个",
             Msg::Unlocked => "账号已解锁",
             Msg::FormUnavailable => "转入表暂时无法生成，请稍后再试或联系管理员",
             Msg::PathExists => "该职称系列和级别已有未生效或已生效的上报路径",

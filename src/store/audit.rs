@@ -268,8 +268,21 @@ pub async fn verify(c: &impl ConnectionTrait) -> Result<Verification> {
         .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
     let head_seq: i64 = head.try_get("", "seq")?;
     let head_hash: String = head.try_get("", "hash")?;
-    let mut prev_seq = 0i64;
-    let mut prev_hash = GENESIS.to_owned();
+    // After an archive, the chain continues from the anchor the archive left.
+    let anchor = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT up_to_seq, last_hash FROM audit_archives ORDER BY up_to_seq DESC LIMIT 1",
+            vec![],
+        ))
+        .await?;
+    let (mut prev_seq, mut prev_hash) = match anchor {
+        Some(r) => (
+            r.try_get::<i64>("", "up_to_seq")?,
+            r.try_get::<String>("", "last_hash")?,
+        ),
+        None => (0i64, GENESIS.to_owned()),
+    };
     loop {
         let batch = page(c, prev_seq, 1000).await?;
         if batch.is_empty() {
@@ -360,4 +373,88 @@ pub async fn search(c: &impl ConnectionTrait, f: &Filter, limit: u64) -> Result<
         ))
         .await?;
     rows.iter().map(entry_from).collect()
+}
+
+/// What an archive run did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Archived {
+    pub entries: i64,
+    pub up_to_seq: i64,
+}
+
+/// Writes every entry older than `cutoff_ms` to `file` (JSON lines, synced to disk), then
+/// removes them and leaves an anchor so the rest of the chain still verifies. Entries
+/// younger than the cutoff are never touched.
+pub async fn archive(
+    db: &super::Db,
+    cutoff_ms: i64,
+    file: &std::path::Path,
+    now: i64,
+) -> Result<Archived> {
+    use std::io::Write;
+    let c = &db.conn;
+    let row = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            "SELECT MAX(seq) AS s FROM audit_log WHERE at < ?",
+            vec![cutoff_ms.into()],
+        ))
+        .await?;
+    let Some(up_to) = row
+        .map(|r| r.try_get::<Option<i64>>("", "s"))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(Archived {
+            entries: 0,
+            up_to_seq: 0,
+        });
+    };
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(file).map_err(anyhow::Error::from)?);
+    let mut hasher = sha2::Sha256::new();
+    let (mut after, mut count, mut last_hash) = (0i64, 0i64, String::new());
+    loop {
+        let batch = page(c, after, 1000).await?;
+        let batch: Vec<_> = batch.into_iter().filter(|e| e.seq <= up_to).collect();
+        if batch.is_empty() {
+            break;
+        }
+        for e in &batch {
+            let line = serde_json::json!({
+                "seq": e.seq, "at": e.at, "actor_kind": e.actor_kind, "actor_id": e.actor_id.map(|u| u.to_string()),
+                "actor_label": e.actor_label, "org": e.org, "ip": e.ip, "action": e.action, "object": e.object,
+                "outcome": e.outcome, "detail": e.detail, "prev_hash": e.prev_hash, "hash": e.hash,
+            })
+            .to_string();
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+            writeln!(out, "{line}").map_err(anyhow::Error::from)?;
+            after = e.seq;
+            last_hash = e.hash.clone();
+            count += 1;
+        }
+    }
+    let f = out
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("flushing the archive: {e}"))?;
+    f.sync_all().map_err(anyhow::Error::from)?;
+    let tx = db.begin().await?;
+    exec(
+        &*tx,
+        "INSERT INTO audit_archives (up_to_seq, last_hash, entries, file, file_sha256, archived_at) VALUES (?, ?, ?, ?, ?, ?)",
+        vec![up_to.into(), last_hash.into(), count.into(), file.display().to_string().into(), hex::encode(hasher.finalize()).into(), now.into()],
+    )
+    .await?;
+    exec(
+        &*tx,
+        "DELETE FROM audit_log WHERE seq <= ? AND at < ?",
+        vec![up_to.into(), cutoff_ms.into()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Archived {
+        entries: count,
+        up_to_seq: up_to,
+    })
 }

@@ -361,3 +361,167 @@ impl Dicts {
             .map_or("", |m| m.name.as_str())
     }
 }
+
+/// The editable dictionaries of the back office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Series,
+    Titles,
+    Specialties,
+    Methods,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "series" => Some(Kind::Series),
+            "titles" => Some(Kind::Titles),
+            "specialties" => Some(Kind::Specialties),
+            "methods" => Some(Kind::Methods),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Series => "series",
+            Kind::Titles => "titles",
+            Kind::Specialties => "specialties",
+            Kind::Methods => "methods",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Series => "职称系列",
+            Kind::Titles => "职称",
+            Kind::Specialties => "专业",
+            Kind::Methods => "申报方式",
+        }
+    }
+    fn table_key(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Series => ("dict_series", "code"),
+            Kind::Titles => ("dict_titles", "id"),
+            Kind::Specialties => ("dict_specialties", "id"),
+            Kind::Methods => ("dict_declare_methods", "code"),
+        }
+    }
+}
+
+fn key_value(kind: Kind, key: &str) -> Option<Value> {
+    match kind {
+        Kind::Titles | Kind::Specialties => Uuid::parse_str(key).ok().map(Value::from),
+        Kind::Series | Kind::Methods => Some(Value::from(key.to_owned())),
+    }
+}
+
+/// Renames an entry (and for titles replaces the aliases); a duplicate name fails on the unique index.
+pub async fn rename(
+    c: &impl ConnectionTrait,
+    kind: Kind,
+    key: &str,
+    name: &str,
+    aliases: Option<&[String]>,
+) -> std::result::Result<u64, sea_orm::DbErr> {
+    let (table, col) = kind.table_key();
+    let Some(k) = key_value(kind, key) else {
+        return Ok(0);
+    };
+    match (kind, aliases) {
+        (Kind::Titles, Some(a)) => {
+            exec(
+                c,
+                &format!("UPDATE {table} SET name = ?, aliases = ? WHERE {col} = ?"),
+                vec![
+                    name.into(),
+                    serde_json::to_string(a).unwrap_or_default().into(),
+                    k,
+                ],
+            )
+            .await
+        }
+        _ => {
+            exec(
+                c,
+                &format!("UPDATE {table} SET name = ? WHERE {col} = ?"),
+                vec![name.into(), k],
+            )
+            .await
+        }
+    }
+}
+
+/// Enables or disables an entry: disabled ones leave the forms but stay readable on old records.
+pub async fn set_enabled(
+    c: &impl ConnectionTrait,
+    kind: Kind,
+    key: &str,
+    enabled: bool,
+) -> std::result::Result<u64, sea_orm::DbErr> {
+    let (table, col) = kind.table_key();
+    let Some(k) = key_value(kind, key) else {
+        return Ok(0);
+    };
+    exec(
+        c,
+        &format!("UPDATE {table} SET enabled = ? WHERE {col} = ?"),
+        vec![enabled.into(), k],
+    )
+    .await
+}
+
+/// Adds an entry; series and 申报方式 get the next free code.
+pub async fn add(
+    c: &impl ConnectionTrait,
+    kind: Kind,
+    name: &str,
+    series: &str,
+    level: &str,
+    aliases: &[String],
+) -> std::result::Result<String, sea_orm::DbErr> {
+    match kind {
+        Kind::Series | Kind::Methods => {
+            let (table, _) = kind.table_key();
+            let codes = codes(c, &format!("SELECT code AS k FROM {table}"))
+                .await
+                .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+            let next = codes
+                .iter()
+                .filter_map(|c| c.parse::<u32>().ok())
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let code = if kind == Kind::Series {
+                format!("{next:02}")
+            } else {
+                next.to_string()
+            };
+            exec(
+                c,
+                &format!("INSERT INTO {table} (code, name, sort, enabled) VALUES (?, ?, ?, ?)"),
+                vec![
+                    code.clone().into(),
+                    name.into(),
+                    (next as i32).into(),
+                    true.into(),
+                ],
+            )
+            .await?;
+            Ok(code)
+        }
+        Kind::Titles => {
+            let id = Uuid::now_v7();
+            exec(
+                c,
+                "INSERT INTO dict_titles (id, series_code, level_code, name, aliases, sort, enabled) VALUES (?, ?, ?, ?, ?, 9999, ?)",
+                vec![id.into(), series.into(), level.into(), name.into(), serde_json::to_string(aliases).unwrap_or_default().into(), true.into()],
+            )
+            .await?;
+            Ok(id.to_string())
+        }
+        Kind::Specialties => {
+            let id = Uuid::now_v7();
+            exec(c, "INSERT INTO dict_specialties (id, series_code, name, sort, enabled) VALUES (?, ?, ?, 9999, ?)", vec![id.into(), series.into(), name.into(), true.into()]).await?;
+            Ok(id.to_string())
+        }
+    }
+}

@@ -82,6 +82,17 @@ pub async fn page(
     page: u64,
 ) -> Result<(Vec<Row>, i64)> {
     let page = page.min(MAX_PAGES);
+    slice(c, unit, f, page * PAGE_SIZE, PAGE_SIZE).await
+}
+
+/// `limit` rows from `offset` (exports read in larger slices), and the total count.
+pub async fn slice(
+    c: &impl ConnectionTrait,
+    unit: Uuid,
+    f: &Filter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Row>, i64)> {
     let (cond, values) = conditions(unit, f);
     let from = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
     let b = c.get_database_backend();
@@ -96,8 +107,8 @@ pub async fn page(
         .transpose()?
         .unwrap_or(0);
     let mut values = values;
-    values.push((PAGE_SIZE as i64).into());
-    values.push(((page * PAGE_SIZE) as i64).into());
+    values.push((limit as i64).into());
+    values.push((offset as i64).into());
     let rows = c
         .query_all_raw(stmt(
             b,

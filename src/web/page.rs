@@ -206,11 +206,32 @@ impl Layout {
         system.push(item("站内消息", "/sdmanager/messages"));
         system.push(item("修改密码", "/sdmanager/password"));
         let mut menu = Vec::new();
-        if user.role == AdminRole::Operator {
-            menu.push(MenuGroup {
-                label: "权限管理",
-                items: vec![item("外地调终审权限审核", "/sdmanager/grants")],
-            });
+        match user.role {
+            AdminRole::Operator => {
+                menu.push(MenuGroup {
+                    label: "权限管理",
+                    items: vec![item("外地调终审权限审核", "/sdmanager/grants")],
+                });
+                menu.push(MenuGroup {
+                    label: "业务监管",
+                    items: vec![
+                        item("单位查询", "/sdmanager/units"),
+                        item("申报人查询", "/sdmanager/persons"),
+                        item("统计分析", "/sdmanager/stats"),
+                    ],
+                });
+                if user.admin.bureau_code == crate::domain::auth::PROVINCE_CODE {
+                    menu.push(MenuGroup {
+                        label: "基础数据",
+                        items: vec![item("字典管理", "/sdmanager/dicts")],
+                    });
+                }
+            }
+            AdminRole::Auditor => menu.push(MenuGroup {
+                label: "安全审计",
+                items: vec![item("审计日志", "/sdmanager/audit")],
+            }),
+            AdminRole::System => {}
         }
         Layout {
             title: title.to_owned(),

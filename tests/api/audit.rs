@@ -88,3 +88,54 @@ async fn concurrent_appends_keep_one_unbroken_chain() {
         Verification::Intact { entries: 8 }
     );
 }
+
+#[tokio::test]
+async fn archiving_moves_old_entries_to_a_file_and_the_chain_still_verifies() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.register_person("张三").await;
+    }
+    // Three entries now; two more 200 days later.
+    app.clock.advance_minutes(200 * 24 * 60);
+    app.register_person("李四").await;
+    let now = app.state.now_ms();
+    let file = app.data_dir.path().join("audit-archive.jsonl");
+    let cutoff = now - 190 * 86_400_000;
+    let done = zhicheng::store::audit::archive(&app.state.db, cutoff, &file, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        done.entries, 3,
+        "only entries older than the retention period"
+    );
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), 3);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log").await, 1);
+    assert_eq!(
+        verify(&app.state.db.conn).await.unwrap(),
+        Verification::Intact { entries: 4 }
+    );
+    // Nothing young enough is removed by a second run.
+    let again = zhicheng::store::audit::archive(
+        &app.state.db,
+        cutoff,
+        &app.data_dir.path().join("second.jsonl"),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.entries, 0);
+    app.state
+        .db
+        .conn
+        .execute_unprepared("DELETE FROM audit_log")
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            verify(&app.state.db.conn).await.unwrap(),
+            Verification::Broken { .. }
+        ),
+        "removing the rest is still detected"
+    );
+}

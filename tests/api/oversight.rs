@@ -276,20 +276,37 @@ async fn every_back_office_page_checks_role_and_region() {
         ("/sdmanager/units".into(), &[AdminRole::Operator]),
         ("/sdmanager/persons".into(), &[AdminRole::Operator]),
         ("/sdmanager/stats".into(), &[AdminRole::Operator]),
+        ("/sdmanager/stats/export".into(), &[AdminRole::Operator]),
         ("/sdmanager/audit".into(), &[AdminRole::Auditor]),
         (unit_page.clone(), &[AdminRole::Operator]),
+        ("/sdmanager/dicts".into(), &[AdminRole::Operator]),
     ];
     let mut n = 0;
     for bureau in ["370000", "370100", "370200"] {
         for role in AdminRole::ALL {
             n += 1;
             let c = admin(&app, &format!("u{n}"), bureau, role).await;
+            // The menu offers exactly the pages the role may open.
+            let home = get(&app, &c, "/sdmanager/home").await.1;
+            for (path, allowed) in &routes {
+                if !path.contains("/units/")
+                    && !path.ends_with("/export")
+                    && !path.ends_with("/new")
+                {
+                    let offered = home.contains(&format!("href=\"{path}\""));
+                    let may = allowed.contains(&role)
+                        && !(path == "/sdmanager/dicts" && bureau != "370000");
+                    assert_eq!(offered, may, "menu entry {path} for {role:?} of {bureau}");
+                }
+            }
             for (path, allowed) in &routes {
                 let status = get(&app, &c, path).await.0;
                 let expected = if !allowed.contains(&role) {
                     StatusCode::FORBIDDEN
                 } else if *path == unit_page && bureau == "370200" {
                     StatusCode::NOT_FOUND // a Qingdao operator, a Jinan unit
+                } else if path == "/sdmanager/dicts" && bureau != "370000" {
+                    StatusCode::FORBIDDEN // dictionaries are the province's
                 } else {
                     StatusCode::OK
                 };
@@ -311,4 +328,199 @@ async fn every_back_office_page_checks_role_and_region() {
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entry() {
+    use calamine::{Reader, Xlsx};
+    let app = TestApp::spawn().await;
+    let a = crate::application::draft(&app).await;
+    a.complete(&app).await;
+    a.submit(&app, true).await;
+    // The unit's review list.
+    let code = zhicheng::store::accounts::unit_by_id(&app.state.db.conn, a.unit_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .credit_code;
+    let unit = TestApp::new_client();
+    app.login(&unit, "unit", &code, PASSWORD).await;
+    let res = unit
+        .get(app.url("/rsrc/zc/review/export?state=pending"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = book.worksheet_range("外地调入审核").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(
+        rows[0][..3],
+        [
+            "姓名".to_owned(),
+            "身份证号".to_owned(),
+            "申报职称".to_owned()
+        ]
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][0], "张三");
+    assert!(rows[1][1].contains("***********"), "masked: {}", rows[1][1]);
+    let res = unit
+        .get(app.url("/rsrc/zc/review/export?state=approved"))
+        .send()
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
+    assert_eq!(
+        book.worksheet_range("外地调入审核").unwrap().rows().count(),
+        1,
+        "the filter applies"
+    );
+    // The bureau's statistics.
+    let op = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
+    let res = op
+        .get(app.back_url("/sdmanager/stats/export"))
+        .send()
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
+    let states = book.worksheet_range("按状态").unwrap();
+    let cells: Vec<String> = states
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(
+        cells.contains(&"待审核".to_owned()) && cells.contains(&"1".to_owned()),
+        "{cells:?}"
+    );
+    assert_eq!(
+        app.audit_actions()
+            .await
+            .iter()
+            .filter(|(a, _)| a == "export")
+            .count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_forms() {
+    let app = TestApp::spawn().await;
+    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
+    let page = "/sdmanager/dicts?kind=methods";
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(page),
+            &app.back_url("/sdmanager/dicts/methods"),
+            &[("op", "add"), ("name", "人才引进专项")],
+        )
+        .await;
+    assert!(location(&res).contains("m=saved"));
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(page),
+            &app.back_url("/sdmanager/dicts/methods"),
+            &[("op", "add"), ("name", "人才引进专项")],
+        )
+        .await;
+    assert!(
+        location(&res).contains("m=dict_duplicate"),
+        "names are unique"
+    );
+    let methods: serde_json::Value = reqwest::get(app.url("/rsrc/api/dict/declare-methods"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        methods
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "人才引进专项")
+    );
+    // Disable 军队转业 (code 4): gone from new forms, still named on old records.
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(page),
+            &app.back_url("/sdmanager/dicts/methods"),
+            &[("op", "disable"), ("key", "4")],
+        )
+        .await;
+    assert!(location(&res).contains("m=saved"));
+    let methods: serde_json::Value = reqwest::get(app.url("/rsrc/api/dict/declare-methods"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !methods
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "军队转业")
+    );
+    assert_eq!(app.state.dicts().declare_method_name(Some("4")), "军队转业");
+    // Rename a title and give it an alias.
+    let d = app.state.dicts();
+    let t = d.titles.iter().find(|t| t.name == "工程师").unwrap();
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url("/sdmanager/dicts?kind=titles&series=05"),
+            &app.back_url("/sdmanager/dicts/titles"),
+            &[
+                ("op", "rename"),
+                ("key", &t.id.to_string()),
+                ("name", "工程师"),
+                ("aliases", "中级工程师，工程师（中级）"),
+                ("series", "05"),
+            ],
+        )
+        .await;
+    assert!(location(&res).contains("m=saved"));
+    assert_eq!(
+        app.state.dicts().title(t.id).unwrap().aliases,
+        vec!["中级工程师".to_owned(), "工程师（中级）".to_owned()]
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .filter(|(a, _)| a == "dict_change")
+            .count()
+            >= 3
+    );
+    // A city operator cannot.
+    let jn = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(page),
+            &app.back_url("/sdmanager/dicts/methods"),
+            &[("op", "add"), ("name", "x")],
+        )
+        .await;
+    let _ = res;
+    assert_eq!(
+        jn.get(app.back_url(page)).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
 }

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_init;
 mod m20261126_000002_applications;
 mod m20261126_000003_review_chain;
+mod m20261126_000004_audit_archive;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_init::Migration),
             Box::new(m20261126_000002_applications::Migration),
             Box::new(m20261126_000003_review_chain::Migration),
+            Box::new(m20261126_000004_audit_archive::Migration),
         ]
     }
 }

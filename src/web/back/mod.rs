@@ -4,6 +4,7 @@
 mod admins;
 mod audit_log;
 mod auth;
+mod dicts;
 mod grants;
 mod messages;
 mod oversight;
@@ -32,6 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/messages", get(messages::page))
         .route("/audit", get(audit_log::page))
         .route("/stats", get(stats::page))
+        .route("/dicts", get(dicts::page))
+        .route("/dicts/{kind}", post(dicts::change))
+        .route("/stats/export", get(stats::export))
         .route("/units", get(oversight::units))
         .route("/units/{id}", get(oversight::unit))
         .route("/units/{id}/rename", post(oversight::rename))

@@ -24,6 +24,7 @@ pub use view::{AppView, load_view};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/zc/review", get(queue::page).post(queue::search))
+        .route("/zc/review/export", get(queue::export))
         .route("/zc/review/{id}", get(actions::page))
         .route("/zc/review/{id}/files/{file}", get(actions::download))
         .route("/zc/review/{id}/form.pdf", get(actions::download_form))

@@ -1,0 +1,46 @@
+//! Anchors left by archiving old audit entries, so the chain still verifies after a prune.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261126_000004_audit_archive"
+    }
+}
+
+#[derive(DeriveIden)]
+enum AuditArchives {
+    Table,
+    UpToSeq,
+    LastHash,
+    Entries,
+    File,
+    FileSha256,
+    ArchivedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(AuditArchives::Table)
+                .col(big_integer(AuditArchives::UpToSeq).primary_key())
+                .col(string_len(AuditArchives::LastHash, 64))
+                .col(big_integer(AuditArchives::Entries))
+                .col(string_len(AuditArchives::File, 500))
+                .col(string_len(AuditArchives::FileSha256, 64))
+                .col(big_integer(AuditArchives::ArchivedAt))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration(
+            "not reversible; restore a backup instead".into(),
+        ))
+    }
+}

@@ -210,7 +210,7 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
                     roll < acc
                 })
                 .map_or("approved", |s| s.0);
-            let declare = all_units[rng.gen_range(0..all_units.len())].0;
+            let (declare, region) = all_units[rng.gen_range(0..all_units.len())].clone();
             let superior = superiors[rng.gen_range(0..superiors.len())].0;
             let title = titles[rng.gen_range(0..titles.len())];
             let submitted =
@@ -258,6 +258,14 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
                 (st == "approved").then_some(final_at).into(),
                 (st == "approved")
                     .then(|| state.keys.new_serial("20261126"))
+                    .into(),
+                (st != "draft").then(|| region.clone()).into(),
+                (st != "draft")
+                    .then(|| {
+                        let t = crate::domain::clock::from_ms(submitted)
+                            .to_offset(crate::domain::clock::CST);
+                        format!("{:04}-{:02}", t.year(), t.month() as u8)
+                    })
                     .into(),
             ]);
             let ev =
@@ -346,6 +354,8 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
                 "submitted_at",
                 "final_at",
                 "serial",
+                "declare_region",
+                "submitted_month",
             ],
             app_rows,
         )

@@ -54,6 +54,8 @@ pub async fn create_draft(
         submitted_at: Set(None),
         final_at: Set(None),
         serial: Set(None),
+        declare_region: Set(None),
+        submitted_month: Set(None),
     };
     model
         .insert(c)
@@ -253,7 +255,18 @@ pub async fn move_to(
         ],
     )
     .await?;
-    stale(rows)
+    stale(rows)?;
+    if new_round {
+        // The facts statistics group by, fixed at submission.
+        let t = crate::domain::clock::from_ms(now).to_offset(crate::domain::clock::CST);
+        exec(
+            c,
+            "UPDATE applications SET submitted_month = ?, declare_region = (SELECT region_code FROM units WHERE units.id = applications.declare_unit_id) WHERE id = ?",
+            vec![format!("{:04}-{:02}", t.year(), t.month() as u8).into(), m.id.into()],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Deletes a draft with everything hanging off it; returns the storage keys of its files.

@@ -1,7 +1,7 @@
 //! Back-office lookups: units and applicants of a region, statistics. Every query is
 //! bounded and scoped to the bureau's region (`None` = the whole province).
 
-use sea_orm::{ConnectionTrait, DbBackend, Value};
+use sea_orm::{ConnectionTrait, Value};
 use uuid::Uuid;
 
 use super::{exec, stmt};
@@ -220,7 +220,7 @@ fn stats_where(f: &StatsFilter) -> (String, Vec<Value>) {
     let mut cond = vec!["a.submitted_at IS NOT NULL".to_owned()];
     let mut v: Vec<Value> = Vec::new();
     if let Some(r) = &f.region {
-        cond.push("u.region_code = ?".into());
+        cond.push("a.declare_region = ?".into());
         v.push(r.clone().into());
     }
     if let Some(s) = &f.series {
@@ -249,17 +249,14 @@ pub async fn counts(
         "state" => "a.state".to_owned(),
         "series" => "a.series_code".to_owned(),
         "level" => "a.level_code".to_owned(),
-        "city" => "u.region_code".to_owned(),
-        _ => match b {
-            DbBackend::Postgres => "to_char(to_timestamp(a.submitted_at / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')".to_owned(),
-            _ => "strftime('%Y-%m', a.submitted_at / 1000, 'unixepoch', '+8 hours')".to_owned(),
-        },
+        "city" => "a.declare_region".to_owned(),
+        _ => "a.submitted_month".to_owned(),
     };
     let (wh, v) = stats_where(f);
     let rows = c
         .query_all_raw(stmt(
             b,
-            &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 500"),
+            &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 500"),
             v,
         ))
         .await?;
@@ -275,40 +272,59 @@ pub async fn counts(
 }
 
 /// Median and 90th percentile of submission → final approval, in hours, and the count.
+/// One grouped scan into whole-hour buckets (no sort of the rows), percentiles read off it.
 pub async fn durations(
     c: &impl ConnectionTrait,
     f: &StatsFilter,
 ) -> Result<(Option<f64>, Option<f64>, i64)> {
-    let b = c.get_database_backend();
     let (wh, v) = stats_where(f);
-    let base = format!(
-        "FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL"
-    );
-    let n = c
-        .query_one_raw(stmt(b, &format!("SELECT COUNT(*) AS n {base}"), v.clone()))
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT (a.final_at - a.submitted_at) / 3600000 AS h, COUNT(*) AS n FROM applications a \
+                 WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL GROUP BY (a.final_at - a.submitted_at) / 3600000 ORDER BY h LIMIT 100000"
+            ),
+            v,
+        ))
+        .await?;
+    let buckets: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<i64>("", "h")?, r.try_get::<i64>("", "n")?)))
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    Ok(percentiles(&buckets))
+}
+
+/// (median, p90, count) from (hour, count) buckets sorted by hour.
+pub fn percentiles(buckets: &[(i64, i64)]) -> (Option<f64>, Option<f64>, i64) {
+    let n: i64 = buckets.iter().map(|b| b.1).sum();
     if n == 0 {
-        return Ok((None, None, 0));
+        return (None, None, 0);
     }
     let at = |p: f64| {
-        let mut v = v.clone();
-        v.push((((n - 1) as f64 * p).round() as i64).into());
-        stmt(
-            b,
-            &format!("SELECT a.final_at - a.submitted_at AS d {base} ORDER BY d LIMIT 1 OFFSET ?"),
-            v,
-        )
+        let rank = ((n - 1) as f64 * p).round() as i64;
+        let mut seen = 0;
+        for (h, k) in buckets {
+            seen += k;
+            if seen > rank {
+                return Some(*h as f64 + 0.5);
+            }
+        }
+        buckets.last().map(|b| b.0 as f64 + 0.5)
     };
-    let pick = |row: Option<sea_orm::QueryResult>| -> Result<Option<f64>> {
-        Ok(row
-            .map(|r| r.try_get::<i64>("", "d"))
-            .transpose()?
-            .map(|ms| ms as f64 / 3_600_000.0))
-    };
-    let median = pick(c.query_one_raw(at(0.5)).await?)?;
-    let p90 = pick(c.query_one_raw(at(0.9)).await?)?;
-    Ok((median, p90, n))
+    (at(0.5), at(0.9), n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentiles;
+
+    #[test]
+    fn percentiles_from_hour_buckets() {
+        assert_eq!(percentiles(&[]), (None, None, 0));
+        let (m, p90, n) = percentiles(&[(1, 50), (10, 30), (100, 20)]);
+        assert_eq!(n, 100);
+        assert_eq!(m, Some(10.5));
+        assert_eq!(p90, Some(100.5));
+    }
 }

@@ -262,7 +262,7 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
         .text()
         .await
         .unwrap();
-    let start = asked.find("/rsrc/zc/paths/").unwrap();
+    let start = asked.find("action=\"/rsrc/zc/paths/").unwrap() + 8;
     let decide: String = asked[start..].chars().take_while(|c| *c != '"').collect();
     let res = act(
         &app,
@@ -424,7 +424,7 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
         .await
         .unwrap();
     assert!(grants.contains(&ch.b_name) && grants.contains("待审核"));
-    let start = grants.find("/sdmanager/grants/").unwrap();
+    let start = grants.find("action=\"/sdmanager/grants/").unwrap() + 8;
     let decide: String = grants[start..].chars().take_while(|c| *c != '"').collect();
     let token = token_in(&grants).unwrap();
     let res = op

@@ -33,6 +33,8 @@ pub struct Model {
     pub submitted_at: Option<i64>,
     pub final_at: Option<i64>,
     pub serial: Option<String>,
+    pub declare_region: Option<String>,
+    pub submitted_month: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ mod m20261126_000001_init;
 mod m20261126_000002_applications;
 mod m20261126_000003_review_chain;
 mod m20261126_000004_audit_archive;
+mod m20261126_000005_stats_columns;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_applications::Migration),
             Box::new(m20261126_000003_review_chain::Migration),
             Box::new(m20261126_000004_audit_archive::Migration),
+            Box::new(m20261126_000005_stats_columns::Migration),
         ]
     }
 }

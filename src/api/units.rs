@@ -12,9 +12,6 @@ use crate::web::session::FrontUser;
 
 /// At most this many units per answer.
 const LIMIT: u64 = 20;
-/// Shown when the query has fewer than two characters.
-// TODO: move into `crate::messages` with a code once that file is free to edit.
-pub const TOO_SHORT: &str = "请至少输入两个字";
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -45,7 +42,7 @@ pub async fn search(
     if unit_search::normalize_query(&q.q).is_none() {
         return Ok(Json(SearchOut {
             items: Vec::new(),
-            message: Some(TOO_SHORT),
+            message: Some(crate::messages::Msg::QueryTooShort.text()),
         }));
     }
     let hits = unit_search::search(&state.db.conn, &q.q, LIMIT).await?;

@@ -413,18 +413,7 @@ pub async fn unit_acted(
     round: i32,
     unit: Uuid,
 ) -> Result<bool> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM module_reviews WHERE application_id = ? AND round = ? AND unit_id = ?",
-            vec![app.into(), round.into(), unit.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0)
+    Ok(super::count(c, "SELECT COUNT(*) AS n FROM module_reviews WHERE application_id = ? AND round = ? AND unit_id = ?", vec![app.into(), round.into(), unit.into()]).await? > 0)
 }
 
 /// Marks a module 不通过 in the current round (a second mark replaces the opinion).

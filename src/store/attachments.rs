@@ -117,16 +117,11 @@ pub async fn delete(c: &impl ConnectionTrait, app: Uuid, id: Uuid) -> Result<u64
 
 /// Whether a stored file still has a record (the orphan sweep asks).
 pub async fn key_exists(c: &impl ConnectionTrait, key: &str) -> Result<bool> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM attachments WHERE storage_key = ?",
-            vec![key.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
+    Ok(super::count(
+        c,
+        "SELECT COUNT(*) AS n FROM attachments WHERE storage_key = ?",
+        vec![key.into()],
+    )
+    .await?
         > 0)
 }

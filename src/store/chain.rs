@@ -20,17 +20,12 @@ pub async fn hold(c: &impl ConnectionTrait, app: Uuid, unit: Uuid, now: i64) -> 
 }
 
 pub async fn has_held(c: &impl ConnectionTrait, app: Uuid, unit: Uuid) -> Result<bool> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM application_holders WHERE application_id = ? AND unit_id = ?",
-            vec![app.into(), unit.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
+    Ok(super::count(
+        c,
+        "SELECT COUNT(*) AS n FROM application_holders WHERE application_id = ? AND unit_id = ?",
+        vec![app.into(), unit.into()],
+    )
+    .await?
         > 0)
 }
 
@@ -366,16 +361,11 @@ pub async fn has_final_authority(
     unit: Uuid,
     level: &str,
 ) -> Result<bool> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM final_grants WHERE live_key = ? AND state = 'active'",
-            vec![grant_key(unit, level).into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
+    Ok(super::count(
+        c,
+        "SELECT COUNT(*) AS n FROM final_grants WHERE live_key = ? AND state = 'active'",
+        vec![grant_key(unit, level).into()],
+    )
+    .await?
         > 0)
 }

@@ -168,3 +168,14 @@ pub async fn insert_rows(
     }
     Ok(())
 }
+
+/// Runs a `SELECT COUNT(*) AS n …` and returns `n`.
+pub async fn count(c: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<i64, DbErr> {
+    let row = c
+        .query_one_raw(stmt(c.get_database_backend(), sql, values))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}

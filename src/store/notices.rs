@@ -35,17 +35,7 @@ pub async fn notify(
 }
 
 pub async fn unread(c: &impl ConnectionTrait, to: (SubjectKind, Uuid)) -> Result<i64> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM notices WHERE recipient_kind = ? AND recipient_id = ? AND read_at IS NULL",
-            vec![Value::from(to.0.as_str()), to.1.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0))
+    Ok(super::count(c, "SELECT COUNT(*) AS n FROM notices WHERE recipient_kind = ? AND recipient_id = ? AND read_at IS NULL", vec![Value::from(to.0.as_str()), to.1.into()]).await?)
 }
 
 /// The newest notices, at most `limit`.

@@ -171,18 +171,7 @@ pub async fn person_in_region(
     person: Uuid,
     region: &str,
 ) -> Result<bool> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE a.person_id = ? AND u.region_code = ?",
-            vec![person.into(), region.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0)
+    Ok(super::count(c, "SELECT COUNT(*) AS n FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE a.person_id = ? AND u.region_code = ?", vec![person.into(), region.into()]).await? > 0)
 }
 
 /// Applications declared at a unit or by a person, newest first, bounded.

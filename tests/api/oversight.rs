@@ -314,6 +314,71 @@ async fn every_back_office_page_checks_role_and_region() {
             }
         }
     }
+    // Every state-changing back-office route refuses the roles it is not for (with a valid
+    // form token, so only the role decides); the others get past the role check.
+    let nobody = uuid::Uuid::now_v7();
+    let posts: Vec<(String, Vec<(&str, &str)>, &[AdminRole])> = vec![
+        (
+            "/sdmanager/admins/new".into(),
+            vec![("username", "x")],
+            &[AdminRole::System],
+        ),
+        (
+            format!("/sdmanager/grants/{nobody}/decide"),
+            vec![("decision", "approve")],
+            &[AdminRole::Operator],
+        ),
+        (
+            format!("{unit_page}/rename"),
+            vec![("name", ""), ("reason", "")],
+            &[AdminRole::Operator],
+        ),
+        (
+            format!("{unit_page}/unlock"),
+            vec![],
+            &[AdminRole::Operator],
+        ),
+        (
+            "/sdmanager/persons".into(),
+            vec![("q", "张三")],
+            &[AdminRole::Operator],
+        ),
+        (
+            format!("/sdmanager/persons/{nobody}/reveal"),
+            vec![],
+            &[AdminRole::Operator],
+        ),
+        (
+            "/sdmanager/dicts/methods".into(),
+            vec![("op", "add"), ("name", "")],
+            &[AdminRole::Operator],
+        ),
+    ];
+    for bureau in ["370000", "370100"] {
+        for role in AdminRole::ALL {
+            n += 1;
+            let c = admin(&app, &format!("p{n}"), bureau, role).await;
+            let token = token_in(&get(&app, &c, "/sdmanager/home").await.1).unwrap();
+            for (path, fields, allowed) in &posts {
+                let mut form: Vec<(&str, &str)> = fields.clone();
+                form.push(("_csrf", &token));
+                let status = c
+                    .post(app.back_url(path))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                let refused = status == StatusCode::FORBIDDEN;
+                let should_refuse = !allowed.contains(&role)
+                    || (path.starts_with("/sdmanager/dicts") && bureau != "370000");
+                assert_eq!(
+                    refused, should_refuse,
+                    "POST {path} by {role:?} of {bureau}: {status}"
+                );
+            }
+        }
+    }
     // Anonymous: every page sends to the login.
     for (path, _) in &routes {
         assert_eq!(

@@ -199,13 +199,15 @@ pub async fn home(
         .map(|r| bureau_name(&r.name))
         .unwrap_or_default();
     render(&HomePage {
-        layout: Layout::back(
+        layout: Layout::back_with_bell(
+            &state,
             &ctx,
             &user,
             "首页",
             "/sdmanager/home",
             flash_from(q.m.as_deref()),
-        ),
+        )
+        .await?,
         username: user.admin.username.clone(),
         bureau,
         role: user.role.label(),

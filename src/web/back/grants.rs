@@ -90,13 +90,15 @@ pub async fn list(
         })
         .collect();
     render(&GrantsPage {
-        layout: Layout::back(
+        layout: Layout::back_with_bell(
+            &state,
             &ctx,
             &user,
             "外地调终审权限审核",
             "/sdmanager/grants",
             flash_from(q.m.as_deref()),
-        ),
+        )
+        .await?,
         bureau: d
             .region(&user.admin.bureau_code)
             .map(|r| bureau_name(&r.name))

@@ -82,6 +82,51 @@ pub fn bar_chart(rows: &[(String, i64)]) -> String {
     svg
 }
 
+/// The five tables of the page, labelled; the queries run concurrently on the pool.
+async fn tables(
+    state: &AppState,
+    f: &StatsFilter,
+) -> Result<Vec<(&'static str, Vec<(String, i64)>)>> {
+    let c = &state.db.conn;
+    let (a, b, l, ci, m) = tokio::try_join!(
+        oversight::counts(c, f, "state"),
+        oversight::counts(c, f, "series"),
+        oversight::counts(c, f, "level"),
+        oversight::counts(c, f, "city"),
+        oversight::counts(c, f, "month"),
+    )?;
+    let d = state.dicts();
+    let label = |by: &str, k: String| -> String {
+        let l = match by {
+            "state" => WfState::parse(&k).map_or(k.clone(), |s| s.label().to_owned()),
+            "series" => d.series_name(&k).to_owned(),
+            "level" => d.level_name(&k).to_owned(),
+            "city" => d.region(&k).map_or(k.clone(), |r| r.name.clone()),
+            _ => k.clone(),
+        };
+        if l.is_empty() {
+            "（未填）".to_owned()
+        } else {
+            l
+        }
+    };
+    Ok([
+        ("state", "按状态", a),
+        ("series", "按职称系列", b),
+        ("level", "按级别", l),
+        ("city", "按地市", ci),
+        ("month", "按提交月份", m),
+    ]
+    .into_iter()
+    .map(|(by, title, rows)| {
+        (
+            title,
+            rows.into_iter().map(|(k, n)| (label(by, k), n)).collect(),
+        )
+    })
+    .collect())
+}
+
 pub async fn page(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -104,46 +149,17 @@ pub async fn page(
         from_ms: day(&q.from, false),
         to_ms: day(&q.to, true),
     };
-    let mut blocks = Vec::new();
-    let mut total = 0;
-    for (by, title) in [
-        ("state", "按状态"),
-        ("series", "按职称系列"),
-        ("level", "按级别"),
-        ("city", "按地市"),
-        ("month", "按提交月份"),
-    ] {
-        let raw = oversight::counts(&state.db.conn, &f, by).await?;
-        let rows: Vec<(String, i64)> = raw
-            .into_iter()
-            .map(|(k, n)| {
-                let label = match by {
-                    "state" => WfState::parse(&k).map_or(k.clone(), |s| s.label().to_owned()),
-                    "series" => d.series_name(&k).to_owned(),
-                    "level" => d.level_name(&k).to_owned(),
-                    "city" => d.region(&k).map_or(k.clone(), |r| r.name.clone()),
-                    _ => k.clone(),
-                };
-                (
-                    if label.is_empty() {
-                        "（未填）".to_owned()
-                    } else {
-                        label
-                    },
-                    n,
-                )
-            })
-            .collect();
-        if by == "state" {
-            total = rows.iter().map(|r| r.1).sum();
-        }
-        blocks.push(Block {
+    let (tables, (median, p90, approved)) =
+        tokio::try_join!(tables(&state, &f), oversight::durations(&state.db.conn, &f))?;
+    let total = tables.first().map_or(0, |t| t.1.iter().map(|r| r.1).sum());
+    let blocks: Vec<Block> = tables
+        .into_iter()
+        .map(|(title, rows)| Block {
             title,
             svg: bar_chart(&rows),
             rows,
-        });
-    }
-    let (median, p90, approved) = oversight::durations(&state.db.conn, &f).await?;
+        })
+        .collect();
     let hours = |h: Option<f64>| {
         h.map(|h| {
             if h >= 48.0 {
@@ -196,27 +212,14 @@ pub async fn export(
         to_ms: day(&q.to, true),
     };
     let mut sheet: Option<crate::export::Sheet> = None;
-    for (by, title) in [
-        ("state", "按状态"),
-        ("series", "按职称系列"),
-        ("level", "按级别"),
-        ("city", "按地市"),
-        ("month", "按提交月份"),
-    ] {
+    for (title, rows) in tables(&state, &f).await? {
         match sheet.as_mut() {
             Some(s) => s.add(title, &[title, "申报数"])?,
             None => sheet = Some(crate::export::Sheet::new(title, &[title, "申报数"])?),
         }
         let s = sheet.as_mut().expect("created above");
-        for (k, n) in oversight::counts(&state.db.conn, &f, by).await? {
-            let label = match by {
-                "state" => WfState::parse(&k).map_or(k.clone(), |s| s.label().to_owned()),
-                "series" => d.series_name(&k).to_owned(),
-                "level" => d.level_name(&k).to_owned(),
-                "city" => d.region(&k).map_or(k.clone(), |r| r.name.clone()),
-                _ => k.clone(),
-            };
-            s.push(&[label, n.to_string()])?;
+        for (k, n) in rows {
+            s.push(&[k, n.to_string()])?;
         }
     }
     let bytes = sheet.expect("five sheets").finish()?;

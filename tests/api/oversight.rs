@@ -247,6 +247,9 @@ async fn statistics_count_the_regions_applications() {
     );
 }
 
+/// A state-changing route, the fields it is posted with, and the roles it is for.
+type PostCase<'a> = (String, Vec<(&'a str, &'a str)>, &'a [AdminRole]);
+
 #[tokio::test]
 async fn every_back_office_page_checks_role_and_region() {
     let app = TestApp::spawn().await;
@@ -317,7 +320,7 @@ async fn every_back_office_page_checks_role_and_region() {
     // Every state-changing back-office route refuses the roles it is not for (with a valid
     // form token, so only the role decides); the others get past the role check.
     let nobody = uuid::Uuid::now_v7();
-    let posts: Vec<(String, Vec<(&str, &str)>, &[AdminRole])> = vec![
+    let posts: Vec<PostCase> = vec![
         (
             "/sdmanager/admins/new".into(),
             vec![("username", "x")],

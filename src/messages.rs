@@ -108,6 +108,7 @@ pub enum Msg {
     FormUnavailable,
     Unlocked,
     DictDuplicate,
+    SessionsEnded,
 }
 
 impl Msg {
@@ -218,6 +219,7 @@ impl Msg {
         Msg::FormUnavailable,
         Msg::Unlocked,
         Msg::DictDuplicate,
+        Msg::SessionsEnded,
     ];
 
     pub fn from_code(code: &str) -> Option<Msg> {
@@ -285,6 +287,7 @@ impl Msg {
             Msg::FingerprintTaken => "fingerprint_taken",
             Msg::ConfirmFirst => "confirm_first",
             Msg::PasswordSame => "password_same",
+            Msg::SessionsEnded => "sessions_ended",
             Msg::DictDuplicate => "dict_duplicate",
             Msg::Unlocked => "unlocked",
             Msg::FormUnavailable => "form_unavailable",
@@ -396,6 +399,7 @@ impl Msg {
             Msg::FingerprintTaken => "该证书已绑定其他用户",
             Msg::ConfirmFirst => "请先核对注册信息并点击确认",
             Msg::PasswordSame => "新密码不能与当前密码相同",
+            Msg::SessionsEnded => "该账号的全部会话已结束",
             Msg::DictDuplicate => "名称已存在，请换一个",
             Msg::Unlocked => "账号已解锁",
             Msg::FormUnavailable => "转入表暂时无法生成，请稍后再试或联系管理员",

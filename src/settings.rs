@@ -42,6 +42,8 @@ pub struct Settings {
     pub public_url: String,
     /// CJK font files for the 转入表, tried before the system's usual places.
     pub pdf_fonts: Vec<PathBuf>,
+    /// Back-office accounts unused this many days are disabled.
+    pub inactive_days: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -208,6 +210,12 @@ impl Settings {
             max_body_bytes: 64 * 1024,
             public_url,
             pdf_fonts,
+            inactive_days: match env("ZHICHENG_INACTIVE_DAYS") {
+                Some(v) => v
+                    .parse()
+                    .context("ZHICHENG_INACTIVE_DAYS must be a number of days")?,
+                None => 90,
+            },
         };
         settings.deploy_check()?;
         Ok(settings)
@@ -257,6 +265,7 @@ impl Settings {
             max_body_bytes: 64 * 1024,
             public_url: "http://127.0.0.1:9000".into(),
             pdf_fonts: Vec::new(),
+            inactive_days: 90,
         }
     }
 }

@@ -187,6 +187,9 @@ fn spawn_housekeeping(state: AppState) {
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),
             }
             state.limiter.forget_old(now);
+            if let Err(e) = disable_inactive(&state, now).await {
+                tracing::warn!(error = %e, "disabling inactive accounts failed");
+            }
             if let Err(e) = sweep_orphans(&state, now).await {
                 tracing::warn!(error = %e, "orphan file sweep failed");
             }
@@ -211,4 +214,49 @@ pub async fn sweep_orphans(state: &AppState, now: i64) -> anyhow::Result<usize> 
         tracing::info!(removed, "orphan files removed");
     }
     Ok(removed)
+}
+
+/// Back-office accounts unused for `inactive_days` are disabled and their sessions ended
+/// (等保: no dormant privileged accounts). Each one is audited.
+pub async fn disable_inactive(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    use crate::store::audit::{self, Actor, Event, Outcome};
+    let cutoff = now - i64::from(state.settings.inactive_days) * 86_400_000;
+    let tx = state.db.begin().await?;
+    let stale = crate::store::accounts::inactive_admins(&*tx, cutoff)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    for (id, username) in &stale {
+        crate::store::exec(
+            &*tx,
+            "UPDATE admins SET disabled = TRUE, updated_at = ? WHERE id = ?",
+            vec![now.into(), (*id).into()],
+        )
+        .await?;
+        crate::store::sessions::delete_for_subject(
+            &*tx,
+            crate::domain::auth::SubjectKind::Admin,
+            *id,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        audit::append(
+            &*tx,
+            now,
+            Event {
+                actor: &Actor::system("housekeeping"),
+                ip: "local",
+                action: "account_disable_inactive",
+                object: format!("admin:{id}"),
+                outcome: Outcome::Success,
+                detail: format!(
+                    "{username}: no login for {} days",
+                    state.settings.inactive_days
+                ),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    tx.commit().await?;
+    Ok(stale.len())
 }

@@ -353,3 +353,18 @@ pub async fn unit_by_name(c: &impl ConnectionTrait, name: &str) -> Result<Option
         .one(c)
         .await?)
 }
+
+/// Enabled back-office users whose last login (or creation) is older than `cutoff`.
+pub async fn inactive_admins(c: &impl ConnectionTrait, cutoff: i64) -> Result<Vec<(Uuid, String)>> {
+    let rows = c
+        .query_all_raw(super::stmt(
+            c.get_database_backend(),
+            "SELECT id, username FROM admins WHERE disabled = FALSE AND COALESCE(last_login_at, created_at) < ? LIMIT 1000",
+            vec![cutoff.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "username")?)))
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}

@@ -317,3 +317,34 @@ mod tests {
         assert_eq!(p90, Some(100.5));
     }
 }
+
+/// A region's units, newest first, keyset-paged by (created_at, id) for exports.
+pub async fn units_before(
+    c: &impl ConnectionTrait,
+    region: Option<&str>,
+    before: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<UnitRow>> {
+    let mut cond = vec!["1 = 1"];
+    let mut v: Vec<Value> = Vec::new();
+    if let Some(r) = region {
+        cond.push("region_code = ?");
+        v.push(r.into());
+    }
+    if let Some((at, id)) = before {
+        cond.push("(created_at < ? OR (created_at = ? AND id < ?))");
+        v.extend([at.into(), at.into(), id.into()]);
+    }
+    v.push((limit as i64).into());
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT {UNIT_COLS} FROM units WHERE {} ORDER BY created_at DESC, id DESC LIMIT ?",
+                cond.join(" AND ")
+            ),
+            v,
+        ))
+        .await?;
+    rows.iter().map(unit_row).collect()
+}

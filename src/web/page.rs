@@ -64,6 +64,7 @@ fn is_success(m: Msg) -> bool {
             | Msg::GrantRequested
             | Msg::Revoked
             | Msg::Unlocked
+            | Msg::SessionsEnded
     )
 }
 

@@ -17,6 +17,17 @@ async fn admin(app: &TestApp, name: &str, bureau: &str, role: AdminRole) -> Clie
     c
 }
 
+/// Where the first link to one record (`prefix` + its id) starts in a page.
+fn detail_link(html: &str, prefix: &str) -> usize {
+    html.match_indices(prefix)
+        .map(|(i, _)| i)
+        .find(|i| {
+            html.get(i + prefix.len()..i + prefix.len() + 36)
+                .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())
+        })
+        .expect("a link to a record")
+}
+
 async fn get(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
     let r = c.get(app.back_url(path)).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
@@ -31,7 +42,7 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
     assert!(html.contains(&name));
     let (_, html) = get(&app, &op, "/sdmanager/units?q=%E6%B5%8E%E5%8D%97").await; // 济南
     assert!(html.contains(&name), "fuzzy search by two characters");
-    let start = html.find("/sdmanager/units/").unwrap();
+    let start = detail_link(&html, "/sdmanager/units/");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
     let res = app
         .post_form(
@@ -95,7 +106,7 @@ async fn locked_accounts_are_unlocked_and_passwords_reset_to_one_time_ones() {
     let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
     let (_, html) = get(&app, &op, &format!("/sdmanager/units?q={code}")).await;
     assert!(html.contains("已锁定"));
-    let start = html.find("/sdmanager/units/").unwrap();
+    let start = detail_link(&html, "/sdmanager/units/");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
     let res = app
         .post_form(
@@ -169,7 +180,7 @@ async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audi
         html.contains("李雷") && html.contains(&format!("{}***********{}", &id[..3], &id[14..])),
         "masked in the list"
     );
-    let start = html.find("/sdmanager/persons/").unwrap();
+    let start = detail_link(&html, "/sdmanager/persons/");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
     let (_, page) = get(&app, &op, &href).await;
     assert!(!page.contains(&id));
@@ -280,6 +291,7 @@ async fn every_back_office_page_checks_role_and_region() {
         ("/sdmanager/persons".into(), &[AdminRole::Operator]),
         ("/sdmanager/stats".into(), &[AdminRole::Operator]),
         ("/sdmanager/stats/export".into(), &[AdminRole::Operator]),
+        ("/sdmanager/units/export".into(), &[AdminRole::Operator]),
         ("/sdmanager/audit".into(), &[AdminRole::Auditor]),
         (unit_page.clone(), &[AdminRole::Operator]),
         ("/sdmanager/dicts".into(), &[AdminRole::Operator]),
@@ -481,6 +493,17 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
             .count(),
         3
     );
+    // The bureau's units: Jinan's only, for a Jinan operator.
+    let res = op
+        .get(app.back_url("/sdmanager/units/export"))
+        .send()
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
+    let units = book.worksheet_range("单位").unwrap();
+    assert_eq!(units.rows().count(), 2, "header and the one Jinan unit");
+    assert_eq!(units.rows().nth(1).unwrap()[2].to_string(), "济南市");
 }
 
 #[tokio::test]
@@ -590,5 +613,82 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
     assert_eq!(
         jn.get(app.back_url(page)).send().await.unwrap().status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_operator_ends_all_sessions_of_an_account() {
+    let app = TestApp::spawn().await;
+    let (code, _, _) = app.register_unit().await;
+    let unit = TestApp::new_client();
+    app.login(&unit, "unit", &code, PASSWORD).await;
+    assert_eq!(
+        unit.get(app.url("/rsrc/zc")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
+    let id = zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, &code)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let page = format!("/sdmanager/units/{id}");
+    let res = app
+        .post_form(
+            &op,
+            &app.back_url(&page),
+            &app.back_url(&format!("{page}/logout")),
+            &[],
+        )
+        .await;
+    assert!(location(&res).ends_with("m=sessions_ended"));
+    assert_eq!(
+        location(&unit.get(app.url("/rsrc/zc")).send().await.unwrap()),
+        "/rsrc/?m=session_expired"
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|(a, _)| a == "account_kill_sessions")
+    );
+}
+
+#[tokio::test]
+async fn dormant_back_office_accounts_are_disabled_with_their_sessions() {
+    let app = TestApp::spawn().await;
+    let active = admin(&app, "active_op", "370000", AdminRole::Operator).await;
+    app.create_admin("dormant", "370100", AdminRole::Operator, false)
+        .await;
+    // 91 days on, the one who logged in just now… would also be stale: log in again first.
+    app.clock.advance_minutes(91 * 24 * 60);
+    let again = TestApp::new_client();
+    assert_eq!(
+        location(&app.admin_login(&again, "active_op", PASSWORD).await),
+        "/sdmanager/home"
+    );
+    let n = zhicheng::startup::disable_inactive(&app.state, app.state.now_ms())
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "only the account unused for 90 days");
+    let res = app
+        .admin_login(&TestApp::new_client(), "dormant", PASSWORD)
+        .await;
+    assert!(res.text().await.unwrap().contains("账号已停用"));
+    assert_eq!(
+        again
+            .get(app.back_url("/sdmanager/home"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let _ = active;
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|(a, _)| a == "account_disable_inactive")
     );
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dicts/{kind}", post(dicts::change))
         .route("/stats/export", get(stats::export))
         .route("/units", get(oversight::units))
+        .route("/units/export", get(oversight::units_export))
         .route("/units/{id}", get(oversight::unit))
         .route("/units/{id}/rename", post(oversight::rename))
         .route(

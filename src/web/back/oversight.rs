@@ -368,6 +368,10 @@ pub async fn account_action(
             oversight::unlock(&*tx, table, subject, now).await?;
             ("account_unlock", None)
         }
+        "logout" => {
+            sessions::delete_for_subject(&*tx, kind, subject).await?;
+            ("account_kill_sessions", None)
+        }
         "reset" => {
             let pw = crate::domain::password::generate_one_time();
             accounts::set_password(&*tx, kind, subject, &pw, true, now).await?;
@@ -397,6 +401,9 @@ pub async fn account_action(
             password: pw,
             back,
         }),
+        None if action == "logout" => {
+            Ok(Redirect::to(&format!("{back}?m=sessions_ended")).into_response())
+        }
         None => Ok(Redirect::to(&format!("{back}?m=unlocked")).into_response()),
     }
 }
@@ -605,4 +612,52 @@ pub async fn reveal(
     .await?;
     tx.commit().await?;
     render(&page)
+}
+
+/// 导出: the region's units (all of them, bounded), with the contact number masked; audited.
+pub async fn units_export(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: AdminUser,
+) -> Result<Response> {
+    let scope = operator_scope(&user)?;
+    let d = state.dicts();
+    let mut sheet = crate::export::Sheet::new(
+        "单位",
+        &["单位名称", "统一社会信用代码", "所属地区", "注册时间"],
+    )?;
+    let mut before = None;
+    'pages: loop {
+        let batch = oversight::units_before(&state.db.conn, scope.as_deref(), before, 1000).await?;
+        let Some(last) = batch.last() else { break };
+        before = Some((last.created_at, last.id));
+        for u in batch {
+            let region = d
+                .region(&u.region_code)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            if !sheet.push(&[u.name, u.credit_code, region, format_minutes(u.created_at)])? {
+                break 'pages;
+            }
+        }
+    }
+    let n = sheet.rows();
+    let bytes = sheet.finish()?;
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &user.actor(&d),
+            ip: &ctx.ip.to_string(),
+            action: "export",
+            object: "units".into(),
+            outcome: Outcome::Success,
+            detail: format!("{n} rows"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(crate::export::download("单位", bytes))
 }

@@ -304,20 +304,6 @@ pub fn percentiles(buckets: &[(i64, i64)]) -> (Option<f64>, Option<f64>, i64) {
     (at(0.5), at(0.9), n)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::percentiles;
-
-    #[test]
-    fn percentiles_from_hour_buckets() {
-        assert_eq!(percentiles(&[]), (None, None, 0));
-        let (m, p90, n) = percentiles(&[(1, 50), (10, 30), (100, 20)]);
-        assert_eq!(n, 100);
-        assert_eq!(m, Some(10.5));
-        assert_eq!(p90, Some(100.5));
-    }
-}
-
 /// A region's units, newest first, keyset-paged by (created_at, id) for exports.
 pub async fn units_before(
     c: &impl ConnectionTrait,
@@ -347,4 +333,18 @@ pub async fn units_before(
         ))
         .await?;
     rows.iter().map(unit_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentiles;
+
+    #[test]
+    fn percentiles_from_hour_buckets() {
+        assert_eq!(percentiles(&[]), (None, None, 0));
+        let (m, p90, n) = percentiles(&[(1, 50), (10, 30), (100, 20)]);
+        assert_eq!(n, 100);
+        assert_eq!(m, Some(10.5));
+        assert_eq!(p90, Some(100.5));
+    }
 }

@@ -72,3 +72,34 @@ pub fn format_minutes(ms: i64) -> String {
         t.minute()
     )
 }
+
+/// The start (UTC ms) of a `YYYY-MM-DD` day (1950 or later) in China Standard Time, or of the day after it
+/// when `end` (filters run `from <= t < to`). `None` for an empty or malformed date.
+pub fn day_bound_ms(s: &str, end: bool) -> Option<i64> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = Date::parse(s.trim(), &fmt).ok()?;
+    // The same floor as the forms' dates: earlier ones are typing mistakes.
+    if d.year() < 1950 {
+        return None;
+    }
+    let d = if end { d.next_day()? } else { d };
+    Some(to_ms(d.midnight().assume_offset(CST)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_bounds_are_china_midnights() {
+        // 2026-11-26 00:00 CST is 2026-11-25 16:00 UTC.
+        assert_eq!(day_bound_ms("2026-11-26", false), Some(1_795_622_400_000));
+        assert_eq!(
+            day_bound_ms("2026-11-26", true),
+            Some(1_795_622_400_000 + 86_400_000)
+        );
+        assert_eq!(day_bound_ms("", false), None);
+        assert_eq!(day_bound_ms("2026-02-30", false), None);
+        assert_eq!(day_bound_ms("1900-01-01", false), None);
+    }
+}

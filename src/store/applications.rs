@@ -142,6 +142,16 @@ pub fn state(m: &Model) -> State {
     State::parse(&m.state).unwrap_or(State::Draft)
 }
 
+/// A form drawn for an older version of the application: someone (or a double click)
+/// got there first, and the request changes nothing.
+pub fn expect_version(m: &Model, posted: &str) -> Result<()> {
+    if posted.trim() == m.version.to_string() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(Msg::AlreadyHandled))
+    }
+}
+
 /// Stale: the application changed since the page was drawn (another tab, a reviewer).
 fn stale(rows: u64) -> Result<()> {
     if rows == 1 {

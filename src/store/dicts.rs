@@ -174,6 +174,15 @@ pub struct Item {
     pub enabled: bool,
 }
 
+/// `(code, name)` of the enabled entries, for the options of a select.
+pub fn choices(items: &[Item]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .filter(|i| i.enabled)
+        .map(|i| (i.code.clone(), i.name.clone()))
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct Title {
     pub id: Uuid,

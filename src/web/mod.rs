@@ -164,3 +164,17 @@ pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>)
 /// Which site a request belongs to, set by the context middleware.
 #[derive(Clone, Copy)]
 pub struct RealmTag(pub Realm);
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (query strings,
+/// `filename*=UTF-8''…` of downloads).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::domain::auth::AdminRole;
-use crate::domain::clock::{CST, format_minutes, to_ms};
+use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::startup::AppState;
 use crate::store::audit::{self, Verification};
@@ -68,16 +68,9 @@ pub async fn page(
     if user.role != AdminRole::Auditor {
         return Err(AppError::Forbidden);
     }
-    let day = |s: &str, end: bool| -> Option<i64> {
-        let d = crate::domain::application::parse_date(s, time::Date::MAX)
-            .ok()
-            .flatten()?;
-        let d = if end { d.next_day()? } else { d };
-        Some(to_ms(d.midnight().assume_offset(CST)))
-    };
     let filter = audit::Filter {
-        from_ms: day(&q.from, false),
-        to_ms: day(&q.to, true),
+        from_ms: crate::domain::clock::day_bound_ms(&q.from, false),
+        to_ms: crate::domain::clock::day_bound_ms(&q.to, true),
         actor: Some(q.actor.trim().to_owned()).filter(|s| !s.is_empty()),
         action: Some(q.action.trim().to_owned()).filter(|s| !s.is_empty()),
         object: Some(q.object.trim().to_owned()).filter(|s| !s.is_empty()),
@@ -88,11 +81,11 @@ pub async fn page(
         let last = entries.last().map_or(0, |e| e.seq);
         format!(
             "from={}&to={}&actor={}&action={}&object={}&before={last}",
-            enc(&q.from),
-            enc(&q.to),
-            enc(&q.actor),
-            enc(&q.action),
-            enc(&q.object)
+            crate::web::percent_encode(&q.from),
+            crate::web::percent_encode(&q.to),
+            crate::web::percent_encode(&q.actor),
+            crate::web::percent_encode(&q.action),
+            crate::web::percent_encode(&q.object)
         )
     });
     let rows = entries
@@ -135,16 +128,4 @@ pub async fn page(
         chain,
         chain_ok,
     })
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -7,7 +7,6 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::oversight::operator_scope;
-use crate::domain::clock::{CST, to_ms};
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::startup::AppState;
@@ -136,18 +135,11 @@ pub async fn page(
     let scope = operator_scope(&user)?;
     let started = std::time::Instant::now();
     let d = state.dicts();
-    let day = |s: &str, end: bool| -> Option<i64> {
-        let dt = crate::domain::application::parse_date(s, time::Date::MAX)
-            .ok()
-            .flatten()?;
-        let dt = if end { dt.next_day()? } else { dt };
-        Some(to_ms(dt.midnight().assume_offset(CST)))
-    };
     let f = StatsFilter {
         region: scope.clone(),
         series: Some(q.series.trim().to_owned()).filter(|s| !s.is_empty()),
-        from_ms: day(&q.from, false),
-        to_ms: day(&q.to, true),
+        from_ms: crate::domain::clock::day_bound_ms(&q.from, false),
+        to_ms: crate::domain::clock::day_bound_ms(&q.to, true),
     };
     let (tables, (median, p90, approved)) =
         tokio::try_join!(tables(&state, &f), oversight::durations(&state.db.conn, &f))?;
@@ -198,18 +190,11 @@ pub async fn export(
 ) -> Result<Response> {
     let scope = operator_scope(&user)?;
     let d = state.dicts();
-    let day = |s: &str, end: bool| -> Option<i64> {
-        let dt = crate::domain::application::parse_date(s, time::Date::MAX)
-            .ok()
-            .flatten()?;
-        let dt = if end { dt.next_day()? } else { dt };
-        Some(to_ms(dt.midnight().assume_offset(CST)))
-    };
     let f = StatsFilter {
         region: scope,
         series: Some(q.series.trim().to_owned()).filter(|s| !s.is_empty()),
-        from_ms: day(&q.from, false),
-        to_ms: day(&q.to, true),
+        from_ms: crate::domain::clock::day_bound_ms(&q.from, false),
+        to_ms: crate::domain::clock::day_bound_ms(&q.to, true),
     };
     let mut sheet: Option<crate::export::Sheet> = None;
     for (title, rows) in tables(&state, &f).await? {

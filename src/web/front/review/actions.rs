@@ -255,14 +255,6 @@ fn refusal(r: Refusal) -> AppError {
     }
 }
 
-fn check_version(a: &application::Model, v: &str) -> Result<()> {
-    if v.trim() == a.version.to_string() {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(Msg::AlreadyHandled))
-    }
-}
-
 /// 通过: final when the unit holds the grant for the level, otherwise 待上报 here.
 pub async fn approve(
     State(state): State<AppState>,
@@ -272,7 +264,7 @@ pub async fn approve(
     CsrfForm(form): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
     let a = held(&state, &unit, &id).await?;
-    check_version(&a, &form.version)?;
+    applications::expect_version(&a, &form.version)?;
     let failed = applications::failures(&state.db.conn, a.id, a.round)
         .await?
         .len();
@@ -376,7 +368,7 @@ pub async fn send_back(
     CsrfForm(form): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
     let a = held(&state, &unit, &id).await?;
-    check_version(&a, &form.version)?;
+    applications::expect_version(&a, &form.version)?;
     let failures = applications::failures(&state.db.conn, a.id, a.round).await?;
     let at = Position {
         state: WfState::Pending,

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Unit;
-use super::queue::pairs;
 use crate::domain::account::FieldErrors;
 use crate::domain::account::parse_text;
 use crate::domain::auth::SubjectKind;
@@ -18,6 +17,7 @@ use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::startup::AppState;
 use crate::store::audit::{self, Event, Outcome};
+use crate::store::dicts::choices;
 use crate::store::entities::unit;
 use crate::store::{accounts, chain, notices};
 use crate::web::context::ReqCtx;
@@ -104,8 +104,8 @@ async fn paths_page(
         rows: path_rows(state, chain::paths_from(&state.db.conn, unit.id).await?),
         form,
         errors,
-        series: pairs(&d.series),
-        levels: pairs(&d.levels),
+        series: choices(&d.series),
+        levels: choices(&d.levels),
     })
 }
 
@@ -407,7 +407,7 @@ async fn grants_page(
         rows,
         form,
         errors,
-        levels: pairs(&d.levels),
+        levels: choices(&d.levels),
         bureaus: d
             .regions
             .iter()

@@ -6,10 +6,11 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::Unit;
-use crate::domain::clock::{CST, format_minutes};
+use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::startup::AppState;
+use crate::store::dicts::choices;
 use crate::store::review::{self, Filter, PAGE_SIZE};
 use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, flash_from, render};
@@ -40,13 +41,6 @@ pub struct QueryForm {
 impl QueryForm {
     /// The filter the database runs; malformed dates are ignored (the page shows them back).
     pub fn filter(&self, state: &AppState) -> Filter {
-        let day = |s: &str, end: bool| -> Option<i64> {
-            let d = crate::domain::application::parse_date(s, time::Date::MAX)
-                .ok()
-                .flatten()?;
-            let d = if end { d.next_day()? } else { d };
-            Some(crate::domain::clock::to_ms(d.midnight().assume_offset(CST)))
-        };
         let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         Filter {
             name: some(&self.name),
@@ -58,8 +52,8 @@ impl QueryForm {
             level: some(&self.level),
             series: some(&self.series),
             state: some(&self.state).filter(|s| WfState::parse(s).is_some()),
-            from_ms: day(&self.from, false),
-            to_ms: day(&self.to, true),
+            from_ms: crate::domain::clock::day_bound_ms(&self.from, false),
+            to_ms: crate::domain::clock::day_bound_ms(&self.to, true),
             held_now: false,
         }
     }
@@ -71,25 +65,14 @@ impl QueryForm {
     /// The query string for another page with the same conditions (never the ID number:
     /// an exact-number search has no second page).
     pub fn with_page(&self, page: u64) -> String {
-        let enc = |s: &str| {
-            s.bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b == b'-' {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect::<String>()
-        };
         format!(
             "name={}&level={}&series={}&state={}&from={}&to={}&page={page}",
-            enc(&self.name),
-            enc(&self.level),
-            enc(&self.series),
-            enc(&self.state),
-            enc(&self.from),
-            enc(&self.to)
+            crate::web::percent_encode(&self.name),
+            crate::web::percent_encode(&self.level),
+            crate::web::percent_encode(&self.series),
+            crate::web::percent_encode(&self.state),
+            crate::web::percent_encode(&self.from),
+            crate::web::percent_encode(&self.to)
         )
     }
 }
@@ -157,14 +140,6 @@ pub fn rows(state: &AppState, unit: uuid::Uuid, list: Vec<review::Row>) -> Vec<R
         .collect()
 }
 
-pub fn pairs(items: &[crate::store::dicts::Item]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .filter(|i| i.enabled)
-        .map(|i| (i.code.clone(), i.name.clone()))
-        .collect()
-}
-
 pub async fn page(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -211,8 +186,8 @@ async fn queue(
         prev: q.with_page(q.page_no().saturating_sub(1)),
         next: q.with_page(q.page_no() + 1),
         export: q.with_page(0),
-        levels: pairs(&d.levels),
-        series: pairs(&d.series),
+        levels: choices(&d.levels),
+        series: choices(&d.series),
         states: WfState::ALL
             .iter()
             .filter(|s| **s != WfState::Draft)

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Unit;
-use super::queue::{QueryForm, Row, pairs, rows};
+use super::queue::{QueryForm, Row, rows};
 use crate::domain::auth::SubjectKind;
 use crate::domain::workflow::{Actor, Command, Position, Refusal, State as WfState, transition};
 use crate::error::{AppError, Result};
@@ -17,6 +17,7 @@ use crate::messages::Msg;
 use crate::startup::AppState;
 use crate::store::applications::{self, NewEvent};
 use crate::store::audit::{self, Event, Outcome};
+use crate::store::dicts::choices;
 use crate::store::review::{self, PAGE_SIZE};
 use crate::store::{chain, notices};
 use crate::web::context::ReqCtx;
@@ -69,8 +70,8 @@ async fn build(
         pages,
         prev: q.with_page(q.page_no().saturating_sub(1)),
         next: q.with_page(q.page_no() + 1),
-        levels: pairs(&d.levels),
-        series: pairs(&d.series),
+        levels: choices(&d.levels),
+        series: choices(&d.series),
         problems,
         q,
     })

@@ -38,15 +38,6 @@ fn refusal(r: Refusal) -> AppError {
     }
 }
 
-/// A form drawn for an older version of the application: someone (or a double click) got there first.
-fn check_version(a: &crate::store::entities::application::Model, form: &ActionForm) -> Result<()> {
-    if form.version.trim() != a.version.to_string() {
-        Err(AppError::Conflict(Msg::AlreadyHandled))
-    } else {
-        Ok(())
-    }
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -55,7 +46,7 @@ pub async fn submit(
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response> {
     let a = own(&state, &p, &id).await?;
-    check_version(&a, &form)?;
+    applications::expect_version(&a, &form.version)?;
     let at = Position {
         state: applications::state(&a),
         holder: a.holder_unit_id,
@@ -210,7 +201,7 @@ pub async fn withdraw(
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response> {
     let a = own(&state, &p, &id).await?;
-    check_version(&a, &form)?;
+    applications::expect_version(&a, &form.version)?;
     let at = Position {
         state: applications::state(&a),
         holder: a.holder_unit_id,
@@ -291,7 +282,7 @@ pub async fn delete(
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response> {
     let a = own(&state, &p, &id).await?;
-    check_version(&a, &form)?;
+    applications::expect_version(&a, &form.version)?;
     let at = Position {
         state: applications::state(&a),
         holder: a.holder_unit_id,

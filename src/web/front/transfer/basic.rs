@@ -59,13 +59,6 @@ async fn page(
     errors: FieldErrors,
 ) -> Result<BasicPage> {
     let d = state.dicts();
-    let pairs = |items: &[crate::store::dicts::Item]| {
-        items
-            .iter()
-            .filter(|i| i.enabled)
-            .map(|i| (i.code.clone(), i.name.clone()))
-            .collect::<Vec<_>>()
-    };
     let titles = d
         .titles_at(form.level.trim())
         .map(|t| {
@@ -112,10 +105,10 @@ async fn page(
             .unwrap_or_else(|_| p.id_masked.clone()),
         sex: p.sex.clone(),
         birth_date: p.birth_date.clone(),
-        levels: pairs(&d.levels),
+        levels: crate::store::dicts::choices(&d.levels),
         titles,
         specialties,
-        methods: pairs(&d.declare_methods),
+        methods: crate::store::dicts::choices(&d.declare_methods),
     })
 }
 

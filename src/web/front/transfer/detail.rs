@@ -178,13 +178,6 @@ pub async fn build(
             Some(u) => !applications::unit_acted(&state.db.conn, a.id, a.round, u).await?,
             None => false,
         };
-    let pairs = |items: &[crate::store::dicts::Item]| {
-        items
-            .iter()
-            .filter(|i| i.enabled)
-            .map(|i| (i.code.clone(), i.name.clone()))
-            .collect()
-    };
     Ok(DetailPage {
         layout: Layout::front_with_bell(
             state,
@@ -220,8 +213,8 @@ pub async fn build(
         can_submit: matches!(st, WfState::Draft | WfState::Returned),
         can_withdraw: withdraw,
         can_delete: st == WfState::Draft,
-        series: pairs(&d.series),
-        levels: pairs(&d.levels),
+        series: crate::store::dicts::choices(&d.series),
+        levels: crate::store::dicts::choices(&d.levels),
         obtained_by: strings(&OBTAINED_BY),
         issuers: strings(&ISSUERS),
         provinces: strings(&app::previous_provinces()),

@@ -227,17 +227,7 @@ pub async fn serve(
             }
         })
         .collect();
-    let encoded: String = f
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = crate::web::percent_encode(&f.file_name);
     Ok((
         StatusCode::OK,
         [

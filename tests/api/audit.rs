@@ -49,12 +49,46 @@ async fn registrations_logins_failures_and_logouts_are_recorded_and_chained() {
 }
 
 #[tokio::test]
+async fn the_database_refuses_to_edit_or_delete_audit_entries() {
+    let app = TestApp::spawn().await;
+    for _ in 0..2 {
+        app.register_person("张三").await;
+    }
+    let db = &app.state.db.conn;
+    let mut attempts = vec![
+        "UPDATE audit_log SET outcome = 'failure' WHERE seq = 2",
+        "UPDATE audit_log SET detail = ''",
+        "DELETE FROM audit_log WHERE seq = 1",
+        "DELETE FROM audit_log",
+    ];
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        attempts.push("TRUNCATE audit_log");
+    }
+    for sql in attempts {
+        let err = db
+            .execute_unprepared(sql)
+            .await
+            .expect_err("the log is append-only");
+        assert!(
+            err.to_string().contains("audit"),
+            "{sql}: refused by the guard, not by chance: {err}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log").await, 2);
+    assert_eq!(
+        verify(db).await.unwrap(),
+        Verification::Intact { entries: 2 }
+    );
+}
+
+#[tokio::test]
 async fn an_edited_or_deleted_entry_breaks_the_chain() {
     let app = TestApp::spawn().await;
     for _ in 0..3 {
         app.register_person("张三").await;
     }
     let db = &app.state.db.conn;
+    drop_audit_guards(db).await;
     db.execute_unprepared("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2")
         .await
         .unwrap();
@@ -125,6 +159,13 @@ async fn archiving_moves_old_entries_to_a_file_and_the_chain_still_verifies() {
     .await
     .unwrap();
     assert_eq!(again.entries, 0);
+    app.state
+        .db
+        .conn
+        .execute_unprepared("DELETE FROM audit_log")
+        .await
+        .expect_err("entries no archive covers stay");
+    drop_audit_guards(&app.state.db.conn).await;
     app.state
         .db
         .conn

@@ -7,6 +7,7 @@ mod m20261126_000002_applications;
 mod m20261126_000003_review_chain;
 mod m20261126_000004_audit_archive;
 mod m20261126_000005_stats_columns;
+mod m20261126_000006_audit_append_only;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_review_chain::Migration),
             Box::new(m20261126_000004_audit_archive::Migration),
             Box::new(m20261126_000005_stats_columns::Migration),
+            Box::new(m20261126_000006_audit_append_only::Migration),
         ]
     }
 }

@@ -1,0 +1,62 @@
+//! The audit log is append-only in the database itself (SECURITY item 31): no UPDATE of an
+//! entry ever, and a DELETE only of entries an archive anchor already covers, which is
+//! what `zhicheng audit archive` prunes. A bug or an injected statement in the application
+//! cannot rewrite history; only someone who can drop triggers (DDL rights the application's
+//! role should not hold, see the README) could.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261126_000006_audit_append_only"
+    }
+}
+
+const SQLITE: [&str; 2] = [
+    "CREATE TRIGGER tr_audit_log_no_update BEFORE UPDATE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER tr_audit_log_no_delete BEFORE DELETE ON audit_log \
+     WHEN OLD.seq > (SELECT COALESCE(MAX(up_to_seq), 0) FROM audit_archives) \
+     BEGIN SELECT RAISE(ABORT, 'audit entries are removed only after archiving'); END",
+];
+
+const POSTGRES: [&str; 3] = [
+    "CREATE FUNCTION zc_audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN \
+       IF TG_OP <> 'DELETE' THEN \
+         RAISE EXCEPTION 'audit_log is append-only (%)', TG_OP; \
+       END IF; \
+       IF OLD.seq > (SELECT COALESCE(MAX(up_to_seq), 0) FROM audit_archives) THEN \
+         RAISE EXCEPTION 'audit entries are removed only after archiving'; \
+       END IF; \
+       RETURN OLD; \
+     END $$",
+    "CREATE TRIGGER tr_audit_log_guard BEFORE UPDATE OR DELETE ON audit_log \
+     FOR EACH ROW EXECUTE FUNCTION zc_audit_log_guard()",
+    // TRUNCATE skips row triggers; refuse it as well.
+    "CREATE TRIGGER tr_audit_log_no_truncate BEFORE TRUNCATE ON audit_log \
+     FOR EACH STATEMENT EXECUTE FUNCTION zc_audit_log_guard()",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        let statements: &[&str] = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => &POSTGRES,
+            _ => &SQLITE,
+        };
+        for s in statements {
+            db.execute_unprepared(s).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration(
+            "not reversible; restore a backup instead".into(),
+        ))
+    }
+}

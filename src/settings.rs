@@ -1,6 +1,6 @@
 //! Settings: built-in defaults, then an optional `zhicheng.toml`, then `ZHICHENG_*` variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -44,6 +44,72 @@ pub struct Settings {
     pub pdf_fonts: Vec<PathBuf>,
     /// Back-office accounts unused this many days are disabled.
     pub inactive_days: u32,
+    /// Networks the back office answers; empty means any (development only).
+    pub back_allow: Vec<Network>,
+}
+
+/// An address block (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`) the back office is reachable from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    base: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let base: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an address or address/prefix"))?;
+        let max = if base.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix must be 0 to {max}"))?,
+            None => max,
+        };
+        Ok(Network { base, prefix })
+    }
+}
+
+impl Network {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.base, ip) {
+            (IpAddr::V4(b), IpAddr::V4(i)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(b) & mask == u32::from(i) & mask
+            }
+            (IpAddr::V6(b), IpAddr::V6(i)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(b) & mask == u128::from(i) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether the back office answers a client at `ip`.
+    pub fn back_allows(&self, ip: IpAddr) -> bool {
+        self.back_allow.is_empty() || self.back_allow.iter().any(|n| n.contains(ip))
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -96,6 +162,7 @@ struct FileSettings {
     audit_retention_days: Option<u32>,
     public_url: Option<String>,
     pdf_font: Option<PathBuf>,
+    back_allow: Option<String>,
 }
 
 impl Settings {
@@ -195,6 +262,13 @@ impl Settings {
         .map(PathBuf::from)
         .into_iter()
         .collect();
+        let back_allow = pick("ZHICHENG_BACK_ALLOW", file.back_allow)
+            .unwrap_or_default()
+            .split([',', ' '])
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| p.parse::<Network>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("ZHICHENG_BACK_ALLOW: {e}"))?;
         let settings = Settings {
             mode,
             data_dir,
@@ -216,6 +290,7 @@ impl Settings {
                     .context("ZHICHENG_INACTIVE_DAYS must be a number of days")?,
                 None => 90,
             },
+            back_allow,
         };
         settings.deploy_check()?;
         Ok(settings)
@@ -238,6 +313,9 @@ impl Settings {
         }
         if !self.cookie_secure {
             problems.push("ZHICHENG_COOKIE_SECURE must not be false in production (serve the site over HTTPS)");
+        }
+        if self.back_allow.is_empty() {
+            problems.push("set ZHICHENG_BACK_ALLOW to the networks the back office may be reached from (e.g. 10.20.0.0/16,127.0.0.1)");
         }
         if !problems.is_empty() {
             bail!(
@@ -266,6 +344,7 @@ impl Settings {
             public_url: "http://127.0.0.1:9000".into(),
             pdf_fonts: Vec::new(),
             inactive_days: 90,
+            back_allow: Vec::new(),
         }
     }
 }
@@ -313,8 +392,42 @@ mod tests {
             .to_string();
         assert!(err.contains("ZHICHENG_MASTER_KEY"), "{err}");
         assert!(err.contains("ZHICHENG_CAPTCHA=off"), "{err}");
-        let ok = load(&[("ZHICHENG_ENV", "prod"), ("ZHICHENG_MASTER_KEY", "x")]).unwrap();
+        assert!(err.contains("ZHICHENG_BACK_ALLOW"), "{err}");
+        let ok = load(&[
+            ("ZHICHENG_ENV", "prod"),
+            ("ZHICHENG_MASTER_KEY", "x"),
+            ("ZHICHENG_BACK_ALLOW", "10.20.0.0/16, 127.0.0.1"),
+        ])
+        .unwrap();
         assert!(ok.cookie_secure);
+        assert_eq!(ok.back_allow.len(), 2);
+    }
+
+    #[test]
+    fn back_office_networks() {
+        let n = |s: &str| s.parse::<Network>().unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(n("10.20.0.0/16").contains(ip("10.20.255.1")));
+        assert!(!n("10.20.0.0/16").contains(ip("10.21.0.1")));
+        assert!(n("10.20.0.0/16").contains(ip("::ffff:10.20.3.4")));
+        assert!(n("127.0.0.1").contains(ip("127.0.0.1")));
+        assert!(!n("127.0.0.1").contains(ip("127.0.0.2")));
+        assert!(n("0.0.0.0/0").contains(ip("8.8.8.8")));
+        assert!(n("fd00::/8").contains(ip("fd12::1")));
+        assert!(!n("fd00::/8").contains(ip("10.0.0.1")));
+        for bad in ["10.0.0.0/33", "10.0.0", "fd00::/129", "x/8", ""] {
+            assert!(bad.parse::<Network>().is_err(), "{bad}");
+        }
+        let err = load(&[("ZHICHENG_BACK_ALLOW", "10.0.0.0/40")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ZHICHENG_BACK_ALLOW"), "{err}");
+        let s = load(&[("ZHICHENG_BACK_ALLOW", "10.0.0.0/8")]).unwrap();
+        assert!(s.back_allows(ip("10.1.2.3")) && !s.back_allows(ip("192.168.0.1")));
+        assert!(
+            load(&[]).unwrap().back_allows(ip("192.168.0.1")),
+            "any, in development"
+        );
     }
 
     #[test]

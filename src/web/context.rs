@@ -69,6 +69,15 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    if realm == Realm::Back && !state.settings.back_allows(ip) {
+        tracing::warn!(%ip, "back office refused outside the allowed networks");
+        return super::error::message_page(
+            axum::http::StatusCode::FORBIDDEN,
+            Msg::NetworkRefused,
+            realm,
+        )
+        .into_response();
+    }
     let cert_fingerprint = req.extensions().get::<PeerCert>().map(|p| p.0.clone());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && is_cross_site(&req) {

@@ -262,3 +262,46 @@ async fn back_office_sessions_expire_after_fifteen_idle_minutes() {
         "/sdmanager?m=session_expired"
     );
 }
+
+#[tokio::test]
+async fn the_back_office_answers_only_the_allowed_networks() {
+    let far = TestApp::spawn_with(|s| s.back_allow = vec!["10.20.0.0/16".parse().unwrap()]).await;
+    let c = TestApp::new_client();
+    for path in ["/sdmanager", "/sdmanager/home", "/healthz"] {
+        let res = c.get(far.back_url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("当前网络不允许访问管理后台")
+        );
+    }
+    let res = c
+        .post(far.back_url("/sdmanager/login"))
+        .form(&[("username", "x"), ("password", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "nor a login attempt");
+    assert_eq!(
+        c.get(far.url("/rsrc/")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "the front site is for everyone"
+    );
+    let near = TestApp::spawn_with(|s| {
+        s.back_allow = vec![
+            "10.20.0.0/16".parse().unwrap(),
+            "127.0.0.1".parse().unwrap(),
+        ]
+    })
+    .await;
+    assert_eq!(
+        c.get(near.back_url("/sdmanager"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}

@@ -164,7 +164,7 @@ describe('back office: a city operator (济南市 业务管理员)', () => {
     // 6. 导出Excel: the download, read back with unzip.
     const [download] = await Promise.all([
       po.waitForEvent('download'),
-      po.getByRole('link', { name: '导出Excel', exact: true }).click(),
+      po.getByRole('link', { name: '导出统计表', exact: true }).click(),
     ]);
     assert.match(download.suggestedFilename(), /\.xlsx$/);
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

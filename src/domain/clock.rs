@@ -86,9 +86,147 @@ pub fn day_bound_ms(s: &str, end: bool) -> Option<i64> {
     Some(to_ms(d.midnight().assume_offset(CST)))
 }
 
+/// `YYYY-MM` of an instant in China Standard Time: the month statistics file it under.
+pub fn month_of(ms: i64) -> String {
+    let t = from_ms(ms).to_offset(CST);
+    format!("{:04}-{:02}", t.year(), t.month() as u8)
+}
+
+/// Midnight CST (UTC ms) of the first day of the month holding `ms`, or of the month after.
+fn month_start(ms: i64, next: bool) -> i64 {
+    let d = from_ms(ms).to_offset(CST).date();
+    let first = d.replace_day(1).unwrap_or(d);
+    let first = if next {
+        let (y, m) = (first.year(), first.month());
+        let (y, m) = if m == time::Month::December {
+            (y + 1, time::Month::January)
+        } else {
+            (y, m.next())
+        };
+        Date::from_calendar_date(y, m, 1).unwrap_or(first)
+    } else {
+        first
+    };
+    to_ms(first.midnight().assume_offset(CST))
+}
+
+/// A range `from <= t < to` cut into the whole CST months it covers, which the statistics
+/// cube answers, and the days it cuts off at either end, which need the applications' index.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MonthSplit {
+    /// Whole months `first <= month < end` as `YYYY-MM`; an open side is `None`.
+    /// `None` altogether when the range holds no whole month.
+    pub months: Option<(Option<String>, Option<String>)>,
+    /// Cut-off stretches `[from, to)` outside the whole months.
+    pub edges: Vec<(i64, i64)>,
+}
+
+pub fn split_months(from: Option<i64>, to: Option<i64>) -> MonthSplit {
+    let first = from.map(|f| {
+        if month_start(f, false) == f {
+            f
+        } else {
+            month_start(f, true)
+        }
+    });
+    let end = to.map(|t| month_start(t, false));
+    if let (Some(f), Some(t), Some(a), Some(b)) = (from, to, first, end)
+        && a >= b
+    {
+        return MonthSplit {
+            months: None,
+            edges: if f < t { vec![(f, t)] } else { Vec::new() },
+        };
+    }
+    let mut edges = Vec::new();
+    if let (Some(f), Some(a)) = (from, first)
+        && f < a
+    {
+        edges.push((f, a));
+    }
+    if let (Some(t), Some(b)) = (to, end)
+        && b < t
+    {
+        edges.push((b, t));
+    }
+    MonthSplit {
+        months: Some((first.map(month_of), end.map(month_of))),
+        edges,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(s: &str) -> i64 {
+        day_bound_ms(s, false).unwrap()
+    }
+
+    #[test]
+    fn months_are_china_months() {
+        // 2026-10-31 20:00 UTC is already November in China.
+        assert_eq!(month_of(day("2026-11-01") + 1), "2026-11");
+        assert_eq!(month_of(day("2026-11-01") - 1), "2026-10");
+        assert_eq!(month_of(day("2026-12-31") + 86_399_999), "2026-12");
+    }
+
+    #[test]
+    fn ranges_split_into_whole_months_and_cut_days() {
+        assert_eq!(
+            split_months(None, None),
+            MonthSplit {
+                months: Some((None, None)),
+                edges: vec![]
+            }
+        );
+        // 2026-10-15 .. 2027-01-10 (inclusive): Nov and Dec whole, two cut stretches.
+        let (f, t) = (day("2026-10-15"), day_bound_ms("2027-01-10", true).unwrap());
+        assert_eq!(
+            split_months(Some(f), Some(t)),
+            MonthSplit {
+                months: Some((Some("2026-11".into()), Some("2027-01".into()))),
+                edges: vec![(f, day("2026-11-01")), (day("2027-01-01"), t)],
+            }
+        );
+        // Exactly one month, nothing cut.
+        let (f, t) = (day("2026-02-01"), day_bound_ms("2026-02-28", true).unwrap());
+        assert_eq!(
+            split_months(Some(f), Some(t)),
+            MonthSplit {
+                months: Some((Some("2026-02".into()), Some("2026-03".into()))),
+                edges: vec![],
+            }
+        );
+        // Inside one month: all from the index.
+        let (f, t) = (day("2026-03-03"), day("2026-03-20"));
+        assert_eq!(
+            split_months(Some(f), Some(t)),
+            MonthSplit {
+                months: None,
+                edges: vec![(f, t)]
+            }
+        );
+        // Open start, cut end; December rolls into the next year.
+        let t = day("2026-12-05");
+        assert_eq!(
+            split_months(None, Some(t)),
+            MonthSplit {
+                months: Some((None, Some("2026-12".into()))),
+                edges: vec![(day("2026-12-01"), t)],
+            }
+        );
+        let f = day("2026-12-05");
+        assert_eq!(
+            split_months(Some(f), None),
+            MonthSplit {
+                months: Some((Some("2027-01".into()), None)),
+                edges: vec![(f, day("2027-01-01"))],
+            }
+        );
+        // An empty or reversed range asks for nothing.
+        assert_eq!(split_months(Some(t), Some(t)).edges, vec![]);
+    }
 
     #[test]
     fn day_bounds_are_china_midnights() {

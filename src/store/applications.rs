@@ -268,11 +268,10 @@ pub async fn move_to(
     stale(rows)?;
     if new_round {
         // The facts statistics group by, fixed at submission.
-        let t = crate::domain::clock::from_ms(now).to_offset(crate::domain::clock::CST);
         exec(
             c,
             "UPDATE applications SET submitted_month = ?, declare_region = (SELECT region_code FROM units WHERE units.id = applications.declare_unit_id) WHERE id = ?",
-            vec![format!("{:04}-{:02}", t.year(), t.month() as u8).into(), m.id.into()],
+            vec![crate::domain::clock::month_of(now).into(), m.id.into()],
         )
         .await?;
     }

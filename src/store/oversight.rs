@@ -228,7 +228,88 @@ fn stats_where(f: &StatsFilter) -> (String, Vec<Value>) {
 }
 
 /// Counts grouped by one dimension: `state`, `series`, `level`, `city` or `month` (CST).
+/// Whole months come from the statistics cube; days a date range cuts off a month are
+/// counted from the applications' index.
 pub async fn counts(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    by: &str,
+) -> Result<Vec<(String, i64)>> {
+    let split = crate::domain::clock::split_months(f.from_ms, f.to_ms);
+    let mut acc: std::collections::BTreeMap<String, i64> = Default::default();
+    if let Some((first, end)) = &split.months {
+        for (k, n) in cube_counts(c, f, by, first.as_deref(), end.as_deref()).await? {
+            *acc.entry(k).or_default() += n;
+        }
+    }
+    for (from, to) in split.edges {
+        let cut = StatsFilter {
+            from_ms: Some(from),
+            to_ms: Some(to),
+            ..f.clone()
+        };
+        for (k, n) in counts_scanned(c, &cut, by).await? {
+            *acc.entry(k).or_default() += n;
+        }
+    }
+    Ok(acc.into_iter().filter(|(_, n)| *n > 0).take(500).collect())
+}
+
+async fn cube_counts(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    by: &str,
+    first_month: Option<&str>,
+    end_month: Option<&str>,
+) -> Result<Vec<(String, i64)>> {
+    let key = match by {
+        "state" => "state",
+        "series" => "series",
+        "level" => "level",
+        "city" => "region",
+        _ => "month",
+    };
+    let mut cond = vec!["n > 0".to_owned()];
+    let mut v: Vec<Value> = Vec::new();
+    for (col, op, val) in [
+        ("region", "=", f.region.as_deref()),
+        ("series", "=", f.series.as_deref()),
+        ("month", ">=", first_month),
+        ("month", "<", end_month),
+    ] {
+        if let Some(x) = val {
+            cond.push(format!("{col} {op} ?"));
+            v.push(x.to_owned().into());
+        }
+    }
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT {key} AS k, CAST(SUM(n) AS BIGINT) AS n FROM stats_cube WHERE {} GROUP BY {key} LIMIT 1000",
+                cond.join(" AND ")
+            ),
+            v,
+        ))
+        .await?;
+    key_counts(&rows)
+}
+
+fn key_counts(rows: &[sea_orm::QueryResult]) -> Result<Vec<(String, i64)>> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<Option<String>>("", "k")?.unwrap_or_default(),
+                r.try_get::<i64>("", "n")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+/// The same counts straight from the applications (their covering index): for the cut
+/// days of a range, and to check the cube against.
+pub async fn counts_scanned(
     c: &impl ConnectionTrait,
     f: &StatsFilter,
     by: &str,
@@ -245,19 +326,11 @@ pub async fn counts(
     let rows = c
         .query_all_raw(stmt(
             b,
-            &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 500"),
+            &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 1000"),
             v,
         ))
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<Option<String>>("", "k")?.unwrap_or_default(),
-                r.try_get::<i64>("", "n")?,
-            ))
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    key_counts(&rows)
 }
 
 /// Median and 90th percentile of submission → final approval, in hours, and the count.
@@ -302,6 +375,66 @@ pub fn percentiles(buckets: &[(i64, i64)]) -> (Option<f64>, Option<f64>, i64) {
         buckets.last().map(|b| b.0 as f64 + 0.5)
     };
     (at(0.5), at(0.9), n)
+}
+
+/// One line of the 申报明细 export.
+#[derive(Debug, Clone)]
+pub struct SubmittedRow {
+    pub id: Uuid,
+    pub submitted_at: i64,
+    pub final_at: Option<i64>,
+    pub state: String,
+    pub series_code: Option<String>,
+    pub title_id: Option<Uuid>,
+    pub person_name: String,
+    pub id_masked: String,
+    pub id_cipher: String,
+    pub unit_name: Option<String>,
+}
+
+/// Submitted applications under the statistics filters, newest submission first,
+/// keyset-paged by (submitted_at, id) so an export never holds more than one page.
+pub async fn submitted_before(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    before: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<SubmittedRow>> {
+    let (mut wh, mut v) = stats_where(f);
+    if let Some((at, id)) = before {
+        wh.push_str(" AND (a.submitted_at < ? OR (a.submitted_at = ? AND a.id < ?))");
+        v.extend([at.into(), at.into(), id.into()]);
+    }
+    v.push((limit as i64).into());
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT a.id, a.submitted_at, a.final_at, a.state, a.series_code, a.title_id, p.name, p.id_masked, p.id_cipher, \
+                 u.name AS unit_name FROM applications a JOIN persons p ON p.id = a.person_id \
+                 LEFT JOIN units u ON u.id = a.declare_unit_id \
+                 WHERE {wh} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
+            ),
+            v,
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SubmittedRow {
+                id: r.try_get("", "id")?,
+                submitted_at: r.try_get("", "submitted_at")?,
+                final_at: r.try_get("", "final_at")?,
+                state: r.try_get("", "state")?,
+                series_code: r.try_get("", "series_code")?,
+                title_id: r.try_get("", "title_id")?,
+                person_name: r.try_get("", "name")?,
+                id_masked: r.try_get("", "id_masked")?,
+                id_cipher: r.try_get("", "id_cipher")?,
+                unit_name: r.try_get("", "unit_name")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
 }
 
 /// A region's units, newest first, keyset-paged by (created_at, id) for exports.

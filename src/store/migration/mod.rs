@@ -8,6 +8,7 @@ mod m20261126_000003_review_chain;
 mod m20261126_000004_audit_archive;
 mod m20261126_000005_stats_columns;
 mod m20261126_000006_audit_append_only;
+mod m20261126_000007_stats_cube;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_audit_archive::Migration),
             Box::new(m20261126_000005_stats_columns::Migration),
             Box::new(m20261126_000006_audit_append_only::Migration),
+            Box::new(m20261126_000007_stats_cube::Migration),
         ]
     }
 }

@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/dicts", get(dicts::page))
         .route("/dicts/{kind}", post(dicts::change))
         .route("/stats/export", get(stats::export))
+        .route(
+            "/stats/details",
+            get(stats::details).post(stats::details_full),
+        )
         .route("/units", get(oversight::units))
         .route("/units/export", get(oversight::units_export))
         .route("/units/{id}", get(oversight::unit))

@@ -7,11 +7,13 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::oversight::operator_scope;
+use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::startup::AppState;
 use crate::store::oversight::{self, StatsFilter};
 use crate::web::context::ReqCtx;
+use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, render};
 use crate::web::session::AdminUser;
 
@@ -23,6 +25,18 @@ pub struct StatsQuery {
     to: String,
     #[serde(default)]
     series: String,
+}
+
+impl StatsQuery {
+    /// The page's filters within the user's region; an empty or malformed date is no bound.
+    fn filter(&self, region: Option<String>) -> StatsFilter {
+        StatsFilter {
+            region,
+            series: Some(self.series.trim().to_owned()).filter(|s| !s.is_empty()),
+            from_ms: crate::domain::clock::day_bound_ms(&self.from, false),
+            to_ms: crate::domain::clock::day_bound_ms(&self.to, true),
+        }
+    }
 }
 
 /// One table with its chart.
@@ -132,15 +146,9 @@ pub async fn page(
     user: AdminUser,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
-    let scope = operator_scope(&user)?;
+    let f = q.filter(operator_scope(&user)?);
     let started = std::time::Instant::now();
     let d = state.dicts();
-    let f = StatsFilter {
-        region: scope.clone(),
-        series: Some(q.series.trim().to_owned()).filter(|s| !s.is_empty()),
-        from_ms: crate::domain::clock::day_bound_ms(&q.from, false),
-        to_ms: crate::domain::clock::day_bound_ms(&q.to, true),
-    };
     let (tables, (median, p90, approved)) =
         tokio::try_join!(tables(&state, &f), oversight::durations(&state.db.conn, &f))?;
     let total = tables.first().map_or(0, |t| t.1.iter().map(|r| r.1).sum());
@@ -188,14 +196,8 @@ pub async fn export(
     user: AdminUser,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
-    let scope = operator_scope(&user)?;
+    let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
-    let f = StatsFilter {
-        region: scope,
-        series: Some(q.series.trim().to_owned()).filter(|s| !s.is_empty()),
-        from_ms: crate::domain::clock::day_bound_ms(&q.from, false),
-        to_ms: crate::domain::clock::day_bound_ms(&q.to, true),
-    };
     let mut sheet: Option<crate::export::Sheet> = None;
     for (title, rows) in tables(&state, &f).await? {
         match sheet.as_mut() {
@@ -225,4 +227,106 @@ pub async fn export(
     .await?;
     tx.commit().await?;
     Ok(crate::export::download("统计分析", bytes))
+}
+
+/// 导出申报明细: the submitted applications under the page's filters, one row each, newest
+/// first, with ID numbers masked.
+pub async fn details(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: AdminUser,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response> {
+    details_export(state, ctx, user, q, false).await
+}
+
+/// The same list with full ID numbers: the operator's reveal right, asked for with a posted
+/// form (never a link) and audited as an export of personal information.
+pub async fn details_full(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: AdminUser,
+    CsrfForm(q): CsrfForm<StatsQuery>,
+) -> Result<Response> {
+    details_export(state, ctx, user, q, true).await
+}
+
+async fn details_export(
+    state: AppState,
+    ctx: ReqCtx,
+    user: AdminUser,
+    q: StatsQuery,
+    full_ids: bool,
+) -> Result<Response> {
+    let f = q.filter(operator_scope(&user)?);
+    let d = state.dicts();
+    let mut sheet = crate::export::Sheet::new(
+        "申报明细",
+        &[
+            "姓名",
+            "身份证号",
+            "申报单位",
+            "职称系列",
+            "申报职称",
+            "状态",
+            "提交时间",
+            "终审时间",
+        ],
+    )?;
+    let mut before = None;
+    'pages: loop {
+        let batch = oversight::submitted_before(&state.db.conn, &f, before, 1000).await?;
+        let Some(last) = batch.last() else { break };
+        before = Some((last.submitted_at, last.id));
+        for r in batch {
+            let id = if full_ids {
+                state
+                    .keys
+                    .decrypt(crate::store::accounts::ID_CONTEXT, &r.id_cipher)?
+            } else {
+                r.id_masked
+            };
+            let row = [
+                r.person_name,
+                id,
+                r.unit_name.unwrap_or_default(),
+                r.series_code
+                    .as_deref()
+                    .map(|c| d.series_name(c).to_owned())
+                    .unwrap_or_default(),
+                d.title_name(r.title_id).to_owned(),
+                WfState::parse(&r.state).map_or(r.state.clone(), |s| s.label().to_owned()),
+                format_minutes(r.submitted_at),
+                r.final_at.map(format_minutes).unwrap_or_default(),
+            ];
+            if !sheet.push(&row)? {
+                break 'pages;
+            }
+        }
+    }
+    let n = sheet.rows();
+    let bytes = sheet.finish()?;
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    crate::store::audit::append(
+        &*tx,
+        now,
+        crate::store::audit::Event {
+            actor: &user.actor(&d),
+            ip: &ctx.ip.to_string(),
+            action: if full_ids { "pii_export" } else { "export" },
+            object: "applications".into(),
+            outcome: crate::store::audit::Outcome::Success,
+            detail: format!(
+                "{n} rows, from {} to {} series {}, ID numbers {}",
+                q.from,
+                q.to,
+                q.series,
+                if full_ids { "in full" } else { "masked" }
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(crate::export::download("申报明细", bytes))
 }

@@ -1,0 +1,144 @@
+//! Statistics read a cube of counts instead of scanning a million applications: one row per
+//! (month of submission, region, series, level, state), kept exact by triggers on every
+//! insert, update and delete of an application, whatever code path makes it. A date range
+//! that cuts a month reads the cut days from the applications' own index.
+//!
+//! On PostgreSQL two transactions moving applications between the same two cells in
+//! opposite directions would deadlock if each locked its cells in its own order; the
+//! trigger therefore always touches the smaller cell key first.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261126_000007_stats_cube"
+    }
+}
+
+const TABLE: [&str; 2] = [
+    "CREATE TABLE stats_cube (\
+       month VARCHAR(7) NOT NULL, region VARCHAR(6) NOT NULL, series VARCHAR(16) NOT NULL, \
+       level VARCHAR(16) NOT NULL, state VARCHAR(16) NOT NULL, n BIGINT NOT NULL, \
+       PRIMARY KEY (month, region, series, level, state))",
+    "CREATE INDEX ix_stats_cube_region ON stats_cube (region, series, month, level, state, n)",
+];
+
+const BACKFILL: &str = "INSERT INTO stats_cube (month, region, series, level, state, n) \
+     SELECT submitted_month, COALESCE(declare_region, ''), COALESCE(series_code, ''), COALESCE(level_code, ''), state, COUNT(*) \
+     FROM applications WHERE submitted_month IS NOT NULL \
+     GROUP BY submitted_month, COALESCE(declare_region, ''), COALESCE(series_code, ''), COALESCE(level_code, ''), state";
+
+const KEY_COLUMNS: &str = "state, series_code, level_code, declare_region, submitted_month";
+
+fn cell(row: &str) -> String {
+    format!(
+        "month = {row}.submitted_month AND region = COALESCE({row}.declare_region, '') \
+         AND series = COALESCE({row}.series_code, '') AND level = COALESCE({row}.level_code, '') AND state = {row}.state"
+    )
+}
+
+fn values(row: &str) -> String {
+    format!(
+        "{row}.submitted_month, COALESCE({row}.declare_region, ''), COALESCE({row}.series_code, ''), \
+         COALESCE({row}.level_code, ''), {row}.state"
+    )
+}
+
+/// SQLite takes one writer at a time, so lock order does not arise there.
+fn sqlite() -> Vec<String> {
+    let upsert = |row: &str, guard: &str| {
+        format!(
+            "INSERT INTO stats_cube (month, region, series, level, state, n) SELECT {}, 1 {guard} \
+             ON CONFLICT (month, region, series, level, state) DO UPDATE SET n = n + 1;",
+            values(row)
+        )
+    };
+    vec![
+        format!(
+            "CREATE TRIGGER tr_stats_cube_insert AFTER INSERT ON applications WHEN NEW.submitted_month IS NOT NULL \
+             BEGIN {} END",
+            upsert("NEW", "WHERE 1")
+        ),
+        format!(
+            "CREATE TRIGGER tr_stats_cube_delete AFTER DELETE ON applications WHEN OLD.submitted_month IS NOT NULL \
+             BEGIN UPDATE stats_cube SET n = n - 1 WHERE {}; END",
+            cell("OLD")
+        ),
+        format!(
+            "CREATE TRIGGER tr_stats_cube_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
+             BEGIN UPDATE stats_cube SET n = n - 1 WHERE OLD.submitted_month IS NOT NULL AND {}; {} END",
+            cell("OLD"),
+            upsert("NEW", "WHERE NEW.submitted_month IS NOT NULL")
+        ),
+    ]
+}
+
+fn postgres() -> Vec<String> {
+    let key = |row: &str| {
+        format!(
+            "CASE WHEN {row}.submitted_month IS NULL THEN NULL ELSE concat_ws('|', {row}.submitted_month, \
+             COALESCE({row}.declare_region, ''), COALESCE({row}.series_code, ''), COALESCE({row}.level_code, ''), {row}.state) END"
+        )
+    };
+    let dec = format!("UPDATE stats_cube SET n = n - 1 WHERE {};", cell("OLD"));
+    let inc = format!(
+        "INSERT INTO stats_cube (month, region, series, level, state, n) VALUES ({}, 1) \
+         ON CONFLICT (month, region, series, level, state) DO UPDATE SET n = stats_cube.n + 1;",
+        values("NEW")
+    );
+    vec![
+        format!(
+            "CREATE FUNCTION zc_stats_cube() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             DECLARE old_key text; new_key text; \
+             BEGIN \
+               IF TG_OP <> 'INSERT' THEN old_key := {}; END IF; \
+               IF TG_OP <> 'DELETE' THEN new_key := {}; END IF; \
+               IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
+               IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
+                 IF old_key IS NOT NULL THEN {dec} END IF; \
+                 IF new_key IS NOT NULL THEN {inc} END IF; \
+               ELSE \
+                 {inc} \
+                 IF old_key IS NOT NULL THEN {dec} END IF; \
+               END IF; \
+               RETURN NULL; \
+             END $$",
+            key("OLD"),
+            key("NEW")
+        ),
+        "CREATE TRIGGER tr_stats_cube_write AFTER INSERT OR DELETE ON applications \
+         FOR EACH ROW EXECUTE FUNCTION zc_stats_cube()"
+            .to_owned(),
+        format!(
+            "CREATE TRIGGER tr_stats_cube_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
+             FOR EACH ROW EXECUTE FUNCTION zc_stats_cube()"
+        ),
+    ]
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        for s in TABLE {
+            db.execute_unprepared(s).await?;
+        }
+        db.execute_unprepared(BACKFILL).await?;
+        let triggers = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => postgres(),
+            _ => sqlite(),
+        };
+        for s in triggers {
+            db.execute_unprepared(&s).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration(
+            "not reversible; restore a backup instead".into(),
+        ))
+    }
+}

@@ -38,11 +38,10 @@ async fn count(c: &impl ConnectionTrait, table: &str) -> anyhow::Result<i64> {
 pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyhow::Result<()> {
     let db = &state.db;
     let c = &db.conn;
-    exec(c, "CREATE TABLE IF NOT EXISTS demo_runs (at BIGINT NOT NULL, units BIGINT NOT NULL, persons BIGINT NOT NULL)", vec![]).await?;
     let row = c
         .query_one_raw(stmt(
             db.backend(),
-            "SELECT COALESCE(SUM(units), 0) AS u, COALESCE(SUM(persons), 0) AS p FROM demo_runs",
+            "SELECT CAST(COALESCE(SUM(units), 0) AS BIGINT) AS u, CAST(COALESCE(SUM(persons), 0) AS BIGINT) AS p FROM demo_runs",
             vec![],
         ))
         .await?;
@@ -215,7 +214,8 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
             let title = titles[rng.gen_range(0..titles.len())];
             let submitted =
                 now - rng.gen_range(0..540i64) * 86_400_000 - rng.gen_range(0..86_400_000);
-            let final_at = submitted + rng.gen_range(1..60i64) * 86_400_000;
+            // Final approval between a few hours and two months after submission.
+            let final_at = submitted + rng.gen_range(4..60 * 24i64) * 3_600_000;
             let holder = match st {
                 "pending" if rng.gen_bool(0.5) => Some(superior),
                 "pending" | "to_report" => Some(declare),
@@ -261,11 +261,7 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
                     .into(),
                 (st != "draft").then(|| region.clone()).into(),
                 (st != "draft")
-                    .then(|| {
-                        let t = crate::domain::clock::from_ms(submitted)
-                            .to_offset(crate::domain::clock::CST);
-                        format!("{:04}-{:02}", t.year(), t.month() as u8)
-                    })
+                    .then(|| crate::domain::clock::month_of(submitted))
                     .into(),
             ]);
             let ev =
@@ -291,7 +287,7 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
             }
             if st == "approved" {
                 events.push(ev(
-                    final_at - 86_400_000,
+                    (submitted + final_at) / 2,
                     "report",
                     "to_report",
                     "pending",

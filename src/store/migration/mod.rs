@@ -9,6 +9,7 @@ mod m20261126_000004_audit_archive;
 mod m20261126_000005_stats_columns;
 mod m20261126_000006_audit_append_only;
 mod m20261126_000007_stats_cube;
+mod m20261126_000008_demo_runs;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_stats_columns::Migration),
             Box::new(m20261126_000006_audit_append_only::Migration),
             Box::new(m20261126_000007_stats_cube::Migration),
+            Box::new(m20261126_000008_demo_runs::Migration),
         ]
     }
 }

@@ -1,0 +1,102 @@
+//! `zhicheng demo-data`: generated data that looks real and obeys every rule, and a refusal
+//! to touch a database holding anything else.
+
+use sea_orm::ConnectionTrait;
+use zhicheng::domain::ids::CitizenId;
+use zhicheng::store::oversight::{StatsFilter, counts, counts_scanned};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn demo_data_fills_an_empty_database_with_valid_records() {
+    let app = TestApp::spawn().await;
+    zhicheng::demo::run(&app.state, 60, 600, 11).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM units").await, 60);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 600);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM applications").await,
+        600
+    );
+    for state in ["draft", "pending", "returned", "to_report", "approved"] {
+        assert!(
+            app.count(&format!(
+                "SELECT COUNT(*) AS n FROM applications WHERE state = '{state}'"
+            ))
+            .await
+                > 0,
+            "some applications are {state}"
+        );
+    }
+    // Every application's history starts with its creation; approved ones end approved.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM application_events WHERE action = 'create'")
+            .await,
+        600
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM application_events WHERE to_state = 'approved'")
+            .await,
+        app.count("SELECT COUNT(*) AS n FROM applications WHERE state = 'approved'")
+            .await
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM applications WHERE state = 'approved' AND (final_at IS NULL OR final_at <= submitted_at)")
+            .await,
+        0,
+        "approval follows submission"
+    );
+    assert!(app.count("SELECT COUNT(*) AS n FROM final_grants").await > 0);
+    // ID numbers are valid (check digit, birth date), stored encrypted and masked.
+    let db = &app.state.db.conn;
+    let rows = db
+        .query_all_raw(zhicheng::store::stmt(
+            db.get_database_backend(),
+            "SELECT id_cipher, id_masked FROM persons LIMIT 50",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    for r in rows {
+        let cipher: String = r.try_get("", "id_cipher").unwrap();
+        let masked: String = r.try_get("", "id_masked").unwrap();
+        let id = app
+            .state
+            .keys
+            .decrypt(zhicheng::store::accounts::ID_CONTEXT, &cipher)
+            .unwrap();
+        assert!(
+            CitizenId::parse(&id, app.state.clock.today()).is_ok(),
+            "{id} is a valid ID number"
+        );
+        assert!(!cipher.contains(&id) && masked.contains('*'));
+    }
+    // The statistics cube agrees with the generated rows.
+    for by in ["state", "city", "month"] {
+        let mut scanned = counts_scanned(db, &StatsFilter::default(), by)
+            .await
+            .unwrap();
+        scanned.sort();
+        assert_eq!(
+            counts(db, &StatsFilter::default(), by).await.unwrap(),
+            scanned
+        );
+    }
+    // A second run would mix two generations: refused.
+    let err = zhicheng::demo::run(&app.state, 10, 10, 12)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already holds demo data"), "{err}");
+}
+
+#[tokio::test]
+async fn demo_data_refuses_a_database_with_real_accounts() {
+    let app = TestApp::spawn().await;
+    app.register_person("张三").await;
+    let err = zhicheng::demo::run(&app.state, 10, 10, 1)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("registered"), "{err}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM units").await, 0);
+}

@@ -792,3 +792,70 @@ const SYLLABLES: &[&str] = &[
     "岱", "泉", "汇", "力", "宇", "航", "晟", "锦", "鼎", "众", "科", "创", "天", "元", "聚", "旺",
     "福", "祥", "万", "佳", "美", "顺", "腾", "翔", "凯", "鸿", "荣", "立",
 ];
+
+/// `zhicheng bench stats`: times what the 统计分析 page queries, on the configured database
+/// (fill it first with `zhicheng demo-data`), for the province, one city, a series with a
+/// date range that cuts months, and a range inside one month.
+pub async fn stats(db: &Db, runs: usize) -> anyhow::Result<()> {
+    use crate::domain::clock::{Clock, SystemClock, day_bound_ms, month_of};
+    use crate::store::oversight::{StatsFilter, summary};
+    let today = SystemClock.today();
+    let day = |days_back: i64| {
+        let d = today - time::Duration::days(days_back);
+        day_bound_ms(&d.to_string(), false)
+    };
+    // The month before this one, to take ten days out of.
+    let last_month = day_bound_ms(&format!("{}-01", month_of(SystemClock.now_ms())), false)
+        .map(|t| month_of(t - 1))
+        .unwrap_or_default();
+    let scenarios = [
+        ("province", StatsFilter::default()),
+        (
+            "city 370100",
+            StatsFilter {
+                region: Some("370100".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "province, series 05, last 200 days",
+            StatsFilter {
+                series: Some("05".into()),
+                from_ms: day(200),
+                ..Default::default()
+            },
+        ),
+        (
+            "province, 10 days of last month",
+            StatsFilter {
+                from_ms: day_bound_ms(&format!("{last_month}-05"), false),
+                to_ms: day_bound_ms(&format!("{last_month}-14"), true),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (label, f) in scenarios {
+        let mut times = Vec::with_capacity(runs);
+        let mut total = 0;
+        for i in 0..=runs {
+            let t = Instant::now();
+            let s = summary(&db.conn, &f)
+                .await
+                .map_err(|e| anyhow::anyhow!("statistics for {label}: {e:?}"))?;
+            // The first run warms the cache and is not counted.
+            if i > 0 {
+                times.push(t.elapsed());
+            }
+            total = s.tables[0].iter().map(|r| r.1).sum::<i64>();
+        }
+        times.sort();
+        println!(
+            "stats {label}: applications={total} n={} p50={:.1}ms p95={:.1}ms max={:.1}ms",
+            times.len(),
+            ms(pct(&times, 0.50)),
+            ms(pct(&times, 0.95)),
+            ms(times.last().copied().unwrap_or_default()),
+        );
+    }
+    Ok(())
+}

@@ -75,6 +75,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         units: usize,
     },
+    /// Time the statistics page's queries on the configured database (after demo-data).
+    Stats {
+        /// Timed runs per scenario (after one warm-up).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -149,6 +155,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     units,
                 },
         } => crate::bench::unit_search(database_url, units).await,
+        Command::Bench {
+            command: BenchCommand::Stats { runs },
+        } => {
+            let settings = Settings::load()?;
+            let db = crate::store::Db::connect(&settings.database_url).await?;
+            crate::bench::stats(&db, runs).await
+        }
         Command::Audit {
             command: AuditCommand::Archive { out },
         } => {

@@ -493,6 +493,18 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
         cells.contains(&"待审核".to_owned()) && cells.contains(&"1".to_owned()),
         "{cells:?}"
     );
+    let durations: Vec<String> = book
+        .worksheet_range("提交至终审")
+        .unwrap()
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("=")
+        })
+        .collect();
+    assert_eq!(durations[1..], ["终审通过数=0", "中位数=—", "90%分位=—"]);
     assert_eq!(
         app.audit_actions()
             .await

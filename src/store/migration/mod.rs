@@ -10,6 +10,7 @@ mod m20261126_000005_stats_columns;
 mod m20261126_000006_audit_append_only;
 mod m20261126_000007_stats_cube;
 mod m20261126_000008_demo_runs;
+mod m20261126_000009_approved_index;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_audit_append_only::Migration),
             Box::new(m20261126_000007_stats_cube::Migration),
             Box::new(m20261126_000008_demo_runs::Migration),
+            Box::new(m20261126_000009_approved_index::Migration),
         ]
     }
 }

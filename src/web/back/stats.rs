@@ -95,19 +95,11 @@ pub fn bar_chart(rows: &[(String, i64)]) -> String {
     svg
 }
 
-/// The five tables of the page, labelled; the queries run concurrently on the pool.
-async fn tables(
+/// The page's labels for a grouping and its keys.
+fn labelled(
     state: &AppState,
-    f: &StatsFilter,
-) -> Result<Vec<(&'static str, Vec<(String, i64)>)>> {
-    let c = &state.db.conn;
-    let (a, b, l, ci, m) = tokio::try_join!(
-        oversight::counts(c, f, "state"),
-        oversight::counts(c, f, "series"),
-        oversight::counts(c, f, "level"),
-        oversight::counts(c, f, "city"),
-        oversight::counts(c, f, "month"),
-    )?;
+    tables: [Vec<(String, i64)>; 5],
+) -> Vec<(&'static str, Vec<(String, i64)>)> {
     let d = state.dicts();
     let label = |by: &str, k: String| -> String {
         let l = match by {
@@ -123,21 +115,30 @@ async fn tables(
             l
         }
     };
-    Ok([
-        ("state", "按状态", a),
-        ("series", "按职称系列", b),
-        ("level", "按级别", l),
-        ("city", "按地市", ci),
-        ("month", "按提交月份", m),
-    ]
-    .into_iter()
-    .map(|(by, title, rows)| {
-        (
-            title,
-            rows.into_iter().map(|(k, n)| (label(by, k), n)).collect(),
-        )
+    let titles = ["按状态", "按职称系列", "按级别", "按地市", "按提交月份"];
+    oversight::DIMENSIONS
+        .into_iter()
+        .zip(titles)
+        .zip(tables)
+        .map(|((by, title), rows)| {
+            (
+                title,
+                rows.into_iter().map(|(k, n)| (label(by, k), n)).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Hours as the page shows them: days from two days up.
+fn duration_text(h: Option<f64>) -> String {
+    h.map(|h| {
+        if h >= 48.0 {
+            format!("{:.1} 天", h / 24.0)
+        } else {
+            format!("{h:.1} 小时")
+        }
     })
-    .collect())
+    .unwrap_or_else(|| "—".into())
 }
 
 pub async fn page(
@@ -149,8 +150,9 @@ pub async fn page(
     let f = q.filter(operator_scope(&user)?);
     let started = std::time::Instant::now();
     let d = state.dicts();
-    let (tables, (median, p90, approved)) =
-        tokio::try_join!(tables(&state, &f), oversight::durations(&state.db.conn, &f))?;
+    let summary = oversight::summary(&state.db.conn, &f).await?;
+    let (median, p90, approved) = summary.durations;
+    let tables = labelled(&state, summary.tables);
     let total = tables.first().map_or(0, |t| t.1.iter().map(|r| r.1).sum());
     let blocks: Vec<Block> = tables
         .into_iter()
@@ -160,16 +162,6 @@ pub async fn page(
             rows,
         })
         .collect();
-    let hours = |h: Option<f64>| {
-        h.map(|h| {
-            if h >= 48.0 {
-                format!("{:.1} 天", h / 24.0)
-            } else {
-                format!("{h:.1} 小时")
-            }
-        })
-        .unwrap_or_else(|| "—".into())
-    };
     render(&StatsPage {
         layout: Layout::back_with_bell(&state, &ctx, &user, "统计分析", "/sdmanager/stats", None)
             .await?,
@@ -182,14 +174,15 @@ pub async fn page(
         q,
         blocks,
         total,
-        median: hours(median),
-        p90: hours(p90),
+        median: duration_text(median),
+        p90: duration_text(p90),
         approved,
         elapsed_ms: started.elapsed().as_millis(),
     })
 }
 
-/// 导出: every table of the page, one sheet each, with the same filters; audited.
+/// 导出统计表: every table of the page, one sheet each, and the durations, with the same
+/// filters; audited.
 pub async fn export(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -199,7 +192,8 @@ pub async fn export(
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet: Option<crate::export::Sheet> = None;
-    for (title, rows) in tables(&state, &f).await? {
+    let summary = oversight::summary(&state.db.conn, &f).await?;
+    for (title, rows) in labelled(&state, summary.tables) {
         match sheet.as_mut() {
             Some(s) => s.add(title, &[title, "申报数"])?,
             None => sheet = Some(crate::export::Sheet::new(title, &[title, "申报数"])?),
@@ -209,7 +203,17 @@ pub async fn export(
             s.push(&[k, n.to_string()])?;
         }
     }
-    let bytes = sheet.expect("five sheets").finish()?;
+    let mut sheet = sheet.expect("five sheets");
+    let (median, p90, approved) = summary.durations;
+    sheet.add("提交至终审", &["指标", "数值"])?;
+    for (k, v) in [
+        ("终审通过数", approved.to_string()),
+        ("中位数", duration_text(median)),
+        ("90%分位", duration_text(p90)),
+    ] {
+        sheet.push(&[k.to_owned(), v])?;
+    }
+    let bytes = sheet.finish()?;
     let now = state.now_ms();
     let tx = state.db.begin().await?;
     crate::store::audit::append(

@@ -397,8 +397,14 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
         vec![now.into(), (units as i64).into(), (apps as i64).into()],
     )
     .await?;
-    // Fresh statistics so the planner uses the indexes on the new volume.
-    exec(c, "ANALYZE", vec![]).await?;
+    // Fresh statistics so the planner uses the indexes on the new volume; on PostgreSQL
+    // also the visibility map autovacuum would build later, without which the covering
+    // indexes cannot answer alone (the province statistics took 0.76 s instead of 0.50 s).
+    let analyze = match db.backend() {
+        sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
+        _ => "ANALYZE",
+    };
+    exec(c, analyze, vec![]).await?;
     println!(
         "demo data: {units} units, {apps} people and applications in {:.1}s; every generated account's password is {DEMO_PASSWORD}",
         started.elapsed().as_secs_f64()

@@ -900,3 +900,73 @@ async fn statistics_cube_matches_a_full_scan() {
         "the walk leaves submitted applications to count ({total})"
     );
 }
+
+/// Applications moving between the same two cube cells in opposite directions at once:
+/// on PostgreSQL each trigger locks the smaller cell first, so none of them deadlocks.
+#[tokio::test]
+async fn opposite_moves_between_two_cells_do_not_deadlock() {
+    use sea_orm::Value;
+    use zhicheng::store::oversight::{StatsFilter, counts, counts_scanned};
+
+    let app = TestApp::spawn().await;
+    app.register_person("张三").await;
+    let db = &app.state.db.conn;
+    let person: uuid::Uuid = db
+        .query_one_raw(zhicheng::store::stmt(
+            db.get_database_backend(),
+            "SELECT id FROM persons",
+            vec![],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..16 {
+        let id = uuid::Uuid::now_v7();
+        let values: Vec<Value> = vec![
+            id.into(),
+            person.into(),
+            if i % 2 == 0 { "pending" } else { "to_report" }.into(),
+        ];
+        zhicheng::store::exec(
+            db,
+            "INSERT INTO applications (id, person_id, state, version, round, phone_cipher, phone_masked, level_code, series_code, \
+             original, transfer, education, work, created_at, updated_at, submitted_at, submitted_month, declare_region) \
+             VALUES (?, ?, ?, 1, 1, '', '', '3', '05', '{}', '{}', '[]', '[]', 0, 0, 1790000000000, '2026-09', '370100')",
+            values,
+        )
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let flips = ids.iter().map(|id| {
+        let state = app.state.clone();
+        let id = *id;
+        async move {
+            for _ in 0..8 {
+                let tx = state.db.begin().await.unwrap();
+                zhicheng::store::exec(
+                    &*tx,
+                    "UPDATE applications SET state = CASE state WHEN 'pending' THEN 'to_report' ELSE 'pending' END WHERE id = ?",
+                    vec![id.into()],
+                )
+                .await
+                .expect("no deadlock between opposite moves");
+                // Hold the cell locks a moment so the transactions overlap.
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                tx.commit().await.unwrap();
+            }
+        }
+    });
+    futures::future::join_all(flips).await;
+    let f = StatsFilter::default();
+    let mut scanned = counts_scanned(db, &f, "state").await.unwrap();
+    scanned.sort();
+    assert_eq!(counts(db, &f, "state").await.unwrap(), scanned);
+    assert_eq!(
+        scanned,
+        [("pending".to_owned(), 8), ("to_report".to_owned(), 8)]
+    );
+}

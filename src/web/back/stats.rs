@@ -120,13 +120,23 @@ fn labelled(
         .into_iter()
         .zip(titles)
         .zip(tables)
-        .map(|((by, title), rows)| {
+        .map(|((by, title), mut rows)| {
+            if by == "state" {
+                in_workflow_order(&mut rows);
+            }
             (
                 title,
                 rows.into_iter().map(|(k, n)| (label(by, k), n)).collect(),
             )
         })
         .collect()
+}
+
+/// States in the order an application goes through them, not alphabetically.
+fn in_workflow_order(rows: &mut [(String, i64)]) {
+    rows.sort_by_key(|(k, _)| {
+        WfState::parse(k).and_then(|s| WfState::ALL.iter().position(|x| *x == s))
+    });
 }
 
 /// Hours as the page shows them: days from two days up.
@@ -333,4 +343,31 @@ async fn details_export(
     .await?;
     tx.commit().await?;
     Ok(crate::export::download("申报明细", bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_follow_the_workflow() {
+        let mut rows: Vec<(String, i64)> =
+            ["approved", "pending", "returned", "to_report", "draft"]
+                .iter()
+                .map(|k| (k.to_string(), 1))
+                .collect();
+        in_workflow_order(&mut rows);
+        let keys: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["draft", "pending", "returned", "to_report", "approved"]
+        );
+    }
+
+    #[test]
+    fn durations_read_in_hours_then_days() {
+        assert_eq!(duration_text(None), "—");
+        assert_eq!(duration_text(Some(5.5)), "5.5 小时");
+        assert_eq!(duration_text(Some(72.0)), "3.0 天");
+    }
 }

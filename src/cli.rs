@@ -347,8 +347,9 @@ pub fn dev_certs(out: &std::path::Path) -> anyhow::Result<()> {
     write("server.key", &set.server_key)?;
     write("client.pem", &set.client_pem)?;
     write("client.key", &set.client_key)?;
+    write("crl.pem", &set.crl(&[])?)?;
     println!(
-        "wrote ca.pem, server.pem, server.key, client.pem, client.key to {}",
+        "wrote ca.pem, crl.pem (revokes nothing), server.pem, server.key, client.pem, client.key to {}",
         out.display()
     );
     println!("client certificate SHA-256: {}", set.client_fingerprint);

@@ -1,8 +1,9 @@
 //! Throw-away certificates for trying the UKEY listener locally and for tests.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, RevocationReason,
+    RevokedCertParams, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -73,7 +74,18 @@ impl DevCerts {
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
     ) -> anyhow::Result<(String, String, String)> {
+        self.client_with_serial(cn, not_before, not_after, None)
+    }
+
+    fn client_with_serial(
+        &self,
+        cn: &str,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+        serial: Option<SerialNumber>,
+    ) -> anyhow::Result<(String, String, String)> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.serial_number = serial;
         params.distinguished_name.push(DnType::CommonName, cn);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.not_before = not_before;
@@ -85,5 +97,43 @@ impl DevCerts {
             key.serialize_pem(),
             crate::crypto::fingerprint(cert.der()),
         ))
+    }
+
+    /// A CRL of this CA revoking the given serial numbers (PEM); empty revokes nothing.
+    pub fn crl(&self, revoked: &[u64]) -> anyhow::Result<String> {
+        let now = OffsetDateTime::now_utc();
+        let params = CertificateRevocationListParams {
+            this_update: now - Duration::minutes(5),
+            next_update: now + Duration::days(30),
+            crl_number: SerialNumber::from(now.unix_timestamp() as u64),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|s| RevokedCertParams {
+                    serial_number: SerialNumber::from(*s),
+                    revocation_time: now - Duration::minutes(1),
+                    reason_code: Some(RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&self.ca.0, &self.ca.1)?.pem()?)
+    }
+
+    /// A client certificate with a chosen serial number, valid for a year, to revoke in tests:
+    /// (PEM, key PEM, SHA-256).
+    pub fn client_numbered(
+        &self,
+        cn: &str,
+        serial: u64,
+    ) -> anyhow::Result<(String, String, String)> {
+        let now = OffsetDateTime::now_utc();
+        self.client_with_serial(
+            cn,
+            now - Duration::days(1),
+            now + Duration::days(365),
+            Some(SerialNumber::from(serial)),
+        )
     }
 }

@@ -21,6 +21,8 @@ pub struct TlsSettings {
     pub cert: PathBuf,
     pub key: PathBuf,
     pub client_ca: PathBuf,
+    /// Certificate revocation lists (PEM) from that CA; a revoked UKEY fails the handshake.
+    pub crls: Vec<PathBuf>,
 }
 
 #[derive(Clone)]
@@ -155,6 +157,7 @@ struct FileSettings {
     back_tls_cert: Option<PathBuf>,
     back_tls_key: Option<PathBuf>,
     back_tls_client_ca: Option<PathBuf>,
+    back_tls_crl: Option<String>,
     master_key: Option<String>,
     captcha: Option<String>,
     cookie_secure: Option<bool>,
@@ -227,6 +230,13 @@ impl Settings {
                     cert: path("ZHICHENG_BACK_TLS_CERT", file.back_tls_cert)?,
                     key: path("ZHICHENG_BACK_TLS_KEY", file.back_tls_key)?,
                     client_ca: path("ZHICHENG_BACK_TLS_CLIENT_CA", file.back_tls_client_ca)?,
+                    crls: pick("ZHICHENG_BACK_TLS_CRL", file.back_tls_crl)
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from)
+                        .collect(),
                 })
             }
         };

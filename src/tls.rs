@@ -43,14 +43,30 @@ fn read_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
         .with_context(|| format!("no private key in {}", path.display()))
 }
 
-/// The TLS configuration: our certificate, client certificates required, TLS 1.2 and 1.3 only.
+/// The TLS configuration: our certificate, client certificates required (and not revoked,
+/// when CRLs are configured; they are read at start), TLS 1.2 and 1.3 only.
 pub fn server_config(tls: &TlsSettings) -> anyhow::Result<rustls::ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     for ca in read_certs(&tls.client_ca)? {
         roots.add(ca).context("adding the client CA")?;
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+    let mut crls = Vec::new();
+    for path in &tls.crls {
+        let mut r = BufReader::new(
+            File::open(path).with_context(|| format!("opening {}", path.display()))?,
+        );
+        for crl in rustls_pemfile::crls(&mut r) {
+            crls.push(crl.with_context(|| format!("reading {}", path.display()))?);
+        }
+    }
+    let mut builder =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+    if !crls.is_empty() {
+        // The UKEYs come straight from the configured CA: its CRLs decide.
+        builder = builder.with_crls(crls).only_check_end_entity_revocation();
+    }
+    let verifier = builder
         .build()
         .context("building the client certificate verifier")?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)

@@ -8,6 +8,8 @@ use zhicheng::settings::TlsSettings;
 
 use crate::helpers::*;
 
+const REVOKED_SERIAL: u64 = 666;
+
 struct Ukey {
     app: TestApp,
     certs: DevCerts,
@@ -18,7 +20,10 @@ async fn start() -> Ukey {
     let app = TestApp::spawn().await;
     let certs = DevCerts::generate("sysadmin").unwrap();
     let dir = app.data_dir.path();
+    // The CA's list revokes serial 666, a certificate the tests hand out as compromised.
+    let crl = certs.crl(&[REVOKED_SERIAL]).unwrap();
     for (name, body) in [
+        ("crl.pem", &crl),
         ("ca.pem", &certs.ca_pem),
         ("server.pem", &certs.server_pem),
         ("server.key", &certs.server_key),
@@ -32,6 +37,7 @@ async fn start() -> Ukey {
         cert: dir.join("server.pem"),
         key: dir.join("server.key"),
         client_ca: dir.join("ca.pem"),
+        crls: vec![dir.join("crl.pem")],
     };
     let state = app.state.clone();
     tokio::spawn(async move { zhicheng::tls::serve_on(state, &tls, listener).await });
@@ -205,4 +211,25 @@ async fn missing_foreign_and_expired_certificates_fail_the_handshake() {
         c.get(format!("{}/sdmanager", u.url)).send().await.is_err(),
         "an expired certificate"
     );
+}
+
+#[tokio::test]
+async fn a_revoked_certificate_fails_the_handshake() {
+    let u = start().await;
+    u.app
+        .create_admin("sysadmin", "370000", AdminRole::System, false)
+        .await;
+    let (pem, key, fp) = u.certs.client_numbered("sysadmin", REVOKED_SERIAL).unwrap();
+    bind(&u, "sysadmin", &fp).await;
+    let c = client(&u.certs.ca_pem, Some((&pem, &key)));
+    assert!(
+        c.get(format!("{}/sdmanager", u.url)).send().await.is_err(),
+        "a certificate on the CA's revocation list"
+    );
+    // The same CA's other certificates are not on the list.
+    let (pem, key, fp) = u.certs.client_numbered("sysadmin", 667).unwrap();
+    bind(&u, "sysadmin", &fp).await;
+    let c = client(&u.certs.ca_pem, Some((&pem, &key)));
+    let res = login(&u, &c, "sysadmin", PASSWORD).await.unwrap();
+    assert_eq!(location(&res), "/sdmanager/home");
 }

@@ -143,6 +143,26 @@ pub async fn unit_by_credit_code(
         .await?)
 }
 
+/// Units' names by id in one query, for lists that show several; unknown ids are absent.
+pub async fn unit_names(
+    c: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    use sea_orm::QuerySelect;
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Uuid, String)> = unit::Entity::find()
+        .select_only()
+        .column(unit::Column::Id)
+        .column(unit::Column::Name)
+        .filter(unit::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(c)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn unit_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<unit::Model>> {
     Ok(unit::Entity::find_by_id(id).one(c).await?)
 }

@@ -806,6 +806,10 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     for step in ["新增申报信息", "保存", "确定申报", "撤回"] {
         assert!(progress.contains(step), "{step}");
     }
+    assert!(
+        progress.contains(&a.unit_name),
+        "the step names the unit it went to"
+    );
 }
 
 #[tokio::test]

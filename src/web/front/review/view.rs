@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::startup::AppState;
 use crate::store::entities::application;
 use crate::store::{accounts, applications, attachments};
+use crate::web::front::transfer::{UnitNames, unit_name};
 
 pub struct FileRow {
     pub id: String,
@@ -60,16 +61,6 @@ pub fn action_label(action: &str) -> &'static str {
         "final" => "终审通过",
         _ => "其他",
     }
-}
-
-async fn unit_name(state: &AppState, id: Option<Uuid>) -> Result<String> {
-    Ok(match id {
-        Some(id) => accounts::unit_by_id(&state.db.conn, id)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    })
 }
 
 pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppView> {
@@ -146,8 +137,10 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
             name: f.file_name,
         })
         .collect();
+    let events = applications::events(&state.db.conn, a.id).await?;
+    let units = UnitNames::load(state, events.iter().map(|e| e.unit_id)).await?;
     let mut history = Vec::new();
-    for e in applications::events(&state.db.conn, a.id).await? {
+    for e in events {
         if e.action == "save" {
             continue;
         }
@@ -155,7 +148,7 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
             time: format_minutes(e.at),
             action: action_label(&e.action),
             who: e.actor_label.clone(),
-            unit: unit_name(state, e.unit_id).await?,
+            unit: units.name(e.unit_id),
             opinion: e.opinion.clone(),
             to: WfState::parse(&e.to_state).map_or("", WfState::label),
         });

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 
-use super::{Person, unit_name};
+use super::{Person, UnitNames};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
@@ -44,6 +44,12 @@ pub async fn page(
 ) -> Result<Response> {
     let apps = applications::list_for_person(&state.db.conn, person.id, 50).await?;
     let dicts = state.dicts();
+    let units = UnitNames::load(
+        &state,
+        apps.iter()
+            .flat_map(|a| [a.declare_unit_id, a.holder_unit_id]),
+    )
+    .await?;
     let mut rows = Vec::with_capacity(apps.len());
     for a in &apps {
         let st = applications::state(a);
@@ -55,15 +61,13 @@ pub async fn page(
                 .as_deref()
                 .map(|l| dicts.level_name(l).to_owned())
                 .unwrap_or_default(),
-            declare_unit: unit_name(&state, a.declare_unit_id).await?,
+            declare_unit: units.name(a.declare_unit_id),
             state: st.label(),
             colour: st.colour(),
-            holder: unit_name(
-                &state,
+            holder: units.name(
                 a.holder_unit_id
                     .filter(|_| matches!(st, WfState::Pending | WfState::ToReport)),
-            )
-            .await?,
+            ),
             updated: format_minutes(a.updated_at),
             version: a.version,
             can_delete: st == WfState::Draft,

@@ -85,13 +85,30 @@ pub fn person_label(p: &person::Model) -> String {
     format!("{}({})", p.name, p.id_masked)
 }
 
+/// Units' names for one page, fetched together (one query, however many rows show them).
+pub struct UnitNames(std::collections::HashMap<Uuid, String>);
+
+impl UnitNames {
+    pub async fn load(
+        state: &AppState,
+        ids: impl IntoIterator<Item = Option<Uuid>>,
+    ) -> Result<Self> {
+        let mut ids: Vec<Uuid> = ids.into_iter().flatten().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(UnitNames(
+            crate::store::accounts::unit_names(&state.db.conn, &ids).await?,
+        ))
+    }
+
+    /// The name, or nothing for no unit.
+    pub fn name(&self, id: Option<Uuid>) -> String {
+        id.and_then(|id| self.0.get(&id).cloned())
+            .unwrap_or_default()
+    }
+}
+
 /// A unit's name by id, for display.
 pub async fn unit_name(state: &AppState, id: Option<Uuid>) -> Result<String> {
-    Ok(match id {
-        Some(id) => crate::store::accounts::unit_by_id(&state.db.conn, id)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    })
+    Ok(UnitNames::load(state, [id]).await?.name(id))
 }

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::{Person, own, unit_name};
+use super::{Person, UnitNames, own};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
@@ -56,6 +56,7 @@ pub async fn page(
 ) -> Result<Response> {
     let a = own(&state, &p, &id).await?;
     let events = applications::events(&state.db.conn, a.id).await?;
+    let units = UnitNames::load(&state, events.iter().map(|e| e.unit_id)).await?;
     let mut steps = Vec::with_capacity(events.len());
     for e in events.iter().rev() {
         let to = WfState::parse(&e.to_state).unwrap_or(WfState::Draft);
@@ -63,7 +64,7 @@ pub async fn page(
             time: format_minutes(e.at),
             what: action_label(&e.action).to_owned(),
             who: e.actor_label.clone(),
-            unit: unit_name(&state, e.unit_id).await?,
+            unit: units.name(e.unit_id),
             state: to.label(),
             colour: to.colour(),
             opinion: e.opinion.clone(),

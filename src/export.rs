@@ -78,8 +78,23 @@ impl Sheet {
     }
 }
 
+/// The end every export shares: the workbook finished, the export recorded in the audit
+/// log, and the download answered, named `name.xlsx`.
+pub async fn audited_download(
+    state: &crate::startup::AppState,
+    name: &str,
+    sheet: Sheet,
+    event: crate::store::audit::Event<'_>,
+) -> crate::error::Result<axum::response::Response> {
+    let bytes = sheet.finish()?;
+    let tx = state.db.begin().await?;
+    crate::store::audit::append(&*tx, state.now_ms(), event).await?;
+    tx.commit().await?;
+    Ok(download(name, bytes))
+}
+
 /// The response headers of a download named `name.xlsx`.
-pub fn download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+fn download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
     let encoded = crate::web::percent_encode(&format!("{name}.xlsx"));

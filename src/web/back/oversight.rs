@@ -642,12 +642,10 @@ pub async fn units_export(
         }
     }
     let n = sheet.rows();
-    let bytes = sheet.finish()?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    audit::append(
-        &*tx,
-        now,
+    crate::export::audited_download(
+        &state,
+        "单位",
+        sheet,
         Event {
             actor: &user.actor(&d),
             ip: &ctx.ip.to_string(),
@@ -657,7 +655,5 @@ pub async fn units_export(
             detail: format!("{n} rows"),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(crate::export::download("单位", bytes))
+    .await
 }

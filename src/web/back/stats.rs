@@ -223,12 +223,10 @@ pub async fn export(
     ] {
         sheet.push(&[k.to_owned(), v])?;
     }
-    let bytes = sheet.finish()?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    crate::store::audit::append(
-        &*tx,
-        now,
+    crate::export::audited_download(
+        &state,
+        "统计分析",
+        sheet,
         crate::store::audit::Event {
             actor: &user.actor(&d),
             ip: &ctx.ip.to_string(),
@@ -238,9 +236,7 @@ pub async fn export(
             detail: format!("from {} to {} series {}", q.from, q.to, q.series),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(crate::export::download("统计分析", bytes))
+    .await
 }
 
 /// 导出申报明细: the submitted applications under the page's filters, one row each, newest
@@ -319,12 +315,10 @@ async fn details_export(
         }
     }
     let n = sheet.rows();
-    let bytes = sheet.finish()?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    crate::store::audit::append(
-        &*tx,
-        now,
+    crate::export::audited_download(
+        &state,
+        "申报明细",
+        sheet,
         crate::store::audit::Event {
             actor: &user.actor(&d),
             ip: &ctx.ip.to_string(),
@@ -340,9 +334,7 @@ async fn details_export(
             ),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(crate::export::download("申报明细", bytes))
+    .await
 }
 
 #[cfg(test)]

@@ -239,12 +239,10 @@ pub async fn export(
         }
     }
     let n = sheet.rows();
-    let bytes = sheet.finish()?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    crate::store::audit::append(
-        &*tx,
-        now,
+    crate::export::audited_download(
+        &state,
+        "外地调入审核",
+        sheet,
         crate::store::audit::Event {
             actor: &user.actor(&state.dicts()),
             ip: &ctx.ip.to_string(),
@@ -254,7 +252,5 @@ pub async fn export(
             detail: format!("{n} rows"),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(crate::export::download("外地调入审核", bytes))
+    .await
 }

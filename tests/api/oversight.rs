@@ -760,6 +760,56 @@ async fn dormant_back_office_accounts_are_disabled_with_their_sessions() {
     );
 }
 
+/// Registers 张三 and returns the person's id.
+async fn registered_person(app: &TestApp) -> uuid::Uuid {
+    app.register_person("张三").await;
+    let db = &app.state.db.conn;
+    db.query_one_raw(zhicheng::store::stmt(
+        db.get_database_backend(),
+        "SELECT id FROM persons",
+        vec![],
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get("", "id")
+    .unwrap()
+}
+
+/// An application row without form content, for the statistics tests; `submission` is
+/// (when, region), or None for one never submitted.
+async fn bare_application(
+    db: &sea_orm::DatabaseConnection,
+    person: uuid::Uuid,
+    state: &str,
+    level: &str,
+    series: &str,
+    submission: Option<(i64, &str)>,
+) -> uuid::Uuid {
+    let id = uuid::Uuid::now_v7();
+    zhicheng::store::exec(
+        db,
+        "INSERT INTO applications (id, person_id, state, version, round, phone_cipher, phone_masked, level_code, series_code, \
+         original, transfer, education, work, created_at, updated_at, submitted_at, submitted_month, declare_region) \
+         VALUES (?, ?, ?, 1, 1, '', '', ?, ?, '{}', '{}', '[]', '[]', 0, 0, ?, ?, ?)",
+        vec![
+            id.into(),
+            person.into(),
+            state.into(),
+            level.into(),
+            series.into(),
+            submission.map(|s| s.0).into(),
+            submission
+                .map(|s| zhicheng::domain::clock::month_of(s.0))
+                .into(),
+            submission.map(|s| s.1.to_owned()).into(),
+        ],
+    )
+    .await
+    .unwrap();
+    id
+}
+
 /// The statistics cube is kept by triggers; whatever inserts, moves, edits or deletes
 /// applications, it must say what a full scan of the applications says, for every grouping
 /// and for filters that cut months.
@@ -771,21 +821,9 @@ async fn statistics_cube_matches_a_full_scan() {
     use zhicheng::store::oversight::{StatsFilter, counts, counts_scanned};
 
     let app = TestApp::spawn().await;
-    app.register_person("张三").await;
+    let person = registered_person(&app).await;
     let db = &app.state.db.conn;
-    let backend = db.get_database_backend();
     let run = |sql: &'static str, v: Vec<Value>| zhicheng::store::exec(db, sql, v);
-    let person: uuid::Uuid = db
-        .query_one_raw(zhicheng::store::stmt(
-            backend,
-            "SELECT id FROM persons",
-            vec![],
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "id")
-        .unwrap();
     let states = ["draft", "pending", "returned", "to_report", "approved"];
     let series = ["01", "05", "12"];
     let levels = ["1", "2", "3"];
@@ -797,38 +835,20 @@ async fn statistics_cube_matches_a_full_scan() {
         for _ in 0..40 {
             let submitted =
                 start + rng.gen_range(0..120i64) * 86_400_000 + rng.gen_range(0..86_400_000);
-            let submitted_cols: (Value, Value, Value) = if rng.gen_bool(0.85) {
-                (
-                    Some(submitted).into(),
-                    Some(month_of(submitted)).into(),
-                    Some(regions[rng.gen_range(0..3)].to_owned()).into(),
+            let submission = rng
+                .gen_bool(0.85)
+                .then(|| (submitted, regions[rng.gen_range(0..3)]));
+            ids.push(
+                bare_application(
+                    db,
+                    person,
+                    states[rng.gen_range(0..5)],
+                    levels[rng.gen_range(0..3)],
+                    series[rng.gen_range(0..3)],
+                    submission,
                 )
-            } else {
-                (
-                    None::<i64>.into(),
-                    None::<String>.into(),
-                    None::<String>.into(),
-                )
-            };
-            let id = uuid::Uuid::now_v7();
-            run(
-                "INSERT INTO applications (id, person_id, state, version, round, phone_cipher, phone_masked, level_code, series_code, \
-                 original, transfer, education, work, created_at, updated_at, submitted_at, submitted_month, declare_region) \
-                 VALUES (?, ?, ?, 1, 1, '', '', ?, ?, '{}', '{}', '[]', '[]', 0, 0, ?, ?, ?)",
-                vec![
-                    id.into(),
-                    person.into(),
-                    states[rng.gen_range(0..5)].into(),
-                    levels[rng.gen_range(0..3)].into(),
-                    series[rng.gen_range(0..3)].into(),
-                    submitted_cols.0,
-                    submitted_cols.1,
-                    submitted_cols.2,
-                ],
-            )
-            .await
-            .unwrap();
-            ids.push(id);
+                .await,
+            );
         }
         for _ in 0..60 {
             let id = ids[rng.gen_range(0..ids.len())];
@@ -905,41 +925,26 @@ async fn statistics_cube_matches_a_full_scan() {
 /// on PostgreSQL each trigger locks the smaller cell first, so none of them deadlocks.
 #[tokio::test]
 async fn opposite_moves_between_two_cells_do_not_deadlock() {
-    use sea_orm::Value;
     use zhicheng::store::oversight::{StatsFilter, counts, counts_scanned};
 
     let app = TestApp::spawn().await;
-    app.register_person("张三").await;
+    let person = registered_person(&app).await;
     let db = &app.state.db.conn;
-    let person: uuid::Uuid = db
-        .query_one_raw(zhicheng::store::stmt(
-            db.get_database_backend(),
-            "SELECT id FROM persons",
-            vec![],
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "id")
-        .unwrap();
     let mut ids = Vec::new();
     for i in 0..16 {
-        let id = uuid::Uuid::now_v7();
-        let values: Vec<Value> = vec![
-            id.into(),
-            person.into(),
-            if i % 2 == 0 { "pending" } else { "to_report" }.into(),
-        ];
-        zhicheng::store::exec(
-            db,
-            "INSERT INTO applications (id, person_id, state, version, round, phone_cipher, phone_masked, level_code, series_code, \
-             original, transfer, education, work, created_at, updated_at, submitted_at, submitted_month, declare_region) \
-             VALUES (?, ?, ?, 1, 1, '', '', '3', '05', '{}', '{}', '[]', '[]', 0, 0, 1790000000000, '2026-09', '370100')",
-            values,
-        )
-        .await
-        .unwrap();
-        ids.push(id);
+        let state = if i % 2 == 0 { "pending" } else { "to_report" };
+        // All in one cell but for the state: same month, region, series and level.
+        ids.push(
+            bare_application(
+                db,
+                person,
+                state,
+                "3",
+                "05",
+                Some((1_790_000_000_000, "370100")),
+            )
+            .await,
+        );
     }
     let flips = ids.iter().map(|id| {
         let state = app.state.clone();

@@ -255,6 +255,17 @@ pub async fn counts(
     Ok(acc.into_iter().filter(|(_, n)| *n > 0).take(500).collect())
 }
 
+/// A grouping's column in the cube and in `applications a`.
+fn columns(by: &str) -> (&'static str, &'static str) {
+    match by {
+        "state" => ("state", "a.state"),
+        "series" => ("series", "a.series_code"),
+        "level" => ("level", "a.level_code"),
+        "city" => ("region", "a.declare_region"),
+        _ => ("month", "a.submitted_month"),
+    }
+}
+
 async fn cube_counts(
     c: &impl ConnectionTrait,
     f: &StatsFilter,
@@ -262,13 +273,7 @@ async fn cube_counts(
     first_month: Option<&str>,
     end_month: Option<&str>,
 ) -> Result<Vec<(String, i64)>> {
-    let key = match by {
-        "state" => "state",
-        "series" => "series",
-        "level" => "level",
-        "city" => "region",
-        _ => "month",
-    };
+    let key = columns(by).0;
     let mut cond = vec!["n > 0".to_owned()];
     let mut v: Vec<Value> = Vec::new();
     for (col, op, val) in [
@@ -315,13 +320,7 @@ pub async fn counts_scanned(
     by: &str,
 ) -> Result<Vec<(String, i64)>> {
     let b = c.get_database_backend();
-    let key = match by {
-        "state" => "a.state".to_owned(),
-        "series" => "a.series_code".to_owned(),
-        "level" => "a.level_code".to_owned(),
-        "city" => "a.declare_region".to_owned(),
-        _ => "a.submitted_month".to_owned(),
-    };
+    let key = columns(by).1;
     let (wh, v) = stats_where(f);
     let rows = c
         .query_all_raw(stmt(

@@ -87,7 +87,7 @@ async fn measure(db: &Db, label: &str, units: usize) -> anyhow::Result<()> {
 
     let mut rng = StdRng::seed_from_u64(20_261_126);
     let started = Instant::now();
-    let names = seed_units(db, &mut rng, units).await?;
+    let names = seed_units(db, &mut rng, units, "!").await?;
     let seeded = started.elapsed();
     if db.backend() == DbBackend::Postgres {
         // What autovacuum does after a bulk load: statistics, and the GIN pending list merged.
@@ -191,7 +191,14 @@ struct NewUnit {
 }
 
 /// Inserts `n` units with their search entries, `BATCH` per transaction.
-pub(crate) async fn seed_units(db: &Db, rng: &mut StdRng, n: usize) -> anyhow::Result<Vec<String>> {
+/// `password_hash` is every unit's: `!` (no password opens it) for the search benchmark, the
+/// demo password's hash for `demo-data`.
+pub(crate) async fn seed_units(
+    db: &Db,
+    rng: &mut StdRng,
+    n: usize,
+    password_hash: &str,
+) -> anyhow::Result<Vec<String>> {
     let mut taken: HashSet<String> = HashSet::with_capacity(n);
     let mut fts_rowids: HashSet<i64> = HashSet::with_capacity(n);
     let mut names = Vec::with_capacity(n);
@@ -225,13 +232,14 @@ pub(crate) async fn seed_units(db: &Db, rng: &mut StdRng, n: usize) -> anyhow::R
                 sql.push_str(", ");
             }
             sql.push_str(
-                "(?, ?, ?, ?, '联系人', 'v1:bench', '138****0000', '!', 0, NULL, FALSE, FALSE, ?, ?, NULL)",
+                "(?, ?, ?, ?, '联系人', 'v1:bench', '138****0000', ?, 0, NULL, FALSE, FALSE, ?, ?, NULL)",
             );
             values.extend([
                 u.id.into(),
                 u.name.clone().into(),
                 u.credit_code.clone().into(),
                 u.region_code.clone().into(),
+                password_hash.into(),
                 now.into(),
                 now.into(),
             ]);

@@ -63,8 +63,10 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
     let mut rng = StdRng::seed_from_u64(seed);
     let now = SystemClock.now_ms();
 
-    // Units, with their search entries, through the benchmark's generator.
-    crate::bench::seed_units(db, &mut rng, units)
+    // Units, with their search entries, through the benchmark's generator; every generated
+    // account, unit or person, opens with the demo password.
+    let password_hash = crate::crypto::hash_password(DEMO_PASSWORD)?;
+    crate::bench::seed_units(db, &mut rng, units, &password_hash)
         .await
         .context("generating units")?;
     let rows = c
@@ -128,7 +130,6 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
     tx.commit().await?;
 
     // One person per application; ID numbers built from a counter so they never collide.
-    let password_hash = crate::crypto::hash_password(DEMO_PASSWORD)?;
     let surnames = [
         "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高",
         "林", "何", "郭", "马", "罗",

@@ -1,7 +1,8 @@
 //! The form cascade 申报级别 → 申报职称 → 现从事专业, and the other dictionaries.
 
+use crate::web::extract::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -8,4 +8,5 @@ pub mod clock;
 pub mod ids;
 pub mod mask;
 pub mod password;
+pub mod text;
 pub mod workflow;

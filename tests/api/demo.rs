@@ -81,6 +81,30 @@ async fn demo_data_fills_an_empty_database_with_valid_records() {
             scanned
         );
     }
+    // Every generated account opens with the demo password, units as well as persons.
+    let unit = db
+        .query_one_raw(zhicheng::store::stmt(
+            db.get_database_backend(),
+            "SELECT credit_code FROM units ORDER BY credit_code LIMIT 1",
+            vec![],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let code: String = unit.try_get("", "credit_code").unwrap();
+    let res = app
+        .login(
+            &TestApp::new_client(),
+            "unit",
+            &code,
+            zhicheng::demo::DEMO_PASSWORD,
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "unit {code} logs in"
+    );
     // A second run would mix two generations: refused.
     let err = zhicheng::demo::run(&app.state, 10, 10, 12)
         .await

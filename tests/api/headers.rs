@@ -92,3 +92,70 @@ async fn oversized_bodies_and_unknown_pages_get_a_page_not_a_crash() {
         .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
 }
+
+#[tokio::test]
+async fn a_refused_oversized_body_says_the_connection_closes() {
+    let app = TestApp::spawn().await;
+    let client = TestApp::new_client();
+    let token = app.csrf(&client, &app.url("/rsrc/register/person")).await;
+    let res = client
+        .post(app.url("/rsrc/register/person"))
+        .form(&[("_csrf", token.as_str()), ("name", &"张".repeat(100_000))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        res.headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close"),
+        "the unread rest of the body makes the connection unusable"
+    );
+    // The client's next request (on a new connection) is served.
+    let res = client.get(app.url("/rsrc/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_dictionary_change_redirects_only_to_validated_values() {
+    let app = TestApp::spawn().await;
+    app.create_admin(
+        "dict_op",
+        "370000",
+        zhicheng::domain::auth::AdminRole::Operator,
+        false,
+    )
+    .await;
+    let c = TestApp::new_client();
+    assert_eq!(
+        location(&app.admin_login(&c, "dict_op", PASSWORD).await),
+        "/sdmanager/home"
+    );
+    let page = app.back_url("/sdmanager/dicts?kind=methods");
+    for series in ["\r\nSet-Cookie: x=1", "a\u{0}b", "<script>"] {
+        let res = app
+            .post_form(
+                &c,
+                &page,
+                &app.back_url("/sdmanager/dicts/methods"),
+                &[
+                    ("op", "add"),
+                    ("name", &format!("新方式{}", series.len())),
+                    ("series", series),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{series:?}");
+        let to = location(&res);
+        assert!(
+            to.starts_with("/sdmanager/dicts?kind=methods&series=&m="),
+            "{series:?} → {to}"
+        );
+        assert!(
+            res.headers()
+                .get("set-cookie")
+                .is_none_or(|v| !v.to_str().unwrap().starts_with("x="))
+        );
+    }
+}

@@ -1,8 +1,9 @@
 //! 后台用户管理: a system administrator lists and creates back-office users (a province
 //! administrator for any bureau, a city administrator for their own).
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;

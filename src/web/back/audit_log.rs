@@ -1,8 +1,9 @@
 //! 审计日志 for auditors: filter by time, actor, action and object; see whether the hash
 //! chain verifies and where it breaks. Auditors read; nobody edits or deletes entries here.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 

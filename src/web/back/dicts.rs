@@ -1,8 +1,9 @@
 //! 字典管理: province operators add, rename and disable series, titles (with aliases),
 //! specialties and 申报方式. A disabled entry leaves new forms and stays on old records.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -178,11 +179,19 @@ pub async fn change(
 ) -> Result<Response> {
     require(&user)?;
     let kind = Kind::parse(&kind).ok_or(AppError::NotFound)?;
+    let d = state.dicts();
+    // The way back keeps the page's series filter, but only a series that exists, encoded:
+    // a posted value never reaches the Location header as typed.
+    let series_filter = d
+        .series
+        .iter()
+        .find(|s| s.code == form.series)
+        .map(|s| crate::web::percent_encode(&s.code))
+        .unwrap_or_default();
     let back = |m: Msg| {
         Redirect::to(&format!(
-            "/sdmanager/dicts?kind={}&series={}&m={}",
+            "/sdmanager/dicts?kind={}&series={series_filter}&m={}",
             kind.as_str(),
-            form.series,
             m.code()
         ))
         .into_response()
@@ -194,7 +203,6 @@ pub async fn change(
         .filter(|a| !a.is_empty())
         .map(str::to_owned)
         .collect();
-    let d = state.dicts();
     let tx = state.db.begin().await?;
     let result = match form.op.as_str() {
         "add" => {

@@ -3,8 +3,9 @@
 //! Between the two steps the checked entry travels as an encrypted, expiring ticket, so
 //! the password never goes back to the browser and nothing is kept on the server.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,9 @@
 //! Every action is version-guarded: of two reviewers acting at once exactly one wins,
 //! the other is told "该申报已被处理".
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;

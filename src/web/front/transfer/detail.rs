@@ -1,7 +1,8 @@
 //! 详细: every module of the application, each saved on its own, and 确定申报.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

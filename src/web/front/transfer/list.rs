@@ -1,7 +1,8 @@
 //! 我的申报信息: the person's applications with the actions each state allows.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 
 use super::{Person, UnitNames};

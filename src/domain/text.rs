@@ -1,0 +1,52 @@
+//! Text as it enters the platform: what every field loses at the boundary, and the canonical
+//! form of names that must be unique or shown to others.
+
+use std::borrow::Cow;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+/// Whether a character may never be stored: C0 and C1 controls and DEL, except the tab and
+/// line breaks a textarea sends. PostgreSQL refuses NUL in text outright.
+fn forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Every text field as it leaves the request: forbidden controls removed, the rest untouched.
+pub fn strip_controls(s: &str) -> Cow<'_, str> {
+    if s.chars().any(forbidden_control) {
+        Cow::Owned(s.chars().filter(|&c| !forbidden_control(c)).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// The canonical form of a name (unit names, person names, file names): NFKC, so full-width
+/// and compatibility letters equal their plain forms, without format characters (Unicode Cf:
+/// zero-width spaces and joiners, bidirectional overrides such as U+202E, soft hyphens) or
+/// controls. Two names that look alike compare equal after this.
+pub fn canonical_name(s: &str) -> String {
+    s.nfkc()
+        .filter(|&c| c.general_category() != GeneralCategory::Format && !c.is_control())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_go_tab_and_line_breaks_stay() {
+        assert_eq!(strip_controls("a\0b\u{7}c\u{7f}d\u{85}e"), "abcde");
+        assert_eq!(strip_controls("第一行\r\n\t第二行"), "第一行\r\n\t第二行");
+        assert!(matches!(strip_controls("济南市"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn look_alike_names_become_one() {
+        assert_eq!(canonical_name("山东\u{200B}大学"), "山东大学");
+        assert_eq!(canonical_name("ＡＢＣ科技有限公司"), "ABC科技有限公司");
+        assert_eq!(canonical_name("甲\u{202E}乙\u{FEFF}\u{AD}"), "甲乙");
+        assert_eq!(canonical_name("张三·李"), "张三·李");
+    }
+}

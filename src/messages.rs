@@ -58,6 +58,7 @@ pub enum Msg {
     CertNotBound,
     CertOnlyAccount,
     BureauUnknown,
+    BureauNotOwn,
     AdminCreated,
     FingerprintInvalid,
     FingerprintTaken,
@@ -170,6 +171,7 @@ impl Msg {
         Msg::CertNotBound,
         Msg::CertOnlyAccount,
         Msg::BureauUnknown,
+        Msg::BureauNotOwn,
         Msg::AdminCreated,
         Msg::FingerprintInvalid,
         Msg::FingerprintTaken,
@@ -286,6 +288,7 @@ impl Msg {
             Msg::CertNotBound => "cert_not_bound",
             Msg::CertOnlyAccount => "cert_only_account",
             Msg::BureauUnknown => "bureau_unknown",
+            Msg::BureauNotOwn => "bureau_not_own",
             Msg::AdminCreated => "admin_created",
             Msg::FingerprintInvalid => "fingerprint_invalid",
             Msg::FingerprintTaken => "fingerprint_taken",
@@ -399,6 +402,9 @@ impl Msg {
             Msg::CertNotBound => "该证书未绑定此账号",
             Msg::CertOnlyAccount => "该账号已绑定UKEY，请使用UKEY登录地址",
             Msg::BureauUnknown => "请选择所属人社局",
+            Msg::BureauNotOwn => {
+                "只能向本单位所在市的人力资源和社会保障局或山东省人力资源和社会保障厅申请"
+            }
             Msg::AdminCreated => "后台用户已创建",
             Msg::FingerprintInvalid => "证书指纹应为SHA-256指纹（64位十六进制字符，可带冒号）",
             Msg::FingerprintTaken => "该证书已绑定其他用户",

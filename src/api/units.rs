@@ -1,7 +1,8 @@
 //! The unit picker: 单位名称 search by any part of the name, for logged-in front-site users.
 
+use crate::web::extract::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -36,9 +37,14 @@ pub struct SearchOut {
 /// `GET /rsrc/api/units?q=…`: up to 20 units whose name contains `q`.
 pub async fn search(
     State(state): State<AppState>,
-    _user: FrontUser,
+    user: FrontUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchOut>, ApiError> {
+    state.limiter.allow(
+        crate::web::limit::Bucket::UnitSearch,
+        user.id(),
+        state.now_ms(),
+    )?;
     if unit_search::normalize_query(&q.q).is_none() {
         return Ok(Json(SearchOut {
             items: Vec::new(),

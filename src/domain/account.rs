@@ -74,7 +74,8 @@ pub fn password_msg(e: PasswordError) -> Msg {
 
 /// A person's name: 1–30 characters of letters (any script), spaces and the middle dot.
 pub fn parse_person_name(raw: &str) -> Result<String, Msg> {
-    let s = raw.trim();
+    let canonical = super::text::canonical_name(raw);
+    let s = canonical.trim();
     if s.is_empty() {
         return Err(Msg::Required);
     }
@@ -88,9 +89,13 @@ pub fn parse_person_name(raw: &str) -> Result<String, Msg> {
     }
 }
 
-/// A unit's name: 2–100 printable characters, inner whitespace collapsed.
+/// A unit's name: 2–100 printable characters in canonical form (look-alikes equal), inner
+/// whitespace collapsed.
 pub fn parse_unit_name(raw: &str) -> Result<String, Msg> {
-    let s = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = super::text::canonical_name(raw)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if s.is_empty() {
         return Err(Msg::Required);
     }

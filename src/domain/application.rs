@@ -169,9 +169,11 @@ impl FileKind {
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_FILES_PER_SLOT: usize = 10;
 
-/// A file name safe to store and to offer back: no path, no control characters, bounded.
+/// A file name safe to store and to offer back: canonical (no hidden bidirectional overrides),
+/// no path, no control characters, bounded.
 pub fn clean_file_name(raw: &str, kind: FileKind) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let canonical = super::text::canonical_name(raw);
+    let base = canonical.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?'))

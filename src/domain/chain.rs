@@ -109,10 +109,48 @@ pub fn grant_key(unit: Uuid, level: &str) -> String {
     format!("{}|{level}", unit.simple())
 }
 
+/// The bureaus a unit may ask for 终审权限: its own city's and the province's, never another
+/// city's (which could neither see the unit nor answer for it).
+pub fn grant_bureau_allowed(unit_region: &str, bureau: &str) -> bool {
+    bureau == unit_region || bureau == super::auth::PROVINCE_CODE
+}
+
+/// Whether a bureau sees a grant: it was addressed to it, or the unit is in its region.
+pub fn bureau_sees_grant(bureau: &str, grant_bureau: &str, unit_region: &str) -> bool {
+    grant_bureau == bureau || unit_region == bureau
+}
+
+/// Whether a bureau may 撤销 an active grant: the bureau that gave it, or the unit's own city
+/// bureau for a grant another city gave (the province's grants are the province's to revoke).
+pub fn bureau_may_revoke(bureau: &str, grant_bureau: &str, unit_region: &str) -> bool {
+    grant_bureau == bureau || (unit_region == bureau && grant_bureau != super::auth::PROVINCE_CODE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn grants_stay_within_the_units_city_and_the_province() {
+        use crate::domain::auth::PROVINCE_CODE as P;
+        let (jinan, qingdao) = ("370100", "370200");
+        assert!(grant_bureau_allowed(qingdao, qingdao));
+        assert!(grant_bureau_allowed(qingdao, P));
+        assert!(!grant_bureau_allowed(qingdao, jinan));
+        assert!(
+            bureau_sees_grant(qingdao, jinan, qingdao),
+            "the unit's own city sees it"
+        );
+        assert!(!bureau_sees_grant(jinan, P, qingdao));
+        assert!(bureau_may_revoke(qingdao, jinan, qingdao));
+        assert!(
+            !bureau_may_revoke(qingdao, P, qingdao),
+            "the province's grant"
+        );
+        assert!(bureau_may_revoke(P, P, qingdao));
+        assert!(!bureau_may_revoke(jinan, qingdao, qingdao));
+    }
 
     #[test]
     fn self_paths_and_cycles_are_refused() {

@@ -249,7 +249,8 @@ pub async fn grants_of_unit(c: &impl ConnectionTrait, unit: Uuid) -> Result<Vec<
     grants_where(c, "g.unit_id = ?", vec![unit.into()], 100).await
 }
 
-/// Requests and grants addressed to a bureau, newest first; `state` filters when given.
+/// Requests and grants a bureau sees (addressed to it, or of units in its region, as
+/// `domain::chain::bureau_sees_grant` says), newest first; `state` filters when given.
 pub async fn grants_for_bureau(
     c: &impl ConnectionTrait,
     bureau: &str,
@@ -260,13 +261,21 @@ pub async fn grants_for_bureau(
         Some(s) => {
             grants_where(
                 c,
-                "g.bureau_code = ? AND g.state = ?",
-                vec![bureau.into(), s.as_str().into()],
+                "(g.bureau_code = ? OR u.region_code = ?) AND g.state = ?",
+                vec![bureau.into(), bureau.into(), s.as_str().into()],
                 limit,
             )
             .await
         }
-        None => grants_where(c, "g.bureau_code = ?", vec![bureau.into()], limit).await,
+        None => {
+            grants_where(
+                c,
+                "(g.bureau_code = ? OR u.region_code = ?)",
+                vec![bureau.into(), bureau.into()],
+                limit,
+            )
+            .await
+        }
     }
 }
 
@@ -344,8 +353,18 @@ pub async fn revoke_grant(
 ) -> Result<()> {
     let rows = exec(
         c,
-        "UPDATE final_grants SET state = 'revoked', opinion = ?, decided_by = ?, decided_at = ?, live_key = NULL WHERE id = ? AND bureau_code = ? AND state = 'active'",
-        vec![opinion.into(), by.into(), now.into(), id.into(), bureau.into()],
+        // The rule of `domain::chain::bureau_may_revoke`, held by the update itself.
+        "UPDATE final_grants SET state = 'revoked', opinion = ?, decided_by = ?, decided_at = ?, live_key = NULL \
+         WHERE id = ? AND state = 'active' AND (bureau_code = ? OR (bureau_code <> ? AND unit_id IN (SELECT id FROM units WHERE region_code = ?)))",
+        vec![
+            opinion.into(),
+            by.into(),
+            now.into(),
+            id.into(),
+            bureau.into(),
+            crate::domain::auth::PROVINCE_CODE.into(),
+            bureau.into(),
+        ],
     )
     .await?;
     if rows == 1 {

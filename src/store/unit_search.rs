@@ -38,10 +38,11 @@ pub struct UnitHit {
     pub region_code: String,
 }
 
-/// The query as searched: control characters dropped, trimmed, cut to [`MAX_CHARS`];
-/// `None` when fewer than [`MIN_CHARS`] characters remain.
+/// The query as searched: in the canonical form names are stored in (so a full-width query
+/// finds its plain name), trimmed, cut to [`MAX_CHARS`]; `None` when fewer than
+/// [`MIN_CHARS`] characters remain.
 pub fn normalize_query(q: &str) -> Option<String> {
-    let cleaned: String = q.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = crate::domain::text::canonical_name(q);
     let cut: String = cleaned.trim().chars().take(MAX_CHARS).collect();
     let cut = cut.trim_end();
     (cut.chars().count() >= MIN_CHARS).then(|| cut.to_owned())

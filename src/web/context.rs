@@ -10,10 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::RealmTag;
+use super::limit::Bucket;
 use crate::crypto::random_token;
-use crate::domain::auth::Realm;
+use crate::domain::auth::{Realm, SubjectKind};
 use crate::messages::Msg;
 use crate::startup::AppState;
+use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::sessions;
 
 /// What handlers learn about the request beyond its body.
 #[derive(Clone, Debug)]
@@ -71,6 +74,15 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     if realm == Realm::Back && !state.settings.back_allows(ip) {
         tracing::warn!(%ip, "back office refused outside the allowed networks");
+        audit_refusal(
+            &state,
+            ip,
+            req.method(),
+            req.uri().path(),
+            None,
+            "outside the allowed networks",
+        )
+        .await;
         return super::error::message_page(
             axum::http::StatusCode::FORBIDDEN,
             Msg::NetworkRefused,
@@ -82,6 +94,15 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && is_cross_site(&req) {
         tracing::warn!(%ip, "cross-site request refused");
+        audit_refusal(
+            &state,
+            ip,
+            req.method(),
+            req.uri().path(),
+            None,
+            "cross-site request",
+        )
+        .await;
         return super::error::message_page(
             axum::http::StatusCode::FORBIDDEN,
             Msg::CsrfFailed,
@@ -96,6 +117,10 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() >= 20);
     let csrf = existing.clone().unwrap_or_else(|| random_token(24));
+    let sid = jar
+        .get(&cookie_name(&state, realm, "sid"))
+        .map(|c| c.value().to_owned());
+    let (method, uri) = (req.method().clone(), req.uri().clone());
     req.extensions_mut().insert(RealmTag(realm));
     req.extensions_mut().insert(ReqCtx {
         ip,
@@ -105,6 +130,9 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
         secure: state.settings.cookie_secure,
     });
     let mut res = next.run(req).await;
+    if let Some(r) = res.extensions().get::<super::error::Refused>().copied() {
+        audit_refusal(&state, ip, &method, uri.path(), sid.as_deref(), r.0).await;
+    }
     if let Some(deferred) = res.extensions().get::<super::error::Deferred>().cloned() {
         let headers = std::mem::take(res.headers_mut());
         res = deferred.render(realm);
@@ -148,4 +176,59 @@ fn is_cross_site(req: &Request) -> bool {
         return origin == "null" || origin_host != host;
     }
     false
+}
+
+/// Records a refused access in the audit log (SECURITY item 28): who (from the session, if
+/// any), from where, which route, and why. At most [`Bucket::Refusal`]'s budget per client,
+/// so a scanner cannot flood the log; beyond it the refusal is only logged.
+async fn audit_refusal(
+    state: &AppState,
+    ip: IpAddr,
+    method: &Method,
+    path: &str,
+    sid: Option<&str>,
+    why: &'static str,
+) {
+    let now = state.now_ms();
+    if !state.limiter.hit(Bucket::Refusal, ip, now) {
+        tracing::warn!(%ip, %method, path, why, "access refused (audit budget spent)");
+        return;
+    }
+    let session = match sid.filter(|s| !s.is_empty()) {
+        Some(token) => sessions::find(&state.db.conn, token).await.ok().flatten(),
+        None => None,
+    };
+    let actor = session
+        .as_ref()
+        .and_then(|s| {
+            SubjectKind::parse(&s.subject_kind).map(|k| Actor {
+                kind: k.as_str(),
+                id: Some(s.subject_id),
+                label: String::new(),
+                org: String::new(),
+            })
+        })
+        .unwrap_or_else(Actor::anonymous);
+    let path: String = path.chars().take(200).collect();
+    let written = async {
+        let tx = state.db.begin().await?;
+        audit::append(
+            &*tx,
+            now,
+            Event {
+                actor: &actor,
+                ip: &ip.to_string(),
+                action: "access_denied",
+                object: format!("route:{method} {path}"),
+                outcome: Outcome::Denied,
+                detail: why.to_owned(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, crate::error::AppError>(())
+    };
+    if let Err(e) = written.await {
+        tracing::error!(error = ?e, "could not audit a refused access");
+    }
 }

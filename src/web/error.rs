@@ -65,13 +65,23 @@ pub async fn body_limit_page(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let http1 = req.version() < axum::http::Version::HTTP_2;
     let res = next.run(req).await;
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return message_page(
+        let mut page = message_page(
             StatusCode::PAYLOAD_TOO_LARGE,
             Msg::BodyTooLarge,
             Realm::Front,
         );
+        // The rest of the body is never read, so the connection cannot carry another request:
+        // say so, or the client's next request on it fails (HTTP/2 resets the stream instead).
+        if http1 {
+            page.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        return page;
     }
     res
 }
@@ -110,8 +120,25 @@ impl Deferred {
     }
 }
 
+/// Marks a response that refused access (a foreign object's 404, a role's 403, a CSRF
+/// refusal); the request middleware audits it (SECURITY item 28).
+#[derive(Clone, Copy, Debug)]
+pub struct Refused(pub &'static str);
+
+impl Refused {
+    fn of(e: &AppError) -> Option<Refused> {
+        match e {
+            AppError::NotFound => Some(Refused("not found")),
+            AppError::Forbidden => Some(Refused("forbidden")),
+            AppError::Csrf => Some(Refused("form token refused")),
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let refused = Refused::of(&self);
         let (status, msg, redirect) = match self {
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, Msg::BodyTooLarge, None),
             AppError::NotFound => (StatusCode::NOT_FOUND, Msg::NotFound, None),
@@ -156,6 +183,9 @@ impl IntoResponse for AppError {
             request_id: String::new(),
             redirect,
         });
+        if let Some(r) = refused {
+            res.extensions_mut().insert(r);
+        }
         res
     }
 }
@@ -171,6 +201,7 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let refused = Refused::of(&self.0);
         let (status, msg, fields) = match self.0 {
             AppError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -218,10 +249,14 @@ impl IntoResponse for ApiError {
                 )
             })
             .collect();
-        (
+        let mut res = (
             status,
             Json(serde_json::json!({"code": msg.code(), "message": msg.text(), "fields": fields})),
         )
-            .into_response()
+            .into_response();
+        if let Some(r) = refused {
+            res.extensions_mut().insert(r);
+        }
+        res
     }
 }

@@ -33,6 +33,9 @@ pub struct Attempt<'a> {
     pub captcha: &'a str,
     /// The account as typed, masked, for the audit of unknown accounts.
     pub masked_account: String,
+    /// The account as looked up (normalised, with its kind), which keys the stand-in
+    /// counters of a name that belongs to nobody.
+    pub account_key: String,
 }
 
 pub enum Outcome_ {
@@ -57,7 +60,11 @@ pub async fn attempt(
         return Ok(refuse(Msg::TooManyRequests, state.settings.captcha));
     }
     let ip_failures = state.limiter.count(Bucket::LoginFailure, ctx.ip, now) as i32;
-    let account_failures = candidate.as_ref().map_or(0, |c| c.failed);
+    // An unknown name fails, captchas and locks exactly as an account would.
+    let (account_failures, account_lock) = match &candidate {
+        Some(c) => (c.failed, c.locked_until),
+        None => state.limiter.unknown_account(&input.account_key),
+    };
     let need_captcha = state.settings.captcha
         && (ip_failures >= CAPTCHA_AFTER || account_failures >= CAPTCHA_AFTER);
     if need_captcha {
@@ -109,9 +116,7 @@ pub async fn attempt(
         }
     };
 
-    if let Some(c) = &candidate
-        && let Some(until) = locked_until(c.locked_until, now)
-    {
+    if let Some(until) = locked_until(account_lock, now) {
         record(Outcome::Denied, "login", "account locked".into()).await?;
         return Ok(Outcome_::Refused {
             message: locked_message(until),
@@ -133,13 +138,23 @@ pub async fn attempt(
         state.limiter.hit(Bucket::LoginFailure, ctx.ip, now);
         let ip_after = ip_failures + 1;
         let Some((kind, id)) = known else {
+            let (failed, lock) = state
+                .limiter
+                .unknown_account_failed(&input.account_key, now);
             record(
                 Outcome::Failure,
                 "login",
                 "unknown account or wrong password".into(),
             )
             .await?;
-            let captcha = state.settings.captcha && ip_after >= CAPTCHA_AFTER;
+            if let Some(until) = lock {
+                return Ok(Outcome_::Refused {
+                    message: locked_message(until),
+                    captcha: state.settings.captcha,
+                });
+            }
+            let captcha =
+                state.settings.captcha && (ip_after >= CAPTCHA_AFTER || failed >= CAPTCHA_AFTER);
             return Ok(refuse(Msg::LoginFailed, captcha));
         };
         let tx = state.db.begin().await?;
@@ -224,7 +239,8 @@ pub async fn attempt(
     )
     .await?;
     tx.commit().await?;
-    state.limiter.reset(Bucket::LoginFailure, ctx.ip);
+    // The per-IP failure count is not reset here: a spray that mixes in a known good
+    // password must still meet the captcha.
     Ok(Outcome_::LoggedIn(session))
 }
 

@@ -1,6 +1,7 @@
 //! Who is logged in: session cookies and the extractors that demand a person, a unit or an admin.
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::Method;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 
@@ -64,6 +65,12 @@ impl FromRequestParts<AppState> for LiveSession {
         // On the UKEY listener the same certificate must be presented on every request.
         if row.cert_fingerprint.is_some() && row.cert_fingerprint != ctx.cert_fingerprint {
             return Err(AppError::Unauthenticated);
+        }
+        // The form token belongs to this session (set with it at login): a token planted in
+        // the browser before login, or taken from another session, is refused on every write.
+        let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if writes && !super::extract::constant_time_eq(ctx.csrf.as_bytes(), row.csrf.as_bytes()) {
+            return Err(AppError::Csrf);
         }
         sessions::touch(&state.db.conn, &row, now).await?;
         let live = LiveSession { row, kind };

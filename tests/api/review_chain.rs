@@ -7,7 +7,7 @@ use zhicheng::domain::auth::AdminRole;
 use crate::application::{Applicant, draft, state_of, unit_id};
 use crate::helpers::*;
 
-async fn unit_client(app: &TestApp, code: &str) -> Client {
+pub async fn unit_client(app: &TestApp, code: &str) -> Client {
     let c = TestApp::new_client();
     assert_eq!(
         location(&app.login(&c, "unit", code, PASSWORD).await),
@@ -45,16 +45,16 @@ async fn act(
     c.post(app.url(action)).form(&form).send().await.unwrap()
 }
 
-struct Chain {
-    a: Applicant,
-    unit_a: Client,
-    unit_b: Client,
-    b_id: Uuid,
-    b_name: String,
+pub struct Chain {
+    pub a: Applicant,
+    pub unit_a: Client,
+    pub unit_b: Client,
+    pub b_id: Uuid,
+    pub b_name: String,
 }
 
 /// A person applies to unit A; unit B exists; all logged in.
-async fn setup(app: &TestApp) -> Chain {
+pub async fn setup(app: &TestApp) -> Chain {
     let a = draft(app).await;
     a.complete(app).await;
     assert_eq!(

@@ -1,8 +1,9 @@
 //! Back-office login: password on the plain listener; on the UKEY listener the client
 //! certificate bound to the account and the password, both.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -122,6 +123,7 @@ pub async fn login(
         captcha_id: &form.captcha_id,
         captcha: &form.captcha,
         masked_account: username.chars().take(32).collect(),
+        account_key: format!("back:{username}"),
     };
     match login::attempt(&state, &ctx, candidate, input, binding).await? {
         Outcome_::LoggedIn(s) => Ok((

@@ -1,15 +1,16 @@
 //! 权限管理 → 外地调终审权限审核: a bureau's business operators decide the final-review
 //! requests addressed to it, and can revoke a grant (approved applications stay approved).
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::account::parse_text;
 use crate::domain::auth::{AdminRole, SubjectKind};
-use crate::domain::chain::Standing;
+use crate::domain::chain::{Standing, bureau_may_revoke, bureau_sees_grant};
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
@@ -28,8 +29,12 @@ pub struct Row {
     pub level: String,
     pub state: &'static str,
     pub colour: &'static str,
+    /// 通过 / 不通过 are offered: pending and addressed to this bureau.
     pub pending: bool,
+    /// 撤销 is offered.
     pub active: bool,
+    /// The bureau the request was addressed to, when not this one.
+    pub elsewhere: String,
     pub opinion: String,
     pub created: String,
     pub decided: String,
@@ -82,8 +87,16 @@ pub async fn list(
             level: d.level_name(&g.level).to_owned(),
             state: g.standing.grant_label(),
             colour: g.standing.colour(),
-            pending: g.standing == Standing::Pending,
-            active: g.standing == Standing::Active,
+            pending: g.standing == Standing::Pending && g.bureau == user.admin.bureau_code,
+            active: g.standing == Standing::Active
+                && bureau_may_revoke(&user.admin.bureau_code, &g.bureau, &g.unit_region),
+            elsewhere: if g.bureau == user.admin.bureau_code {
+                String::new()
+            } else {
+                d.region(&g.bureau)
+                    .map(|r| bureau_name(&r.name))
+                    .unwrap_or_default()
+            },
             opinion: g.opinion,
             created: format_minutes(g.created_at),
             decided: g.decided_at.map(format_minutes).unwrap_or_default(),
@@ -128,8 +141,12 @@ pub async fn decide(
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let grant = chain::grant(&state.db.conn, id)
         .await?
-        .filter(|g| g.bureau == user.admin.bureau_code)
+        .filter(|g| bureau_sees_grant(&user.admin.bureau_code, &g.bureau, &g.unit_region))
         .ok_or(AppError::NotFound)?;
+    // Only the bureau a request names decides it.
+    if form.decision != "revoke" && grant.bureau != user.admin.bureau_code {
+        return Err(AppError::Forbidden);
+    }
     let needs_opinion = form.decision != "approve";
     let opinion = parse_text(&form.opinion, 500, needs_opinion)
         .map_err(|_| AppError::Conflict(Msg::OpinionRequired))?;

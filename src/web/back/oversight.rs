@@ -1,8 +1,9 @@
 //! Units and applicants of the bureau's region: search, open, correct a unit's name,
 //! unlock accounts, reset passwords to one-time passwords. Business operators only.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -620,6 +621,11 @@ pub async fn units_export(
     ctx: ReqCtx,
     user: AdminUser,
 ) -> Result<Response> {
+    state.limiter.allow(
+        crate::web::limit::Bucket::Export,
+        user.admin.id,
+        state.now_ms(),
+    )?;
     let scope = operator_scope(&user)?;
     let d = state.dicts();
     let mut sheet = crate::export::Sheet::new(

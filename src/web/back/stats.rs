@@ -1,8 +1,9 @@
 //! 统计分析: applications of the region by state, series, level, city and month, and how
 //! long submission → final approval takes; tables plus bar charts drawn on the server.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -199,6 +200,11 @@ pub async fn export(
     user: AdminUser,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
+    state.limiter.allow(
+        crate::web::limit::Bucket::Export,
+        user.admin.id,
+        state.now_ms(),
+    )?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet: Option<crate::export::Sheet> = None;
@@ -268,6 +274,11 @@ async fn details_export(
     q: StatsQuery,
     full_ids: bool,
 ) -> Result<Response> {
+    state.limiter.allow(
+        crate::web::limit::Bucket::Export,
+        user.admin.id,
+        state.now_ms(),
+    )?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet = crate::export::Sheet::new(

@@ -1,7 +1,8 @@
 //! 登录 and 退出 on the front site, the captcha picture, the portal and the title home page.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -123,6 +124,7 @@ pub async fn login(
         captcha_id: &form.captcha_id,
         captcha: &form.captcha,
         masked_account: mask(&account),
+        account_key: format!("front:{}:{account}", form.kind == "unit"),
     };
     match login::attempt(&state, &ctx, candidate, input, |_| None).await? {
         Outcome_::LoggedIn(s) => Ok((

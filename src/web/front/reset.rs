@@ -59,10 +59,16 @@ impl ResetPage {
     }
 }
 
+/// What the reset page carries from 获取验证码 to 确定, encrypted. It has the same shape
+/// whether or not the account and number matched: when they did not, `subject` is a random id
+/// that no code belongs to, so every code is refused exactly as a wrong one would be.
 #[derive(Serialize, Deserialize)]
 struct Ticket {
-    /// `None` when the account and number did not match: every code is then wrong.
-    subject: Option<(String, Uuid)>,
+    kind: String,
+    subject: Uuid,
+    /// The account as typed: the password policy's personal words come from it, never from
+    /// the stored account, so the policy's answers cannot tell a match either.
+    account: String,
     expires: i64,
 }
 
@@ -159,50 +165,64 @@ pub async fn send_code(
                 })
             })
     };
-    let mut flash = Flash {
+    // One answer for every outcome (sent, not matched, asked too soon): SECURITY item 5.
+    let flash = Flash {
         ok: true,
-        text: "若账号与注册手机号一致，验证码已发送至该手机，10分钟内有效",
+        text: "若账号与注册手机号一致，验证码已发送至该手机，10分钟内有效；1分钟内只发送一次",
     };
-    if let Some((kind, id, actor)) = &subject {
-        let code = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
-        let tx = state.db.begin().await?;
-        let issued = reset::issue(&*tx, &state.keys, *kind, *id, &code, now).await?;
-        let outcome = if issued.is_ok() {
-            Outcome::Success
-        } else {
-            Outcome::Denied
-        };
-        audit::append(
-            &*tx,
-            now,
-            Event {
-                actor,
-                ip: &ctx.ip.to_string(),
-                action: "reset_code",
-                object: format!("{}:{}", kind.as_str(), id),
-                outcome,
-                detail: mask(phone.as_str()),
+    // Without a match, a decoy code is issued to a random id that no account has: the
+    // ticket, the writes and every later answer (wrong code, used up) are then the same.
+    let kind = if form.kind == "unit" {
+        SubjectKind::Unit
+    } else {
+        SubjectKind::Person
+    };
+    let (id, actor, object) = match subject {
+        Some((k, id, actor)) => (id, actor, format!("{}:{id}", k.as_str())),
+        None => (
+            Uuid::now_v7(),
+            Actor {
+                label: mask(&account),
+                ..Actor::anonymous()
             },
-        )
-        .await?;
-        tx.commit().await?;
-        match issued {
-            Ok(()) => state.sms.send(
-                phone.as_str(),
-                &format!(
-                    "【山东省专业技术人员管理服务平台】您的验证码为{code}，10分钟内有效，请勿泄露。"
-                ),
+            "account:unknown".to_owned(),
+        ),
+    };
+    let matched = object != "account:unknown";
+    let code = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
+    let tx = state.db.begin().await?;
+    let issued = reset::issue(&*tx, &state.keys, kind, id, &code, now).await?;
+    let outcome = match (matched, issued.is_ok()) {
+        (true, true) => Outcome::Success,
+        (true, false) => Outcome::Denied,
+        (false, _) => Outcome::Failure,
+    };
+    audit::append(
+        &*tx,
+        now,
+        Event {
+            actor: &actor,
+            ip: &ctx.ip.to_string(),
+            action: "reset_code",
+            object,
+            outcome,
+            detail: mask(phone.as_str()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    if matched && issued.is_ok() {
+        state.sms.send(
+            phone.as_str(),
+            &format!(
+                "【山东省专业技术人员管理服务平台】您的验证码为{code}，10分钟内有效，请勿泄露。"
             ),
-            Err(reset::IssueRefusal::TooSoon) => {
-                flash = Flash {
-                    ok: false,
-                    text: Msg::CodeTooSoon.text(),
-                }
-            }
-        }
+        );
     }
     let ticket = Ticket {
-        subject: subject.map(|(k, id, _)| (k.as_str().to_owned(), id)),
+        kind: kind.as_str().to_owned(),
+        subject: id,
+        account: account.chars().take(18).collect(),
         expires: now + reset::LIFETIME_MS,
     };
     let ticket = state.keys.encrypt(
@@ -256,47 +276,23 @@ pub async fn reset(
         errors.add("code", Msg::Required);
         return again(errors);
     }
-    let Some((kind, id)) = ticket
-        .subject
-        .and_then(|(k, id)| SubjectKind::parse(&k).map(|k| (k, id)))
-    else {
-        errors.add("code", Msg::CodeWrong);
-        return again(errors);
-    };
-    // The policy needs the owner's numbers, so load the account first.
-    let (id_number, birth, credit, actor) = match kind {
-        SubjectKind::Person => {
-            let p = accounts::person_by_id(&state.db.conn, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let idn = state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher).ok();
-            let actor = Actor {
-                kind: "person",
-                id: Some(p.id),
-                label: format!("{}({})", p.name, p.id_masked),
-                org: String::new(),
-            };
-            (idn, Some(p.birth_date.replace('-', "")), None, actor)
-        }
-        SubjectKind::Unit => {
-            let u = accounts::unit_by_id(&state.db.conn, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let actor = Actor {
-                kind: "unit",
-                id: Some(u.id),
-                label: u.name.clone(),
-                org: String::new(),
-            };
-            (None, None, Some(u.credit_code), actor)
-        }
-        SubjectKind::Admin => return Err(AppError::NotFound),
-    };
-    let words = PasswordContext {
-        id_number: id_number.as_deref(),
-        birth_digits: birth.as_deref(),
-        credit_code: credit.as_deref(),
-        username: None,
+    let kind = SubjectKind::parse(&ticket.kind)
+        .filter(|k| *k != SubjectKind::Admin)
+        .ok_or(AppError::Conflict(Msg::CodeExpired))?;
+    let id = ticket.subject;
+    let words = match kind {
+        SubjectKind::Unit => PasswordContext {
+            id_number: None,
+            birth_digits: None,
+            credit_code: Some(&ticket.account),
+            username: None,
+        },
+        _ => PasswordContext {
+            id_number: Some(&ticket.account),
+            birth_digits: ticket.account.get(6..14),
+            credit_code: None,
+            username: None,
+        },
     };
     let new = match parse_new_password(&form.password, &form.password2, &words) {
         Ok(p) => p,
@@ -305,6 +301,7 @@ pub async fn reset(
     let tx = state.db.begin().await?;
     let verdict = reset::redeem(&*tx, &state.keys, kind, id, &form.code, now).await?;
     if verdict != Verdict::Ok {
+        // A decoy code (no match) is wrong, then used up, exactly as a real one.
         tx.commit().await?;
         errors.add(
             "code",
@@ -316,6 +313,21 @@ pub async fn reset(
         );
         return again(errors);
     }
+    let actor = match kind {
+        SubjectKind::Unit => accounts::unit_by_id(&*tx, id).await?.map(|u| Actor {
+            kind: "unit",
+            id: Some(u.id),
+            label: u.name,
+            org: String::new(),
+        }),
+        _ => accounts::person_by_id(&*tx, id).await?.map(|p| Actor {
+            kind: "person",
+            id: Some(p.id),
+            label: format!("{}({})", p.name, p.id_masked),
+            org: String::new(),
+        }),
+    }
+    .ok_or(AppError::NotFound)?;
     accounts::set_password(
         &*tx,
         kind,

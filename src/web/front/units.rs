@@ -1,8 +1,9 @@
 //! The unit search page: what the picker popup does, as a plain page for browsers without
 //! JavaScript (search by any part of 单位名称, copy the full name into the form).
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -46,6 +47,11 @@ pub async fn page(
     } else if q.chars().count() < 2 {
         (Vec::new(), Msg::QueryTooShort.text())
     } else {
+        state.limiter.allow(
+            crate::web::limit::Bucket::UnitSearch,
+            user.id(),
+            state.now_ms(),
+        )?;
         let d = state.dicts();
         let hits: Vec<Hit> = unit_search::search(&state.db.conn, &q, 20)
             .await?

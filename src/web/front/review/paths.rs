@@ -1,7 +1,8 @@
 //! 上报路径申请 (with 新增 and the 外地调入终审权限申请 button), 上报路径审核.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -411,6 +412,7 @@ async fn grants_page(
         bureaus: d
             .regions
             .iter()
+            .filter(|r| crate::domain::chain::grant_bureau_allowed(&unit.region_code, &r.code))
             .map(|r| (r.code.clone(), bureau_name(&r.name)))
             .collect(),
     })
@@ -454,6 +456,8 @@ pub async fn request_grant(
     }
     if d.region(&form.bureau).is_none() {
         errors.add("bureau", Msg::BureauUnknown);
+    } else if !crate::domain::chain::grant_bureau_allowed(&unit.region_code, &form.bureau) {
+        errors.add("bureau", Msg::BureauNotOwn);
     }
     if !errors.is_empty() {
         return render_status(

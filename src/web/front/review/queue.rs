@@ -1,7 +1,8 @@
 //! 外地调入审核: the applications the unit holds or has held, with 查询 conditions.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -204,6 +205,9 @@ pub async fn export(
     Unit(unit, user): Unit,
     Query(q): Query<QueryForm>,
 ) -> Result<Response> {
+    state
+        .limiter
+        .allow(crate::web::limit::Bucket::Export, unit.id, state.now_ms())?;
     let f = q.filter(&state);
     let mut sheet = crate::export::Sheet::new(
         "外地调入审核",

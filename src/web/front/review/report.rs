@@ -1,8 +1,9 @@
 //! 外地调入上报: applications the unit approved without final authority, sent one or many
 //! at a time along the unit's active reporting path for their series and level.
 
+use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -107,6 +108,7 @@ pub async fn report(
     let d = state.dicts();
     let mut problems = Vec::new();
     let mut done = 0;
+    let mut not_ours = 0;
     for pick in form.pick.iter().take(200) {
         let Some((id, version)) = pick.split_once(':') else {
             continue;
@@ -114,14 +116,19 @@ pub async fn report(
         let Ok(id) = Uuid::parse_str(id) else {
             continue;
         };
-        let Some(a) = applications::find_any(&state.db.conn, id).await? else {
+        // Nothing about an application this unit does not hold is read, let alone named.
+        let Some(a) = applications::find_any(&state.db.conn, id)
+            .await?
+            .filter(|a| a.holder_unit_id == Some(unit.id))
+        else {
+            not_ours += 1;
             continue;
         };
         let person = crate::store::accounts::person_by_id(&state.db.conn, a.person_id)
             .await?
             .map(|p| p.name)
             .unwrap_or_default();
-        if a.holder_unit_id != Some(unit.id) || a.version.to_string() != version {
+        if a.version.to_string() != version {
             problems.push(format!("{person}：{}", Msg::AlreadyHandled.text()));
             continue;
         }
@@ -213,6 +220,12 @@ pub async fn report(
         .await?;
         tx.commit().await?;
         done += 1;
+    }
+    if not_ours > 0 {
+        problems.push(format!(
+            "{not_ours} 条所选申报已不在本单位待上报之列：{}",
+            Msg::AlreadyHandled.text()
+        ));
     }
     if problems.is_empty() {
         return Ok(Redirect::to("/rsrc/zc/report?m=reported").into_response());

@@ -72,6 +72,7 @@ pub async fn prepare(
         })?;
     }
     std::fs::create_dir_all(&settings.data_dir).ok();
+    crate::telemetry::metrics();
     let keys = Keys::load(&settings)?;
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
@@ -137,34 +138,120 @@ impl Listeners {
     }
 }
 
-/// Serves both sites (and the UKEY listener when configured) until the process ends.
+/// How long requests in flight may run on after a shutdown signal: the request timeout
+/// plus a margin, so that every request that could still succeed does.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(35);
+
+/// The signal to stop serving, shared by every listener.
+#[derive(Clone)]
+pub struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    /// A stop that never comes (a listener run on its own).
+    pub fn never() -> Stop {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        std::mem::forget(tx);
+        Stop(rx)
+    }
+
+    /// Resolves once the stop is given (or its sender is gone).
+    pub async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+}
+
+/// SIGTERM (systemd, containers) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let term = async {
+        #[cfg(unix)]
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Serves both sites (and the UKEY listener when configured) until SIGTERM or Ctrl-C.
 pub async fn run(state: AppState, listeners: Listeners) -> anyhow::Result<()> {
+    run_until(state, listeners, shutdown_signal()).await
+}
+
+/// Serves until `stop` resolves; then accepts no new connections, lets requests in flight
+/// finish (at most [`SHUTDOWN_GRACE`]), closes the database pool and returns.
+pub async fn run_until(
+    state: AppState,
+    listeners: Listeners,
+    stop: impl std::future::Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
     let front_addr = listeners.front.local_addr()?;
     let back_addr = listeners.back.local_addr()?;
     tracing::info!("front site at http://{front_addr}/rsrc/");
     tracing::info!("back office at http://{back_addr}/sdmanager");
-    spawn_housekeeping(state.clone());
+    let housekeeping = spawn_housekeeping(state.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |rx: tokio::sync::watch::Receiver<bool>| async move {
+        Stop(rx).wait().await;
+    };
     let front = axum::serve(
         listeners.front,
         crate::web::front_router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-    );
+    )
+    .with_graceful_shutdown(stopped(stop_rx.clone()));
     let back = axum::serve(
         listeners.back,
         crate::web::back_router(state.clone(), false)
             .into_make_service_with_connect_info::<SocketAddr>(),
-    );
+    )
+    .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let tls_stop = Stop(stop_rx.clone());
     let tls = async {
         match &state.settings.back_tls {
-            Some(tls) => crate::tls::serve(state.clone(), tls.clone()).await,
-            None => std::future::pending().await,
+            Some(tls) => crate::tls::serve(state.clone(), tls.clone(), tls_stop).await,
+            None => Ok(()),
         }
     };
+    let servers = async {
+        let (f, b, t) = tokio::join!(
+            async { front.await.context("front site stopped") },
+            async { back.await.context("back office stopped") },
+            async { tls.await.context("UKEY listener stopped") },
+        );
+        f.and(b).and(t)
+    };
+    tokio::pin!(servers);
     tokio::select! {
-        r = front => r.context("front site stopped"),
-        r = back => r.context("back office stopped"),
-        r = tls => r.context("UKEY listener stopped"),
-        _ = tokio::signal::ctrl_c() => { tracing::info!("shutting down"); Ok(()) }
+        r = &mut servers => {
+            housekeeping.abort();
+            return r;
+        }
+        _ = stop => {}
     }
+    tracing::info!("shutting down: no new connections; finishing the requests in flight");
+    let _ = stop_tx.send(true);
+    housekeeping.abort();
+    let result = match tokio::time::timeout(SHUTDOWN_GRACE, &mut servers).await {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::warn!(
+                grace = ?SHUTDOWN_GRACE,
+                "requests still running at the end of the grace period; stopping anyway"
+            );
+            Ok(())
+        }
+    };
+    if let Err(e) = state.db.conn.clone().close().await {
+        tracing::warn!(error = %e, "closing the database pool");
+    }
+    tracing::info!("stopped");
+    result
 }
 
 /// Starts the real platform: system clock, log SMS sender.
@@ -175,7 +262,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Removes expired sessions and stale rate-limit windows every few minutes.
-fn spawn_housekeeping(state: AppState) {
+fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
@@ -194,7 +281,7 @@ fn spawn_housekeeping(state: AppState) {
                 tracing::warn!(error = %e, "orphan file sweep failed");
             }
         }
-    });
+    })
 }
 
 /// Removes stored files whose database record never committed (older than an hour).

@@ -78,19 +78,35 @@ pub fn server_config(tls: &TlsSettings) -> anyhow::Result<rustls::ServerConfig> 
     Ok(config)
 }
 
-pub async fn serve(state: AppState, tls: TlsSettings) -> anyhow::Result<()> {
+pub async fn serve(
+    state: AppState,
+    tls: TlsSettings,
+    stop: crate::startup::Stop,
+) -> anyhow::Result<()> {
     let listener = TcpListener::bind(tls.listen)
         .await
         .with_context(|| format!("binding the UKEY listener to {}", tls.listen))?;
-    serve_on(state, &tls, listener).await
+    serve_until(state, &tls, listener, stop).await
 }
 
-/// Accepts TLS connections on a bound listener (tests bind port 0).
+/// Accepts TLS connections on a bound listener (tests bind port 0) until the process ends.
 pub async fn serve_on(
     state: AppState,
     tls: &TlsSettings,
     listener: TcpListener,
 ) -> anyhow::Result<()> {
+    serve_until(state, tls, listener, crate::startup::Stop::never()).await
+}
+
+/// Accepts TLS connections until `stop`; then accepts no more and waits for the open
+/// connections to finish their requests (idle keep-alive connections are closed).
+pub async fn serve_until(
+    state: AppState,
+    tls: &TlsSettings,
+    listener: TcpListener,
+    mut stop: crate::startup::Stop,
+) -> anyhow::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let acceptor = TlsAcceptor::from(Arc::new(server_config(tls)?));
     tracing::info!(
         "UKEY back office at https://{}/sdmanager",
@@ -98,7 +114,11 @@ pub async fn serve_on(
     );
     let router = crate::web::back_router(state, true);
     loop {
-        let (tcp, addr) = match listener.accept().await {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.wait() => break,
+        };
+        let (tcp, addr) = match accepted {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -107,6 +127,7 @@ pub async fn serve_on(
         };
         let acceptor = acceptor.clone();
         let router = router.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
             let stream = match acceptor.accept(tcp).await {
                 Ok(s) => s,
@@ -130,12 +151,14 @@ pub async fn serve_on(
                 req.map(axum::body::Body::new)
             });
             let svc = TowerToHyperService::new(svc);
-            if let Err(e) = Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), svc)
-                .await
-            {
+            let builder = Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            if let Err(e) = watcher.watch(conn.into_owned()).await {
                 tracing::debug!(%addr, error = %e, "connection ended");
             }
         });
     }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

@@ -92,6 +92,9 @@ pub struct TestApp {
     pub captchas: Arc<CaptchaLog>,
     pub data_dir: TempDir,
     pub database_url: String,
+    /// Sending (or dropping) it is the platform's SIGTERM.
+    stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    server: Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
 }
 
 /// A database for one test: a temp SQLite file, or a new PostgreSQL database.
@@ -153,7 +156,14 @@ impl TestApp {
             .await
             .expect("prepare");
         state.captcha_log = Some(captchas.clone());
-        tokio::spawn(zhicheng::startup::run(state.clone(), listeners));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(zhicheng::startup::run_until(
+            state.clone(),
+            listeners,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         TestApp {
             front: format!("http://{front}"),
             back: format!("http://{back}"),
@@ -163,7 +173,22 @@ impl TestApp {
             captchas,
             data_dir: dir,
             database_url: url,
+            stop: Mutex::new(Some(stop)),
+            server: Mutex::new(Some(server)),
         }
+    }
+
+    /// Gives the stop signal (as SIGTERM does) without waiting.
+    pub fn signal_stop(&self) {
+        if let Some(s) = self.stop.lock().unwrap().take() {
+            let _ = s.send(());
+        }
+    }
+
+    /// Waits for the server to finish after [`Self::signal_stop`]; its result.
+    pub async fn stopped(&self) -> anyhow::Result<()> {
+        let handle = self.server.lock().unwrap().take().expect("server running");
+        handle.await?
     }
 
     /// A browser-like client with its own cookie jar that does not follow redirects.

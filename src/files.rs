@@ -13,6 +13,18 @@ pub trait FileStore: Send + Sync + 'static {
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
     /// Keys of files older than `older_than_ms` (UTC ms), for the orphan sweep; at most `limit`.
     async fn list_older(&self, older_than_ms: i64, limit: usize) -> anyhow::Result<Vec<String>>;
+
+    /// Whether files can be stored and read back now (`/readyz`): a probe written durably,
+    /// read and removed.
+    async fn probe(&self) -> anyhow::Result<()> {
+        let key = format!("probe-{}", uuid::Uuid::now_v7().simple());
+        let body = b"readyz";
+        self.put(&key, body).await?;
+        let back = self.get(&key).await;
+        self.delete(&key).await?;
+        anyhow::ensure!(back? == body, "the probe read back differs");
+        Ok(())
+    }
 }
 
 /// Files under `<data_dir>/files/`, outside any web root, under generated names.

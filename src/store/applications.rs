@@ -352,6 +352,8 @@ pub async fn add_event(
         ],
     )
     .await?;
+    // Counted when recorded: the step's transaction commits right after in every caller.
+    metrics::counter!("zhicheng_transitions_total", "action" => e.action.to_owned()).increment(1);
     Ok(())
 }
 

@@ -94,6 +94,45 @@ impl Db {
         self.conn.get_database_backend()
     }
 
+    /// The pool now: (open connections, idle ones, the maximum), for `/metrics`.
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        match self.backend() {
+            DbBackend::Sqlite => {
+                let p = self.conn.get_sqlite_connection_pool();
+                (
+                    p.size(),
+                    p.num_idle() as u32,
+                    p.options().get_max_connections(),
+                )
+            }
+            _ => {
+                let p = self.conn.get_postgres_connection_pool();
+                (
+                    p.size(),
+                    p.num_idle() as u32,
+                    p.options().get_max_connections(),
+                )
+            }
+        }
+    }
+
+    /// Whether the database answers now (`/readyz`), within two seconds.
+    pub async fn reachable(&self) -> bool {
+        let ping = self.conn.execute_unprepared("SELECT 1");
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), ping).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// How many of this build's migrations the database has not applied (`/readyz`: a node
+    /// of a newer build on an older schema is not ready).
+    pub async fn pending_migrations(&self) -> anyhow::Result<usize> {
+        Ok(migration::Migrator::get_pending_migrations(&self.conn)
+            .await?
+            .len())
+    }
+
     /// Applies every pending migration.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         migration::Migrator::up(&self.conn, None)

@@ -51,6 +51,17 @@ pub async fn attempt(
     input: Attempt<'_>,
     extra: impl FnOnce(&Candidate) -> Option<Msg>,
 ) -> Result<Outcome_> {
+    let outcome = decide(state, ctx, candidate, input, extra).await?;
+    Ok(counted(ctx, outcome))
+}
+
+async fn decide(
+    state: &AppState,
+    ctx: &ReqCtx,
+    candidate: Option<Candidate>,
+    input: Attempt<'_>,
+    extra: impl FnOnce(&Candidate) -> Option<Msg>,
+) -> Result<Outcome_> {
     let now = state.now_ms();
     let refuse = |m: Msg, captcha: bool| Outcome_::Refused {
         message: m.text().to_owned(),
@@ -242,6 +253,22 @@ pub async fn attempt(
     // The per-IP failure count is not reset here: a spray that mixes in a known good
     // password must still meet the captcha.
     Ok(Outcome_::LoggedIn(session))
+}
+
+/// Counts a login outcome for `/metrics`: ok, failed (wrong password or unknown account),
+/// locked, or refused (captcha, rate limit, disabled, certificate rules).
+fn counted(ctx: &ReqCtx, outcome: Outcome_) -> Outcome_ {
+    let label = match &outcome {
+        Outcome_::LoggedIn(_) => "ok",
+        Outcome_::Refused { message, .. } if message.starts_with(Msg::AccountLocked.text()) => {
+            "locked"
+        }
+        Outcome_::Refused { message, .. } if message == Msg::LoginFailed.text() => "failed",
+        Outcome_::Refused { .. } => "refused",
+    };
+    metrics::counter!("zhicheng_logins_total", "site" => ctx.realm.as_str(), "outcome" => label)
+        .increment(1);
+    outcome
 }
 
 fn locked_message(until: i64) -> String {

@@ -6,8 +6,10 @@ pub mod context;
 pub mod error;
 pub mod extract;
 pub mod front;
+pub mod health;
 pub mod limit;
 pub mod login;
+pub mod metrics;
 pub mod page;
 pub mod session;
 
@@ -47,7 +49,8 @@ pub fn front_router(state: AppState) -> Router {
             get(|| async { axum::response::Redirect::to("/rsrc/") }),
         )
         .route("/rsrc/", get(front::login_page))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .nest("/rsrc", routes)
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(
@@ -55,7 +58,9 @@ pub fn front_router(state: AppState) -> Router {
             context::front,
         ))
         .with_state(state.clone());
-    with_common_layers(router, &state, false)
+    with_common_layers(router, &state, false).layer(middleware::from_fn(|req, next| {
+        metrics::track("front", req, next)
+    }))
 }
 
 /// The back office; `tls` marks the UKEY listener, where a client certificate is required.
@@ -66,8 +71,10 @@ pub fn back_router(state: AppState, tls: bool) -> Router {
             get(|| async { axum::response::Redirect::to("/sdmanager") }),
         )
         .route("/sdmanager", get(back::login_page))
+        .route("/metrics", get(metrics::render))
         .route("/sdmanager/", get(back::login_page))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .nest(
             "/sdmanager",
             back::routes().layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes)),
@@ -75,7 +82,9 @@ pub fn back_router(state: AppState, tls: bool) -> Router {
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), context::back))
         .with_state(state.clone());
-    with_common_layers(router, &state, tls)
+    with_common_layers(router, &state, tls).layer(middleware::from_fn(|req, next| {
+        metrics::track("back", req, next)
+    }))
 }
 
 /// Request ids, tracing, panic and body-size pages, timeouts and security headers.

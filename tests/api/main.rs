@@ -11,6 +11,7 @@ mod dictionaries;
 mod fuzz;
 mod headers;
 mod login;
+mod operations;
 mod oversight;
 mod password;
 mod privacy;

@@ -130,6 +130,7 @@ pub async fn upload(
     let sha = hex::encode(Sha256::digest(&up.bytes));
     let key = format!("{}.bin", Uuid::now_v7().simple());
     state.files.put(&key, &up.bytes).await?;
+    metrics::counter!("zhicheng_upload_bytes_total").increment(up.bytes.len() as u64);
     let name = clean_file_name(&up.file_name, kind);
     let now = state.now_ms();
     let result = async {

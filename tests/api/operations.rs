@@ -1,0 +1,172 @@
+//! The operator's side: health and readiness, Prometheus metrics, graceful shutdown.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use reqwest::StatusCode;
+use reqwest::multipart;
+use serde_json::Value;
+
+use crate::application::draft;
+use crate::helpers::*;
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+async fn json(res: reqwest::Response) -> (StatusCode, Value) {
+    (res.status(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn health_and_readiness_on_both_listeners_say_what_is_wrong() {
+    let app = TestApp::spawn().await;
+    for base in [&app.front, &app.back] {
+        let (status, body) = json(reqwest::get(format!("{base}/healthz")).await.unwrap()).await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (StatusCode::OK, Some("ok"))
+        );
+        let (status, body) = json(reqwest::get(format!("{base}/readyz")).await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "ready");
+        for check in ["database", "migrations", "files"] {
+            assert_eq!(body["checks"][check], "ok", "{check}: {body}");
+        }
+    }
+
+    // Attachment storage that cannot take a write: not ready, and it says which check.
+    let files = app.data_dir.path().join("data").join("files");
+    std::fs::remove_dir_all(&files).unwrap();
+    std::fs::write(&files, b"not a folder").unwrap();
+    let (status, body) = json(reqwest::get(app.url("/readyz")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        (
+            &body["status"],
+            &body["checks"]["files"],
+            &body["checks"]["database"]
+        ),
+        (
+            &Value::from("unready"),
+            &Value::from("not writable"),
+            &Value::from("ok")
+        )
+    );
+    std::fs::remove_file(&files).unwrap();
+    std::fs::create_dir(&files).unwrap();
+
+    // A schema behind this build (a node started before `migrate` ran): not ready.
+    let db = &app.state.db.conn;
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(
+        "DELETE FROM seaql_migrations WHERE version = (SELECT MAX(version) FROM seaql_migrations)",
+    )
+    .await
+    .unwrap();
+    let (status, body) = json(reqwest::get(app.back_url("/readyz")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["checks"]["migrations"], "1 pending");
+}
+
+#[tokio::test]
+async fn metrics_count_routes_by_template_on_the_back_office_only() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    let page = a.client.get(app.url(&a.path(""))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let res = app
+        .login(&TestApp::new_client(), "person", &citizen_id(), PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let res = reqwest::get(app.back_url("/metrics")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.unwrap();
+    for needle in [
+        "http_requests_total{site=\"front\",route=\"/rsrc/zc/transfer/{id}\",method=\"GET\",status=\"200\"}",
+        "http_request_duration_seconds_bucket{site=\"front\",route=\"/rsrc/zc/transfer/{id}\"",
+        "zhicheng_logins_total{site=\"front\",outcome=\"ok\"}",
+        "zhicheng_logins_total{site=\"front\",outcome=\"failed\"}",
+        "zhicheng_transitions_total{action=\"create\"}",
+        "db_pool_connections{state=\"max\"}",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    assert!(
+        !text.contains(&a.app_id),
+        "concrete paths (ids) never become labels"
+    );
+    // Not on the public site.
+    let res = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn on_sigterm_an_upload_in_flight_completes_and_no_new_connection_is_taken() {
+    let app = TestApp::spawn().await;
+    let a = draft(&app).await;
+    let token = app.csrf(&a.client, &app.url(&a.path(""))).await;
+    // The file arrives in two halves; the second only once the stop has been given.
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let (first, rest) = PDF.split_at(PDF.len() / 2);
+    let (first, rest) = (first.to_vec(), rest.to_vec());
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(
+        futures::stream::once(async move {
+            let _ = released.await;
+            Ok(rest)
+        }),
+    );
+    let part = multipart::Part::stream(reqwest::Body::wrap_stream(body))
+        .file_name("证书.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let form = multipart::Form::new()
+        .text("_csrf", token)
+        .text("slot", "certificate")
+        .part("file", part);
+    let upload = tokio::spawn(
+        a.client
+            .post(app.url(&a.path("/files")))
+            .multipart(form)
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.signal_stop();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let front = app.front.trim_start_matches("http://").to_owned();
+    assert!(
+        tokio::net::TcpStream::connect(&front).await.is_err(),
+        "no new connection after the stop"
+    );
+    release.send(()).unwrap();
+    let res = upload.await.unwrap().unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the upload in flight completes"
+    );
+    tokio::time::timeout(Duration::from_secs(10), app.stopped())
+        .await
+        .expect("the server stops once the request is done")
+        .expect("a clean stop");
+    // The pool is closed; a new connection finds the upload committed.
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(app.database_url.clone())
+        .await
+        .unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM attachments".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    db.close().await.unwrap();
+}

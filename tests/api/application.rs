@@ -117,7 +117,7 @@ impl Applicant {
         .await
     }
 
-    async fn upload(
+    pub async fn upload(
         &self,
         app: &TestApp,
         slot: &str,

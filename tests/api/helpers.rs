@@ -144,7 +144,8 @@ impl TestApp {
         Self::start(settings, dir).await
     }
 
-    async fn start(settings: Settings, dir: TempDir) -> TestApp {
+    /// A platform on the given settings (a database and data directory prepared elsewhere).
+    pub async fn start(settings: Settings, dir: TempDir) -> TestApp {
         let url = settings.database_url.clone();
         let clock = Arc::new(FakeClock::default());
         let sms = Arc::new(MemorySms::default());

@@ -6,6 +6,7 @@ mod helpers;
 mod application;
 mod audit;
 mod back_office;
+mod backup;
 mod demo;
 mod dictionaries;
 mod fuzz;

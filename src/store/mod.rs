@@ -127,14 +127,33 @@ impl Db {
 
     /// How many of this build's migrations the database has not applied (`/readyz`: a node
     /// of a newer build on an older schema is not ready).
+    /// Read-only, so that it works for a role with data rights only (the migrator's own
+    /// status query first creates its table, which such a role may not).
     pub async fn pending_migrations(&self) -> anyhow::Result<usize> {
-        Ok(migration::Migrator::get_pending_migrations(&self.conn)
-            .await?
-            .len())
+        let applied: std::collections::HashSet<String> = match self
+            .conn
+            .query_all_raw(stmt(self.backend(), "SELECT version FROM seaql_migrations", vec![]))
+            .await
+        {
+            Ok(rows) => rows
+                .iter()
+                .map(|r| r.try_get::<String>("", "version"))
+                .collect::<Result<_, _>>()?,
+            // No table yet: a database never migrated.
+            Err(_) => Default::default(),
+        };
+        Ok(migration::Migrator::migrations()
+            .iter()
+            .filter(|m| !applied.contains(m.name()))
+            .count())
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration; with none pending it changes nothing, so `serve`
+    /// runs as a role without schema rights once the owner has migrated.
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        if self.pending_migrations().await? == 0 {
+            return Ok(());
+        }
         migration::Migrator::up(&self.conn, None)
             .await
             .context("running migrations")

@@ -87,9 +87,7 @@ pub async fn audited_download(
     event: crate::store::audit::Event<'_>,
 ) -> crate::error::Result<axum::response::Response> {
     let bytes = sheet.finish()?;
-    let tx = state.db.begin().await?;
-    crate::store::audit::append(&*tx, state.now_ms(), event).await?;
-    tx.commit().await?;
+    crate::store::audit::record(&state.db, state.now_ms(), event).await?;
     Ok(download(name, bytes))
 }
 

@@ -73,6 +73,15 @@ pub struct Event<'a> {
     pub detail: String,
 }
 
+/// Appends one entry in a transaction of its own, for events that change nothing else
+/// (a refused access, a failed login, an export).
+pub async fn record(db: &super::Db, now: i64, event: Event<'_>) -> Result<()> {
+    let tx = db.begin().await?;
+    append(&*tx, now, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A stored entry.
 #[derive(Debug, Clone)]
 pub struct Entry {

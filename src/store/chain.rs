@@ -186,11 +186,7 @@ pub async fn decide_path(
         ],
     )
     .await?;
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(Msg::AlreadyHandled))
-    }
+    one_row(rows)
 }
 
 /// A final-review grant request or grant.
@@ -308,6 +304,15 @@ pub async fn request_grant(
     }
 }
 
+/// A guarded update won (one row) or found the grant already handled.
+fn one_row(rows: u64) -> Result<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(Msg::AlreadyHandled))
+    }
+}
+
 /// 通过 / 不通过 by the bureau the request names.
 pub async fn decide_grant(
     c: &impl ConnectionTrait,
@@ -335,11 +340,7 @@ pub async fn decide_grant(
         ],
     )
     .await?;
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(Msg::AlreadyHandled))
-    }
+    one_row(rows)
 }
 
 /// Revokes an active grant; applications already approved stay approved.
@@ -367,11 +368,7 @@ pub async fn revoke_grant(
         ],
     )
     .await?;
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(Msg::AlreadyHandled))
-    }
+    one_row(rows)
 }
 
 /// Whether a unit's 通过 is final for a level.

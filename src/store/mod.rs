@@ -132,7 +132,11 @@ impl Db {
     pub async fn pending_migrations(&self) -> anyhow::Result<usize> {
         let applied: std::collections::HashSet<String> = match self
             .conn
-            .query_all_raw(stmt(self.backend(), "SELECT version FROM seaql_migrations", vec![]))
+            .query_all_raw(stmt(
+                self.backend(),
+                "SELECT version FROM seaql_migrations",
+                vec![],
+            ))
             .await
         {
             Ok(rows) => rows

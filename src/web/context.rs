@@ -73,42 +73,30 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     if realm == Realm::Back && !state.settings.back_allows(ip) {
-        tracing::warn!(%ip, "back office refused outside the allowed networks");
-        audit_refusal(
+        return refused(
             &state,
+            realm,
             ip,
             req.method(),
             req.uri().path(),
-            None,
             "outside the allowed networks",
+            Msg::NetworkRefused,
         )
         .await;
-        return super::error::message_page(
-            axum::http::StatusCode::FORBIDDEN,
-            Msg::NetworkRefused,
-            realm,
-        )
-        .into_response();
     }
     let cert_fingerprint = req.extensions().get::<PeerCert>().map(|p| p.0.clone());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && is_cross_site(&req) {
-        tracing::warn!(%ip, "cross-site request refused");
-        audit_refusal(
+        return refused(
             &state,
+            realm,
             ip,
             req.method(),
             req.uri().path(),
-            None,
             "cross-site request",
+            Msg::CsrfFailed,
         )
         .await;
-        return super::error::message_page(
-            axum::http::StatusCode::FORBIDDEN,
-            Msg::CsrfFailed,
-            realm,
-        )
-        .into_response();
     }
     let jar = CookieJar::from_headers(req.headers());
     let csrf_name = cookie_name(&state, realm, "csrf");
@@ -178,6 +166,21 @@ fn is_cross_site(req: &Request) -> bool {
     false
 }
 
+/// A request refused before it reaches a handler: logged, audited, answered with a 403 page.
+async fn refused(
+    state: &AppState,
+    realm: Realm,
+    ip: IpAddr,
+    method: &Method,
+    path: &str,
+    why: &'static str,
+    msg: Msg,
+) -> Response {
+    tracing::warn!(%ip, why, "request refused");
+    audit_refusal(state, ip, method, path, None, why).await;
+    super::error::message_page(axum::http::StatusCode::FORBIDDEN, msg, realm).into_response()
+}
+
 /// Records a refused access in the audit log (SECURITY item 28): who (from the session, if
 /// any), from where, which route, and why. At most [`Bucket::Refusal`]'s budget per client,
 /// so a scanner cannot flood the log; beyond it the refusal is only logged.
@@ -210,25 +213,15 @@ async fn audit_refusal(
         })
         .unwrap_or_else(Actor::anonymous);
     let path: String = path.chars().take(200).collect();
-    let written = async {
-        let tx = state.db.begin().await?;
-        audit::append(
-            &*tx,
-            now,
-            Event {
-                actor: &actor,
-                ip: &ip.to_string(),
-                action: "access_denied",
-                object: format!("route:{method} {path}"),
-                outcome: Outcome::Denied,
-                detail: why.to_owned(),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, crate::error::AppError>(())
+    let event = Event {
+        actor: &actor,
+        ip: &ip.to_string(),
+        action: "access_denied",
+        object: format!("route:{method} {path}"),
+        outcome: Outcome::Denied,
+        detail: why.to_owned(),
     };
-    if let Err(e) = written.await {
+    if let Err(e) = audit::record(&state.db, now, event).await {
         tracing::error!(error = ?e, "could not audit a refused access");
     }
 }

@@ -108,22 +108,15 @@ async fn decide(
         let object = object.clone();
         let ip = ctx.ip.to_string();
         async move {
-            let tx = state.db.begin().await?;
-            audit::append(
-                &*tx,
-                now,
-                Event {
-                    actor: &actor,
-                    ip: &ip,
-                    action,
-                    object,
-                    outcome,
-                    detail,
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, crate::error::AppError>(())
+            let event = Event {
+                actor: &actor,
+                ip: &ip,
+                action,
+                object,
+                outcome,
+                detail,
+            };
+            audit::record(&state.db, now, event).await
         }
     };
 
@@ -148,58 +141,55 @@ async fn decide(
     let Some(c) = candidate.filter(|_| ok) else {
         state.limiter.hit(Bucket::LoginFailure, ctx.ip, now);
         let ip_after = ip_failures + 1;
-        let Some((kind, id)) = known else {
-            let (failed, lock) = state
-                .limiter
-                .unknown_account_failed(&input.account_key, now);
-            record(
-                Outcome::Failure,
-                "login",
-                "unknown account or wrong password".into(),
-            )
-            .await?;
-            if let Some(until) = lock {
-                return Ok(Outcome_::Refused {
-                    message: locked_message(until),
-                    captcha: state.settings.captcha,
-                });
+        let (failed, lock) = match known {
+            None => {
+                let counted = state
+                    .limiter
+                    .unknown_account_failed(&input.account_key, now);
+                record(
+                    Outcome::Failure,
+                    "login",
+                    "unknown account or wrong password".into(),
+                )
+                .await?;
+                counted
             }
-            let captcha =
-                state.settings.captcha && (ip_after >= CAPTCHA_AFTER || failed >= CAPTCHA_AFTER);
-            return Ok(refuse(Msg::LoginFailed, captcha));
+            Some((kind, id)) => {
+                let tx = state.db.begin().await?;
+                let (failed, lock) = accounts::record_failure(&*tx, kind, id, now).await?;
+                let ip = ctx.ip.to_string();
+                audit::append(
+                    &*tx,
+                    now,
+                    Event {
+                        actor: &actor,
+                        ip: &ip,
+                        action: "login",
+                        object: object.clone(),
+                        outcome: Outcome::Failure,
+                        detail: "wrong password".into(),
+                    },
+                )
+                .await?;
+                if lock.is_some() {
+                    audit::append(
+                        &*tx,
+                        now,
+                        Event {
+                            actor: &actor,
+                            ip: &ip,
+                            action: "lockout",
+                            object: object.clone(),
+                            outcome: Outcome::Success,
+                            detail: "5 wrong passwords".into(),
+                        },
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                (failed, lock)
+            }
         };
-        let tx = state.db.begin().await?;
-        let (failed, lock) = accounts::record_failure(&*tx, kind, id, now).await?;
-        let ip = ctx.ip.to_string();
-        audit::append(
-            &*tx,
-            now,
-            Event {
-                actor: &actor,
-                ip: &ip,
-                action: "login",
-                object: object.clone(),
-                outcome: Outcome::Failure,
-                detail: "wrong password".into(),
-            },
-        )
-        .await?;
-        if lock.is_some() {
-            audit::append(
-                &*tx,
-                now,
-                Event {
-                    actor: &actor,
-                    ip: &ip,
-                    action: "lockout",
-                    object: object.clone(),
-                    outcome: Outcome::Success,
-                    detail: "5 wrong passwords".into(),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
         if let Some(until) = lock {
             return Ok(Outcome_::Refused {
                 message: locked_message(until),

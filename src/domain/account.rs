@@ -90,9 +90,12 @@ pub fn parse_person_name(raw: &str) -> Result<String, Msg> {
 }
 
 /// A unit's name: 2–100 printable characters in canonical form (look-alikes equal), inner
-/// whitespace collapsed.
+/// whitespace collapsed. Brackets are the full-width ones a registered Chinese name uses, so
+/// 公司(分公司) and 公司（分公司） are one name.
 pub fn parse_unit_name(raw: &str) -> Result<String, Msg> {
     let s = super::text::canonical_name(raw)
+        .replace('(', "（")
+        .replace(')', "）")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");

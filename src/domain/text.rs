@@ -22,13 +22,32 @@ pub fn strip_controls(s: &str) -> Cow<'_, str> {
 }
 
 /// The canonical form of a name (unit names, person names, file names): NFKC, so full-width
-/// and compatibility letters equal their plain forms, without format characters (Unicode Cf:
-/// zero-width spaces and joiners, bidirectional overrides such as U+202E, soft hyphens) or
-/// controls. Two names that look alike compare equal after this.
+/// and compatibility letters and digits equal their plain forms, without format characters
+/// (Unicode Cf: zero-width spaces and joiners, bidirectional overrides such as U+202E, soft
+/// hyphens) or controls. Two names that look alike compare equal after this.
+///
+/// Full-width punctuation (（）、：…) is Chinese typography, not a look-alike, and is kept:
+/// NFKC would turn 有限公司（济南分公司） into ASCII brackets.
 pub fn canonical_name(s: &str) -> String {
-    s.nfkc()
-        .filter(|&c| c.general_category() != GeneralCategory::Format && !c.is_control())
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    for c in s.chars() {
+        if full_width_punctuation(c) {
+            out.extend(run.nfkc());
+            run.clear();
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    out.extend(run.nfkc());
+    out.retain(|c| c.general_category() != GeneralCategory::Format && !c.is_control());
+    out
+}
+
+/// The punctuation of the Halfwidth and Fullwidth Forms block (not its letters and digits).
+fn full_width_punctuation(c: char) -> bool {
+    matches!(c, '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
 }
 
 #[cfg(test)]
@@ -48,5 +67,10 @@ mod tests {
         assert_eq!(canonical_name("ＡＢＣ科技有限公司"), "ABC科技有限公司");
         assert_eq!(canonical_name("甲\u{202E}乙\u{FEFF}\u{AD}"), "甲乙");
         assert_eq!(canonical_name("张三·李"), "张三·李");
+        assert_eq!(
+            canonical_name("山东ＸＹ有限公司（济南分公司）"),
+            "山东XY有限公司（济南分公司）",
+            "full-width letters fold, Chinese brackets stay"
+        );
     }
 }

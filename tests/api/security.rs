@@ -157,7 +157,24 @@ async fn look_alike_unit_names_are_one_name() {
         .await,
         1
     );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM units").await, 2);
+    // Chinese brackets are kept, and ASCII ones are the same name.
+    let branch = format!("{base}（分公司）");
+    assert_eq!(
+        register_named_unit(&app, &branch).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM units WHERE name = '{branch}'"
+        ))
+        .await,
+        1
+    );
+    assert_ne!(
+        register_named_unit(&app, &format!("{base}(分公司)")).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM units").await, 3);
 }
 
 #[tokio::test]

@@ -82,16 +82,12 @@ async fn demo_data_fills_an_empty_database_with_valid_records() {
         );
     }
     // Every generated account opens with the demo password, units as well as persons.
-    let unit = db
-        .query_one_raw(zhicheng::store::stmt(
-            db.get_database_backend(),
+    let code: String = app
+        .value(
             "SELECT credit_code FROM units ORDER BY credit_code LIMIT 1",
-            vec![],
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let code: String = unit.try_get("", "credit_code").unwrap();
+            "credit_code",
+        )
+        .await;
     let res = app
         .login(
             &TestApp::new_client(),

@@ -322,12 +322,7 @@ async fn control_characters_in_any_field_of_any_form_never_reach_a_server_error(
         ("fz_sys", AdminRole::System),
         ("fz_aud", AdminRole::Auditor),
     ] {
-        app.create_admin(name, "370000", role, false).await;
-        let c = TestApp::new_client();
-        assert_eq!(
-            location(&app.admin_login(&c, name, PASSWORD).await),
-            "/sdmanager/home"
-        );
+        let c = app.admin_client(name, "370000", role).await;
         sent.extend(poison_all(&c, &back, &["/sdmanager/home"], "/sdmanager", &mut done).await);
     }
 

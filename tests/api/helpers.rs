@@ -379,6 +379,36 @@ impl TestApp {
         .await
     }
 
+    /// A logged-in back-office client for a new user.
+    pub async fn admin_client(
+        &self,
+        username: &str,
+        bureau: &str,
+        role: zhicheng::domain::auth::AdminRole,
+    ) -> Client {
+        self.create_admin(username, bureau, role, false).await;
+        let c = Self::new_client();
+        assert_eq!(
+            location(&self.admin_login(&c, username, PASSWORD).await),
+            "/sdmanager/home"
+        );
+        c
+    }
+
+    /// The column `col` of the first row a raw query returns.
+    pub async fn value<T: sea_orm::TryGetable>(&self, sql: &str, col: &str) -> T {
+        let db = &self.state.db.conn;
+        db.query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .expect("a row")
+        .try_get("", col)
+        .unwrap()
+    }
+
     /// Counts rows with a raw query returning one `n` column.
     pub async fn count(&self, sql: &str) -> i64 {
         let db = &self.state.db.conn;
@@ -415,6 +445,11 @@ impl TestApp {
             .filter(|(p, _)| p == phone)
             .count()
     }
+}
+
+/// The page at `url` as the client sees it (any status).
+pub async fn get_html(client: &Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 pub fn token_in(html: &str) -> Option<String> {

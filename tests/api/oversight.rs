@@ -8,13 +8,7 @@ use zhicheng::domain::auth::AdminRole;
 use crate::helpers::*;
 
 async fn admin(app: &TestApp, name: &str, bureau: &str, role: AdminRole) -> Client {
-    app.create_admin(name, bureau, role, false).await;
-    let c = TestApp::new_client();
-    assert_eq!(
-        location(&app.admin_login(&c, name, PASSWORD).await),
-        "/sdmanager/home"
-    );
-    c
+    app.admin_client(name, bureau, role).await
 }
 
 /// Where the first link to one record (`prefix` + its id) starts in a page.

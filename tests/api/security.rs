@@ -43,14 +43,7 @@ async fn a_unit_asks_for_final_authority_only_at_its_city_or_the_province() {
     let app = TestApp::spawn().await;
     let (code, name, _) = app.register_unit().await; // a 济南 unit
     let unit = unit_client(&app, &code).await;
-    let page = unit
-        .get(app.url("/rsrc/zc/grants"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_html(&unit, &app.url("/rsrc/zc/grants")).await;
     assert!(page.contains("value=\"370100\"") && page.contains("value=\"370000\""));
     assert!(
         !page.contains("value=\"370200\""),
@@ -78,37 +71,16 @@ async fn a_unit_asks_for_final_authority_only_at_its_city_or_the_province() {
         location(&ask("370000").await),
         "/rsrc/zc/grants?m=grant_requested"
     );
-    app.create_admin("jn_op", "370100", AdminRole::Operator, false)
+    let jn = app
+        .admin_client("jn_op", "370100", AdminRole::Operator)
         .await;
-    let jn = TestApp::new_client();
-    app.admin_login(&jn, "jn_op", PASSWORD).await;
-    let list = jn
-        .get(app.back_url("/sdmanager/grants"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_html(&jn, &app.back_url("/sdmanager/grants")).await;
     assert!(list.contains(&name) && list.contains("向山东省人力资源和社会保障厅申请"));
     assert!(
         !list.contains("value=\"approve\""),
         "no decision offered on another bureau's request"
     );
-    let grant: uuid::Uuid = {
-        let db = &app.state.db.conn;
-        use sea_orm::ConnectionTrait;
-        db.query_one_raw(zhicheng::store::stmt(
-            db.get_database_backend(),
-            "SELECT id FROM final_grants",
-            vec![],
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "id")
-        .unwrap()
-    };
+    let grant: uuid::Uuid = app.value("SELECT id FROM final_grants", "id").await;
     let token = token_in(&list).unwrap();
     let res = jn
         .post(app.back_url(&format!("/sdmanager/grants/{grant}/decide")))
@@ -308,15 +280,7 @@ async fn password_recovery_answers_alike_whether_or_not_the_number_matches() {
 async fn reporting_someone_elses_application_names_nobody() {
     let app = TestApp::spawn().await;
     let ch = setup(&app).await;
-    let page = ch
-        .unit_b
-        .get(app.url("/rsrc/zc/report"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_html(&ch.unit_b, &app.url("/rsrc/zc/report")).await;
     let token = token_in(&page).unwrap();
     let res = ch
         .unit_b
@@ -453,10 +417,7 @@ async fn refused_accesses_are_audited_within_a_budget() {
         "the person is named as the actor"
     );
     // An auditor on the business pages: 403, audited too.
-    app.create_admin("aud", "370000", AdminRole::Auditor, false)
-        .await;
-    let auditor = TestApp::new_client();
-    app.admin_login(&auditor, "aud", PASSWORD).await;
+    let auditor = app.admin_client("aud", "370000", AdminRole::Auditor).await;
     let res = auditor
         .get(app.back_url("/sdmanager/units"))
         .send()

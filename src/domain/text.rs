@@ -50,9 +50,49 @@ fn full_width_punctuation(c: char) -> bool {
     matches!(c, '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
 }
 
+/// A 转入表 serial as it was typed or copied from the printed form, in its canonical
+/// `ZRyyyymmdd-XXXXXXXXXX-TTTTTTTTTT` shape: case, spaces, any kind of dash (or none, as
+/// PDF text extraction drops a hyphen at a line break) and invisible characters do not
+/// matter. Anything else comes back cleaned but otherwise as given (and will not verify).
+pub fn printed_serial(raw: &str) -> String {
+    let plain: String = raw
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let shaped = plain.len() == 30
+        && plain.starts_with("ZR")
+        && plain[2..10].bytes().all(|b| b.is_ascii_digit());
+    if shaped {
+        format!("{}-{}-{}", &plain[..10], &plain[10..20], &plain[20..])
+    } else {
+        raw.trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(40)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_serial_survives_the_ways_it_gets_copied() {
+        let s = "ZR20261203-ABCDEFGH23-0123456789";
+        for printed in [
+            s,
+            "zr20261203-abcdefgh23-0123456789",
+            "ZR20261203ABCDEFGH230123456789",
+            "ZR20261203-ABCDEFGH23\n0123456789",
+            "ZR20261203\u{2010}ABCDEFGH23\u{2013}0123456789 ",
+            "ZR20261203-ABCDEFGH23-\u{AD}0123456789",
+        ] {
+            assert_eq!(printed_serial(printed), s, "{printed:?}");
+        }
+        assert_eq!(printed_serial("nonsense"), "nonsense");
+    }
 
     #[test]
     fn controls_go_tab_and_line_breaks_stay() {

@@ -521,6 +521,14 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
             "{expected} missing from the PDF text:\n{text}"
         );
     }
+    // The printed verify link and serial never break across lines: extracted text keeps
+    // them whole (a hyphen at a line break is lost by pdftotext and by copy-paste).
+    for line in [format!("/rsrc/verify/{serial}"), format!("编号：{serial}")] {
+        assert!(
+            text.lines().any(|l| l.contains(&line)),
+            "{line} not on one line:\n{text}"
+        );
+    }
     std::fs::create_dir_all("target/test-output").ok();
     std::fs::write("target/test-output/transfer-form.pdf", &pdf).ok();
     // Units on the chain can open it too; the download is audited.
@@ -552,6 +560,22 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("该转入表真实有效") && html.contains("张*") && !html.contains("张三"));
+    // As copied from the printed form: hyphens lost at a line break, lower case, spaces.
+    for printed in [
+        serial.replace('-', ""),
+        serial.to_lowercase(),
+        serial.replacen('-', "%20-%20", 1),
+    ] {
+        let html = anyone
+            .get(app.url(&format!("/rsrc/verify/{printed}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("该转入表真实有效"), "{printed}");
+    }
     let mut altered = serial.clone().into_bytes();
     altered[12] = if altered[12] == b'A' { b'B' } else { b'A' };
     let res = anyone

@@ -163,7 +163,7 @@ pub async fn verify(
     ctx: ReqCtx,
     Path(serial): Path<String>,
 ) -> Result<Response> {
-    let serial: String = serial.chars().take(40).collect();
+    let serial = crate::domain::text::printed_serial(&serial);
     let mut page = VerifyPage {
         layout: Layout::public(&ctx, "转入表真伪验证", "/rsrc", None),
         serial: serial.clone(),

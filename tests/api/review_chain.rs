@@ -314,11 +314,12 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
 
     // B fails 工作经历 and returns; 退回 without a failure is refused first.
     let res = act(&app, &ch.unit_b, &ch.review(""), &ch.review("/return"), &[]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请先在需要退回的信息模块点击"));
     assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("请先在需要退回的信息模块点击")
+        html.contains("外地调入详细信息") && html.contains("/return"),
+        "the review page, its actions still there"
     );
     let res = act(
         &app,
@@ -337,7 +338,11 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
         &[],
     )
     .await;
-    assert!(res.text().await.unwrap().contains("存在不通过的信息模块"));
+    // Refused on the review page itself, the marks and opinions as they were.
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("存在不通过的信息模块"));
+    assert!(html.contains("外地调入详细信息") && html.contains("工作经历不完整，请补充至今"));
     let res = act(&app, &ch.unit_b, &ch.review(""), &ch.review("/return"), &[]).await;
     assert_eq!(location(&res), "/rsrc/zc/review?m=returned");
     assert_eq!(state_of(&app, &id).await.0, "returned");

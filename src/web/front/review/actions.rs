@@ -25,7 +25,9 @@ use crate::store::{attachments, chain, notices};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
-use crate::web::page::{Layout, flash_from, render};
+use crate::web::page::{Flash, Layout, flash_from, render, render_status};
+use crate::web::session::FrontUser;
+use axum::http::StatusCode;
 
 pub struct OpinionRow {
     pub round: i32,
@@ -68,7 +70,38 @@ pub async fn page(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response> {
     let a = visible(&state, &unit, &id).await?;
-    let v = load_view(&state, &a).await?;
+    render(&review_page(&state, &ctx, &unit, &user, &a, flash_from(q.m.as_deref())).await?)
+}
+
+/// A 通过 or 退回 the marks do not allow (a failed module, or none): the review page itself
+/// again, with the reason at the top and every mark and opinion as the reviewer left them.
+async fn refused_here(
+    state: &AppState,
+    ctx: &ReqCtx,
+    unit: &unit::Model,
+    user: &FrontUser,
+    a: &application::Model,
+    m: Msg,
+) -> Result<Response> {
+    let flash = Some(Flash {
+        ok: false,
+        text: m.text(),
+    });
+    render_status(
+        StatusCode::CONFLICT,
+        &review_page(state, ctx, unit, user, a, flash).await?,
+    )
+}
+
+async fn review_page(
+    state: &AppState,
+    ctx: &ReqCtx,
+    unit: &unit::Model,
+    user: &FrontUser,
+    a: &application::Model,
+    flash: Option<Flash>,
+) -> Result<ReviewPage> {
+    let v = load_view(state, a).await?;
     let st = applications::state(&a);
     let can_act = st == WfState::Pending && a.holder_unit_id == Some(unit.id);
     let all = applications::all_failures(&state.db.conn, a.id).await?;
@@ -104,16 +137,9 @@ pub async fn page(
     )
     .await?;
     tx.commit().await?;
-    render(&ReviewPage {
-        layout: Layout::front_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "外地调入审核",
-            "/rsrc/zc/review",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+    Ok(ReviewPage {
+        layout: Layout::front_with_bell(state, ctx, user, "外地调入审核", "/rsrc/zc/review", flash)
+            .await?,
         state_label: st.label(),
         state_colour: st.colour(),
         version: a.version,
@@ -282,8 +308,14 @@ pub async fn approve(
             failed_modules: failed,
             final_authority,
         },
-    )
-    .map_err(refusal)?;
+    );
+    let to = match to {
+        Ok(to) => to,
+        Err(Refusal::ModulesFailed) => {
+            return refused_here(&state, &ctx, &unit, &user, &a, Msg::FailuresFirst).await;
+        }
+        Err(r) => return Err(refusal(r)),
+    };
     let opinion = parse_text(&form.opinion, 500, false).unwrap_or_default();
     let opinion = if opinion.is_empty() {
         "同意".to_owned()
@@ -381,8 +413,14 @@ pub async fn send_back(
         Command::Return {
             failed_modules: failures.len(),
         },
-    )
-    .map_err(refusal)?;
+    );
+    let to = match to {
+        Ok(to) => to,
+        Err(Refusal::NothingFailed) => {
+            return refused_here(&state, &ctx, &unit, &user, &a, Msg::NothingFailed).await;
+        }
+        Err(r) => return Err(refusal(r)),
+    };
     let reasons = failures
         .iter()
         .map(|f| format!("{}：{}", f.module.label(), f.opinion))

@@ -102,7 +102,7 @@ async fn review_page(
     flash: Option<Flash>,
 ) -> Result<ReviewPage> {
     let v = load_view(state, a).await?;
-    let st = applications::state(&a);
+    let st = applications::state(a);
     let can_act = st == WfState::Pending && a.holder_unit_id == Some(unit.id);
     let all = applications::all_failures(&state.db.conn, a.id).await?;
     let (current, earlier): (Vec<_>, Vec<_>) = all

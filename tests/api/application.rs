@@ -878,6 +878,15 @@ async fn after_a_return_only_the_failed_modules_can_change() {
 
     let html = a.detail(&app).await;
     assert!(html.contains("已退回") && html.contains("工作经历时间不连续，请补充"));
+    // The opinions are summed up at the top, before the first module, linked to theirs.
+    let summary = html
+        .find("id=\"opinions\"")
+        .expect("a summary of the opinions");
+    assert!(summary < html.find("id=\"module-basic\"").unwrap());
+    assert!(
+        html[summary..]
+            .contains("<a href=\"#module-work\">工作经历</a>：工作经历时间不连续，请补充")
+    );
     let res = a
         .module(&app, "original", &[("title_name", "高级工程师")])
         .await;

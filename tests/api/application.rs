@@ -615,6 +615,21 @@ async fn attachments_are_checked_by_content_and_size() {
         )
         .await;
     assert!(location(&res).contains("m=file_type"));
+    // The refusal is told at the slot it was for, not at the page top.
+    let at_slot = a.client.get(app.url(&location(&res))).send().await.unwrap();
+    let html = at_slot.text().await.unwrap();
+    let slot = html.find("id=\"slot-certificate\"").unwrap();
+    let said = html
+        .find("id=\"e-file-certificate\"")
+        .expect("the error at the slot");
+    assert!(
+        said > slot && html[said..].starts_with("id=\"e-file-certificate\">原职称证书：仅支持PDF")
+    );
+    assert!(html.contains("aria-describedby=\"e-file-certificate\""));
+    assert!(
+        !html[..slot].contains("仅支持PDF"),
+        "not at the top as well"
+    );
     let res = a.upload(&app, "certificate", "empty.pdf", Vec::new()).await;
     assert!(location(&res).contains("m=file_empty"));
     let mut big = PDF.to_vec();

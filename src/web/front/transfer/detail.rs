@@ -24,7 +24,6 @@ use crate::store::audit::{self, Event, Outcome};
 use crate::store::entities::{application, person};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::front::FlashQuery;
 use crate::web::page::{Layout, flash_from, render_status};
 use crate::web::session::FrontUser;
 
@@ -40,6 +39,8 @@ pub struct SlotView {
     pub label: &'static str,
     pub required: bool,
     pub files: Vec<FileView>,
+    /// Why the last upload to this slot was refused, shown at the slot.
+    pub error: &'static str,
 }
 
 /// Everything the 详细 page shows; `errors` belong to `error_module`.
@@ -232,6 +233,7 @@ fn slot_views(files: &[Attachment]) -> Vec<SlotView> {
             code: slot.as_str(),
             label: slot.label(),
             required: slot.required(),
+            error: "",
             files: files
                 .iter()
                 .filter(|f| f.slot == slot)
@@ -251,11 +253,26 @@ pub async fn page(
     ctx: ReqCtx,
     Person(p, user): Person,
     Path(id): Path<String>,
-    Query(q): Query<FlashQuery>,
+    Query(q): Query<DetailQuery>,
 ) -> Result<Response> {
     let a = own(&state, &p, &id).await?;
-    let page = build(&state, &ctx, &user, &a, flash_from(q.m.as_deref())).await?;
+    let flash = flash_from(q.m.as_deref());
+    let mut page = build(&state, &ctx, &user, &a, None).await?;
+    // A refused upload is told at its slot, where the person is, not at the page top.
+    match (flash, page.slots.iter_mut().find(|s| s.code == q.slot)) {
+        (Some(f), Some(slot)) if !f.ok => slot.error = f.text,
+        (flash, _) => page.layout.flash = flash,
+    }
     render_status(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct DetailQuery {
+    #[serde(default)]
+    m: Option<String>,
+    /// The attachment slot a refused upload was for.
+    #[serde(default)]
+    slot: String,
 }
 
 /// The rows of 学历信息 or 工作经历 as posted (fields repeat once per row).

@@ -22,6 +22,18 @@ use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::extract::NoFields;
 
+/// Back to the slot an upload was refused for, with the reason shown there.
+fn refused(a: &application::Model, m: Msg, slot: Slot) -> Response {
+    Redirect::to(&format!(
+        "/rsrc/zc/transfer/{}?m={}&slot={}#slot-{}",
+        a.id,
+        m.code(),
+        slot.as_str(),
+        slot.as_str()
+    ))
+    .into_response()
+}
+
 fn back(a: &application::Model, m: Msg) -> Response {
     Redirect::to(&format!(
         "/rsrc/zc/transfer/{}?m={}#module-attachments",
@@ -112,20 +124,20 @@ pub async fn upload(
     }
     let slot = Slot::parse(&up.slot).ok_or(AppError::Conflict(Msg::BadChoice))?;
     if up.too_large {
-        return Ok(back(&a, Msg::FileTooLarge));
+        return Ok(refused(&a, Msg::FileTooLarge, slot));
     }
     if up.file_name.is_empty() && up.bytes.is_empty() {
-        return Ok(back(&a, Msg::FileMissing));
+        return Ok(refused(&a, Msg::FileMissing, slot));
     }
     if up.bytes.is_empty() {
-        return Ok(back(&a, Msg::FileEmpty));
+        return Ok(refused(&a, Msg::FileEmpty, slot));
     }
     let Some(kind) = FileKind::sniff(&up.bytes) else {
-        return Ok(back(&a, Msg::FileType));
+        return Ok(refused(&a, Msg::FileType, slot));
     };
     let existing = attachments::list(&state.db.conn, a.id).await?;
     if existing.iter().filter(|f| f.slot == slot).count() >= MAX_FILES_PER_SLOT {
-        return Ok(back(&a, Msg::TooManyFiles));
+        return Ok(refused(&a, Msg::TooManyFiles, slot));
     }
     let sha = hex::encode(Sha256::digest(&up.bytes));
     let key = format!("{}.bin", Uuid::now_v7().simple());

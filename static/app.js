@@ -142,3 +142,42 @@
   document.querySelectorAll("[data-work-toggle]").forEach(function (r) { r.addEventListener("change", toggleWork); });
   toggleWork();
 })();
+
+// 详细: each module saves (and each file uploads) by reloading the page, which would throw
+// away what was typed, unsaved, in the other modules. Ask first, naming them; and warn
+// before leaving the page with unsaved edits.
+(function () {
+  "use strict";
+  if (!document.querySelector("section.module form")) return;
+  var dirty = [];
+  var leaving = false;
+  function mark(e) {
+    var f = e.target && e.target.form;
+    if (f && f.closest("section.module") && dirty.indexOf(f) < 0) dirty.push(f);
+  }
+  function moduleName(f) {
+    var h = f.closest("section.module").querySelector("h2");
+    return h ? h.textContent.trim() : "";
+  }
+  document.addEventListener("input", mark);
+  document.addEventListener("change", mark);
+  // Capture: before the confirmations and the double-submit guard.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    var others = dirty.filter(function (d) { return d !== f; });
+    if (!others.length) return;
+    var names = others.map(moduleName).filter(function (n, i, all) { return n && all.indexOf(n) === i; });
+    if (!window.confirm("“" + names.join("”“") + "”中有尚未保存的修改，继续将丢失这些修改。确定继续吗？")) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("submit", function (e) {
+    if (!e.defaultPrevented) leaving = true;
+  });
+  window.addEventListener("beforeunload", function (e) {
+    if (leaving || !dirty.length) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
+})();

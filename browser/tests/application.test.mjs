@@ -106,6 +106,32 @@ describe('外地调入资格确认: from an empty account to 待审核', () => {
     await page.context().close();
   });
 
+  // 详细: saving one module must not silently throw away what was typed in another.
+  it('asks before a save would lose edits typed in another module', async () => {
+    const unit = newUnit('济南');
+    const person = newPerson();
+    const page = await newPage(browser);
+    await registerUnit(page, server.front, unit, null);
+    await registerPerson(page, server.front, person, null);
+    await loginFront(page, server.front, person, 'person');
+    await openMenu(page, '外地调入资格确认');
+    const row = await createApplication(page, { unit, phone: person.phone, test: 'unsaved' });
+    await clickAndLoad(page, row.getByRole('link', { name: '详细', exact: true }));
+    const typed = page.locator('#module-original #f-approval_no');
+    await typed.fill('鲁职改〔2019〕7号');
+    const asked = [];
+    page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+    await page.locator('#module-transfer').getByRole('button', { name: '保存', exact: true }).click();
+    await page.waitForTimeout(300);
+    assert.match(asked[0] ?? '(no question)', /原职称信息.*尚未保存的修改/);
+    assert.equal(await typed.inputValue(), '鲁职改〔2019〕7号', 'still on the page, the text kept');
+    // Saving the module that holds the edit asks nothing.
+    page.once('dialog', (d) => { asked.push(d.message()); d.accept(); });
+    await clickAndLoad(page, page.locator('#module-original').getByRole('button', { name: '保存', exact: true }));
+    assert.equal(asked.length, 1, 'no question when saving the edited module itself');
+    await page.context().close();
+  });
+
   // The business pages are reached through the left menu, for people and for units.
   it('offers the business pages in the left menu (person and unit)', {
   }, async () => {

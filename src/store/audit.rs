@@ -36,6 +36,31 @@ impl Actor {
             org: String::new(),
         }
     }
+    /// A person, labelled with the name and the masked ID number (never the full one).
+    pub fn person(p: &super::entities::person::Model) -> Self {
+        Actor {
+            kind: "person",
+            id: Some(p.id),
+            label: Self::person_label(p),
+            org: String::new(),
+        }
+    }
+
+    /// How a person is named in the audit log and in histories: 张三(3701**********1234).
+    pub fn person_label(p: &super::entities::person::Model) -> String {
+        format!("{}({})", p.name, p.id_masked)
+    }
+
+    /// A unit; `org` is its region's name where the caller has the dictionaries at hand.
+    pub fn unit(u: &super::entities::unit::Model, org: String) -> Self {
+        Actor {
+            kind: "unit",
+            id: Some(u.id),
+            label: u.name.clone(),
+            org,
+        }
+    }
+
     pub fn system(label: &str) -> Self {
         Actor {
             kind: "system",

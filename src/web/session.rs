@@ -120,21 +120,14 @@ impl FrontUser {
     /// The audit actor for this user; a person is labelled with the masked ID number.
     pub fn actor(&self, dicts: &crate::store::dicts::Dicts) -> crate::store::audit::Actor {
         match self {
-            FrontUser::Person(p) => crate::store::audit::Actor {
-                kind: "person",
-                id: Some(p.id),
-                label: format!("{}({})", p.name, p.id_masked),
-                org: String::new(),
-            },
-            FrontUser::Unit(u) => crate::store::audit::Actor {
-                kind: "unit",
-                id: Some(u.id),
-                label: u.name.clone(),
-                org: dicts
+            FrontUser::Person(p) => crate::store::audit::Actor::person(p),
+            FrontUser::Unit(u) => crate::store::audit::Actor::unit(
+                u,
+                dicts
                     .region(&u.region_code)
                     .map(|r| r.name.clone())
                     .unwrap_or_default(),
-            },
+            ),
         }
     }
 }

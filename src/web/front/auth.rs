@@ -90,15 +90,13 @@ pub async fn login(
                 failed: u.failed_logins,
                 locked_until: u.locked_until,
                 disabled: u.disabled,
-                actor: Actor {
-                    kind: "unit",
-                    id: Some(u.id),
-                    label: u.name.clone(),
-                    org: dicts
+                actor: Actor::unit(
+                    &u,
+                    dicts
                         .region(&u.region_code)
                         .map(|r| r.name.clone())
                         .unwrap_or_default(),
-                },
+                ),
                 password_hash: u.password_hash,
             })
     } else {
@@ -110,12 +108,7 @@ pub async fn login(
                 failed: p.failed_logins,
                 locked_until: p.locked_until,
                 disabled: p.disabled,
-                actor: Actor {
-                    kind: "person",
-                    id: Some(p.id),
-                    label: format!("{}({})", p.name, p.id_masked),
-                    org: String::new(),
-                },
+                actor: Actor::person(&p),
                 password_hash: p.password_hash,
             })
     };

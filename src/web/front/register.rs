@@ -185,12 +185,7 @@ pub async fn person_confirm(
         }
         Err(e) => return Err(e),
     };
-    let actor = Actor {
-        kind: "person",
-        id: Some(person.id),
-        label: format!("{}({})", person.name, person.id_masked),
-        org: String::new(),
-    };
+    let actor = Actor::person(&person);
     audit::append(
         &*tx,
         now,
@@ -376,12 +371,7 @@ pub async fn unit_confirm(
         .region(&unit.region_code)
         .map(|r| r.name.clone())
         .unwrap_or_default();
-    let actor = Actor {
-        kind: "unit",
-        id: Some(unit.id),
-        label: unit.name.clone(),
-        org: region,
-    };
+    let actor = Actor::unit(&unit, region);
     audit::append(
         &*tx,
         now,

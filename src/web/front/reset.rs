@@ -130,18 +130,8 @@ pub async fn send_code(
                     .keys
                     .decrypt(accounts::UNIT_PHONE_CONTEXT, &u.contact_phone_cipher)
                     .ok()?;
-                (stored == phone.as_str()).then(|| {
-                    (
-                        SubjectKind::Unit,
-                        u.id,
-                        Actor {
-                            kind: "unit",
-                            id: Some(u.id),
-                            label: u.name.clone(),
-                            org: String::new(),
-                        },
-                    )
-                })
+                (stored == phone.as_str())
+                    .then(|| (SubjectKind::Unit, u.id, Actor::unit(&u, String::new())))
             })
     } else {
         accounts::person_by_id_number(&state.db.conn, &state.keys, &account)
@@ -151,18 +141,7 @@ pub async fn send_code(
                     .keys
                     .decrypt(accounts::PHONE_CONTEXT, &p.phone_cipher)
                     .ok()?;
-                (stored == phone.as_str()).then(|| {
-                    (
-                        SubjectKind::Person,
-                        p.id,
-                        Actor {
-                            kind: "person",
-                            id: Some(p.id),
-                            label: format!("{}({})", p.name, p.id_masked),
-                            org: String::new(),
-                        },
-                    )
-                })
+                (stored == phone.as_str()).then(|| (SubjectKind::Person, p.id, Actor::person(&p)))
             })
     };
     // One answer for every outcome (sent, not matched, asked too soon): SECURITY item 5.
@@ -177,6 +156,7 @@ pub async fn send_code(
     } else {
         SubjectKind::Person
     };
+    let matched = subject.is_some();
     let (id, actor, object) = match subject {
         Some((k, id, actor)) => (id, actor, format!("{}:{id}", k.as_str())),
         None => (
@@ -188,7 +168,6 @@ pub async fn send_code(
             "account:unknown".to_owned(),
         ),
     };
-    let matched = object != "account:unknown";
     let code = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
     let tx = state.db.begin().await?;
     let issued = reset::issue(&*tx, &state.keys, kind, id, &code, now).await?;
@@ -314,18 +293,12 @@ pub async fn reset(
         return again(errors);
     }
     let actor = match kind {
-        SubjectKind::Unit => accounts::unit_by_id(&*tx, id).await?.map(|u| Actor {
-            kind: "unit",
-            id: Some(u.id),
-            label: u.name,
-            org: String::new(),
-        }),
-        _ => accounts::person_by_id(&*tx, id).await?.map(|p| Actor {
-            kind: "person",
-            id: Some(p.id),
-            label: format!("{}({})", p.name, p.id_masked),
-            org: String::new(),
-        }),
+        SubjectKind::Unit => accounts::unit_by_id(&*tx, id)
+            .await?
+            .map(|u| Actor::unit(&u, String::new())),
+        _ => accounts::person_by_id(&*tx, id)
+            .await?
+            .map(|p| Actor::person(&p)),
     }
     .ok_or(AppError::NotFound)?;
     accounts::set_password(

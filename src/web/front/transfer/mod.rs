@@ -82,7 +82,7 @@ pub type AppPath = Path<String>;
 
 /// The actor label of a person in histories and the audit log: never the full ID number.
 pub fn person_label(p: &person::Model) -> String {
-    format!("{}({})", p.name, p.id_masked)
+    crate::store::audit::Actor::person_label(p)
 }
 
 /// Units' names for one page, fetched together (one query, however many rows show them).

@@ -352,8 +352,10 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report>
         if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let bytes = std::fs::read(&dump)?;
-        write_synced(&target, &bytes)?;
+        // Copied, not read into memory: the database may be larger than the machine's RAM.
+        std::fs::copy(&dump, &target)
+            .with_context(|| format!("copying the database to {}", target.display()))?;
+        std::fs::File::open(&target)?.sync_all()?;
     } else {
         let db = sea_orm::Database::connect(settings.database_url.clone()).await?;
         let existing = tables(&db).await?;

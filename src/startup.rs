@@ -142,21 +142,24 @@ impl Listeners {
 /// plus a margin, so that every request that could still succeed does.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(35);
 
-/// The signal to stop serving, shared by every listener.
+/// The signal to stop serving, shared by every listener; `None` never comes.
 #[derive(Clone)]
-pub struct Stop(tokio::sync::watch::Receiver<bool>);
+pub struct Stop(Option<tokio::sync::watch::Receiver<bool>>);
 
 impl Stop {
     /// A stop that never comes (a listener run on its own).
     pub fn never() -> Stop {
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        std::mem::forget(tx);
-        Stop(rx)
+        Stop(None)
     }
 
     /// Resolves once the stop is given (or its sender is gone).
     pub async fn wait(&mut self) {
-        let _ = self.0.wait_for(|stopped| *stopped).await;
+        match &mut self.0 {
+            Some(rx) => {
+                let _ = rx.wait_for(|stopped| *stopped).await;
+            }
+            None => std::future::pending().await,
+        }
     }
 }
 
@@ -198,7 +201,7 @@ pub async fn run_until(
     let housekeeping = spawn_housekeeping(state.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |rx: tokio::sync::watch::Receiver<bool>| async move {
-        Stop(rx).wait().await;
+        Stop(Some(rx)).wait().await;
     };
     let front = axum::serve(
         listeners.front,
@@ -211,7 +214,7 @@ pub async fn run_until(
             .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(stopped(stop_rx.clone()));
-    let tls_stop = Stop(stop_rx.clone());
+    let tls_stop = Stop(Some(stop_rx.clone()));
     let tls = async {
         match &state.settings.back_tls {
             Some(tls) => crate::tls::serve(state.clone(), tls.clone(), tls_stop).await,

@@ -288,15 +288,28 @@ impl TestApp {
 
     /// Registers a unit through both steps; returns (credit code, name, phone).
     pub async fn register_unit(&self) -> (String, String, String) {
+        let name = unit_name();
+        let (first, last, code, phone) = self.register_unit_named(&name).await;
+        assert_eq!(first, StatusCode::OK);
+        assert_eq!(last, StatusCode::SEE_OTHER);
+        (code, name, phone)
+    }
+
+    /// Registers a unit named `name`: the status of the first step, the status of the last
+    /// step reached (the first again when it refused), and the credit code and phone used.
+    pub async fn register_unit_named(
+        &self,
+        name: &str,
+    ) -> (StatusCode, StatusCode, String, String) {
         let client = Self::new_client();
-        let (code, name, phone) = (credit_code(), unit_name(), phone());
+        let (code, phone) = (credit_code(), phone());
         let res = self
             .post_form(
                 &client,
                 &self.url("/rsrc/register/unit"),
                 &self.url("/rsrc/register/unit"),
                 &[
-                    ("name", &name),
+                    ("name", name),
                     ("credit_code", &code),
                     ("region", "370100"),
                     ("contact", "李四"),
@@ -306,13 +319,15 @@ impl TestApp {
                 ],
             )
             .await;
-        assert_eq!(res.status(), StatusCode::OK);
+        let first = res.status();
+        if first != StatusCode::OK {
+            return (first, first, code, phone);
+        }
         let html = res.text().await.unwrap();
         let done = self
             .confirm(&client, &html, "/rsrc/register/unit/confirm")
             .await;
-        assert_eq!(done.status(), StatusCode::SEE_OTHER);
-        (code, name, phone)
+        (first, done.status(), code, phone)
     }
 
     /// Logs in on the front site; returns the response (303 on success).
@@ -445,6 +460,23 @@ impl TestApp {
             .filter(|(p, _)| p == phone)
             .count()
     }
+}
+
+/// The `Set-Cookie` line a response sends for the cookie `name`, attributes included.
+pub fn session_cookie(res: &Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Just the value a response sets for the cookie `name`.
+pub fn cookie_value(res: &Response, name: &str) -> Option<String> {
+    let line = session_cookie(res, name)?;
+    let pair = line.split(';').next()?;
+    Some(pair[name.len() + 1..].to_owned())
 }
 
 /// The page at `url` as the client sees it (any status).

@@ -9,33 +9,9 @@ use zhicheng::domain::auth::AdminRole;
 use crate::helpers::*;
 use crate::review_chain::{setup, unit_client};
 
-/// Registers a unit named `name` through both steps; the status of the last answer.
+/// Registers a unit named `name`; the status of the last step reached.
 async fn register_named_unit(app: &TestApp, name: &str) -> StatusCode {
-    let client = TestApp::new_client();
-    let (code, phone) = (credit_code(), phone());
-    let res = app
-        .post_form(
-            &client,
-            &app.url("/rsrc/register/unit"),
-            &app.url("/rsrc/register/unit"),
-            &[
-                ("name", name),
-                ("credit_code", &code),
-                ("region", "370100"),
-                ("contact", "李四"),
-                ("contact_phone", &phone),
-                ("password", PASSWORD),
-                ("password2", PASSWORD),
-            ],
-        )
-        .await;
-    if res.status() != StatusCode::OK {
-        return res.status();
-    }
-    let html = res.text().await.unwrap();
-    app.confirm(&client, &html, "/rsrc/register/unit/confirm")
-        .await
-        .status()
+    app.register_unit_named(name).await.1
 }
 
 #[tokio::test]
@@ -298,16 +274,6 @@ async fn reporting_someone_elses_application_names_nobody() {
     assert!(!html.contains("张三"), "the applicant is not named");
 }
 
-/// The value a response sets for a cookie.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-}
-
 #[tokio::test]
 async fn a_form_token_from_outside_the_session_is_refused() {
     let app = TestApp::spawn().await;
@@ -318,7 +284,7 @@ async fn a_form_token_from_outside_the_session_is_refused() {
         .build()
         .unwrap();
     let first = raw.get(app.url("/rsrc/")).send().await.unwrap();
-    let pre = set_cookie(&first, "zc_csrf").unwrap();
+    let pre = cookie_value(&first, "zc_csrf").unwrap();
     let res = raw
         .post(app.url("/rsrc/login"))
         .header("cookie", format!("zc_csrf={pre}"))
@@ -332,8 +298,8 @@ async fn a_form_token_from_outside_the_session_is_refused() {
         .await
         .unwrap();
     assert_eq!(location(&res), "/rsrc/portal");
-    let sid = set_cookie(&res, "zc_sid").unwrap();
-    let own = set_cookie(&res, "zc_csrf").unwrap();
+    let sid = cookie_value(&res, "zc_sid").unwrap();
+    let own = cookie_value(&res, "zc_csrf").unwrap();
     assert_ne!(own, pre, "login issues the session's own token");
     let post = |token: String| {
         let (raw, sid, app) = (raw.clone(), sid.clone(), &app);

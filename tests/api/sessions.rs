@@ -2,18 +2,9 @@
 //! every state change is protected against cross-site requests.
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::header::COOKIE;
 
 use crate::helpers::*;
-
-fn session_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
 
 #[tokio::test]
 async fn login_sets_a_new_httponly_lax_session_cookie_and_ignores_a_planted_one() {

@@ -105,9 +105,6 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() >= 20);
     let csrf = existing.clone().unwrap_or_else(|| random_token(24));
-    let sid = jar
-        .get(&cookie_name(&state, realm, "sid"))
-        .map(|c| c.value().to_owned());
     let (method, uri) = (req.method().clone(), req.uri().clone());
     req.extensions_mut().insert(RealmTag(realm));
     req.extensions_mut().insert(ReqCtx {
@@ -119,7 +116,11 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
     });
     let mut res = next.run(req).await;
     if let Some(r) = res.extensions().get::<super::error::Refused>().copied() {
-        audit_refusal(&state, ip, &method, uri.path(), sid.as_deref(), r.0).await;
+        // The session cookie is read only here, from the jar parsed above.
+        let sid = jar
+            .get(&cookie_name(&state, realm, "sid"))
+            .map(Cookie::value);
+        audit_refusal(&state, ip, &method, uri.path(), sid, r.0).await;
     }
     if let Some(deferred) = res.extensions().get::<super::error::Deferred>().cloned() {
         let headers = std::mem::take(res.headers_mut());

@@ -20,10 +20,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::app::AppState;
 use crate::crypto::Keys;
 use crate::files::{FileStore, LocalFiles};
 use crate::settings::Settings;
-use crate::startup::AppState;
 use crate::store::audit::{self, Verification};
 
 const FORMAT: u32 = 1;

@@ -12,10 +12,10 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, Value};
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::citizen_check_char;
 use crate::domain::mask::mask;
-use crate::startup::AppState;
 use crate::store::{accounts, applications, exec, insert_rows, stmt};
 
 pub const DEMO_PASSWORD: &str = "Demo#2026pass";

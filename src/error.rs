@@ -29,6 +29,9 @@ pub enum AppError {
     /// Logged in with a one-time password that must be replaced first.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// Refused with a status of its own and a message (the API's token and request checks).
+    #[error("refused with status {0}")]
+    Status(u16, Msg),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -81,7 +81,7 @@ impl Sheet {
 /// The end every export shares: the workbook finished, the export recorded in the audit
 /// log, and the download answered, named `name.xlsx`.
 pub async fn audited_download(
-    state: &crate::startup::AppState,
+    state: &crate::app::AppState,
     name: &str,
     sheet: Sheet,
     event: crate::store::audit::Event<'_>,

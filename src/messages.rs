@@ -112,6 +112,15 @@ pub enum Msg {
     Unlocked,
     DictDuplicate,
     SessionsEnded,
+    TooManyRows,
+    IdempotencyReused,
+    IdempotencyBusy,
+    TokenInvalid,
+    TokenReadOnly,
+    TooManyTokens,
+    BadJson,
+    TokenCreated,
+    TokenRevoked,
 }
 
 impl Msg {
@@ -225,6 +234,15 @@ impl Msg {
         Msg::Unlocked,
         Msg::DictDuplicate,
         Msg::SessionsEnded,
+        Msg::TooManyRows,
+        Msg::IdempotencyReused,
+        Msg::IdempotencyBusy,
+        Msg::TokenInvalid,
+        Msg::TokenReadOnly,
+        Msg::TooManyTokens,
+        Msg::BadJson,
+        Msg::TokenCreated,
+        Msg::TokenRevoked,
     ];
 
     pub fn from_code(code: &str) -> Option<Msg> {
@@ -295,6 +313,15 @@ impl Msg {
             Msg::ConfirmFirst => "confirm_first",
             Msg::PasswordSame => "password_same",
             Msg::SessionsEnded => "sessions_ended",
+            Msg::TooManyRows => "too_many_rows",
+            Msg::IdempotencyReused => "idempotency_key_reused",
+            Msg::IdempotencyBusy => "idempotency_in_progress",
+            Msg::TokenInvalid => "token_invalid",
+            Msg::TokenReadOnly => "token_read_only",
+            Msg::TooManyTokens => "too_many_tokens",
+            Msg::BadJson => "bad_json",
+            Msg::TokenCreated => "token_created",
+            Msg::TokenRevoked => "token_revoked",
             Msg::DictDuplicate => "dict_duplicate",
             Msg::Unlocked => "unlocked",
             Msg::FormUnavailable => "form_unavailable",
@@ -411,6 +438,17 @@ impl Msg {
             Msg::ConfirmFirst => "请先核对注册信息并点击确认",
             Msg::PasswordSame => "新密码不能与当前密码相同",
             Msg::SessionsEnded => "该账号的全部会话已结束",
+            Msg::TooManyRows => "最多填写20条，请删减后再保存",
+            Msg::IdempotencyReused => {
+                "该 Idempotency-Key 已用于内容不同的另一请求，请为新请求使用新的键"
+            }
+            Msg::IdempotencyBusy => "使用该 Idempotency-Key 的请求正在办理，请稍后重试",
+            Msg::TokenInvalid => "访问令牌无效、已过期或已撤销",
+            Msg::TokenReadOnly => "该访问令牌只读，不能办理此操作",
+            Msg::TooManyTokens => "最多可同时保有10个有效的访问令牌，请先撤销不用的令牌",
+            Msg::BadJson => "请求内容不是有效的 JSON，或字段类型不符",
+            Msg::TokenCreated => "访问令牌已生成，请立即复制保存：它只显示这一次",
+            Msg::TokenRevoked => "访问令牌已撤销",
             Msg::DictDuplicate => "名称已存在，请换一个",
             Msg::Unlocked => "账号已解锁",
             Msg::FormUnavailable => "转入表暂时无法生成，请稍后再试或联系管理员",

@@ -20,9 +20,9 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use crate::app::AppState;
 use crate::crypto::fingerprint;
 use crate::settings::TlsSettings;
-use crate::startup::AppState;
 use crate::web::context::PeerCert;
 
 fn read_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {

@@ -6,8 +6,8 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::error::AppError;
-use crate::startup::AppState;
 use crate::web::error::ApiError;
 
 #[derive(Serialize)]

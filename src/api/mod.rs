@@ -6,7 +6,7 @@ mod units;
 use axum::Router;
 use axum::routing::get;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::store::unit_search;
 use crate::web::error::ApiError;
 use crate::web::session::FrontUser;
@@ -41,7 +41,7 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchOut>, ApiError> {
     state.limiter.allow(
-        crate::web::limit::Bucket::UnitSearch,
+        crate::app::limit::Bucket::UnitSearch,
         user.id(),
         state.now_ms(),
     )?;

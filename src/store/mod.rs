@@ -11,12 +11,14 @@ pub mod captcha;
 pub mod chain;
 pub mod dicts;
 pub mod entities;
+pub mod idempotency;
 pub mod migration;
 pub mod notices;
 pub mod oversight;
 pub mod reset;
 pub mod review;
 pub mod sessions;
+pub mod tokens;
 pub mod unit_search;
 
 use std::ops::Deref;

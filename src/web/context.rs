@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::RealmTag;
-use super::limit::Bucket;
+use crate::app::AppState;
+use crate::app::limit::Bucket;
 use crate::crypto::random_token;
 use crate::domain::auth::{Realm, SubjectKind};
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::audit::{self, Actor, Event, Outcome};
 use crate::store::sessions;
 
@@ -28,6 +28,22 @@ pub struct ReqCtx {
     /// SHA-256 of the client certificate, on the UKEY listener.
     pub cert_fingerprint: Option<String>,
     pub secure: bool,
+}
+
+impl ReqCtx {
+    /// The caller of a use case: the logged-in person or unit, from this client.
+    pub fn caller(&self, state: &AppState, user: &super::session::FrontUser) -> crate::app::Caller {
+        crate::app::Caller::new(user.actor(&state.dicts()), self.ip)
+    }
+
+    /// The caller of a back-office use case.
+    pub fn admin_caller(
+        &self,
+        state: &AppState,
+        user: &super::session::AdminUser,
+    ) -> crate::app::Caller {
+        crate::app::Caller::new(user.actor(&state.dicts()), self.ip)
+    }
 }
 
 /// The client certificate presented on the UKEY listener (set by the TLS accept loop).

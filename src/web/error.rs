@@ -158,6 +158,11 @@ impl IntoResponse for AppError {
                 (StatusCode::TOO_MANY_REQUESTS, Msg::TooManyRequests, None)
             }
             AppError::Conflict(m) => (StatusCode::CONFLICT, m, None),
+            AppError::Status(code, m) => (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST),
+                m,
+                None,
+            ),
             AppError::Validation(errs) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errs.0.values().next().copied().unwrap_or(Msg::BadRequest),
@@ -227,6 +232,11 @@ impl IntoResponse for ApiError {
                 Default::default(),
             ),
             AppError::Conflict(m) => (StatusCode::CONFLICT, m, Default::default()),
+            AppError::Status(code, m) => (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST),
+                m,
+                Default::default(),
+            ),
             AppError::Validation(errs) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, errs.0)
             }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// The process is up and serving.
 pub async fn healthz() -> Response {

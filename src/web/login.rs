@@ -4,13 +4,13 @@
 use uuid::Uuid;
 
 use super::context::ReqCtx;
-use super::limit::Bucket;
+use crate::app::AppState;
+use crate::app::limit::Bucket;
 use crate::crypto;
 use crate::domain::auth::{CAPTCHA_AFTER, SubjectKind, locked_until};
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::audit::{self, Actor, Event, Outcome};
 use crate::store::sessions::NewSession;
 use crate::store::{accounts, captcha, sessions};

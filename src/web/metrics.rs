@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// Counts and times one request.
 pub async fn track(site: &'static str, req: Request, next: Next) -> Response {

@@ -7,7 +7,6 @@ pub mod error;
 pub mod extract;
 pub mod front;
 pub mod health;
-pub mod limit;
 pub mod login;
 pub mod metrics;
 pub mod page;
@@ -27,8 +26,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::app::AppState;
 use crate::domain::auth::Realm;
-use crate::startup::AppState;
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -154,7 +154,7 @@ impl Layout {
 
     /// `back` with the unread-message count for the header bell.
     pub async fn back_with_bell(
-        state: &crate::startup::AppState,
+        state: &crate::app::AppState,
         ctx: &ReqCtx,
         user: &AdminUser,
         title: &str,
@@ -174,7 +174,7 @@ impl Layout {
 
     /// `front` with the unread-message count for the header bell.
     pub async fn front_with_bell(
-        state: &crate::startup::AppState,
+        state: &crate::app::AppState,
         ctx: &ReqCtx,
         user: &FrontUser,
         title: &str,

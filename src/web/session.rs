@@ -6,9 +6,9 @@ use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 
 use super::context::{ReqCtx, cookie_name, make_cookie};
+use crate::app::AppState;
 use crate::domain::auth::{AdminRole, Realm, SubjectKind, session_alive};
 use crate::error::AppError;
-use crate::startup::AppState;
 use crate::store::entities::{admin, person, session, unit};
 use crate::store::{accounts, sessions};
 

@@ -11,6 +11,7 @@ mod m20261126_000006_audit_append_only;
 mod m20261126_000007_stats_cube;
 mod m20261126_000008_demo_runs;
 mod m20261126_000009_approved_index;
+mod m20261203_000010_api;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_stats_cube::Migration),
             Box::new(m20261126_000008_demo_runs::Migration),
             Box::new(m20261126_000009_approved_index::Migration),
+            Box::new(m20261203_000010_api::Migration),
         ]
     }
 }

@@ -8,12 +8,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::account::{FieldErrors, parse_person_name};
 use crate::domain::auth::{AdminRole, PROVINCE_CODE, may_create_admin};
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::accounts::{self, NewAdmin};
 use crate::store::audit::{self, Event, Outcome};
 use crate::web::context::ReqCtx;

@@ -7,10 +7,10 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::auth::AdminRole;
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
-use crate::startup::AppState;
 use crate::store::audit::{self, Verification};
 use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::crypto::random_token;
 use crate::domain::account::{FieldErrors, parse_new_password};
 use crate::domain::auth::SubjectKind;
@@ -15,7 +16,6 @@ use crate::domain::clock::format_minutes;
 use crate::domain::password::PasswordContext;
 use crate::error::Result;
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::audit::{self, Actor, Event, Outcome};
 use crate::store::{accounts, sessions};
 use crate::web::context::ReqCtx;

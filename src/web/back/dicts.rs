@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::account::parse_text;
 use crate::domain::auth::{AdminRole, PROVINCE_CODE};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::audit::{self, Event, Outcome};
 use crate::store::dicts::{self, Kind};
 use crate::store::unique_violation;

@@ -8,15 +8,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::domain::account::parse_text;
-use crate::domain::auth::{AdminRole, SubjectKind};
-use crate::domain::chain::{Standing, bureau_may_revoke, bureau_sees_grant};
+use crate::app::AppState;
+use crate::app::chain::{self as app_chain, GrantDecision};
+use crate::domain::auth::AdminRole;
+use crate::domain::chain::{Standing, bureau_may_revoke};
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::startup::AppState;
-use crate::store::audit::{self, Event, Outcome};
-use crate::store::{chain, notices};
+use crate::store::chain;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render};
@@ -139,85 +138,9 @@ pub async fn decide(
 ) -> Result<Response> {
     require_operator(&user)?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let grant = chain::grant(&state.db.conn, id)
-        .await?
-        .filter(|g| bureau_sees_grant(&user.admin.bureau_code, &g.bureau, &g.unit_region))
-        .ok_or(AppError::NotFound)?;
-    // Only the bureau a request names decides it.
-    if form.decision != "revoke" && grant.bureau != user.admin.bureau_code {
-        return Err(AppError::Forbidden);
-    }
-    let needs_opinion = form.decision != "approve";
-    let opinion = parse_text(&form.opinion, 500, needs_opinion)
-        .map_err(|_| AppError::Conflict(Msg::OpinionRequired))?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let (action, verdict, msg) = match form.decision.as_str() {
-        "approve" => {
-            chain::decide_grant(
-                &*tx,
-                id,
-                &user.admin.bureau_code,
-                true,
-                &opinion,
-                user.admin.id,
-                now,
-            )
-            .await?;
-            ("grant_approve", "已通过", Msg::Approved)
-        }
-        "refuse" => {
-            chain::decide_grant(
-                &*tx,
-                id,
-                &user.admin.bureau_code,
-                false,
-                &opinion,
-                user.admin.id,
-                now,
-            )
-            .await?;
-            ("grant_refuse", "未通过", Msg::Decided)
-        }
-        "revoke" => {
-            chain::revoke_grant(
-                &*tx,
-                id,
-                &user.admin.bureau_code,
-                &opinion,
-                user.admin.id,
-                now,
-            )
-            .await?;
-            ("grant_revoke", "已撤销", Msg::Revoked)
-        }
-        _ => return Err(AppError::Conflict(Msg::BadRequest)),
-    };
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action,
-            object: format!("grant:{id}"),
-            outcome: Outcome::Success,
-            detail: format!("unit:{} level {} {opinion}", grant.unit_id, grant.level),
-        },
-    )
-    .await?;
-    notices::notify(
-        &*tx,
-        (SubjectKind::Unit, grant.unit_id),
-        now,
-        "外地调入终审权限审核结果",
-        &format!(
-            "您申请的{}外地调入终审权限{verdict}。{opinion}",
-            state.dicts().level_name(&grant.level)
-        ),
-        "/rsrc/zc/grants",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/sdmanager/grants?m={}", msg.code())).into_response())
+    let decision =
+        GrantDecision::parse(&form.decision).ok_or(AppError::Conflict(Msg::BadRequest))?;
+    let caller = ctx.admin_caller(&state, &user);
+    app_chain::decide_grant(&state, &caller, &user.admin, id, decision, &form.opinion).await?;
+    Ok(Redirect::to(&format!("/sdmanager/grants?m={}", decision.done().code())).into_response())
 }

@@ -4,10 +4,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
+use crate::app::AppState;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
-use crate::startup::AppState;
 use crate::store::notices;
 use crate::web::context::ReqCtx;
 use crate::web::front::MessageRow as Row;

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::domain::account::{FieldErrors, parse_text, parse_unit_name};
 use crate::domain::auth::{AdminRole, PROVINCE_CODE, SubjectKind, locked_until};
 use crate::domain::clock::format_minutes;
@@ -16,7 +17,6 @@ use crate::domain::ids::CreditCode;
 use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::audit::{self, Event, Outcome};
 use crate::store::oversight::{self, UnitRow};
 use crate::store::{accounts, chain, sessions, unique_violation, unit_search};
@@ -622,7 +622,7 @@ pub async fn units_export(
     user: AdminUser,
 ) -> Result<Response> {
     state.limiter.allow(
-        crate::web::limit::Bucket::Export,
+        crate::app::limit::Bucket::Export,
         user.admin.id,
         state.now_ms(),
     )?;

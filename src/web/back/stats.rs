@@ -8,10 +8,10 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::oversight::operator_scope;
+use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
-use crate::startup::AppState;
 use crate::store::oversight::{self, StatsFilter};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
@@ -201,7 +201,7 @@ pub async fn export(
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
     state.limiter.allow(
-        crate::web::limit::Bucket::Export,
+        crate::app::limit::Bucket::Export,
         user.admin.id,
         state.now_ms(),
     )?;
@@ -275,7 +275,7 @@ async fn details_export(
     full_ids: bool,
 ) -> Result<Response> {
     state.limiter.allow(
-        crate::web::limit::Bucket::Export,
+        crate::app::limit::Bucket::Export,
         user.admin.id,
         state.now_ms(),
     )?;

@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::auth::FlashQuery;
+use crate::app::AppState;
 use crate::domain::account::{FieldErrors, parse_new_password};
 use crate::domain::clock::format_minutes;
 use crate::domain::password::PasswordContext;
 use crate::error::Result;
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::audit::{self, Event, Outcome};
 use crate::store::{accounts, sessions};
 use crate::web::context::ReqCtx;

@@ -7,16 +7,16 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::app::AppState;
+use crate::app::limit::Bucket;
 use crate::crypto::random_token;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::domain::mask::mask;
 use crate::error::{AppError, Result};
-use crate::startup::AppState;
 use crate::store::{accounts, audit::Actor, captcha};
 use crate::web::context::ReqCtx;
 use crate::web::extract::{CsrfForm, NoFields};
-use crate::web::limit::Bucket;
 use crate::web::login::{self, Attempt, Candidate, Outcome_};
 use crate::web::page::{Layout, flash_from, render, render_status};
 use crate::web::session::{FrontUser, LiveSession, login_cookies, logout_cookies};

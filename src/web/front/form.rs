@@ -5,12 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::app::AppState;
 use crate::domain::clock::{CST, format_minutes, from_ms};
 use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::pdf::{Step, TransferForm};
-use crate::startup::AppState;
 use crate::store::audit::{self, Actor, Event, Outcome};
 use crate::store::entities::application;
 use crate::store::{accounts, applications};

@@ -4,9 +4,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
+use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
-use crate::startup::AppState;
 use crate::store::notices;
 use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};

@@ -10,17 +10,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppState;
+use crate::app::limit::Bucket;
 use crate::domain::account::{FieldErrors, PersonForm, UnitForm, expose};
 use crate::domain::ids::{CitizenId, CreditCode, Phone};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::accounts::{self, PersonRecord, UnitRecord};
 use crate::store::audit::{self, Actor, Event, Outcome};
 use crate::store::dicts::Region;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::limit::Bucket;
 use crate::web::page::{Layout, render, render_status};
 
 const TICKET_LIFETIME_MS: i64 = 15 * 60_000;

@@ -11,6 +11,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::app::AppState;
+use crate::app::limit::Bucket;
 use crate::domain::account::{FieldErrors, parse_new_password};
 use crate::domain::auth::SubjectKind;
 use crate::domain::ids::Phone;
@@ -18,13 +20,11 @@ use crate::domain::mask::mask;
 use crate::domain::password::PasswordContext;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::audit::{self, Actor, Event, Outcome};
 use crate::store::reset::{self, Verdict};
 use crate::store::{accounts, sessions};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::limit::Bucket;
 use crate::web::page::{Flash, Layout, render, render_status};
 
 const TICKET: &str = "password.reset";

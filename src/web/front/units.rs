@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::error::Result;
 use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::unit_search;
 use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};
@@ -48,7 +48,7 @@ pub async fn page(
         (Vec::new(), Msg::QueryTooShort.text())
     } else {
         state.limiter.allow(
-            crate::web::limit::Bucket::UnitSearch,
+            crate::app::limit::Bucket::UnitSearch,
             user.id(),
             state.now_ms(),
         )?;

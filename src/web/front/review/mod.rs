@@ -11,12 +11,10 @@ use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::error::{AppError, Result};
-use crate::startup::AppState;
-use crate::store::entities::{application, unit};
-use crate::store::{applications, chain};
+use crate::store::entities::unit;
 use crate::web::session::FrontUser;
 
 pub use view::{AppView, load_view};
@@ -56,13 +54,4 @@ impl FromRequestParts<AppState> for Unit {
     }
 }
 
-/// An application the unit holds or has held; anything else is "not found".
-pub async fn visible(state: &AppState, unit: &unit::Model, id: &str) -> Result<application::Model> {
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    if !chain::has_held(&state.db.conn, id, unit.id).await? {
-        return Err(AppError::NotFound);
-    }
-    applications::find_any(&state.db.conn, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
+pub use crate::app::workflow::visible;

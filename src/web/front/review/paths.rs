@@ -9,18 +9,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Unit;
+use crate::app::AppState;
+use crate::app::chain::{self as app_chain, PathRequest};
 use crate::domain::account::FieldErrors;
-use crate::domain::account::parse_text;
-use crate::domain::auth::SubjectKind;
-use crate::domain::chain::{PathRefusal, check_new_path};
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
-use crate::messages::Msg;
-use crate::startup::AppState;
-use crate::store::audit::{self, Event, Outcome};
+use crate::store::chain;
 use crate::store::dicts::choices;
 use crate::store::entities::unit;
-use crate::store::{accounts, chain, notices};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
@@ -137,118 +133,32 @@ pub async fn create(
     Unit(unit, user): Unit,
     CsrfForm(mut form): CsrfForm<PathForm>,
 ) -> Result<Response> {
-    let d = state.dicts();
-    let mut errors = FieldErrors::default();
-    let superior = match Uuid::parse_str(form.superior.trim()).ok() {
-        Some(id) => accounts::unit_by_id(&state.db.conn, id).await?,
-        None if !form.superior_name.trim().is_empty() => {
-            accounts::unit_by_name(&state.db.conn, form.superior_name.trim()).await?
-        }
-        None => None,
+    let request = PathRequest {
+        superior: Uuid::parse_str(form.superior.trim()).ok(),
+        superior_name: form.superior_name.clone(),
+        series: form.series.clone(),
+        level: form.level.clone(),
     };
-    match &superior {
-        Some(s) => {
-            form.superior = s.id.to_string();
-            form.superior_name = s.name.clone();
-        }
-        None => errors.add(
-            "superior",
-            if form.superior_name.trim().is_empty() {
-                Msg::Required
-            } else {
-                Msg::UnitNotFound
-            },
-        ),
-    }
-    if !d.series.iter().any(|s| s.enabled && s.code == form.series) {
-        errors.add("series", Msg::BadChoice);
-    }
-    if !d.levels.iter().any(|s| s.enabled && s.code == form.level) {
-        errors.add("level", Msg::BadChoice);
-    }
-    let Some(superior) = superior.filter(|_| errors.is_empty()) else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &paths_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-        );
-    };
-    // The cycle check walks the live paths of the same series and level.
-    let mut next = std::collections::HashMap::new();
-    let mut at = superior.id;
-    for _ in 0..64 {
-        match chain::live_superior(&state.db.conn, at, &form.series, &form.level).await? {
-            Some(n) => {
-                next.insert(at, n);
-                if n == unit.id {
-                    break;
-                }
-                at = n;
+    let (status, errors) =
+        match app_chain::request_path(&state, &ctx.caller(&state, &user), &unit, &request).await {
+            Ok(_) => return Ok(Redirect::to("/rsrc/zc/paths?m=path_requested").into_response()),
+            Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+            Err(AppError::Conflict(m)) => {
+                let mut errors = FieldErrors::default();
+                errors.add("series", m);
+                (StatusCode::CONFLICT, errors)
             }
-            None => break,
-        }
+            Err(e) => return Err(e),
+        };
+    // Redraw with the superior as found, so the picker shows its name.
+    if let Some(s) = app_chain::superior_of(&state, &request).await? {
+        form.superior = s.id.to_string();
+        form.superior_name = s.name;
     }
-    if let Err(r) = check_new_path(unit.id, superior.id, |u| next.get(&u).copied()) {
-        errors.add(
-            "superior",
-            if r == PathRefusal::ToSelf {
-                Msg::PathToSelf
-            } else {
-                Msg::PathCycle
-            },
-        );
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &paths_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-        );
-    }
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let id = match chain::create_path(&*tx, unit.id, superior.id, &form.series, &form.level, now)
-        .await
-    {
-        Ok(id) => id,
-        Err(AppError::Conflict(m)) => {
-            drop(tx);
-            errors.add("series", m);
-            return render_status(
-                StatusCode::CONFLICT,
-                &paths_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-            );
-        }
-        Err(e) => return Err(e),
-    };
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&d),
-            ip: &ctx.ip.to_string(),
-            action: "path_request",
-            object: format!("path:{id}"),
-            outcome: Outcome::Success,
-            detail: format!(
-                "to unit:{} series {} level {}",
-                superior.id, form.series, form.level
-            ),
-        },
+    render_status(
+        status,
+        &paths_page(&state, &ctx, &unit, &user, form, errors, None).await?,
     )
-    .await?;
-    notices::notify(
-        &*tx,
-        (SubjectKind::Unit, superior.id),
-        now,
-        "新的上报路径申请",
-        &format!(
-            "{}申请向本单位上报（{}，{}），请在“上报路径审核”中审核。",
-            unit.name,
-            d.series_name(&form.series),
-            d.level_name(&form.level)
-        ),
-        "/rsrc/zc/paths/review",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/rsrc/zc/paths?m=path_requested").into_response())
 }
 
 #[derive(Template)]
@@ -295,44 +205,9 @@ pub async fn decide(
     CsrfForm(form): CsrfForm<DecideForm>,
 ) -> Result<Response> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let path = chain::path(&state.db.conn, id)
-        .await?
-        .filter(|p| p.to_unit == unit.id)
-        .ok_or(AppError::NotFound)?;
     let approve = form.decision == "approve";
-    let opinion = parse_text(&form.opinion, 500, !approve)
-        .map_err(|_| AppError::Conflict(Msg::OpinionRequired))?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    chain::decide_path(&*tx, id, unit.id, approve, &opinion, now).await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: if approve {
-                "path_approve"
-            } else {
-                "path_refuse"
-            },
-            object: format!("path:{id}"),
-            outcome: Outcome::Success,
-            detail: opinion.clone(),
-        },
-    )
-    .await?;
-    let verdict = if approve { "已生效" } else { "未通过" };
-    notices::notify(
-        &*tx,
-        (SubjectKind::Unit, path.from_unit),
-        now,
-        "上报路径审核结果",
-        &format!("您向{}申请的上报路径{verdict}。{opinion}", unit.name),
-        "/rsrc/zc/paths",
-    )
-    .await?;
-    tx.commit().await?;
+    let caller = ctx.caller(&state, &user);
+    app_chain::decide_path(&state, &caller, &unit, id, approve, &form.opinion).await?;
     Ok(Redirect::to("/rsrc/zc/paths/review?m=decided").into_response())
 }
 
@@ -449,67 +324,20 @@ pub async fn request_grant(
     Unit(unit, user): Unit,
     CsrfForm(form): CsrfForm<GrantForm>,
 ) -> Result<Response> {
-    let d = state.dicts();
-    let mut errors = FieldErrors::default();
-    if !d.levels.iter().any(|l| l.enabled && l.code == form.level) {
-        errors.add("level", Msg::BadChoice);
-    }
-    if d.region(&form.bureau).is_none() {
-        errors.add("bureau", Msg::BureauUnknown);
-    } else if !crate::domain::chain::grant_bureau_allowed(&unit.region_code, &form.bureau) {
-        errors.add("bureau", Msg::BureauNotOwn);
-    }
-    if !errors.is_empty() {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &grants_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-        );
-    }
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let id = match chain::request_grant(&*tx, unit.id, &form.level, &form.bureau, now).await {
-        Ok(id) => id,
-        Err(AppError::Conflict(m)) => {
-            drop(tx);
-            errors.add("level", m);
-            return render_status(
-                StatusCode::CONFLICT,
-                &grants_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-            );
-        }
-        Err(e) => return Err(e),
-    };
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&d),
-            ip: &ctx.ip.to_string(),
-            action: "grant_request",
-            object: format!("grant:{id}"),
-            outcome: Outcome::Success,
-            detail: format!("level {} bureau {}", form.level, form.bureau),
-        },
+    let caller = ctx.caller(&state, &user);
+    let (status, errors) =
+        match app_chain::request_grant(&state, &caller, &unit, &form.level, &form.bureau).await {
+            Ok(_) => return Ok(Redirect::to("/rsrc/zc/grants?m=grant_requested").into_response()),
+            Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+            Err(AppError::Conflict(m)) => {
+                let mut errors = FieldErrors::default();
+                errors.add("level", m);
+                (StatusCode::CONFLICT, errors)
+            }
+            Err(e) => return Err(e),
+        };
+    render_status(
+        status,
+        &grants_page(&state, &ctx, &unit, &user, form, errors, None).await?,
     )
-    .await?;
-    // Every back-office user of that bureau who handles grants is told.
-    for admin in accounts::admins_of(&*tx, Some(&form.bureau), 200).await? {
-        if admin.role == crate::domain::auth::AdminRole::Operator.as_str() && !admin.disabled {
-            notices::notify(
-                &*tx,
-                (SubjectKind::Admin, admin.id),
-                now,
-                "新的外地调入终审权限申请",
-                &format!(
-                    "{}申请{}外地调入终审权限。",
-                    unit.name,
-                    d.level_name(&form.level)
-                ),
-                "/sdmanager/grants",
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(Redirect::to("/rsrc/zc/grants?m=grant_requested").into_response())
 }

@@ -7,10 +7,10 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::Unit;
+use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
-use crate::startup::AppState;
 use crate::store::dicts::choices;
 use crate::store::review::{self, Filter, PAGE_SIZE};
 use crate::web::context::ReqCtx;
@@ -207,7 +207,7 @@ pub async fn export(
 ) -> Result<Response> {
     state
         .limiter
-        .allow(crate::web::limit::Bucket::Export, unit.id, state.now_ms())?;
+        .allow(crate::app::limit::Bucket::Export, unit.id, state.now_ms())?;
     let f = q.filter(&state);
     let mut sheet = crate::export::Sheet::new(
         "外地调入审核",

@@ -2,11 +2,11 @@
 
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::domain::application::Slot;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
-use crate::startup::AppState;
 use crate::store::entities::application;
 use crate::store::{accounts, applications, attachments};
 use crate::web::front::transfer::{UnitNames, unit_name};

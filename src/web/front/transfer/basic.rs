@@ -8,16 +8,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::{AppPath, Person, own, person_label};
+use super::{AppPath, Person, own};
+use crate::app::AppState;
+use crate::app::applications as app_applications;
 use crate::domain::account::FieldErrors;
 use crate::domain::application::{BasicForm, Module, editable};
-use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
-use crate::messages::Msg;
-use crate::startup::AppState;
 use crate::store::accounts;
-use crate::store::applications::{self, NewEvent};
-use crate::store::audit::{self, Event, Outcome};
+use crate::store::applications::{self};
 use crate::store::entities::{application, person};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
@@ -196,45 +194,6 @@ pub async fn edit_page(
     )
 }
 
-/// Turns the typed unit names into unit ids: the picker fills the id; without JavaScript
-/// the exact name is looked up.
-async fn resolve_units(
-    state: &AppState,
-    form: &mut BasicForm,
-    errs: &mut FieldErrors,
-) -> Result<()> {
-    for (id_field, name_field, key) in [
-        (
-            &mut form.declare_unit,
-            &mut form.declare_unit_name,
-            "declare_unit",
-        ),
-        (&mut form.work_unit, &mut form.work_unit_name, "work_unit"),
-    ] {
-        let name = name_field.trim().to_owned();
-        let by_id = match Uuid::parse_str(id_field.trim()) {
-            Ok(id) => accounts::unit_by_id(&state.db.conn, id).await?,
-            Err(_) => None,
-        };
-        let unit = match by_id {
-            Some(u) if name.is_empty() || u.name == name => Some(u),
-            _ if name.is_empty() => None,
-            _ => match accounts::unit_by_name(&state.db.conn, &name).await? {
-                Some(u) => Some(u),
-                None => {
-                    errs.add(key, Msg::UnitNotFound);
-                    None
-                }
-            },
-        };
-        *id_field = unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default();
-        if let Some(u) = unit {
-            *name_field = u.name;
-        }
-    }
-    Ok(())
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct Submitted {
     #[serde(flatten)]
@@ -243,33 +202,28 @@ pub struct Submitted {
     refresh: Option<String>,
 }
 
-/// Checks the form; on success returns the domain value and the title's series.
-async fn check(
+/// Saves through `save`; a field error redraws the page with what was typed (unit names
+/// resolved) and the message beside the field.
+async fn saved_or_page(
     state: &AppState,
-    form: &mut BasicForm,
-) -> Result<Result<(crate::domain::application::Basic, Option<String>), FieldErrors>> {
-    let mut errs = FieldErrors::default();
-    resolve_units(state, form, &mut errs).await?;
-    if form.is_work_unit == "是" {
-        form.work_unit.clear();
-        form.work_unit_name.clear();
+    ctx: &ReqCtx,
+    user: &FrontUser,
+    p: &person::Model,
+    action: String,
+    mut form: BasicForm,
+    refresh: bool,
+    save: impl AsyncFnOnce(&mut BasicForm) -> Result<String>,
+) -> Result<Response> {
+    if refresh {
+        return render(&page(state, ctx, user, p, action, form, FieldErrors::default()).await?);
     }
-    let dicts = state.dicts();
-    match form.parse(&*dicts, state.clock.today()) {
-        Ok(b) if errs.is_empty() => {
-            let series = b
-                .title
-                .and_then(|t| dicts.title(t))
-                .map(|t| t.series_code.clone());
-            Ok(Ok((b, series)))
-        }
-        Ok(_) => Ok(Err(errs)),
-        Err(more) => {
-            for (k, v) in more.0 {
-                errs.add(k, v);
-            }
-            Ok(Err(errs))
-        }
+    match save(&mut form).await {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(state, ctx, user, p, action, form, errors).await?,
+        ),
+        Err(e) => Err(e),
     }
 }
 
@@ -282,67 +236,22 @@ pub async fn create(
     if applications::has_open(&state.db.conn, p.id).await? {
         return Ok(Redirect::to("/rsrc/zc/transfer?m=open_application_exists").into_response());
     }
-    let mut form = sub.form;
+    let caller = ctx.caller(&state, &user);
     let action = "/rsrc/zc/transfer/new".to_owned();
-    if sub.refresh.is_some() {
-        return render(
-            &page(
-                &state,
-                &ctx,
-                &user,
-                &p,
-                action,
-                form,
-                FieldErrors::default(),
-            )
-            .await?,
-        );
-    }
-    let (basic, series) = match check(&state, &mut form).await? {
-        Ok(v) => v,
-        Err(errors) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, &ctx, &user, &p, action, form, errors).await?,
-            );
-        }
-    };
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let draft = applications::create_draft(&*tx, &state.keys, now, p.id, &basic.phone).await?;
-    applications::save_basic(&*tx, &state.keys, &draft, &basic, series, now).await?;
-    let label = person_label(&p);
-    applications::add_event(
-        &*tx,
-        draft.id,
-        now,
-        NewEvent {
-            actor_kind: "person",
-            actor_id: Some(p.id),
-            actor_label: &label,
-            unit_id: None,
-            action: "create",
-            from: WfState::Draft,
-            to: WfState::Draft,
-            opinion: "",
+    saved_or_page(
+        &state,
+        &ctx,
+        &user,
+        &p,
+        action,
+        sub.form,
+        sub.refresh.is_some(),
+        async |form: &mut BasicForm| {
+            app_applications::create(&state, &caller, &p, form).await?;
+            Ok("/rsrc/zc/transfer?m=saved".to_owned())
         },
     )
-    .await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "application_create",
-            object: format!("application:{}", draft.id),
-            outcome: Outcome::Success,
-            detail: String::new(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/rsrc/zc/transfer?m=saved").into_response())
+    .await
 }
 
 pub async fn save(
@@ -353,43 +262,21 @@ pub async fn save(
     CsrfForm(sub): CsrfForm<Submitted>,
 ) -> Result<Response> {
     let a = own(&state, &p, &id).await?;
-    let failed: Vec<Module> = applications::failures(&state.db.conn, a.id, a.round)
-        .await?
-        .into_iter()
-        .map(|f| f.module)
-        .collect();
-    if !editable(applications::state(&a), &failed, Module::Basic) {
-        return Err(AppError::Conflict(Msg::ModuleLocked));
-    }
-    let mut form = sub.form;
+    app_applications::expect_editable(&state, &a, Module::Basic).await?;
+    let caller = ctx.caller(&state, &user);
     let action = format!("/rsrc/zc/transfer/{}/basic", a.id);
-    if sub.refresh.is_some() {
-        return render(
-            &page(
-                &state,
-                &ctx,
-                &user,
-                &p,
-                action,
-                form,
-                FieldErrors::default(),
-            )
-            .await?,
-        );
-    }
-    let (basic, series) = match check(&state, &mut form).await? {
-        Ok(v) => v,
-        Err(errors) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, &ctx, &user, &p, action, form, errors).await?,
-            );
-        }
-    };
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    applications::save_basic(&*tx, &state.keys, &a, &basic, series, now).await?;
-    super::detail::record_save(&*tx, &state, &ctx, &p, &user, &a, Module::Basic, now).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/rsrc/zc/transfer/{}?m=saved#module-basic", a.id)).into_response())
+    saved_or_page(
+        &state,
+        &ctx,
+        &user,
+        &p,
+        action,
+        sub.form,
+        sub.refresh.is_some(),
+        async |form: &mut BasicForm| {
+            app_applications::save_basic(&state, &caller, &p, &a, form).await?;
+            Ok(format!("/rsrc/zc/transfer/{}?m=saved#module-basic", a.id))
+        },
+    )
+    .await
 }

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Person, own, person_label, unit_name};
+use super::{Person, own, unit_name};
+use crate::app::AppState;
+use crate::app::applications::{self as app_applications, ModuleInput};
 use crate::domain::account::FieldErrors;
 use crate::domain::application::{
     self as app, DEGREES, EDUCATIONS, EducationRow, Gap, ISSUERS, MOVE_KINDS, Module, OBTAINED_BY,
@@ -16,12 +18,9 @@ use crate::domain::application::{
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
-use crate::messages::Msg;
-use crate::startup::AppState;
-use crate::store::applications::{self, Failure, NewEvent};
+use crate::store::applications::{self, Failure};
 use crate::store::attachments::{self, Attachment};
-use crate::store::audit::{self, Event, Outcome};
-use crate::store::entities::{application, person};
+use crate::store::entities::application;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render_status};
@@ -428,16 +427,7 @@ pub async fn save_module(
             )
         })
         .ok_or(AppError::NotFound)?;
-    let failed: Vec<Module> = applications::failures(&state.db.conn, a.id, a.round)
-        .await?
-        .into_iter()
-        .map(|f| f.module)
-        .collect();
-    if !editable(applications::state(&a), &failed, module) {
-        return Err(AppError::Conflict(Msg::ModuleLocked));
-    }
-    let today = state.clock.today();
-    let dicts = state.dicts();
+    app_applications::expect_editable(&state, &a, module).await?;
     let mut page = build(&state, &ctx, &user, &a, None).await?;
     // Row edits redraw the page with the typed values and save nothing.
     if form.add_row.is_some() || form.remove_row.is_some() {
@@ -448,89 +438,32 @@ pub async fn save_module(
         }
         return render_status(StatusCode::OK, &page);
     }
-    let parsed: Result<String, FieldErrors> = match module {
-        Module::Original => Original::parse(&form.original(), &*dicts, today)
-            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
-        Module::Transfer => Transfer::parse(&form.transfer(), today)
-            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
-        Module::Education => app::parse_education(&form.education_rows(), today)
-            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
-        Module::Work => app::parse_work(&form.work_rows(), today)
-            .map(|v| serde_json::to_string(&v).unwrap_or_default()),
+    let input = match module {
+        Module::Original => ModuleInput::Original(form.original()),
+        Module::Transfer => ModuleInput::Transfer(form.transfer()),
+        Module::Education => ModuleInput::Education(form.education_rows()),
+        Module::Work => ModuleInput::Work(form.work_rows()),
         Module::Basic | Module::Attachments => return Err(AppError::NotFound),
     };
-    match parsed {
-        Ok(json) => {
-            let now = state.now_ms();
-            let tx = state.db.begin().await?;
-            applications::save_module(&*tx, &a, module, json, now).await?;
-            record_save(&*tx, &state, &ctx, &p, &user, &a, module, now).await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&format!(
-                "/rsrc/zc/transfer/{}?m=saved#module-{}",
-                a.id,
-                module.as_str()
-            ))
-            .into_response())
-        }
-        Err(errors) => {
+    match app_applications::save_module(&state, &ctx.caller(&state, &user), &p, &a, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/rsrc/zc/transfer/{}?m=saved#module-{}",
+            a.id,
+            module.as_str()
+        ))
+        .into_response()),
+        Err(AppError::Validation(errors)) => {
             // Redraw with what was typed and a message beside each bad field.
-            match module {
-                Module::Original => page.original = form.original(),
-                Module::Transfer => page.transfer = form.transfer(),
-                Module::Education => page.education = form.education_rows(),
-                Module::Work => page.work = form.work_rows(),
-                Module::Basic | Module::Attachments => {}
+            match input {
+                ModuleInput::Original(v) => page.original = v,
+                ModuleInput::Transfer(v) => page.transfer = v,
+                ModuleInput::Education(v) => page.education = v,
+                ModuleInput::Work(v) => page.work = v,
             }
             page.errors = errors;
             page.error_module = Some(module);
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
+        Err(e) => Err(e),
     }
-}
-
-/// A save is a step of the history and an audit entry.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_save(
-    c: &impl sea_orm::ConnectionTrait,
-    state: &AppState,
-    ctx: &ReqCtx,
-    p: &person::Model,
-    user: &FrontUser,
-    a: &application::Model,
-    module: Module,
-    now: i64,
-) -> Result<()> {
-    let st = applications::state(a);
-    let label = person_label(p);
-    applications::add_event(
-        c,
-        a.id,
-        now,
-        NewEvent {
-            actor_kind: "person",
-            actor_id: Some(p.id),
-            actor_label: &label,
-            unit_id: None,
-            action: "save",
-            from: st,
-            to: st,
-            opinion: module.label(),
-        },
-    )
-    .await?;
-    audit::append(
-        c,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "application_save",
-            object: format!("application:{}", a.id),
-            outcome: Outcome::Success,
-            detail: module.as_str().to_owned(),
-        },
-    )
-    .await?;
-    Ok(())
 }

@@ -4,18 +4,15 @@
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{Person, own};
-use crate::domain::application::{
-    FileKind, MAX_FILE_BYTES, MAX_FILES_PER_SLOT, Module, Slot, clean_file_name, editable,
-};
+use crate::app::AppState;
+use crate::app::applications as app_applications;
+use crate::domain::application::{MAX_FILE_BYTES, Module, Slot};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::startup::AppState;
-use crate::store::applications;
-use crate::store::attachments::{self, NewAttachment};
+use crate::store::attachments::{self};
 use crate::store::audit::{self, Event, Outcome};
 use crate::store::entities::application;
 use crate::web::context::ReqCtx;
@@ -41,14 +38,6 @@ fn back(a: &application::Model, m: Msg) -> Response {
         m.code()
     ))
     .into_response()
-}
-
-async fn failed_modules(state: &AppState, a: &application::Model) -> Result<Vec<Module>> {
-    Ok(applications::failures(&state.db.conn, a.id, a.round)
-        .await?
-        .into_iter()
-        .map(|f| f.module)
-        .collect())
 }
 
 /// What the upload form sent.
@@ -115,78 +104,19 @@ pub async fn upload(
         return Err(AppError::Csrf);
     }
     let a = own(&state, &p, &id).await?;
-    if !editable(
-        applications::state(&a),
-        &failed_modules(&state, &a).await?,
-        Module::Attachments,
-    ) {
-        return Err(AppError::Conflict(Msg::ModuleLocked));
-    }
+    app_applications::expect_editable(&state, &a, Module::Attachments).await?;
     let slot = Slot::parse(&up.slot).ok_or(AppError::Conflict(Msg::BadChoice))?;
     if up.too_large {
         return Ok(refused(&a, Msg::FileTooLarge, slot));
     }
-    if up.file_name.is_empty() && up.bytes.is_empty() {
-        return Ok(refused(&a, Msg::FileMissing, slot));
-    }
-    if up.bytes.is_empty() {
-        return Ok(refused(&a, Msg::FileEmpty, slot));
-    }
-    let Some(kind) = FileKind::sniff(&up.bytes) else {
-        return Ok(refused(&a, Msg::FileType, slot));
-    };
-    let existing = attachments::list(&state.db.conn, a.id).await?;
-    if existing.iter().filter(|f| f.slot == slot).count() >= MAX_FILES_PER_SLOT {
-        return Ok(refused(&a, Msg::TooManyFiles, slot));
-    }
-    let sha = hex::encode(Sha256::digest(&up.bytes));
-    let key = format!("{}.bin", Uuid::now_v7().simple());
-    state.files.put(&key, &up.bytes).await?;
-    metrics::counter!("zhicheng_upload_bytes_total").increment(up.bytes.len() as u64);
-    let name = clean_file_name(&up.file_name, kind);
-    let now = state.now_ms();
-    let result = async {
-        let tx = state.db.begin().await?;
-        applications::bump(&*tx, &a, now).await?;
-        let file_id = attachments::insert(
-            &*tx,
-            a.id,
-            now,
-            NewAttachment {
-                slot,
-                file_name: &name,
-                content_type: kind.mime(),
-                size: up.bytes.len() as i64,
-                sha256: &sha,
-                storage_key: &key,
-            },
-        )
-        .await?;
-        audit::append(
-            &*tx,
-            now,
-            Event {
-                actor: &user.actor(&state.dicts()),
-                ip: &ctx.ip.to_string(),
-                action: "attachment_upload",
-                object: format!("application:{}/file:{file_id}", a.id),
-                outcome: Outcome::Success,
-                detail: format!("{} {} {} bytes", slot.as_str(), kind.mime(), up.bytes.len()),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, AppError>(())
-    }
-    .await;
-    if let Err(e) = result {
-        // The record never committed: the bytes must not stay behind.
-        if let Err(del) = state.files.delete(&key).await {
-            tracing::warn!(error = %del, "could not remove an uncommitted upload; the orphan sweep will");
+    let caller = ctx.caller(&state, &user);
+    match app_applications::upload(&state, &caller, &a, slot, &up.file_name, &up.bytes).await {
+        Ok(_) => Ok(back(&a, Msg::Uploaded)),
+        Err(AppError::Conflict(m)) if m != Msg::AlreadyHandled && m != Msg::ModuleLocked => {
+            Ok(refused(&a, m, slot))
         }
-        return Err(e);
+        Err(e) => Err(e),
     }
-    Ok(back(&a, Msg::Uploaded))
 }
 
 /// Serves a file as a download, to its owner (units on its chain come with the review chain).
@@ -264,35 +194,6 @@ pub async fn remove(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
     let a = own(&state, &p, &id).await?;
-    if !editable(
-        applications::state(&a),
-        &failed_modules(&state, &a).await?,
-        Module::Attachments,
-    ) {
-        return Err(AppError::Conflict(Msg::ModuleLocked));
-    }
-    let file_id = Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
-    let f = attachments::find(&state.db.conn, a.id, file_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    applications::bump(&*tx, &a, now).await?;
-    attachments::delete(&*tx, a.id, f.id).await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "attachment_remove",
-            object: format!("application:{}/file:{}", a.id, f.id),
-            outcome: Outcome::Success,
-            detail: f.slot.as_str().to_owned(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    state.files.delete(&f.storage_key).await?;
+    app_applications::remove_attachment(&state, &ctx.caller(&state, &user), &a, &file).await?;
     Ok(back(&a, Msg::FileRemoved))
 }

@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::{Person, UnitNames};
+use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
-use crate::startup::AppState;
 use crate::store::applications;
 use crate::web::context::ReqCtx;
 use crate::web::front::FlashQuery;

@@ -17,10 +17,9 @@ use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::error::{AppError, Result};
-use crate::startup::AppState;
-use crate::store::applications;
-use crate::store::entities::{application, person};
+use crate::store::entities::person;
 use crate::web::session::FrontUser;
 
 pub fn routes() -> Router<AppState> {
@@ -69,21 +68,10 @@ impl FromRequestParts<AppState> for Person {
     }
 }
 
-/// The person's own application; anyone else's, or a malformed id, is "not found".
-pub async fn own(state: &AppState, person: &person::Model, id: &str) -> Result<application::Model> {
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    applications::find_for_person(&state.db.conn, person.id, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
+pub use crate::app::workflow::own;
 
 /// `/zc/transfer/{id}/…` path parameters.
 pub type AppPath = Path<String>;
-
-/// The actor label of a person in histories and the audit log: never the full ID number.
-pub fn person_label(p: &person::Model) -> String {
-    crate::store::audit::Actor::person_label(p)
-}
 
 /// Units' names for one page, fetched together (one query, however many rows show them).
 pub struct UnitNames(std::collections::HashMap<Uuid, String>);

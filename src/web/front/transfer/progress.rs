@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::{Person, UnitNames, own};
+use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
-use crate::startup::AppState;
 use crate::store::applications;
 use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};

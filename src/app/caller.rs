@@ -1,0 +1,51 @@
+//! Who is acting and from where: what every use case needs to audit its step.
+
+use std::fmt::Display;
+
+use sea_orm::ConnectionTrait;
+
+use crate::error::Result;
+use crate::store::audit::{self, Actor, Event, Outcome};
+
+/// The acting person, unit or bureau operator, and the client address, whichever interface
+/// (page or API) the request came through.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub ip: String,
+}
+
+impl Caller {
+    pub fn new(actor: Actor, ip: impl Display) -> Self {
+        Caller {
+            actor,
+            ip: ip.to_string(),
+        }
+    }
+
+    /// Appends a successful step by this caller to the audit log, inside the caller's
+    /// transaction `c`.
+    pub async fn record(
+        &self,
+        c: &impl ConnectionTrait,
+        now: i64,
+        action: &str,
+        object: impl Display,
+        detail: impl Into<String>,
+    ) -> Result<()> {
+        audit::append(
+            c,
+            now,
+            Event {
+                actor: &self.actor,
+                ip: &self.ip,
+                action,
+                object: object.to_string(),
+                outcome: Outcome::Success,
+                detail: detail.into(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,15 @@
+//! The application layer: one function per use case, shared by the HTML pages (`web`) and
+//! the JSON API (`api`). A use case checks the caller's right to act, asks `domain` whether
+//! the step is allowed, and writes the change, its history step, its audit entry and its
+//! notices in one transaction (`store`). It knows nothing of HTTP.
+
+pub mod applications;
+pub mod caller;
+pub mod chain;
+pub mod limit;
+pub mod state;
+pub mod tokens;
+pub mod workflow;
+
+pub use caller::Caller;
+pub use state::AppState;

@@ -1,0 +1,203 @@
+//! API tokens: a random secret shown once, stored as its SHA-256; scoped read or write,
+//! expiring, revocable, tied to one person, unit or back-office user.
+
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use super::{exec, stmt};
+use crate::crypto::sha256_b64;
+use crate::domain::auth::SubjectKind;
+use crate::error::Result;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Read,
+    Write,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read" => Some(Scope::Read),
+            "write" => Some(Scope::Write),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Read => "只读",
+            Scope::Write => "读写",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub id: Uuid,
+    pub kind: SubjectKind,
+    pub subject: Uuid,
+    pub name: String,
+    pub scope: Scope,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl Token {
+    pub fn live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+const COLUMNS: &str =
+    "id, subject_kind, subject_id, name, scope, created_at, expires_at, revoked_at, last_used_at";
+
+fn row(r: &sea_orm::QueryResult) -> Result<Option<Token>, sea_orm::DbErr> {
+    let kind: String = r.try_get("", "subject_kind")?;
+    let scope: String = r.try_get("", "scope")?;
+    let (Some(kind), Some(scope)) = (SubjectKind::parse(&kind), Scope::parse(&scope)) else {
+        return Ok(None);
+    };
+    Ok(Some(Token {
+        id: r.try_get("", "id")?,
+        kind,
+        subject: r.try_get("", "subject_id")?,
+        name: r.try_get("", "name")?,
+        scope,
+        created_at: r.try_get("", "created_at")?,
+        expires_at: r.try_get("", "expires_at")?,
+        revoked_at: r.try_get("", "revoked_at")?,
+        last_used_at: r.try_get("", "last_used_at")?,
+    }))
+}
+
+pub struct NewToken<'a> {
+    pub kind: SubjectKind,
+    pub subject: Uuid,
+    pub name: &'a str,
+    pub scope: Scope,
+    pub expires_at: i64,
+}
+
+/// Stores a token for `secret` and returns its id.
+pub async fn insert(
+    c: &impl ConnectionTrait,
+    secret: &str,
+    t: NewToken<'_>,
+    now: i64,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    exec(
+        c,
+        "INSERT INTO api_tokens (id, realm, subject_kind, subject_id, name, token_hash, scope, created_at, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            id.into(),
+            t.kind.realm().as_str().into(),
+            t.kind.as_str().into(),
+            t.subject.into(),
+            t.name.into(),
+            sha256_b64(secret.as_bytes()).into(),
+            t.scope.as_str().into(),
+            now.into(),
+            t.expires_at.into(),
+        ],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The live token whose secret is `secret`; marks it used (at most once a minute).
+pub async fn authenticate(
+    c: &impl ConnectionTrait,
+    secret: &str,
+    now: i64,
+) -> Result<Option<Token>> {
+    let r = c
+        .query_one_raw(stmt(
+            c.get_database_backend(),
+            &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?"),
+            vec![sha256_b64(secret.as_bytes()).into()],
+        ))
+        .await?;
+    let Some(t) = r.as_ref().map(row).transpose()?.flatten() else {
+        return Ok(None);
+    };
+    if !t.live(now) {
+        return Ok(None);
+    }
+    if t.last_used_at.is_none_or(|at| now - at >= 60_000) {
+        exec(
+            c,
+            "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
+            vec![now.into(), t.id.into()],
+        )
+        .await?;
+    }
+    Ok(Some(t))
+}
+
+/// The subject's tokens, newest first (bounded).
+pub async fn of_subject(
+    c: &impl ConnectionTrait,
+    kind: SubjectKind,
+    subject: Uuid,
+) -> Result<Vec<Token>> {
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT {COLUMNS} FROM api_tokens WHERE subject_kind = ? AND subject_id = ? \
+                 ORDER BY created_at DESC, id DESC LIMIT 100"
+            ),
+            vec![kind.as_str().into(), subject.into()],
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .map(row)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Revokes one of the subject's live tokens; false when there is none by that id.
+pub async fn revoke(
+    c: &impl ConnectionTrait,
+    kind: SubjectKind,
+    subject: Uuid,
+    id: Uuid,
+    now: i64,
+) -> Result<bool> {
+    let n = exec(
+        c,
+        "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND subject_kind = ? AND subject_id = ? AND revoked_at IS NULL",
+        vec![now.into(), id.into(), kind.as_str().into(), subject.into()],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Revokes every token of a subject (account disabled, password reset).
+pub async fn revoke_all(
+    c: &impl ConnectionTrait,
+    kind: SubjectKind,
+    subject: Uuid,
+    now: i64,
+) -> Result<u64> {
+    Ok(exec(
+        c,
+        "UPDATE api_tokens SET revoked_at = ? WHERE subject_kind = ? AND subject_id = ? AND revoked_at IS NULL",
+        vec![now.into(), kind.as_str().into(), subject.into()],
+    )
+    .await?)
+}

@@ -10,13 +10,13 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::error::ApiError;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CodeName {
     code: String,
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TitleOut {
     id: Uuid,
     name: String,
@@ -25,7 +25,7 @@ pub struct TitleOut {
     aliases: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SpecialtyOut {
     id: Uuid,
     name: String,
@@ -68,10 +68,13 @@ pub async fn regions(State(state): State<AppState>) -> Json<Vec<CodeName>> {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LevelQuery {
+    /// A 申报级别 code.
     #[serde(default)]
-    level: String,
+    #[param(max_length = 16)]
+    pub level: String,
 }
 
 /// Titles at a level, across series; 404 for an unknown level.
@@ -96,10 +99,13 @@ pub async fn titles(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TitleQuery {
+    /// A 申报职称 id.
     #[serde(default)]
-    title: String,
+    #[param(max_length = 40)]
+    pub title: String,
 }
 
 /// Specialties of the series the chosen title belongs to.

@@ -1,7 +1,10 @@
 //! JSON endpoints under `/rsrc/api/`. Errors come back as `{"code", "message", "fields"}`.
 
-mod dicts;
-mod units;
+pub mod dicts;
+pub mod extract;
+pub mod idempotency;
+pub mod units;
+pub mod v1;
 
 use axum::Router;
 use axum::routing::get;

@@ -14,13 +14,16 @@ use crate::web::session::FrontUser;
 /// At most this many units per answer.
 const LIMIT: u64 = 20;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Any part of the unit's name, at least two characters.
     #[serde(default)]
-    q: String,
+    #[param(max_length = 100)]
+    pub q: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UnitItem {
     id: Uuid,
     name: String,
@@ -28,7 +31,7 @@ pub struct UnitItem {
     region: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchOut {
     items: Vec<UnitItem>,
     message: Option<&'static str>,

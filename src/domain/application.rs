@@ -270,7 +270,7 @@ pub struct Basic {
 }
 
 /// 基本信息 as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct BasicForm {
     #[serde(default)]
     pub phone: String,
@@ -386,7 +386,7 @@ impl BasicForm {
 }
 
 /// 原职称信息.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Original {
     pub title_name: String,
@@ -401,7 +401,7 @@ pub struct Original {
 }
 
 /// 调入信息.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Transfer {
     pub prev_employer: String,
@@ -411,7 +411,7 @@ pub struct Transfer {
 }
 
 /// One row of 学历信息.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct EducationRow {
     pub school: String,
@@ -422,7 +422,7 @@ pub struct EducationRow {
 }
 
 /// One row of 工作经历; an empty `to` means 至今.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct WorkRow {
     pub from: String,

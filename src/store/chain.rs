@@ -234,7 +234,9 @@ async fn grants_where(
     let rows = c
         .query_all_raw(stmt(
             c.get_database_backend(),
-            &format!("SELECT {GRANT_COLS} WHERE {cond} ORDER BY g.created_at DESC LIMIT ?"),
+            &format!(
+                "SELECT {GRANT_COLS} WHERE {cond} ORDER BY g.created_at DESC, g.id DESC LIMIT ?"
+            ),
             values,
         ))
         .await?;
@@ -273,6 +275,27 @@ pub async fn grants_for_bureau(
             .await
         }
     }
+}
+
+/// [`grants_for_bureau`] after `cursor` (the `(created_at, id)` of the last one seen).
+pub async fn grants_for_bureau_after(
+    c: &impl ConnectionTrait,
+    bureau: &str,
+    state: Option<Standing>,
+    cursor: Option<(i64, Uuid)>,
+    limit: i64,
+) -> Result<Vec<Grant>> {
+    let mut cond = String::from("(g.bureau_code = ? OR u.region_code = ?)");
+    let mut values: Vec<Value> = vec![bureau.into(), bureau.into()];
+    if let Some(s) = state {
+        cond.push_str(" AND g.state = ?");
+        values.push(s.as_str().into());
+    }
+    if let Some((at, id)) = cursor {
+        cond.push_str(" AND (g.created_at < ? OR (g.created_at = ? AND g.id < ?))");
+        values.extend([at.into(), at.into(), id.into()]);
+    }
+    grants_where(c, &cond, values, limit).await
 }
 
 pub async fn grant(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Grant>> {

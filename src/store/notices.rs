@@ -44,12 +44,31 @@ pub async fn recent(
     to: (SubjectKind, Uuid),
     limit: u64,
 ) -> Result<Vec<Notice>> {
+    before(c, to, None, limit).await
+}
+
+/// Notices older than `cursor` (the `(created_at, id)` of the last one seen), newest first.
+pub async fn before(
+    c: &impl ConnectionTrait,
+    to: (SubjectKind, Uuid),
+    cursor: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<Notice>> {
+    let mut cond = String::from("recipient_kind = ? AND recipient_id = ?");
+    let mut values = vec![Value::from(to.0.as_str()), to.1.into()];
+    if let Some((at, id)) = cursor {
+        cond.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+        values.extend([at.into(), at.into(), id.into()]);
+    }
+    values.push((limit as i64).into());
     let rows = c
         .query_all_raw(stmt(
             c.get_database_backend(),
-            "SELECT id, title, body, link, created_at, read_at FROM notices WHERE recipient_kind = ? AND recipient_id = ? \
-             ORDER BY created_at DESC, id DESC LIMIT ?",
-            vec![Value::from(to.0.as_str()), to.1.into(), (limit as i64).into()],
+            &format!(
+                "SELECT id, title, body, link, created_at, read_at FROM notices WHERE {cond} \
+                 ORDER BY created_at DESC, id DESC LIMIT ?"
+            ),
+            values,
         ))
         .await?;
     rows.iter()

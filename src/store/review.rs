@@ -138,3 +138,48 @@ pub async fn slice(
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
     Ok((rows, total))
 }
+
+/// One page of the queue after `cursor` (the `(submitted_at, id)` of the last row seen),
+/// newest first: a keyset read that costs the same on page 1 and page 5,000.
+pub async fn after(
+    c: &impl ConnectionTrait,
+    unit: Uuid,
+    f: &Filter,
+    cursor: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<Row>> {
+    let (mut cond, mut values) = conditions(unit, f);
+    if let Some((at, id)) = cursor {
+        cond.push_str(" AND (a.submitted_at < ? OR (a.submitted_at = ? AND a.id < ?))");
+        values.extend([at.into(), at.into(), id.into()]);
+    }
+    values.push((limit as i64).into());
+    let from = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT a.id, a.state, a.holder_unit_id, a.level_code, a.series_code, a.title_id, a.submitted_at, a.version, p.name, p.id_masked \
+                 {from} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
+            ),
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Row {
+                id: r.try_get("", "id")?,
+                state: r.try_get("", "state")?,
+                holder: r.try_get("", "holder_unit_id")?,
+                level: r.try_get("", "level_code")?,
+                series: r.try_get("", "series_code")?,
+                title: r.try_get("", "title_id")?,
+                submitted_at: r.try_get("", "submitted_at")?,
+                version: r.try_get("", "version")?,
+                name: r.try_get("", "name")?,
+                id_masked: r.try_get("", "id_masked")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}

@@ -195,6 +195,9 @@ async fn refused(
 ) -> Response {
     tracing::warn!(%ip, why, "request refused");
     audit_refusal(state, ip, method, path, None, why).await;
+    if super::error::is_api(path) {
+        return super::error::ApiError(crate::error::AppError::Status(403, msg)).into_response();
+    }
     super::error::message_page(axum::http::StatusCode::FORBIDDEN, msg, realm).into_response()
 }
 

@@ -66,13 +66,18 @@ pub async fn body_limit_page(
     next: axum::middleware::Next,
 ) -> Response {
     let http1 = req.version() < axum::http::Version::HTTP_2;
+    let api = is_api(req.uri().path());
     let res = next.run(req).await;
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        let mut page = message_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Msg::BodyTooLarge,
-            Realm::Front,
-        );
+        let mut page = if api {
+            ApiError(AppError::TooLarge).into_response()
+        } else {
+            message_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Msg::BodyTooLarge,
+                Realm::Front,
+            )
+        };
         // The rest of the body is never read, so the connection cannot carry another request:
         // say so, or the client's next request on it fails (HTTP/2 resets the stream instead).
         if http1 {
@@ -84,6 +89,11 @@ pub async fn body_limit_page(
         return page;
     }
     res
+}
+
+/// Paths answered in JSON, errors included.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/rsrc/api/") || path.starts_with("/sdmanager/api/")
 }
 
 /// An error whose page is drawn later by the context middleware, which knows the site.

@@ -11,6 +11,7 @@ pub mod login;
 pub mod metrics;
 pub mod page;
 pub mod session;
+pub mod tokens;
 
 use std::time::Duration;
 
@@ -51,6 +52,7 @@ pub fn front_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/rsrc", routes)
+        .merge(crate::api::v1::front_routes(&state))
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -78,6 +80,7 @@ pub fn back_router(state: AppState, tls: bool) -> Router {
             "/sdmanager",
             back::routes().layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes)),
         )
+        .merge(crate::api::v1::back_routes(&state))
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), context::back))
         .with_state(state.clone());

@@ -45,6 +45,8 @@ fn is_success(m: Msg) -> bool {
     matches!(
         m,
         Msg::CodeSent
+            | Msg::TokenRevoked
+            | Msg::TokenCreated
             | Msg::ResetDone
             | Msg::PasswordChanged
             | Msg::LoggedOut
@@ -136,6 +138,7 @@ impl Layout {
                     item(account, "/rsrc/zc/account"),
                     item("站内消息", "/rsrc/zc/messages"),
                     item("修改密码", "/rsrc/zc/password"),
+                    item("访问令牌", "/rsrc/zc/tokens"),
                 ],
             },
         ];
@@ -206,6 +209,7 @@ impl Layout {
         }
         system.push(item("站内消息", "/sdmanager/messages"));
         system.push(item("修改密码", "/sdmanager/password"));
+        system.push(item("访问令牌", "/sdmanager/tokens"));
         let mut menu = Vec::new();
         match user.role {
             AdminRole::Operator => {

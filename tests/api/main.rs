@@ -17,6 +17,7 @@ mod oversight;
 mod password;
 mod privacy;
 mod registration;
+mod rest;
 mod review_chain;
 mod security;
 mod sessions;

@@ -31,6 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admins", get(admins::list))
         .route("/grants", get(grants::list))
         .route("/messages", get(messages::page))
+        .route(
+            "/tokens",
+            get(crate::web::tokens::back_page).post(crate::web::tokens::back_create),
+        )
+        .route("/tokens/{id}/revoke", post(crate::web::tokens::back_revoke))
         .route("/audit", get(audit_log::page))
         .route("/stats", get(stats::page))
         .route("/dicts", get(dicts::page))

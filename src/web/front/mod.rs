@@ -50,6 +50,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/password/reset", post(reset::reset))
         .route("/zc/messages", get(messages::page))
+        .route(
+            "/zc/tokens",
+            get(crate::web::tokens::front_page).post(crate::web::tokens::front_create),
+        )
+        .route(
+            "/zc/tokens/{id}/revoke",
+            post(crate::web::tokens::front_revoke),
+        )
         .route("/zc/units", get(units::page))
         .route("/verify/{serial}", get(form::verify))
         .route("/static/{name}", get(crate::web::static_file))

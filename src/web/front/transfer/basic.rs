@@ -204,6 +204,7 @@ pub struct Submitted {
 
 /// Saves through `save`; a field error redraws the page with what was typed (unit names
 /// resolved) and the message beside the field.
+#[allow(clippy::too_many_arguments)]
 async fn saved_or_page(
     state: &AppState,
     ctx: &ReqCtx,

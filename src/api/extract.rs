@@ -1,0 +1,253 @@
+//! What API handlers take from a request: the caller (an API token or the browser session),
+//! a JSON body and a query string, each refusing bad input with a JSON error, never a page.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::Method;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::app::{AppState, Caller};
+use crate::domain::auth::SubjectKind;
+use crate::error::AppError;
+use crate::messages::Msg;
+use crate::store::accounts;
+use crate::store::tokens::{self, Scope};
+use crate::web::context::ReqCtx;
+use crate::web::error::ApiError;
+use crate::web::extract::constant_time_eq;
+use crate::web::session::{AdminUser, FrontUser};
+
+/// The header a same-site script sends the form token in when it calls with the session.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+fn writes(parts: &Parts) -> bool {
+    !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The secret of `Authorization: Bearer …`, if the request carries one.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let v = parts.headers.get(axum::http::header::AUTHORIZATION)?;
+    let v = v.to_str().ok()?;
+    let (scheme, secret) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+}
+
+/// A live token of this site's realm, or 401; a read-only one is refused any write.
+async fn token_of(
+    parts: &Parts,
+    state: &AppState,
+    secret: &str,
+    realm: crate::domain::auth::Realm,
+) -> Result<tokens::Token, AppError> {
+    let t = tokens::authenticate(&state.db.conn, secret, state.now_ms())
+        .await?
+        .filter(|t| t.kind.realm() == realm)
+        .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+    if writes(parts) && t.scope == Scope::Read {
+        return Err(AppError::Status(403, Msg::TokenReadOnly));
+    }
+    Ok(t)
+}
+
+/// A session caller's writes must echo the form token in [`CSRF_HEADER`]: a cross-site page
+/// cannot read it, so it cannot forge the call.
+fn session_write_allowed(parts: &Parts, ctx: &ReqCtx) -> Result<(), AppError> {
+    if !writes(parts) {
+        return Ok(());
+    }
+    let sent = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
+/// A logged-in person or unit calling the front API.
+pub struct ApiUser {
+    pub user: FrontUser,
+    pub caller: Caller,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ctx = ReqCtx::from_request_parts(parts, state).await?;
+        let user = match bearer(parts) {
+            Some(secret) => {
+                let t = token_of(parts, state, secret, crate::domain::auth::Realm::Front).await?;
+                let user = match t.kind {
+                    SubjectKind::Person => accounts::person_by_id(&state.db.conn, t.subject)
+                        .await?
+                        .filter(|p| !p.disabled)
+                        .map(FrontUser::Person),
+                    SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, t.subject)
+                        .await?
+                        .filter(|u| !u.disabled)
+                        .map(FrontUser::Unit),
+                    SubjectKind::Admin => None,
+                };
+                let user = user.ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+                if user.must_change_password() {
+                    return Err(AppError::PasswordChangeRequired.into());
+                }
+                user
+            }
+            None => {
+                let user = FrontUser::from_request_parts(parts, state).await?;
+                session_write_allowed(parts, &ctx)?;
+                user
+            }
+        };
+        let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
+        Ok(ApiUser { user, caller })
+    }
+}
+
+/// A person calling the front API; units are told "not found".
+pub struct ApiPerson {
+    pub person: crate::store::entities::person::Model,
+    pub caller: Caller,
+}
+
+impl FromRequestParts<AppState> for ApiPerson {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let u = ApiUser::from_request_parts(parts, state).await?;
+        match u.user {
+            FrontUser::Person(person) => Ok(ApiPerson {
+                person,
+                caller: u.caller,
+            }),
+            FrontUser::Unit(_) => Err(AppError::NotFound.into()),
+        }
+    }
+}
+
+/// A unit calling the front API; persons are told "not found".
+pub struct ApiUnit {
+    pub unit: crate::store::entities::unit::Model,
+    pub caller: Caller,
+}
+
+impl FromRequestParts<AppState> for ApiUnit {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let u = ApiUser::from_request_parts(parts, state).await?;
+        match u.user {
+            FrontUser::Unit(unit) => Ok(ApiUnit {
+                unit,
+                caller: u.caller,
+            }),
+            FrontUser::Person(_) => Err(AppError::NotFound.into()),
+        }
+    }
+}
+
+/// A back-office user calling the back-office API (its network rules apply as for pages).
+pub struct ApiAdmin {
+    pub user: AdminUser,
+    pub caller: Caller,
+}
+
+impl FromRequestParts<AppState> for ApiAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ctx = ReqCtx::from_request_parts(parts, state).await?;
+        let user = match bearer(parts) {
+            Some(secret) => {
+                let t = token_of(parts, state, secret, crate::domain::auth::Realm::Back).await?;
+                let admin = accounts::admin_by_id(&state.db.conn, t.subject)
+                    .await?
+                    .filter(|a| !a.disabled)
+                    .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+                if admin.must_change_password {
+                    return Err(AppError::PasswordChangeRequired.into());
+                }
+                let role = crate::domain::auth::AdminRole::parse(&admin.role)
+                    .ok_or(AppError::Forbidden)?;
+                AdminUser { admin, role }
+            }
+            None => {
+                let user = AdminUser::from_request_parts(parts, state).await?;
+                session_write_allowed(parts, &ctx)?;
+                user
+            }
+        };
+        let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
+        Ok(ApiAdmin { user, caller })
+    }
+}
+
+/// Strips the control characters no field may hold from every string of a JSON document
+/// (SECURITY item 12, as `CsrfForm` does for forms).
+fn clean(v: &mut serde_json::Value) {
+    use crate::domain::text::strip_controls;
+    match v {
+        serde_json::Value::String(s) if s.chars().any(char::is_control) => {
+            *s = strip_controls(s).into_owned();
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(clean),
+        serde_json::Value::Object(o) => {
+            let taken = std::mem::take(o);
+            for (k, mut val) in taken {
+                clean(&mut val);
+                o.insert(strip_controls(&k).into_owned(), val);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A JSON body; anything else (not JSON, wrong types, missing fields) is a 400 or 415 with
+/// the catalogue's message.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let json_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let v = v.to_ascii_lowercase();
+                v.starts_with("application/json") || v.contains("+json")
+            });
+        if !json_type {
+            return Err(AppError::Status(415, Msg::BadJson).into());
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| AppError::Status(400, Msg::BadJson))?;
+        clean(&mut v);
+        serde_json::from_value(v)
+            .map(ApiJson)
+            .map_err(|_| AppError::Status(400, Msg::BadJson).into())
+    }
+}
+
+/// A query string, cleaned as forms are; a value of the wrong type is a 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        let raw = parts.uri.query().unwrap_or("");
+        serde_html_form::from_bytes(&crate::web::extract::clean_urlencoded(raw.as_bytes()))
+            .map(ApiQuery)
+            .map_err(|_| AppError::Status(400, Msg::BadRequest).into())
+    }
+}

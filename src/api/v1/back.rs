@@ -1,0 +1,97 @@
+//! The back office's calls: 外地调终审权限审核 (list, 通过, 不通过, 撤销).
+
+use axum::Json;
+use axum::extract::State;
+
+use super::types::*;
+use super::{ApiPath, Resp};
+use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery};
+use crate::app::AppState;
+use crate::app::chain::{self as app_chain, GrantDecision};
+use crate::domain::auth::AdminRole;
+use crate::domain::chain::Standing;
+use crate::error::AppError;
+use crate::messages::Msg;
+
+const TAG: &str = "权限管理（人社局）";
+
+/// The caller.
+#[utoipa::path(get, path = "/sdmanager/api/v1/me", tag = TAG,
+    responses((status = 200, body = Me), (status = "default", body = ErrorBody)))]
+pub async fn me(me: ApiAdmin) -> Json<Me> {
+    Json(Me {
+        kind: "admin".into(),
+        id: me.user.admin.id,
+        name: me.user.admin.username.clone(),
+        role: me.user.role.label().into(),
+    })
+}
+
+fn operator(me: &ApiAdmin) -> Result<(), AppError> {
+    if me.user.role == AdminRole::Operator {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Requests and grants the bureau sees, newest first, optionally of one state.
+#[utoipa::path(get, path = "/sdmanager/api/v1/grants", tag = TAG, params(GrantQuery),
+    responses((status = 200, body = GrantPage), (status = "default", body = ErrorBody)))]
+pub async fn grants(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiQuery(q): ApiQuery<GrantQuery>,
+) -> Resp<Json<GrantPage>> {
+    operator(&me)?;
+    let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(Standing::parse(s).ok_or(AppError::Status(400, Msg::BadChoice))?),
+        None => None,
+    };
+    let cursor = parse_cursor(&q.cursor)?;
+    let limit = i64::from(q.limit.unwrap_or(20).clamp(1, 100));
+    let list = crate::store::chain::grants_for_bureau_after(
+        &state.db.conn,
+        &me.user.admin.bureau_code,
+        filter,
+        cursor,
+        limit,
+    )
+    .await?;
+    let next = (list.len() as i64 == limit)
+        .then(|| list.last().map(|g| cursor_of(g.created_at, g.id)))
+        .flatten();
+    Ok(Json(GrantPage {
+        items: list.into_iter().map(Into::into).collect(),
+        next,
+    }))
+}
+
+/// 通过, 不通过 (with an opinion) or 撤销 (with an opinion).
+#[utoipa::path(post, path = "/sdmanager/api/v1/grants/{id}/decide", tag = TAG,
+    params(("id" = String, Path, description = "权限申请 id"), IdempotencyHeader), request_body = DecideIn,
+    responses((status = 200, body = GrantOut), (status = "default", body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecideIn>,
+) -> Resp<Json<GrantOut>> {
+    operator(&me)?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let decision =
+        GrantDecision::parse(&body.decision).ok_or(AppError::field("decision", Msg::BadChoice))?;
+    app_chain::decide_grant(
+        &state,
+        &me.caller,
+        &me.user.admin,
+        id,
+        decision,
+        &body.opinion,
+    )
+    .await?;
+    let g = crate::store::chain::grant(&state.db.conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(g.into()))
+}

@@ -1,0 +1,116 @@
+//! Calls every front-site user has: who am I, 站内消息, the dictionaries and the unit picker.
+
+use axum::Json;
+use axum::extract::State;
+
+use super::Resp;
+use super::types::*;
+use crate::api::dicts::{self, CodeName, LevelQuery, SpecialtyOut, TitleOut, TitleQuery};
+use crate::api::extract::{ApiQuery, ApiUser};
+use crate::api::units::{SearchOut, SearchQuery};
+use crate::app::AppState;
+use crate::web::extract::Query;
+
+const TAG: &str = "通用";
+
+/// The caller.
+#[utoipa::path(get, path = "/rsrc/api/v1/me", tag = TAG,
+    responses((status = 200, body = Me), (status = "default", body = ErrorBody)))]
+pub async fn me(me: ApiUser) -> Json<Me> {
+    Json(Me {
+        kind: me.user.kind().as_str().into(),
+        id: me.user.id(),
+        name: me.user.name().into(),
+        role: me.user.role_label().into(),
+    })
+}
+
+/// 站内消息, newest first.
+#[utoipa::path(get, path = "/rsrc/api/v1/messages", tag = TAG, params(PageQuery),
+    responses((status = 200, body = NoticePage), (status = "default", body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Resp<Json<NoticePage>> {
+    let cursor = parse_cursor(&q.cursor)?;
+    let limit = q.limit();
+    let to = (me.user.kind(), me.user.id());
+    let list = crate::store::notices::before(&state.db.conn, to, cursor, limit).await?;
+    let next = (list.len() as u64 == limit)
+        .then(|| list.last().map(|n| cursor_of(n.created_at, n.id)))
+        .flatten();
+    Ok(Json(NoticePage {
+        items: list
+            .into_iter()
+            .map(|n| NoticeOut {
+                id: n.id,
+                title: n.title,
+                body: n.body,
+                link: n.link,
+                created_at: n.created_at,
+                read: n.read,
+            })
+            .collect(),
+        next,
+    }))
+}
+
+/// The unit picker: up to 20 units whose name contains `q`.
+#[utoipa::path(get, path = "/rsrc/api/v1/units", tag = TAG, params(SearchQuery),
+    responses((status = 200, body = SearchOut), (status = "default", body = ErrorBody)))]
+pub async fn units(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Resp<Json<SearchOut>> {
+    crate::api::units::search(State(state), me.user, Query(q)).await
+}
+
+/// 申报级别.
+#[utoipa::path(get, path = "/rsrc/api/v1/dict/levels", tag = TAG, security(()),
+    responses((status = 200, body = Vec<CodeName>)))]
+pub async fn levels(state: State<AppState>) -> Json<Vec<CodeName>> {
+    dicts::levels(state).await
+}
+
+/// 职称系列.
+#[utoipa::path(get, path = "/rsrc/api/v1/dict/series", tag = TAG, security(()),
+    responses((status = 200, body = Vec<CodeName>)))]
+pub async fn series(state: State<AppState>) -> Json<Vec<CodeName>> {
+    dicts::series(state).await
+}
+
+/// 申报方式.
+#[utoipa::path(get, path = "/rsrc/api/v1/dict/declare-methods", tag = TAG, security(()),
+    responses((status = 200, body = Vec<CodeName>)))]
+pub async fn declare_methods(state: State<AppState>) -> Json<Vec<CodeName>> {
+    dicts::declare_methods(state).await
+}
+
+/// 行政区划 (the bureaus' regions).
+#[utoipa::path(get, path = "/rsrc/api/v1/dict/regions", tag = TAG, security(()),
+    responses((status = 200, body = Vec<CodeName>)))]
+pub async fn regions(state: State<AppState>) -> Json<Vec<CodeName>> {
+    dicts::regions(state).await
+}
+
+/// 申报职称 at a level (404 for an unknown level).
+#[utoipa::path(get, path = "/rsrc/api/v1/dict/titles", tag = TAG, security(()), params(LevelQuery),
+    responses((status = 200, body = Vec<TitleOut>), (status = "default", body = ErrorBody)))]
+pub async fn titles(
+    state: State<AppState>,
+    ApiQuery(q): ApiQuery<LevelQuery>,
+) -> Resp<Json<Vec<TitleOut>>> {
+    dicts::titles(state, Query(q)).await
+}
+
+/// 现从事专业 of the title's series (404 for an unknown title).
+#[utoipa::path(get, path = "/rsrc/api/v1/dict/specialties", tag = TAG, security(()), params(TitleQuery),
+    responses((status = 200, body = Vec<SpecialtyOut>), (status = "default", body = ErrorBody)))]
+pub async fn specialties(
+    state: State<AppState>,
+    ApiQuery(q): ApiQuery<TitleQuery>,
+) -> Resp<Json<Vec<SpecialtyOut>>> {
+    dicts::specialties(state, Query(q)).await
+}

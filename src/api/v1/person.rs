@@ -1,0 +1,323 @@
+//! The applicant's calls: 新增, 保存 of each module, 附件材料, 确定申报, 撤回, 删除, the
+//! history and the 转入表, all through `app`.
+
+use axum::Json;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::types::*;
+use super::{ApiPath, Resp};
+use crate::api::extract::{ApiJson, ApiPerson};
+use crate::app::applications::{self as app_applications, ModuleInput};
+use crate::app::{AppState, workflow};
+use crate::domain::application::{BasicForm, Original, Slot, Transfer};
+use crate::error::AppError;
+use crate::messages::Msg;
+use crate::store::applications;
+use crate::web::context::ReqCtx;
+use crate::web::error::ApiError;
+
+const TAG: &str = "申报（个人用户）";
+
+/// 我的申报信息: the person's applications, newest first (a person has a few).
+#[utoipa::path(get, path = "/rsrc/api/v1/applications", tag = TAG,
+    responses((status = 200, body = Vec<ApplicationSummary>), (status = "default", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    me: ApiPerson,
+) -> Resp<Json<Vec<ApplicationSummary>>> {
+    let list = applications::list_for_person(&state.db.conn, me.person.id, 50).await?;
+    Ok(Json(
+        list.iter()
+            .map(|a| ApplicationSummary::of(&state, a))
+            .collect(),
+    ))
+}
+
+/// 新增申报信息: a draft with its 基本信息 (one open application per person).
+#[utoipa::path(post, path = "/rsrc/api/v1/applications", tag = TAG, params(IdempotencyHeader),
+    request_body = BasicForm,
+    responses((status = 201, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiJson(mut form): ApiJson<BasicForm>,
+) -> Resp<(StatusCode, Json<Position>)> {
+    let id = app_applications::create(&state, &me.caller, &me.person, &mut form).await?;
+    let a = workflow::own(&state, &me.person, &id.to_string()).await?;
+    Ok((StatusCode::CREATED, Json(Position::of(&a))))
+}
+
+/// The whole application, with what 确定申报 would still refuse.
+#[utoipa::path(get, path = "/rsrc/api/v1/applications/{id}", tag = TAG,
+    params(("id" = String, Path, description = "申报 id")),
+    responses((status = 200, body = ApplicationDetail), (status = "default", body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+) -> Resp<Json<ApplicationDetail>> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    Ok(Json(detail(&state, &a, None).await?))
+}
+
+async fn saved(state: &AppState, me: &ApiPerson, id: &str) -> Resp<Json<Position>> {
+    Ok(Json(Position::of(
+        &workflow::own(state, &me.person, id).await?,
+    )))
+}
+
+/// 保存 of 基本信息.
+#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/basic", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = BasicForm,
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn save_basic(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(mut form): ApiJson<BasicForm>,
+) -> Resp<Json<Position>> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    app_applications::save_basic(&state, &me.caller, &me.person, &a, &mut form).await?;
+    saved(&state, &me, &id).await
+}
+
+async fn save(
+    state: &AppState,
+    me: &ApiPerson,
+    id: &str,
+    input: ModuleInput,
+) -> Resp<Json<Position>> {
+    let a = workflow::own(state, &me.person, id).await?;
+    app_applications::save_module(state, &me.caller, &me.person, &a, &input).await?;
+    saved(state, me, id).await
+}
+
+/// 保存 of 原职称信息.
+#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/original", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = Original,
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn save_original(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(v): ApiJson<Original>,
+) -> Resp<Json<Position>> {
+    save(&state, &me, &id, ModuleInput::Original(v)).await
+}
+
+/// 保存 of 调入信息.
+#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/transfer", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = Transfer,
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn save_transfer(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(v): ApiJson<Transfer>,
+) -> Resp<Json<Position>> {
+    save(&state, &me, &id, ModuleInput::Transfer(v)).await
+}
+
+/// 保存 of 学历信息 (all rows).
+#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/education", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = EducationIn,
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn save_education(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(v): ApiJson<EducationIn>,
+) -> Resp<Json<Position>> {
+    save(&state, &me, &id, ModuleInput::Education(v.rows)).await
+}
+
+/// 保存 of 工作经历 (all rows).
+#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/work", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = WorkIn,
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn save_work(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(v): ApiJson<WorkIn>,
+) -> Resp<Json<Position>> {
+    save(&state, &me, &id, ModuleInput::Work(v.rows)).await
+}
+
+/// Reads the multipart body of an upload; a malformed one is a 400.
+async fn read_upload(mut mp: Multipart) -> Result<(String, String, Vec<u8>), ApiError> {
+    let bad = || ApiError(AppError::Status(400, Msg::BadRequest));
+    let (mut slot, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    while let Some(mut field) = mp.next_field().await.map_err(|_| bad())? {
+        match field.name() {
+            Some("slot") => slot = field.text().await.map_err(|_| bad())?,
+            Some("file") => {
+                name = crate::domain::text::strip_controls(field.file_name().unwrap_or(""))
+                    .into_owned();
+                while let Some(chunk) = field.chunk().await.map_err(|_| bad())? {
+                    if bytes.len() + chunk.len() > crate::domain::application::MAX_FILE_BYTES {
+                        return Err(ApiError(AppError::Conflict(Msg::FileTooLarge)));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((slot, name, bytes))
+}
+
+/// 上传 of one file into a 附件材料 slot.
+#[utoipa::path(post, path = "/rsrc/api/v1/applications/{id}/attachments", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader),
+    request_body(content = UploadIn, content_type = "multipart/form-data"),
+    responses((status = 201, body = Created), (status = "default", body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Resp<(StatusCode, Json<Created>)> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    let mp = mp.map_err(|_| AppError::Status(415, Msg::BadRequest))?;
+    let (slot, name, bytes) = read_upload(mp).await?;
+    let slot = Slot::parse(&slot).ok_or(AppError::field("slot", Msg::BadChoice))?;
+    let id = app_applications::upload(&state, &me.caller, &a, slot, &name, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// 删除 of one attachment.
+#[utoipa::path(delete, path = "/rsrc/api/v1/applications/{id}/attachments/{file}", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), ("file" = String, Path, description = "附件 id"), IdempotencyHeader),
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath((id, file)): ApiPath<(String, String)>,
+) -> Resp<Json<Position>> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    app_applications::remove_attachment(&state, &me.caller, &a, &file).await?;
+    saved(&state, &me, &id).await
+}
+
+/// 下载 of one attachment.
+#[utoipa::path(get, path = "/rsrc/api/v1/applications/{id}/attachments/{file}", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), ("file" = String, Path, description = "附件 id")),
+    responses((status = 200, content_type = "application/octet-stream", body = Binary), (status = "default", body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    me: ApiPerson,
+    ApiPath((id, file)): ApiPath<(String, String)>,
+) -> Resp<Response> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    let file = uuid::Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
+    let f = crate::store::attachments::find(&state.db.conn, a.id, file)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::web::front::serve_attachment(&state, &ctx, &me.caller.actor, &a, &f).await?)
+}
+
+/// 确定申报: 422 with `gaps` while something is missing or the pledge is not given.
+#[utoipa::path(post, path = "/rsrc/api/v1/applications/{id}/submit", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = SubmitIn,
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<SubmitIn>,
+) -> Resp<Response> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    match workflow::submit(
+        &state,
+        &me.caller,
+        &me.person,
+        &a,
+        &body.version,
+        body.pledge,
+    )
+    .await?
+    {
+        Ok(_) => Ok(saved(&state, &me, &id).await?.into_response()),
+        Err(unready) => {
+            let m = unready.message();
+            let mut fields = serde_json::Map::new();
+            if !unready.pledged {
+                fields.insert(
+                    "pledge".into(),
+                    serde_json::json!({"code": Msg::PledgeRequired.code(), "message": Msg::PledgeRequired.text()}),
+                );
+            }
+            let gaps: Vec<_> = unready
+                .gaps
+                .iter()
+                .map(|g| serde_json::json!({"module": g.module.as_str(), "what": g.what}))
+                .collect();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({"code": m.code(), "message": m.text(), "fields": fields, "gaps": gaps})),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// 撤回 while the 申报单位 has not acted in this round.
+#[utoipa::path(post, path = "/rsrc/api/v1/applications/{id}/withdraw", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = VersionIn,
+    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<VersionIn>,
+) -> Resp<Json<Position>> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    workflow::withdraw(&state, &me.caller, &me.person, &a, &body.version).await?;
+    saved(&state, &me, &id).await
+}
+
+/// 删除 of a draft never submitted, with its files.
+#[utoipa::path(post, path = "/rsrc/api/v1/applications/{id}/delete", tag = TAG,
+    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = VersionIn,
+    responses((status = 204, description = "已删除"), (status = "default", body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<VersionIn>,
+) -> Resp<StatusCode> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    workflow::delete(&state, &me.caller, &a, &body.version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 办理记录: every step, oldest first.
+#[utoipa::path(get, path = "/rsrc/api/v1/applications/{id}/history", tag = TAG,
+    params(("id" = String, Path, description = "申报 id")),
+    responses((status = 200, body = Vec<HistoryItem>), (status = "default", body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+) -> Resp<Json<Vec<HistoryItem>>> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    Ok(Json(super::history_of(&state, a.id).await?))
+}
+
+/// The 转入表 (PDF), once 终审通过.
+#[utoipa::path(get, path = "/rsrc/api/v1/applications/{id}/form.pdf", tag = TAG,
+    params(("id" = String, Path, description = "申报 id")),
+    responses((status = 200, content_type = "application/pdf", body = Binary), (status = "default", body = ErrorBody)))]
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    me: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+) -> Resp<Response> {
+    let a = workflow::own(&state, &me.person, &id).await?;
+    Ok(crate::web::front::send_form(&state, &ctx, &me.caller.actor, &a).await?)
+}

@@ -1,0 +1,559 @@
+//! The shapes the API speaks, each with its schema for the OpenAPI document.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::domain::application::{EducationRow, Original, Transfer, WorkRow};
+use crate::domain::workflow::State;
+use crate::store::applications;
+use crate::store::entities::application;
+
+/// Every error: a stable `code`, the message in Chinese, and per-field messages.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    pub fields: BTreeMap<String, FieldError>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldError {
+    pub code: String,
+    pub message: String,
+}
+
+/// A PDF or an uploaded file.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
+
+/// The caller.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// person, unit or admin.
+    pub kind: String,
+    pub id: Uuid,
+    pub name: String,
+    /// 个人用户, 单位用户, or the back-office role.
+    pub role: String,
+}
+
+/// The `Idempotency-Key` header of every state-changing call.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyHeader {
+    /// Any 1–128 visible ASCII characters, new for each distinct request; a repeat with the
+    /// same body replays the first answer, with another body is refused (422).
+    #[serde(rename = "Idempotency-Key")]
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 128,
+        pattern = "^[!-~]{1,128}$"
+    )]
+    pub key: Option<String>,
+}
+
+/// Keyset paging: pass `next` of one page as `cursor` of the next.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Where the previous page ended (its `next`).
+    #[param(max_length = 200)]
+    pub cursor: Option<String>,
+    /// Rows per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> u64 {
+        u64::from(self.limit.unwrap_or(20).clamp(1, 100))
+    }
+}
+
+/// A keyset cursor: the sort key `(ms, id)` of the last row.
+pub fn cursor_of(at: i64, id: Uuid) -> String {
+    format!("{at}.{id}")
+}
+
+/// The cursor as given; a malformed one is a 400.
+pub fn parse_cursor(c: &Option<String>) -> Result<Option<(i64, Uuid)>, crate::error::AppError> {
+    let Some(c) = c.as_deref().filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || crate::error::AppError::Status(400, crate::messages::Msg::BadRequest);
+    let (at, id) = c.split_once('.').ok_or_else(bad)?;
+    Ok(Some((
+        at.parse().map_err(|_| bad())?,
+        Uuid::parse_str(id).map_err(|_| bad())?,
+    )))
+}
+
+/// An application's place: its state and the version to send with the next step.
+#[derive(Serialize, ToSchema)]
+pub struct Position {
+    pub id: Uuid,
+    /// draft, pending, returned, to_report or approved.
+    pub state: String,
+    /// The state as the pages name it (未提交, 待审核 …).
+    pub state_label: String,
+    /// Send it back with the next step; a stale one is refused (409).
+    pub version: String,
+}
+
+impl Position {
+    pub fn of(a: &application::Model) -> Self {
+        let st = applications::state(a);
+        Position {
+            id: a.id,
+            state: st.as_str().into(),
+            state_label: st.label().into(),
+            version: a.version.to_string(),
+        }
+    }
+}
+
+/// One application in a list.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationSummary {
+    pub id: Uuid,
+    pub state: String,
+    pub state_label: String,
+    pub version: String,
+    pub level: Option<String>,
+    pub series: Option<String>,
+    pub title: Option<String>,
+    /// Milliseconds since the epoch.
+    pub submitted_at: Option<i64>,
+    /// The 转入表's serial once 终审通过.
+    pub serial: Option<String>,
+}
+
+impl ApplicationSummary {
+    pub fn of(state: &AppState, a: &application::Model) -> Self {
+        let st = applications::state(a);
+        let d = state.dicts();
+        ApplicationSummary {
+            id: a.id,
+            state: st.as_str().into(),
+            state_label: st.label().into(),
+            version: a.version.to_string(),
+            level: a.level_code.clone(),
+            series: a.series_code.clone(),
+            title: a.title_id.map(|t| d.title_name(Some(t)).to_owned()),
+            submitted_at: a.submitted_at,
+            serial: a.serial.clone(),
+        }
+    }
+}
+
+/// 基本信息 as stored.
+#[derive(Serialize, ToSchema)]
+pub struct BasicOut {
+    pub phone: String,
+    pub declare_unit: Option<Uuid>,
+    pub is_work_unit: Option<bool>,
+    pub work_unit: Option<Uuid>,
+    pub level: Option<String>,
+    pub title: Option<Uuid>,
+    pub specialty: Option<Uuid>,
+    pub declare_method: Option<String>,
+    pub title_year: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentOut {
+    pub id: Uuid,
+    /// The 附件材料 slot.
+    pub slot: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// A module marked 不通过, with the reviewer's opinion.
+#[derive(Serialize, ToSchema)]
+pub struct FailureOut {
+    pub round: i32,
+    pub module: String,
+    pub module_label: String,
+    pub unit: Uuid,
+    pub opinion: String,
+}
+
+/// Something missing before 确定申报.
+#[derive(Serialize, ToSchema)]
+pub struct GapOut {
+    pub module: String,
+    pub what: String,
+}
+
+/// The whole application.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationDetail {
+    #[serde(flatten)]
+    pub position: Position,
+    pub round: i32,
+    pub basic: BasicOut,
+    pub original: Original,
+    pub transfer: Transfer,
+    pub education: Vec<EducationRow>,
+    pub work: Vec<WorkRow>,
+    pub attachments: Vec<AttachmentOut>,
+    /// Every 不通过 mark, all rounds.
+    pub failures: Vec<FailureOut>,
+    /// What 确定申报 would still refuse.
+    pub gaps: Vec<GapOut>,
+    pub serial: Option<String>,
+    /// The applicant, for units: name and masked ID number.
+    pub person_name: Option<String>,
+    pub person_id_masked: Option<String>,
+}
+
+pub async fn detail(
+    state: &AppState,
+    a: &application::Model,
+    person: Option<&crate::store::entities::person::Model>,
+) -> crate::error::Result<ApplicationDetail> {
+    let b = applications::basic(&state.keys, a);
+    let m = applications::modules(a);
+    let files = crate::store::attachments::list(&state.db.conn, a.id).await?;
+    let failures = applications::all_failures(&state.db.conn, a.id).await?;
+    let gaps = if matches!(applications::state(a), State::Draft | State::Returned) {
+        crate::app::workflow::gaps_of(state, a).await?
+    } else {
+        Vec::new()
+    };
+    Ok(ApplicationDetail {
+        position: Position::of(a),
+        round: a.round,
+        basic: BasicOut {
+            phone: b.phone,
+            declare_unit: b.declare_unit,
+            is_work_unit: b.is_work_unit,
+            work_unit: b.work_unit,
+            level: b.level,
+            title: b.title,
+            specialty: b.specialty,
+            declare_method: b.declare_method,
+            title_year: b.title_year,
+        },
+        original: m.original,
+        transfer: m.transfer,
+        education: m.education,
+        work: m.work,
+        attachments: files
+            .into_iter()
+            .map(|f| AttachmentOut {
+                id: f.id,
+                slot: f.slot.as_str().into(),
+                file_name: f.file_name,
+                content_type: f.content_type,
+                size: f.size,
+                sha256: f.sha256,
+            })
+            .collect(),
+        failures: failures
+            .into_iter()
+            .map(|f| FailureOut {
+                round: f.round,
+                module: f.module.as_str().into(),
+                module_label: f.module.label().into(),
+                unit: f.unit_id,
+                opinion: f.opinion,
+            })
+            .collect(),
+        gaps: gaps
+            .into_iter()
+            .map(|g| GapOut {
+                module: g.module.as_str().into(),
+                what: g.what,
+            })
+            .collect(),
+        serial: a.serial.clone(),
+        person_name: person.map(|p| p.name.clone()),
+        person_id_masked: person.map(|p| p.id_masked.clone()),
+    })
+}
+
+/// A step that needs only the version read last.
+#[derive(Deserialize, ToSchema)]
+pub struct VersionIn {
+    pub version: String,
+}
+
+/// 确定申报: the version and the 承诺 (pledge) box.
+#[derive(Deserialize, ToSchema)]
+pub struct SubmitIn {
+    pub version: String,
+    /// 本人承诺所填信息真实有效: must be true.
+    pub pledge: bool,
+}
+
+/// 不通过 of a module.
+#[derive(Deserialize, ToSchema)]
+pub struct OpinionIn {
+    /// 审核意见, 1–500 characters.
+    pub opinion: String,
+}
+
+/// 通过.
+#[derive(Deserialize, ToSchema)]
+pub struct ApproveIn {
+    pub version: String,
+    /// 审核意见; empty means 同意.
+    #[serde(default)]
+    pub opinion: String,
+}
+
+/// 学历信息 or 工作经历: all rows at once (at most 20).
+#[derive(Deserialize, ToSchema)]
+pub struct EducationIn {
+    pub rows: Vec<EducationRow>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct WorkIn {
+    pub rows: Vec<WorkRow>,
+}
+
+/// 上传: one file into a slot (PDF, JPEG or PNG by content, at most 5 MB).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadIn {
+    /// The 附件材料 slot: certificate, approval, transfer_proof, social_insurance, diploma, photo or other.
+    pub slot: String,
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: Uuid,
+}
+
+/// One step of the history (办理记录).
+#[derive(Serialize, ToSchema)]
+pub struct HistoryItem {
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor: String,
+    pub unit: Option<Uuid>,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub opinion: String,
+}
+
+/// A message (站内消息).
+#[derive(Serialize, ToSchema)]
+pub struct NoticeOut {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticePage {
+    pub items: Vec<NoticeOut>,
+    pub next: Option<String>,
+}
+
+/// One row of a unit's queue.
+#[derive(Serialize, ToSchema)]
+pub struct QueueRow {
+    pub id: Uuid,
+    pub state: String,
+    pub state_label: String,
+    pub version: String,
+    /// The unit holds it now (it may act).
+    pub held: bool,
+    pub name: String,
+    pub id_masked: String,
+    pub level: Option<String>,
+    pub series: Option<String>,
+    pub title: Option<String>,
+    pub submitted_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuePage {
+    pub items: Vec<QueueRow>,
+    pub next: Option<String>,
+}
+
+/// The queue's filters (as on 外地调入审核).
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// pending, returned, to_report or approved.
+    #[param(max_length = 16)]
+    pub state: Option<String>,
+    #[param(max_length = 16)]
+    pub series: Option<String>,
+    #[param(max_length = 16)]
+    pub level: Option<String>,
+    /// The applicant's exact name.
+    #[param(max_length = 50)]
+    pub name: Option<String>,
+    /// Only what the unit holds now.
+    pub held_now: Option<bool>,
+    #[param(max_length = 200)]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReportItem {
+    pub id: Uuid,
+    pub version: String,
+}
+
+/// 数据上报 of up to 200 applications.
+#[derive(Deserialize, ToSchema)]
+pub struct ReportIn {
+    pub items: Vec<ReportItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportOut {
+    pub reported: Vec<Uuid>,
+    /// One line per application that stayed, with the reason.
+    pub problems: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PathOut {
+    pub id: Uuid,
+    pub from_unit: Uuid,
+    pub from_name: String,
+    pub to_unit: Uuid,
+    pub to_name: String,
+    pub series: String,
+    pub level: String,
+    /// pending, active or refused.
+    pub state: String,
+    pub state_label: String,
+    pub opinion: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+impl From<crate::store::chain::Path> for PathOut {
+    fn from(p: crate::store::chain::Path) -> Self {
+        PathOut {
+            id: p.id,
+            from_unit: p.from_unit,
+            from_name: p.from_name,
+            to_unit: p.to_unit,
+            to_name: p.to_name,
+            series: p.series,
+            level: p.level,
+            state: p.standing.as_str().into(),
+            state_label: p.standing.path_label().into(),
+            opinion: p.opinion,
+            created_at: p.created_at,
+            decided_at: p.decided_at,
+        }
+    }
+}
+
+/// 新增 of 上报路径申请: the superior by id, or by its exact name.
+#[derive(Deserialize, ToSchema)]
+pub struct PathIn {
+    #[serde(default)]
+    pub superior: Option<Uuid>,
+    #[serde(default)]
+    pub superior_name: String,
+    pub series: String,
+    pub level: String,
+}
+
+/// 通过 (approve) or 不通过 (refuse, with an opinion).
+#[derive(Deserialize, ToSchema)]
+pub struct DecideIn {
+    /// approve or refuse (and, for a bureau's grants, revoke).
+    pub decision: String,
+    #[serde(default)]
+    pub opinion: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantOut {
+    pub id: Uuid,
+    pub unit: Uuid,
+    pub unit_name: String,
+    pub unit_region: String,
+    pub level: String,
+    /// The bureau (region code) the request is addressed to.
+    pub bureau: String,
+    /// pending, active, refused or revoked.
+    pub state: String,
+    pub state_label: String,
+    pub opinion: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+impl From<crate::store::chain::Grant> for GrantOut {
+    fn from(g: crate::store::chain::Grant) -> Self {
+        GrantOut {
+            id: g.id,
+            unit: g.unit_id,
+            unit_name: g.unit_name,
+            unit_region: g.unit_region,
+            level: g.level,
+            bureau: g.bureau,
+            state: g.standing.as_str().into(),
+            state_label: g.standing.grant_label().into(),
+            opinion: g.opinion,
+            created_at: g.created_at,
+            decided_at: g.decided_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantPage {
+    pub items: Vec<GrantOut>,
+    pub next: Option<String>,
+}
+
+/// 外地调入终审权限申请: 证书等级 and the bureau (the unit's city or the province).
+#[derive(Deserialize, ToSchema)]
+pub struct GrantIn {
+    pub level: String,
+    pub bureau: String,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct GrantQuery {
+    /// pending, active, refused or revoked.
+    #[param(max_length = 16)]
+    pub state: Option<String>,
+    #[param(max_length = 200)]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}

@@ -156,6 +156,7 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
     let base_birth = time::macros::date!(1960 - 01 - 01);
     let chunk = 2000;
     let mut made = 0usize;
+    let mut first_person = String::new();
     while made < apps {
         let n = chunk.min(apps - made);
         let (mut persons, mut app_rows, mut events, mut holders) =
@@ -172,6 +173,9 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
                 (i / 16) % 1000
             );
             let id_number = format!("{body}{}", citizen_check_char(body.as_bytes()) as char);
+            if i == 0 {
+                first_person = id_number.clone();
+            }
             let phone = format!("13{}{:08}", 5 + i % 5, i % 100_000_000);
             let name = format!(
                 "{}{}",
@@ -409,6 +413,22 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
     println!(
         "demo data: {units} units, {apps} people and applications in {:.1}s; every generated account's password is {DEMO_PASSWORD}",
         started.elapsed().as_secs_f64()
+    );
+    // One account of each kind to sign in with: a person, and a unit holding applications.
+    let holder = db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.backend(),
+            "SELECT u.credit_code FROM units u WHERE u.id IN \
+             (SELECT holder_unit_id FROM applications WHERE state = 'pending' AND holder_unit_id IS NOT NULL) \
+             ORDER BY u.credit_code LIMIT 1",
+        ))
+        .await?
+        .map(|r| r.try_get::<String>("", "credit_code"))
+        .transpose()?;
+    println!(
+        "sample accounts: person {first_person}, unit {}",
+        holder.unwrap_or_default()
     );
     Ok(())
 }

@@ -75,6 +75,25 @@ fn conditions(unit: Uuid, f: &Filter) -> (String, Vec<Value>) {
 }
 
 /// One page (0-based) of the unit's queue, newest submission first, and the total count.
+/// The columns of a queue row and the tables they come from.
+const SELECT: &str = "SELECT a.id, a.state, a.holder_unit_id, a.level_code, a.series_code, a.title_id, a.submitted_at, a.version, p.name, p.id_masked";
+const FROM: &str = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
+
+fn row(r: &sea_orm::QueryResult) -> Result<Row, sea_orm::DbErr> {
+    Ok(Row {
+        id: r.try_get("", "id")?,
+        state: r.try_get("", "state")?,
+        holder: r.try_get("", "holder_unit_id")?,
+        level: r.try_get("", "level_code")?,
+        series: r.try_get("", "series_code")?,
+        title: r.try_get("", "title_id")?,
+        submitted_at: r.try_get("", "submitted_at")?,
+        version: r.try_get("", "version")?,
+        name: r.try_get("", "name")?,
+        id_masked: r.try_get("", "id_masked")?,
+    })
+}
+
 pub async fn page(
     c: &impl ConnectionTrait,
     unit: Uuid,
@@ -94,12 +113,11 @@ pub async fn slice(
     limit: u64,
 ) -> Result<(Vec<Row>, i64)> {
     let (cond, values) = conditions(unit, f);
-    let from = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
     let b = c.get_database_backend();
     let total = c
         .query_one_raw(stmt(
             b,
-            &format!("SELECT COUNT(*) AS n {from} WHERE {cond}"),
+            &format!("SELECT COUNT(*) AS n {FROM} WHERE {cond}"),
             values.clone(),
         ))
         .await?
@@ -113,28 +131,14 @@ pub async fn slice(
         .query_all_raw(stmt(
             b,
             &format!(
-                "SELECT a.id, a.state, a.holder_unit_id, a.level_code, a.series_code, a.title_id, a.submitted_at, a.version, p.name, p.id_masked \
-                 {from} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?"
+                "{SELECT} {FROM} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?"
             ),
             values,
         ))
         .await?;
     let rows = rows
         .iter()
-        .map(|r| {
-            Ok(Row {
-                id: r.try_get("", "id")?,
-                state: r.try_get("", "state")?,
-                holder: r.try_get("", "holder_unit_id")?,
-                level: r.try_get("", "level_code")?,
-                series: r.try_get("", "series_code")?,
-                title: r.try_get("", "title_id")?,
-                submitted_at: r.try_get("", "submitted_at")?,
-                version: r.try_get("", "version")?,
-                name: r.try_get("", "name")?,
-                id_masked: r.try_get("", "id_masked")?,
-            })
-        })
+        .map(row)
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
     Ok((rows, total))
 }
@@ -154,32 +158,17 @@ pub async fn after(
         values.extend([at.into(), at.into(), id.into()]);
     }
     values.push((limit as i64).into());
-    let from = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
     let rows = c
         .query_all_raw(stmt(
             c.get_database_backend(),
             &format!(
-                "SELECT a.id, a.state, a.holder_unit_id, a.level_code, a.series_code, a.title_id, a.submitted_at, a.version, p.name, p.id_masked \
-                 {from} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
+                "{SELECT} {FROM} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
             ),
             values,
         ))
         .await?;
     rows.iter()
-        .map(|r| {
-            Ok(Row {
-                id: r.try_get("", "id")?,
-                state: r.try_get("", "state")?,
-                holder: r.try_get("", "holder_unit_id")?,
-                level: r.try_get("", "level_code")?,
-                series: r.try_get("", "series_code")?,
-                title: r.try_get("", "title_id")?,
-                submitted_at: r.try_get("", "submitted_at")?,
-                version: r.try_get("", "version")?,
-                name: r.try_get("", "name")?,
-                id_masked: r.try_get("", "id_masked")?,
-            })
-        })
+        .map(row)
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()
         .map_err(Into::into)
 }

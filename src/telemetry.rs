@@ -7,7 +7,9 @@ pub fn init(json: bool) {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,hyper=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(true);
+        .with_target(true)
+        // Standard output is for what a command prints (a token, sample accounts, a report).
+        .with_writer(std::io::stderr);
     let _ = if json {
         builder.json().try_init()
     } else {

@@ -77,6 +77,18 @@ pub struct LevelQuery {
     pub level: String,
 }
 
+impl crate::api::extract::Bounds for LevelQuery {
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        crate::api::extract::at_most(Some(&self.level), 16)
+    }
+}
+
+impl crate::api::extract::Bounds for TitleQuery {
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        crate::api::extract::at_most(Some(&self.title), 40)
+    }
+}
+
 /// Titles at a level, across series; 404 for an unknown level.
 pub async fn titles(
     State(state): State<AppState>,

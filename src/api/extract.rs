@@ -241,13 +241,41 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 /// A query string, cleaned as forms are; a value of the wrong type is a 400.
 pub struct ApiQuery<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
+impl<T: DeserializeOwned + Bounds> FromRequestParts<AppState> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
-        let raw = parts.uri.query().unwrap_or("");
-        serde_html_form::from_bytes(&crate::web::extract::clean_urlencoded(raw.as_bytes()))
-            .map(ApiQuery)
-            .map_err(|_| AppError::Status(400, Msg::BadRequest).into())
+        let raw = parts.uri.query().unwrap_or("").as_bytes();
+        let bad = |_| AppError::Status(400, Msg::BadRequest);
+        // The limits hold for what was sent; the handler gets it cleaned of control
+        // characters, as forms are.
+        serde_html_form::from_bytes::<T>(raw)
+            .map_err(bad)?
+            .check()?;
+        let q = serde_html_form::from_bytes(&crate::web::extract::clean_urlencoded(raw))
+            .map_err(bad)?;
+        Ok(ApiQuery(q))
+    }
+}
+
+/// The limits a query's values must keep, as its OpenAPI parameters declare them: a value
+/// outside them is a 400, never silently cut or clamped.
+pub trait Bounds {
+    fn check(&self) -> Result<(), AppError>;
+}
+
+/// At most `max` characters.
+pub fn at_most(value: Option<&str>, max: usize) -> Result<(), AppError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(AppError::Status(400, Msg::BadRequest)),
+        _ => Ok(()),
+    }
+}
+
+/// Within `lo..=hi` when given.
+pub fn within(value: Option<u32>, lo: u32, hi: u32) -> Result<(), AppError> {
+    match value {
+        Some(v) if !(lo..=hi).contains(&v) => Err(AppError::Status(400, Msg::BadRequest)),
+        _ => Ok(()),
     }
 }

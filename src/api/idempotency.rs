@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -29,7 +29,12 @@ fn refuse(status: u16, m: Msg) -> Response {
 }
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Only the documented writes keep keys; any other method goes on to the router (405).
+    let declared = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .is_some_and(|p| crate::api::v1::declared(req.method(), p.as_str()));
+    if !declared {
         return next.run(req).await;
     }
     let Some(key) = req.headers().get(HEADER) else {

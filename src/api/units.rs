@@ -23,6 +23,12 @@ pub struct SearchQuery {
     pub q: String,
 }
 
+impl crate::api::extract::Bounds for SearchQuery {
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        crate::api::extract::at_most(Some(&self.q), 100)
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct UnitItem {
     id: Uuid,

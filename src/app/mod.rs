@@ -3,6 +3,7 @@
 //! the step is allowed, and writes the change, its history step, its audit entry and its
 //! notices in one transaction (`store`). It knows nothing of HTTP.
 
+pub mod accounts;
 pub mod applications;
 pub mod caller;
 pub mod chain;

@@ -127,7 +127,7 @@ pub fn parse_text(raw: &str, max: usize, required: bool) -> Result<String, Msg> 
 }
 
 /// Raw 个人注册 input, as typed.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct PersonForm {
     #[serde(default)]
     pub name: String,
@@ -187,8 +187,8 @@ impl PersonForm {
     }
 }
 
-/// Raw 单位注册 input, as typed.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+/// Raw 单位注册 input, as typed: `region` is a code of `/rsrc/api/v1/dict/regions`.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct UnitForm {
     #[serde(default)]
     pub name: String,

@@ -612,3 +612,154 @@ async fn the_openapi_documents_and_reference_pages_are_served() {
     let back = get_html(&c, &app.back_url("/sdmanager/api/docs")).await;
     assert!(back.contains("/sdmanager/api/v1/grants/{id}/decide"));
 }
+
+#[tokio::test]
+async fn registration_through_the_api_and_strict_queries() {
+    let app = TestApp::spawn().await;
+    let c = TestApp::new_client();
+    let (id, phone) = (citizen_id(), phone());
+    let person = json!({"name": "王小明", "id_number": id, "phone": phone,
+                        "password": PASSWORD, "password2": PASSWORD});
+    let res = c
+        .post(app.url("/rsrc/api/v1/register/person"))
+        .json(&person)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        (v["account"].as_str(), v["name"].as_str()),
+        (Some(id.as_str()), Some("王小明"))
+    );
+    // The account is real: it logs in on the page, and its registration is audited.
+    let page = TestApp::new_client();
+    assert_eq!(
+        app.login(&page, "person", &id, PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'register'")
+            .await,
+        1
+    );
+    // Again: refused on the field, as the page refuses it; a bad entry names every field.
+    let res = c
+        .post(app.url("/rsrc/api/v1/register/person"))
+        .json(&person)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["fields"]["id_number"]["code"],
+        "id_taken"
+    );
+    let res = c
+        .post(app.url("/rsrc/api/v1/register/unit"))
+        .json(&json!({"name": "", "credit_code": "123", "region": "nowhere", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = res.json::<Value>().await.unwrap()["fields"].clone();
+    for f in ["name", "credit_code", "region", "password"] {
+        assert!(fields[f]["message"].is_string(), "{f}: {fields}");
+    }
+
+    // Query values outside what the document declares are a 400, never silently clamped.
+    let (pc, _) = app.person_client().await;
+    let bearer = token(&app, &pc, &app.url("/rsrc/zc/tokens"), "write").await;
+    for (query, status) in [
+        ("limit=0", StatusCode::BAD_REQUEST),
+        ("limit=101", StatusCode::BAD_REQUEST),
+        ("cursor=%C2%84", StatusCode::BAD_REQUEST),
+        (
+            "cursor=-5.01a23d35-389b-74ab-a71d-d6ae55e970f3",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "cursor=5.01A23D35-389B-74AB-A71D-D6AE55E970F3",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "cursor=5.01a23d35-389b-74ab-a71d-d6ae55e970f3&limit=100",
+            StatusCode::OK,
+        ),
+        ("cursor=", StatusCode::OK),
+    ] {
+        let res = c
+            .get(app.url(&format!("/rsrc/api/v1/messages?{query}")))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{query}");
+    }
+    let long = "测".repeat(101);
+    let res = c
+        .get(app.url(&format!("/rsrc/api/v1/units?q={long}")))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // A method the path does not take is a 405, with or without an idempotency key, and a
+    // key used with it is still free for the real call.
+    for key in [None, Some("k-1")] {
+        let mut rq = c
+            .request(reqwest::Method::PATCH, app.url("/rsrc/api/v1/applications"))
+            .bearer_auth(&bearer)
+            .json(&json!({}));
+        if let Some(k) = key {
+            rq = rq.header("Idempotency-Key", k);
+        }
+        assert_eq!(
+            rq.send().await.unwrap().status(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+    }
+    let res = c
+        .post(app.url("/rsrc/api/v1/applications"))
+        .bearer_auth(&bearer)
+        .header("Idempotency-Key", "k-1")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+}
+
+#[test]
+fn every_reference_in_the_openapi_documents_resolves() {
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    for snapshot in [
+        "tests/api/openapi-front.json",
+        "tests/api/openapi-back.json",
+    ] {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(snapshot).unwrap()).unwrap();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let pointer = r.strip_prefix('#').expect("a local reference");
+            assert!(
+                doc.pointer(pointer).is_some(),
+                "{snapshot}: {r} resolves to nothing"
+            );
+        }
+    }
+}

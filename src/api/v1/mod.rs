@@ -5,6 +5,7 @@
 pub mod back;
 pub mod common;
 pub mod person;
+pub mod register;
 pub mod types;
 pub mod unit;
 
@@ -118,6 +119,8 @@ fn front_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(common::regions))
         .routes(routes!(common::titles))
         .routes(routes!(common::specialties))
+        .routes(routes!(register::person))
+        .routes(routes!(register::unit))
         .routes(routes!(person::list, person::create))
         .routes(routes!(person::show))
         .routes(routes!(person::save_basic))
@@ -166,6 +169,30 @@ pub fn front_doc() -> &'static utoipa::openapi::OpenApi {
 /// The back office's OpenAPI document.
 pub fn back_doc() -> &'static utoipa::openapi::OpenApi {
     &BACK_DOC
+}
+
+/// Whether the documents declare `method` on the route template `path`: the idempotency
+/// layer keeps keys only for those, so any other method reaches the router's 405.
+pub fn declared(method: &axum::http::Method, path: &str) -> bool {
+    static WRITES: LazyLock<std::collections::HashSet<(String, String)>> = LazyLock::new(|| {
+        let mut set = std::collections::HashSet::new();
+        for doc in [front_doc(), back_doc()] {
+            for (path, item) in &doc.paths.paths {
+                for (m, op) in [
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
+                ] {
+                    if op.is_some() {
+                        set.insert((m.to_owned(), path.clone()));
+                    }
+                }
+            }
+        }
+        set
+    });
+    WRITES.contains(&(method.as_str().to_owned(), path.to_owned()))
 }
 
 async fn unknown() -> ApiError {

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::api::extract::{Bounds, at_most, within};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -73,7 +75,10 @@ pub struct IdempotencyHeader {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Where the previous page ended (its `next`).
-    #[param(max_length = 200)]
+    #[param(
+        max_length = 52,
+        pattern = r"^([0-9]{1,15}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"
+    )]
     pub cursor: Option<String>,
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -91,17 +96,55 @@ pub fn cursor_of(at: i64, id: Uuid) -> String {
     format!("{at}.{id}")
 }
 
-/// The cursor as given; a malformed one is a 400.
+/// The cursor as given; one that is not exactly what [`cursor_of`] writes is a 400 (a
+/// trailing newline aside, which the documented pattern's `$` allows).
 pub fn parse_cursor(c: &Option<String>) -> Result<Option<(i64, Uuid)>, crate::error::AppError> {
-    let Some(c) = c.as_deref().filter(|c| !c.is_empty()) else {
+    let Some(c) = c.as_deref().map(|c| c.strip_suffix('\n').unwrap_or(c)) else {
         return Ok(None);
     };
+    if c.is_empty() {
+        return Ok(None);
+    }
     let bad = || crate::error::AppError::Status(400, crate::messages::Msg::BadRequest);
     let (at, id) = c.split_once('.').ok_or_else(bad)?;
+    let canonical_id = id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        });
+    if !(1..=15).contains(&at.len()) || !at.bytes().all(|b| b.is_ascii_digit()) || !canonical_id {
+        return Err(bad());
+    }
     Ok(Some((
         at.parse().map_err(|_| bad())?,
         Uuid::parse_str(id).map_err(|_| bad())?,
     )))
+}
+
+impl Bounds for PageQuery {
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        parse_cursor(&self.cursor)?;
+        within(self.limit, 1, 100)
+    }
+}
+
+impl Bounds for QueueQuery {
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        parse_cursor(&self.cursor)?;
+        one_of(self.state.as_deref(), &QUEUE_STATES)?;
+        at_most(self.series.as_deref(), 16)?;
+        at_most(self.level.as_deref(), 16)?;
+        at_most(self.name.as_deref(), 50)?;
+        within(self.limit, 1, 100)
+    }
+}
+
+impl Bounds for GrantQuery {
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        parse_cursor(&self.cursor)?;
+        one_of(self.state.as_deref(), &GRANT_STATES)?;
+        within(self.limit, 1, 100)
+    }
 }
 
 /// An application's place: its state and the version to send with the next step.
@@ -334,7 +377,8 @@ pub struct WorkIn {
 }
 
 /// 上传: one file into a slot (PDF, JPEG or PNG by content, at most 5 MB).
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadIn {
     /// The 附件材料 slot: certificate, approval, transfer_proof, social_insurance, diploma, photo or other.
@@ -401,12 +445,49 @@ pub struct QueuePage {
     pub next: Option<String>,
 }
 
+const QUEUE_STATES: [&str; 5] = ["", "pending", "returned", "to_report", "approved"];
+const GRANT_STATES: [&str; 5] = ["", "pending", "active", "refused", "revoked"];
+
+fn enum_schema(values: &[&str], description: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .description(Some(description))
+        .build()
+}
+
+/// The states the queue shows: 待审核, 已退回, 待上报, 终审通过; empty is all of them.
+fn queue_state_schema() -> utoipa::openapi::Object {
+    enum_schema(
+        &QUEUE_STATES,
+        "待审核 pending, 已退回 returned, 待上报 to_report, 终审通过 approved; empty is all.",
+    )
+}
+
+/// A grant's standing: 未生效, 已生效, 未通过, 已撤销; empty is any.
+fn grant_state_schema() -> utoipa::openapi::Object {
+    enum_schema(
+        &GRANT_STATES,
+        "未生效 pending, 已生效 active, 未通过 refused, 已撤销 revoked; empty is any.",
+    )
+}
+
+/// One of `allowed` when given.
+fn one_of(value: Option<&str>, allowed: &[&str]) -> Result<(), crate::error::AppError> {
+    match value {
+        Some(v) if !allowed.contains(&v) => Err(crate::error::AppError::Status(
+            400,
+            crate::messages::Msg::BadChoice,
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The queue's filters (as on 外地调入审核).
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// pending, returned, to_report or approved.
-    #[param(max_length = 16)]
+    #[param(schema_with = queue_state_schema)]
     pub state: Option<String>,
     #[param(max_length = 16)]
     pub series: Option<String>,
@@ -417,7 +498,10 @@ pub struct QueueQuery {
     pub name: Option<String>,
     /// Only what the unit holds now.
     pub held_now: Option<bool>,
-    #[param(max_length = 200)]
+    #[param(
+        max_length = 52,
+        pattern = r"^([0-9]{1,15}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"
+    )]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
@@ -425,6 +509,7 @@ pub struct QueueQuery {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReportItem {
+    #[serde(deserialize_with = "any_id")]
     pub id: Uuid,
     pub version: String,
 }
@@ -478,10 +563,23 @@ impl From<crate::store::chain::Path> for PathOut {
     }
 }
 
+/// An id in a body: a string that is not a UUID names nothing, as an unknown UUID does, so
+/// the step answers "not found" for it (a 422 or a listed problem), not "bad JSON".
+fn any_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Uuid, D::Error> {
+    let s = String::deserialize(d)?;
+    Ok(Uuid::parse_str(s.trim()).unwrap_or(Uuid::nil()))
+}
+
+/// As [`any_id`]; empty or absent is none.
+fn any_optional_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
+    let s = Option::<String>::deserialize(d)?.unwrap_or_default();
+    Ok((!s.trim().is_empty()).then(|| Uuid::parse_str(s.trim()).unwrap_or(Uuid::nil())))
+}
+
 /// 新增 of 上报路径申请: the superior by id, or by its exact name.
 #[derive(Deserialize, ToSchema)]
 pub struct PathIn {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "any_optional_id")]
     pub superior: Option<Uuid>,
     #[serde(default)]
     pub superior_name: String,
@@ -549,10 +647,12 @@ pub struct GrantIn {
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct GrantQuery {
-    /// pending, active, refused or revoked.
-    #[param(max_length = 16)]
+    #[param(schema_with = grant_state_schema)]
     pub state: Option<String>,
-    #[param(max_length = 200)]
+    #[param(
+        max_length = 52,
+        pattern = r"^([0-9]{1,15}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"
+    )]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,

@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
+use crate::app::accounts;
 use crate::app::limit::Bucket;
-use crate::domain::account::{FieldErrors, PersonForm, UnitForm, expose};
+use crate::domain::account::{FieldErrors, PersonForm, UnitForm};
 use crate::domain::ids::{CitizenId, CreditCode, Phone};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::store::accounts::{self, PersonRecord, UnitRecord};
-use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::accounts::{PersonRecord, UnitRecord};
 use crate::store::dicts::Region;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
@@ -91,28 +91,15 @@ pub async fn person_check(
             },
         )
     };
-    let person = match form.parse(state.clock.today()) {
-        Ok(p) => p,
+    let record = match accounts::check_person(&state, &form).await? {
+        Ok(r) => r,
         Err(errors) => return invalid(form, errors),
     };
-    if accounts::person_by_id_number(&state.db.conn, &state.keys, person.id.as_str())
-        .await?
-        .is_some()
-    {
-        let mut errors = FieldErrors::default();
-        errors.add("id_number", Msg::IdTaken);
-        return invalid(form, errors);
-    }
-    let password = expose(&person.password).to_owned();
-    let password_hash =
-        tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password))
-            .await
-            .map_err(|e| anyhow::anyhow!("hashing task: {e}"))??;
     let ticket = PersonTicket {
-        name: person.name.clone(),
-        id_number: person.id.as_str().to_owned(),
-        phone: person.phone.as_str().to_owned(),
-        password_hash,
+        name: record.name,
+        id_number: record.id.as_str().to_owned(),
+        phone: record.phone.as_str().to_owned(),
+        password_hash: record.password_hash,
         expires: state.now_ms() + TICKET_LIFETIME_MS,
     };
     let pending = state.keys.encrypt(
@@ -163,44 +150,25 @@ pub async fn person_confirm(
         phone: Phone::parse(&t.phone).map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
         password_hash: t.password_hash,
     };
-    let tx = state.db.begin().await?;
-    let person = match accounts::insert_person(&*tx, &state.keys, now, &record).await {
-        Ok(p) => p,
-        Err(AppError::Validation(errors)) => {
-            drop(tx);
-            let form = PersonForm {
-                name: record.name,
-                id_number: record.id.as_str().to_owned(),
-                phone: record.phone.as_str().to_owned(),
-                ..Default::default()
-            };
-            return render_status(
-                StatusCode::CONFLICT,
-                &PersonPage {
-                    layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
-                    form,
-                    errors,
-                },
-            );
-        }
+    let errors = match accounts::register_person(&state, &ctx.ip.to_string(), &record).await {
+        Ok(_) => return Ok(Redirect::to("/rsrc/register/done?kind=person").into_response()),
+        Err(AppError::Validation(errors)) => errors,
         Err(e) => return Err(e),
     };
-    let actor = Actor::person(&person);
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &actor,
-            ip: &ctx.ip.to_string(),
-            action: "register",
-            object: format!("person:{}", person.id),
-            outcome: Outcome::Success,
-            detail: String::new(),
+    let form = PersonForm {
+        name: record.name,
+        id_number: record.id.as_str().to_owned(),
+        phone: record.phone.as_str().to_owned(),
+        ..Default::default()
+    };
+    render_status(
+        StatusCode::CONFLICT,
+        &PersonPage {
+            layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+            form,
+            errors,
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/rsrc/register/done?kind=person").into_response())
 }
 
 #[derive(Template)]
@@ -273,39 +241,21 @@ pub async fn unit_check(
             },
         )
     };
-    let unit = match form.parse(|code| dicts.region(code).is_some()) {
-        Ok(u) => u,
+    let record = match accounts::check_unit(&state, &form).await? {
+        Ok(r) => r,
         Err(errors) => return invalid(form, errors),
     };
-    let mut errors = FieldErrors::default();
-    if accounts::unit_by_credit_code(&state.db.conn, unit.credit_code.as_str())
-        .await?
-        .is_some()
-    {
-        errors.add("credit_code", Msg::CreditTaken);
-    }
-    if accounts::unit_name_taken(&state.db.conn, &unit.name).await? {
-        errors.add("name", Msg::UnitNameTaken);
-    }
-    if !errors.is_empty() {
-        return invalid(form, errors);
-    }
-    let password = expose(&unit.password).to_owned();
-    let password_hash =
-        tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password))
-            .await
-            .map_err(|e| anyhow::anyhow!("hashing task: {e}"))??;
     let region = dicts
-        .region(&unit.region)
+        .region(&record.region)
         .map(|r| r.name.clone())
         .unwrap_or_default();
     let ticket = UnitTicket {
-        name: unit.name,
-        credit_code: unit.credit_code.as_str().to_owned(),
-        region: unit.region,
-        contact: unit.contact,
-        contact_phone: unit.contact_phone.as_str().to_owned(),
-        password_hash,
+        name: record.name,
+        credit_code: record.credit_code.as_str().to_owned(),
+        region: record.region,
+        contact: record.contact,
+        contact_phone: record.contact_phone.as_str().to_owned(),
+        password_hash: record.password_hash,
         expires: state.now_ms() + TICKET_LIFETIME_MS,
     };
     let pending = state.keys.encrypt(
@@ -341,52 +291,28 @@ pub async fn unit_confirm(
             .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
         password_hash: t.password_hash,
     };
-    let tx = state.db.begin().await?;
-    let unit = match accounts::insert_unit(&*tx, &state.keys, now, &record).await {
-        Ok(u) => u,
-        Err(AppError::Validation(errors)) => {
-            drop(tx);
-            let form = UnitForm {
-                name: record.name,
-                credit_code: record.credit_code.as_str().to_owned(),
-                region: record.region,
-                contact: record.contact,
-                contact_phone: record.contact_phone.as_str().to_owned(),
-                ..Default::default()
-            };
-            return render_status(
-                StatusCode::CONFLICT,
-                &UnitPage {
-                    layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
-                    form,
-                    errors,
-                    regions: state.dicts().regions.clone(),
-                },
-            );
-        }
+    let errors = match accounts::register_unit(&state, &ctx.ip.to_string(), &record).await {
+        Ok(_) => return Ok(Redirect::to("/rsrc/register/done?kind=unit").into_response()),
+        Err(AppError::Validation(errors)) => errors,
         Err(e) => return Err(e),
     };
-    let region = state
-        .dicts()
-        .region(&unit.region_code)
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
-    let actor = Actor::unit(&unit, region);
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &actor,
-            ip: &ctx.ip.to_string(),
-            action: "register",
-            object: format!("unit:{}", unit.id),
-            outcome: Outcome::Success,
-            detail: String::new(),
+    let form = UnitForm {
+        name: record.name,
+        credit_code: record.credit_code.as_str().to_owned(),
+        region: record.region,
+        contact: record.contact,
+        contact_phone: record.contact_phone.as_str().to_owned(),
+        ..Default::default()
+    };
+    render_status(
+        StatusCode::CONFLICT,
+        &UnitPage {
+            layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+            form,
+            errors,
+            regions: state.dicts().regions.clone(),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/rsrc/register/done?kind=unit").into_response())
 }
 
 #[derive(Template)]

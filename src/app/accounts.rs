@@ -1,0 +1,114 @@
+//! 个人注册 and 单位注册: checking an entry (every field, then "already registered") and
+//! creating the account with its audit entry. The pages check and create in two steps (立即注册,
+//! 确认); the API does both in one call.
+
+use crate::app::AppState;
+use crate::domain::account::{FieldErrors, PersonForm, UnitForm, expose};
+use crate::error::Result;
+use crate::messages::Msg;
+use crate::store::accounts::{self, PersonRecord, UnitRecord};
+use crate::store::audit::Actor;
+use crate::store::entities::{person, unit};
+
+use super::Caller;
+
+/// Hashes a password off the async threads (Argon2 takes tens of milliseconds).
+pub async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    let hashed = tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password))
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing task: {e}"))?;
+    Ok(hashed?)
+}
+
+/// A person's entry checked: the record to store, or what is wrong with which field.
+pub async fn check_person(
+    state: &AppState,
+    form: &PersonForm,
+) -> Result<std::result::Result<PersonRecord, FieldErrors>> {
+    let person = match form.parse(state.clock.today()) {
+        Ok(p) => p,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    if accounts::person_by_id_number(&state.db.conn, &state.keys, person.id.as_str())
+        .await?
+        .is_some()
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("id_number", Msg::IdTaken);
+        return Ok(Err(errors));
+    }
+    Ok(Ok(PersonRecord {
+        password_hash: hash_password(expose(&person.password)).await?,
+        name: person.name,
+        id: person.id,
+        phone: person.phone,
+    }))
+}
+
+/// A unit's entry checked; the region must be one of the dictionary's.
+pub async fn check_unit(
+    state: &AppState,
+    form: &UnitForm,
+) -> Result<std::result::Result<UnitRecord, FieldErrors>> {
+    let dicts = state.dicts();
+    let unit = match form.parse(|code| dicts.region(code).is_some()) {
+        Ok(u) => u,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let mut errors = FieldErrors::default();
+    if accounts::unit_by_credit_code(&state.db.conn, unit.credit_code.as_str())
+        .await?
+        .is_some()
+    {
+        errors.add("credit_code", Msg::CreditTaken);
+    }
+    if accounts::unit_name_taken(&state.db.conn, &unit.name).await? {
+        errors.add("name", Msg::UnitNameTaken);
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    Ok(Ok(UnitRecord {
+        password_hash: hash_password(expose(&unit.password)).await?,
+        name: unit.name,
+        credit_code: unit.credit_code,
+        region: unit.region,
+        contact: unit.contact,
+        contact_phone: unit.contact_phone,
+    }))
+}
+
+/// Creates the person's account; a registration that lost a race to the same ID number is
+/// `AppError::Validation` on `id_number`.
+pub async fn register_person(
+    state: &AppState,
+    ip: &str,
+    record: &PersonRecord,
+) -> Result<person::Model> {
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    let person = accounts::insert_person(&*tx, &state.keys, now, record).await?;
+    Caller::new(Actor::person(&person), ip)
+        .record(&*tx, now, "register", format!("person:{}", person.id), "")
+        .await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// Creates the unit's account; duplicates lost to a race are `AppError::Validation`.
+pub async fn register_unit(state: &AppState, ip: &str, record: &UnitRecord) -> Result<unit::Model> {
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    let unit = accounts::insert_unit(&*tx, &state.keys, now, record).await?;
+    let region = state
+        .dicts()
+        .region(&unit.region_code)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    Caller::new(Actor::unit(&unit, region), ip)
+        .record(&*tx, now, "register", format!("unit:{}", unit.id), "")
+        .await?;
+    tx.commit().await?;
+    Ok(unit)
+}

@@ -75,7 +75,7 @@ impl Modify for Bearer {
                 Http::builder()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "An API token created on 账号信息 (front) or 访问令牌 (back office), sent as \
+                        "An API token created on the 访问令牌 page (front site or back office), sent as \
                          `Authorization: Bearer zc_…`. Same-site scripts may instead use the browser \
                          session and send the form token in `X-CSRF-Token` with every write.",
                     ))

@@ -98,6 +98,27 @@ impl Step<'_> {
         )
         .await
     }
+
+    /// The whole step in `tx`: the application moved to `to` (guarded by its version; 确定申报
+    /// also stamps the submission time), its history row, and the caller's audit entry
+    /// `audit` with `detail`.
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        &self,
+        tx: &impl sea_orm::ConnectionTrait,
+        caller: &Caller,
+        a: &application::Model,
+        (at, to): (Position, Position),
+        now: i64,
+        audit: &str,
+        detail: String,
+    ) -> Result<()> {
+        applications::move_to(tx, a, to, self.action == "submit", now).await?;
+        self.add(tx, a, at, to, now).await?;
+        caller
+            .record(tx, now, audit, format!("application:{}", a.id), detail)
+            .await
+    }
 }
 
 /// Every change of state reaches the applicant's message box.
@@ -197,8 +218,6 @@ pub async fn submit(
     let dicts = state.dicts();
     let now = state.now_ms();
     let tx = state.db.begin().await?;
-    applications::move_to(&*tx, a, to, true, now).await?;
-    chain::hold(&*tx, a.id, declare_unit, now).await?;
     let label = crate::store::audit::Actor::person_label(p);
     Step {
         kind: "person",
@@ -208,21 +227,21 @@ pub async fn submit(
         action: "submit",
         opinion: "",
     }
-    .add(&*tx, a, at, to, now)
+    .write(
+        &*tx,
+        caller,
+        a,
+        (at, to),
+        now,
+        "application_submit",
+        format!(
+            "{} -> {} at unit:{declare_unit}",
+            at.state.as_str(),
+            to.state.as_str()
+        ),
+    )
     .await?;
-    caller
-        .record(
-            &*tx,
-            now,
-            "application_submit",
-            format!("application:{}", a.id),
-            format!(
-                "{} -> {} at unit:{declare_unit}",
-                at.state.as_str(),
-                to.state.as_str()
-            ),
-        )
-        .await?;
+    chain::hold(&*tx, a.id, declare_unit, now).await?;
     notices::notify(
         &*tx,
         (SubjectKind::Unit, declare_unit),
@@ -277,7 +296,6 @@ pub async fn withdraw(
     .map_err(refusal)?;
     let now = state.now_ms();
     let tx = state.db.begin().await?;
-    applications::move_to(&*tx, a, to, false, now).await?;
     let label = crate::store::audit::Actor::person_label(p);
     Step {
         kind: "person",
@@ -287,17 +305,16 @@ pub async fn withdraw(
         action: "withdraw",
         opinion: "",
     }
-    .add(&*tx, a, at, to, now)
+    .write(
+        &*tx,
+        caller,
+        a,
+        (at, to),
+        now,
+        "application_withdraw",
+        format!("{} -> {}", at.state.as_str(), to.state.as_str()),
+    )
     .await?;
-    caller
-        .record(
-            &*tx,
-            now,
-            "application_withdraw",
-            format!("application:{}", a.id),
-            format!("{} -> {}", at.state.as_str(), to.state.as_str()),
-        )
-        .await?;
     notices::notify(
         &*tx,
         (SubjectKind::Unit, declare_unit),
@@ -438,7 +455,6 @@ pub async fn approve(
     };
     let now = state.now_ms();
     let tx = state.db.begin().await?;
-    applications::move_to(&*tx, a, to, false, now).await?;
     let final_step = to.state == State::Approved;
     Step {
         kind: "unit",
@@ -448,17 +464,16 @@ pub async fn approve(
         action: if final_step { "final" } else { "approve" },
         opinion: &opinion,
     }
-    .add(&*tx, a, at, to, now)
+    .write(
+        &*tx,
+        caller,
+        a,
+        (at, to),
+        now,
+        "review_approve",
+        format!("{} -> {}", at.state.as_str(), to.state.as_str()),
+    )
     .await?;
-    caller
-        .record(
-            &*tx,
-            now,
-            "review_approve",
-            format!("application:{}", a.id),
-            format!("{} -> {}", at.state.as_str(), to.state.as_str()),
-        )
-        .await?;
     if final_step {
         let day = crate::domain::clock::from_ms(now).to_offset(CST).date();
         let serial = state.keys.new_serial(&format!(
@@ -521,7 +536,6 @@ pub async fn send_back(
         .join("；");
     let now = state.now_ms();
     let tx = state.db.begin().await?;
-    applications::move_to(&*tx, a, to, false, now).await?;
     Step {
         kind: "unit",
         id: unit.id,
@@ -530,17 +544,16 @@ pub async fn send_back(
         action: "return",
         opinion: &reasons,
     }
-    .add(&*tx, a, at, to, now)
+    .write(
+        &*tx,
+        caller,
+        a,
+        (at, to),
+        now,
+        "review_return",
+        reasons.clone(),
+    )
     .await?;
-    caller
-        .record(
-            &*tx,
-            now,
-            "review_return",
-            format!("application:{}", a.id),
-            reasons.clone(),
-        )
-        .await?;
     notices::notify(
         &*tx,
         (SubjectKind::Person, a.person_id),

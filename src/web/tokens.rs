@@ -71,31 +71,61 @@ pub struct TokensQuery {
 }
 
 /// Who the page is for, on either site.
-struct Owner {
+pub struct Owner {
     subject: (SubjectKind, Uuid),
     whose: &'static str,
     path: &'static str,
     home: &'static str,
 }
 
-fn front_owner(user: &FrontUser) -> Owner {
-    Owner {
-        subject: (user.kind(), user.id()),
-        whose: match user {
-            FrontUser::Person(_) => "人",
-            FrontUser::Unit(_) => "单位",
-        },
-        path: "/zc/tokens",
-        home: "/rsrc/zc/tokens",
+/// The signed-in user of either site, as the page needs them.
+pub trait TokenUser:
+    axum::extract::FromRequestParts<AppState, Rejection = AppError> + Send
+{
+    fn owner(&self) -> Owner;
+    fn caller(&self, state: &AppState, ctx: &ReqCtx) -> Caller;
+    fn layout(
+        &self,
+        state: &AppState,
+        ctx: &ReqCtx,
+        flash: Option<Flash>,
+    ) -> impl std::future::Future<Output = Result<Layout>> + Send;
+}
+
+impl TokenUser for FrontUser {
+    fn owner(&self) -> Owner {
+        Owner {
+            subject: (self.kind(), self.id()),
+            whose: match self {
+                FrontUser::Person(_) => "人",
+                FrontUser::Unit(_) => "单位",
+            },
+            path: "/zc/tokens",
+            home: "/rsrc/zc/tokens",
+        }
+    }
+    fn caller(&self, state: &AppState, ctx: &ReqCtx) -> Caller {
+        ctx.caller(state, self)
+    }
+    async fn layout(&self, state: &AppState, ctx: &ReqCtx, flash: Option<Flash>) -> Result<Layout> {
+        Layout::front_with_bell(state, ctx, self, "访问令牌", "/rsrc/zc/tokens", flash).await
     }
 }
 
-fn back_owner(user: &AdminUser) -> Owner {
-    Owner {
-        subject: (SubjectKind::Admin, user.admin.id),
-        whose: "机构",
-        path: "/tokens",
-        home: "/sdmanager/tokens",
+impl TokenUser for AdminUser {
+    fn owner(&self) -> Owner {
+        Owner {
+            subject: (SubjectKind::Admin, self.admin.id),
+            whose: "机构",
+            path: "/tokens",
+            home: "/sdmanager/tokens",
+        }
+    }
+    fn caller(&self, state: &AppState, ctx: &ReqCtx) -> Caller {
+        ctx.admin_caller(state, self)
+    }
+    async fn layout(&self, state: &AppState, ctx: &ReqCtx, flash: Option<Flash>) -> Result<Layout> {
+        Layout::back_with_bell(state, ctx, self, "访问令牌", "/sdmanager/tokens", flash).await
     }
 }
 
@@ -206,115 +236,49 @@ async fn created(
     Ok(res)
 }
 
-pub async fn front_page(
+/// The page, with the flash a redirect named.
+pub async fn show<U: TokenUser>(
     State(state): State<AppState>,
     ctx: ReqCtx,
-    user: FrontUser,
+    user: U,
     Query(q): Query<TokensQuery>,
 ) -> Result<Response> {
-    let owner = front_owner(&user);
-    let layout = Layout::front_with_bell(
+    let layout = user
+        .layout(&state, &ctx, flash_from(q.m.as_deref()))
+        .await?;
+    let page = page(
         &state,
-        &ctx,
-        &user,
-        "访问令牌",
-        owner.home,
-        flash_from(q.m.as_deref()),
-    )
-    .await?;
-    render_status(
-        StatusCode::OK,
-        &page(
-            &state,
-            layout,
-            &owner,
-            None,
-            TokenForm::default(),
-            FieldErrors::default(),
-        )
-        .await?,
-    )
-}
-
-pub async fn front_create(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: FrontUser,
-    CsrfForm(form): CsrfForm<TokenForm>,
-) -> Result<Response> {
-    let owner = front_owner(&user);
-    let layout = Layout::front_with_bell(&state, &ctx, &user, "访问令牌", owner.home, None).await?;
-    created(&state, &ctx.caller(&state, &user), &owner, layout, form).await
-}
-
-pub async fn front_revoke(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: FrontUser,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response> {
-    let owner = front_owner(&user);
-    tokens::revoke(&state, &ctx.caller(&state, &user), owner.subject, &id).await?;
-    Ok(Redirect::to(&format!("{}?m={}", owner.home, Msg::TokenRevoked.code())).into_response())
-}
-
-pub async fn back_page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-    Query(q): Query<TokensQuery>,
-) -> Result<Response> {
-    let owner = back_owner(&user);
-    let layout = Layout::back_with_bell(
-        &state,
-        &ctx,
-        &user,
-        "访问令牌",
-        owner.home,
-        flash_from(q.m.as_deref()),
-    )
-    .await?;
-    render_status(
-        StatusCode::OK,
-        &page(
-            &state,
-            layout,
-            &owner,
-            None,
-            TokenForm::default(),
-            FieldErrors::default(),
-        )
-        .await?,
-    )
-}
-
-pub async fn back_create(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-    CsrfForm(form): CsrfForm<TokenForm>,
-) -> Result<Response> {
-    let owner = back_owner(&user);
-    let layout = Layout::back_with_bell(&state, &ctx, &user, "访问令牌", owner.home, None).await?;
-    created(
-        &state,
-        &ctx.admin_caller(&state, &user),
-        &owner,
         layout,
-        form,
+        &user.owner(),
+        None,
+        TokenForm::default(),
+        FieldErrors::default(),
     )
-    .await
+    .await?;
+    render_status(StatusCode::OK, &page)
 }
 
-pub async fn back_revoke(
+/// 生成令牌.
+pub async fn create<U: TokenUser>(
     State(state): State<AppState>,
     ctx: ReqCtx,
-    user: AdminUser,
+    user: U,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response> {
+    let layout = user.layout(&state, &ctx, None).await?;
+    let caller = user.caller(&state, &ctx);
+    created(&state, &caller, &user.owner(), layout, form).await
+}
+
+/// 撤销, back to the page with its message.
+pub async fn revoke<U: TokenUser>(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: U,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
-    let owner = back_owner(&user);
-    tokens::revoke(&state, &ctx.admin_caller(&state, &user), owner.subject, &id).await?;
+    let owner = user.owner();
+    tokens::revoke(&state, &user.caller(&state, &ctx), owner.subject, &id).await?;
     Ok(Redirect::to(&format!("{}?m={}", owner.home, Msg::TokenRevoked.code())).into_response())
 }

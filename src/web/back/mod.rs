@@ -33,9 +33,13 @@ pub fn routes() -> Router<AppState> {
         .route("/messages", get(messages::page))
         .route(
             "/tokens",
-            get(crate::web::tokens::back_page).post(crate::web::tokens::back_create),
+            get(crate::web::tokens::show::<crate::web::session::AdminUser>)
+                .post(crate::web::tokens::create::<crate::web::session::AdminUser>),
         )
-        .route("/tokens/{id}/revoke", post(crate::web::tokens::back_revoke))
+        .route(
+            "/tokens/{id}/revoke",
+            post(crate::web::tokens::revoke::<crate::web::session::AdminUser>),
+        )
         .route("/audit", get(audit_log::page))
         .route("/stats", get(stats::page))
         .route("/dicts", get(dicts::page))

@@ -52,11 +52,12 @@ pub fn routes() -> Router<AppState> {
         .route("/zc/messages", get(messages::page))
         .route(
             "/zc/tokens",
-            get(crate::web::tokens::front_page).post(crate::web::tokens::front_create),
+            get(crate::web::tokens::show::<crate::web::session::FrontUser>)
+                .post(crate::web::tokens::create::<crate::web::session::FrontUser>),
         )
         .route(
             "/zc/tokens/{id}/revoke",
-            post(crate::web::tokens::front_revoke),
+            post(crate::web::tokens::revoke::<crate::web::session::FrontUser>),
         )
         .route("/zc/units", get(units::page))
         .route("/verify/{serial}", get(form::verify))

@@ -63,9 +63,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     h.update(&bytes);
     let hash = hex::encode(h.finalize());
     let now = state.now_ms();
-    if let Err(e) = idempotency::purge(&state.db.conn, now).await {
-        tracing::warn!(error = ?e, "could not purge old idempotency keys");
-    }
+    purge_now_and_then(&state, now).await;
     match idempotency::claim(&state.db.conn, &owner, &key, &hash, now).await {
         Ok(Claim::Fresh) => {}
         Ok(Claim::Busy) => return refuse(409, Msg::IdempotencyBusy),
@@ -122,6 +120,24 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
     }
     Response::from_parts(rparts, Body::from(body))
+}
+
+/// Forgets expired keys at most once a minute per node, not on every write. A key a little
+/// past its 24 hours may replay until then, which is what its owner asked for anyway.
+async fn purge_now_and_then(state: &AppState, now: i64) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let last = LAST.load(Ordering::Relaxed);
+    if now - last < 60_000
+        || LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    if let Err(e) = idempotency::purge(&state.db.conn, now).await {
+        tracing::warn!(error = ?e, "could not purge old idempotency keys");
+    }
 }
 
 /// Whose key this is: a digest of the credential (API token or session cookie).

@@ -9,6 +9,7 @@ pub mod caller;
 pub mod chain;
 pub mod limit;
 pub mod state;
+pub mod stats;
 pub mod tokens;
 pub mod workflow;
 

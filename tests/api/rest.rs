@@ -353,6 +353,29 @@ async fn the_whole_story_through_the_api_with_tokens() {
         (StatusCode::OK, Some("active")),
         "{granted}"
     );
+    // 统计分析 of the city, as on the page: the one application, by state with codes.
+    let (s, stats) = bureau.get("/sdmanager/api/v1/stats").await;
+    assert_eq!(
+        (s, stats["total"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "{stats}"
+    );
+    assert_eq!(stats["tables"][0]["by"], "state");
+    assert_eq!(
+        stats["tables"][0]["rows"][0],
+        json!({"code": "pending", "label": "待审核", "count": 1})
+    );
+    assert_eq!(
+        bureau
+            .get("/sdmanager/api/v1/stats?from=2024-13-45")
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        bureau.get("/sdmanager/api/v1/stats?from=yesterday").await.0,
+        StatusCode::BAD_REQUEST
+    );
     // A front token means nothing to the back office, and the reverse.
     assert_eq!(
         Api {

@@ -155,6 +155,7 @@ fn back_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(back::me))
         .routes(routes!(back::grants))
         .routes(routes!(back::decide))
+        .routes(routes!(back::stats))
         .split_for_parts()
 }
 

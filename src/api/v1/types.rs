@@ -657,3 +657,72 @@ pub struct GrantQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
+
+/// 统计分析's filters. A date that fits the pattern but is no calendar day is a 422 on its field.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// Submitted on or after this day (YYYY-MM-DD, China time).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    pub from: Option<String>,
+    /// Submitted on or before this day.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    pub to: Option<String>,
+    /// A 职称系列 code.
+    #[param(max_length = 16)]
+    pub series: Option<String>,
+}
+
+impl Bounds for StatsParams {
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        let day = |s: &Option<String>| match s.as_deref().map(|d| d.strip_suffix('\n').unwrap_or(d))
+        {
+            None | Some("") => true,
+            Some(d) => {
+                d.len() == 10
+                    && d.bytes().enumerate().all(|(i, b)| {
+                        if i == 4 || i == 7 {
+                            b == b'-'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    })
+            }
+        };
+        if !day(&self.from) || !day(&self.to) {
+            return Err(crate::error::AppError::Status(
+                400,
+                crate::messages::Msg::BadRequest,
+            ));
+        }
+        at_most(self.series.as_deref(), 16)
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatsRow {
+    /// The dictionary code (a state, series, level or region code, or `YYYY-MM`).
+    pub code: String,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatsTable {
+    /// state, series, level, city or month.
+    pub by: String,
+    pub title: String,
+    pub rows: Vec<StatsRow>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatsOut {
+    /// Applications counted.
+    pub total: i64,
+    /// 终审通过 among them.
+    pub approved: i64,
+    /// Submission → 终审通过, in hours.
+    pub median_hours: Option<f64>,
+    pub p90_hours: Option<f64>,
+    pub tables: Vec<StatsTable>,
+}

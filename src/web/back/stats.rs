@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::oversight::operator_scope;
 use crate::app::AppState;
+use crate::app::stats::labelled;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
@@ -21,16 +22,16 @@ use crate::web::session::AdminUser;
 #[derive(Deserialize, Default, Clone)]
 pub struct StatsQuery {
     #[serde(default)]
-    from: String,
+    pub from: String,
     #[serde(default)]
-    to: String,
+    pub to: String,
     #[serde(default)]
-    series: String,
+    pub series: String,
 }
 
 impl StatsQuery {
     /// The page's filters within the user's region; an empty or malformed date is no bound.
-    fn filter(&self, region: Option<String>) -> StatsFilter {
+    pub fn filter(&self, region: Option<String>) -> StatsFilter {
         StatsFilter {
             region,
             series: Some(self.series.trim().to_owned()).filter(|s| !s.is_empty()),
@@ -97,47 +98,9 @@ pub fn bar_chart(rows: &[(String, i64)]) -> String {
 }
 
 /// The page's labels for a grouping and its keys.
-fn labelled(
-    state: &AppState,
-    tables: [Vec<(String, i64)>; 5],
-) -> Vec<(&'static str, Vec<(String, i64)>)> {
-    let d = state.dicts();
-    let label = |by: &str, k: String| -> String {
-        let l = match by {
-            "state" => WfState::parse(&k).map_or(k.clone(), |s| s.label().to_owned()),
-            "series" => d.series_name(&k).to_owned(),
-            "level" => d.level_name(&k).to_owned(),
-            "city" => d.region(&k).map_or(k.clone(), |r| r.name.clone()),
-            _ => k.clone(),
-        };
-        if l.is_empty() {
-            "（未填）".to_owned()
-        } else {
-            l
-        }
-    };
-    let titles = ["按状态", "按职称系列", "按级别", "按地市", "按提交月份"];
-    oversight::DIMENSIONS
-        .into_iter()
-        .zip(titles)
-        .zip(tables)
-        .map(|((by, title), mut rows)| {
-            if by == "state" {
-                in_workflow_order(&mut rows);
-            }
-            (
-                title,
-                rows.into_iter().map(|(k, n)| (label(by, k), n)).collect(),
-            )
-        })
-        .collect()
-}
-
-/// States in the order an application goes through them, not alphabetically.
-fn in_workflow_order(rows: &mut [(String, i64)]) {
-    rows.sort_by_key(|(k, _)| {
-        WfState::parse(k).and_then(|s| WfState::ALL.iter().position(|x| *x == s))
-    });
+/// A table's rows as the page and the workbook show them: label and count.
+fn shown(rows: Vec<(String, String, i64)>) -> Vec<(String, i64)> {
+    rows.into_iter().map(|(_, l, n)| (l, n)).collect()
 }
 
 /// Hours as the page shows them: days from two days up.
@@ -164,13 +127,16 @@ pub async fn page(
     let summary = oversight::summary(&state.db.conn, &f).await?;
     let (median, p90, approved) = summary.durations;
     let tables = labelled(&state, summary.tables);
-    let total = tables.first().map_or(0, |t| t.1.iter().map(|r| r.1).sum());
+    let total = tables.first().map_or(0, |t| t.2.iter().map(|r| r.2).sum());
     let blocks: Vec<Block> = tables
         .into_iter()
-        .map(|(title, rows)| Block {
-            title,
-            svg: bar_chart(&rows),
-            rows,
+        .map(|(_, title, rows)| {
+            let rows = shown(rows);
+            Block {
+                title,
+                svg: bar_chart(&rows),
+                rows,
+            }
         })
         .collect();
     render(&StatsPage {
@@ -209,13 +175,13 @@ pub async fn export(
     let d = state.dicts();
     let mut sheet: Option<crate::export::Sheet> = None;
     let summary = oversight::summary(&state.db.conn, &f).await?;
-    for (title, rows) in labelled(&state, summary.tables) {
+    for (_, title, rows) in labelled(&state, summary.tables) {
         match sheet.as_mut() {
             Some(s) => s.add(title, &[title, "申报数"])?,
             None => sheet = Some(crate::export::Sheet::new(title, &[title, "申报数"])?),
         }
         let s = sheet.as_mut().expect("created above");
-        for (k, n) in rows {
+        for (k, n) in shown(rows) {
             s.push(&[k, n.to_string()])?;
         }
     }

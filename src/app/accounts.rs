@@ -1,14 +1,19 @@
 //! 个人注册 and 单位注册: checking an entry (every field, then "already registered") and
 //! creating the account with its audit entry. The pages check and create in two steps (立即注册,
-//! 确认); the API does both in one call.
+//! 确认); the API does both in one call. Also 修改密码 for every kind of account.
+
+use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::domain::account::{FieldErrors, PersonForm, UnitForm, expose};
-use crate::error::Result;
+use crate::domain::account::{FieldErrors, PersonForm, UnitForm, expose, parse_new_password};
+use crate::domain::auth::SubjectKind;
+use crate::domain::password::PasswordContext;
+use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::accounts::{self, PersonRecord, UnitRecord};
 use crate::store::audit::Actor;
 use crate::store::entities::{person, unit};
+use crate::store::sessions;
 
 use super::Caller;
 
@@ -111,4 +116,69 @@ pub async fn register_unit(state: &AppState, ip: &str, record: &UnitRecord) -> R
         .await?;
     tx.commit().await?;
     Ok(unit)
+}
+
+/// 修改密码 as typed: the current password and the new one twice.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub current: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub password2: String,
+}
+
+/// Whose password changes: the account, its stored hash, and the personal words the new
+/// password must not contain.
+pub struct Holder<'a> {
+    pub subject: (SubjectKind, Uuid),
+    pub hash: &'a str,
+    pub words: PasswordContext<'a>,
+}
+
+/// 修改密码: needs the current password; the new one follows the policy and differs from
+/// it. Every session of the account ends; `reopen` (the pages) gets a fresh one for the
+/// caller, bound to its UKEY fingerprint if any. Wrong entries are `AppError::Validation`.
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    who: &Holder<'_>,
+    change: &PasswordChange,
+    reopen: Option<Option<&str>>,
+) -> Result<Option<sessions::NewSession>> {
+    let (current, hash) = (change.current.clone(), who.hash.to_owned());
+    let ok = tokio::task::spawn_blocking(move || crate::crypto::verify_password(&current, &hash))
+        .await
+        .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
+    if !ok {
+        return Err(AppError::field("current", Msg::CurrentPasswordWrong));
+    }
+    if change.password == change.current {
+        return Err(AppError::field("password", Msg::PasswordSame));
+    }
+    let new = parse_new_password(&change.password, &change.password2, &who.words)
+        .map_err(AppError::Validation)?;
+    let (kind, id) = who.subject;
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    accounts::set_password(&*tx, kind, id, expose(&new), false, now).await?;
+    sessions::delete_for_subject(&*tx, kind, id).await?;
+    let fresh = match reopen {
+        Some(fingerprint) => {
+            Some(sessions::create(&*tx, kind, id, &caller.ip, fingerprint, now).await?)
+        }
+        None => None,
+    };
+    caller
+        .record(
+            &*tx,
+            now,
+            "password_change",
+            format!("{}:{id}", kind.as_str()),
+            "",
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(fresh)
 }

@@ -52,3 +52,23 @@ fn in_workflow_order(rows: &mut [(String, i64)]) {
         WfState::parse(k).and_then(|s| WfState::ALL.iter().position(|x| *x == s))
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_follow_the_workflow() {
+        let mut rows: Vec<(String, i64)> =
+            ["approved", "pending", "returned", "to_report", "draft"]
+                .iter()
+                .map(|k| (k.to_string(), 1))
+                .collect();
+        in_workflow_order(&mut rows);
+        let keys: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["draft", "pending", "returned", "to_report", "approved"]
+        );
+    }
+}

@@ -728,6 +728,36 @@ async fn registration_through_the_api_and_strict_queries() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
+    // 修改密码 through the API: the current password is checked, the policy holds, the
+    // page sessions end, the token goes on working.
+    let pw = |current: &str, new: &str| {
+        c.post(app.url("/rsrc/api/v1/me/password"))
+            .bearer_auth(&bearer)
+            .json(&json!({"current": current, "password": new, "password2": new}))
+            .send()
+    };
+    let res = pw("Wrong#2026pass", "New#2026passwd").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["fields"]["current"]["code"],
+        "current_password_wrong"
+    );
+    let res = pw(PASSWORD, "short").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        pw(PASSWORD, "New#2026passwd").await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let res = pc.get(app.url("/rsrc/zc/account")).send().await.unwrap();
+    assert_ne!(res.status(), StatusCode::OK, "the page session ended");
+    let res = c
+        .get(app.url("/rsrc/api/v1/me"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
     // A method the path does not take is a 405, with or without an idempotency key, and a
     // key used with it is still free for the real call.
     for key in [None, Some("k-1")] {

@@ -145,3 +145,26 @@ pub async fn stats(
         tables,
     }))
 }
+
+/// 修改密码 of the calling back-office user. Every session of the user ends; API tokens
+/// stay valid.
+#[utoipa::path(post, path = "/sdmanager/api/v1/me/password", tag = TAG, params(IdempotencyHeader),
+    request_body = crate::app::accounts::PasswordChange,
+    responses((status = 204), (status = 422, body = ErrorBody), (status = "default", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiJson(change): ApiJson<crate::app::accounts::PasswordChange>,
+) -> Resp<axum::http::StatusCode> {
+    let admin = &me.user.admin;
+    let who = crate::app::accounts::Holder {
+        subject: (crate::domain::auth::SubjectKind::Admin, admin.id),
+        hash: &admin.password_hash,
+        words: crate::domain::password::PasswordContext {
+            username: Some(&admin.username),
+            ..Default::default()
+        },
+    };
+    crate::app::accounts::change_password(&state, &me.caller, &who, &change, None).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

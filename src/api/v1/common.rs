@@ -114,3 +114,21 @@ pub async fn specialties(
 ) -> Resp<Json<Vec<SpecialtyOut>>> {
     dicts::specialties(state, Query(q)).await
 }
+
+/// 修改密码 of the calling account: the current password and the new one twice. Every
+/// browser session of the account ends; API tokens stay valid.
+#[utoipa::path(post, path = "/rsrc/api/v1/me/password", tag = TAG, params(IdempotencyHeader),
+    request_body = crate::app::accounts::PasswordChange,
+    responses((status = 204), (status = 422, body = ErrorBody), (status = "default", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    me: ApiUser,
+    crate::api::extract::ApiJson(change): crate::api::extract::ApiJson<
+        crate::app::accounts::PasswordChange,
+    >,
+) -> Resp<axum::http::StatusCode> {
+    let secrets = crate::web::front::account::PasswordSecrets::of(&state, &me.user);
+    let who = secrets.holder(&me.user);
+    crate::app::accounts::change_password(&state, &me.caller, &who, &change, None).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -111,6 +111,7 @@ struct BackDoc;
 fn front_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(FrontDoc::openapi())
         .routes(routes!(common::me))
+        .routes(routes!(common::change_password))
         .routes(routes!(common::messages))
         .routes(routes!(common::units))
         .routes(routes!(common::levels))
@@ -153,6 +154,7 @@ fn front_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 fn back_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(BackDoc::openapi())
         .routes(routes!(back::me))
+        .routes(routes!(back::change_password))
         .routes(routes!(back::grants))
         .routes(routes!(back::decide))
         .routes(routes!(back::stats))

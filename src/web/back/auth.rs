@@ -9,15 +9,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::app::accounts::{self as app_accounts, Holder};
 use crate::crypto::random_token;
-use crate::domain::account::{FieldErrors, parse_new_password};
+use crate::domain::account::FieldErrors;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::domain::password::PasswordContext;
+use crate::error::AppError;
 use crate::error::Result;
 use crate::messages::Msg;
-use crate::store::audit::{self, Actor, Event, Outcome};
-use crate::store::{accounts, sessions};
+use crate::store::accounts;
+use crate::store::audit::Actor;
 use crate::web::context::ReqCtx;
 use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
@@ -252,63 +254,22 @@ pub async fn change_password(
             },
         )
     };
-    let (current, hash) = (form.current.clone(), user.admin.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || crate::crypto::verify_password(&current, &hash))
-        .await
-        .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
-    if !ok {
-        let mut errors = FieldErrors::default();
-        errors.add("current", Msg::CurrentPasswordWrong);
-        return invalid(errors);
-    }
-    if form.password == form.current {
-        let mut errors = FieldErrors::default();
-        errors.add("password", Msg::PasswordSame);
-        return invalid(errors);
-    }
-    let words = PasswordContext {
-        username: Some(&user.admin.username),
-        ..Default::default()
-    };
-    let new = match parse_new_password(&form.password, &form.password2, &words) {
-        Ok(p) => p,
-        Err(errors) => return invalid(errors),
-    };
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    accounts::set_password(
-        &*tx,
-        SubjectKind::Admin,
-        user.admin.id,
-        crate::domain::account::expose(&new),
-        false,
-        now,
-    )
-    .await?;
-    sessions::delete_for_subject(&*tx, SubjectKind::Admin, user.admin.id).await?;
-    let fresh = sessions::create(
-        &*tx,
-        SubjectKind::Admin,
-        user.admin.id,
-        &ctx.ip.to_string(),
-        ctx.cert_fingerprint.as_deref(),
-        now,
-    )
-    .await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "password_change",
-            object: format!("admin:{}", user.admin.id),
-            outcome: Outcome::Success,
-            detail: String::new(),
+    let who = Holder {
+        subject: (SubjectKind::Admin, user.admin.id),
+        hash: &user.admin.password_hash,
+        words: PasswordContext {
+            username: Some(&user.admin.username),
+            ..Default::default()
         },
-    )
-    .await?;
-    tx.commit().await?;
+    };
+    let caller = ctx.admin_caller(&state, &user);
+    let fingerprint = Some(ctx.cert_fingerprint.as_deref());
+    let fresh = match app_accounts::change_password(&state, &caller, &who, &form, fingerprint).await
+    {
+        Ok(fresh) => fresh.expect("a session was asked for"),
+        Err(AppError::Validation(errors)) => return invalid(errors),
+        Err(e) => return Err(e),
+    };
     Ok((
         login_cookies(&state, ctx.realm, fresh.token, fresh.csrf),
         Redirect::to("/sdmanager/home?m=password_changed"),

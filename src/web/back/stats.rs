@@ -319,21 +319,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn states_follow_the_workflow() {
-        let mut rows: Vec<(String, i64)> =
-            ["approved", "pending", "returned", "to_report", "draft"]
-                .iter()
-                .map(|k| (k.to_string(), 1))
-                .collect();
-        in_workflow_order(&mut rows);
-        let keys: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-        assert_eq!(
-            keys,
-            ["draft", "pending", "returned", "to_report", "approved"]
-        );
-    }
-
-    #[test]
     fn durations_read_in_hours_then_days() {
         assert_eq!(duration_text(None), "—");
         assert_eq!(duration_text(Some(5.5)), "5.5 小时");

@@ -5,17 +5,15 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use super::auth::FlashQuery;
 use crate::app::AppState;
-use crate::domain::account::{FieldErrors, parse_new_password};
+use crate::app::accounts::{self as app_accounts, Holder};
+use crate::domain::account::FieldErrors;
 use crate::domain::clock::format_minutes;
 use crate::domain::password::PasswordContext;
-use crate::error::Result;
-use crate::messages::Msg;
-use crate::store::audit::{self, Event, Outcome};
-use crate::store::{accounts, sessions};
+use crate::error::{AppError, Result};
+use crate::store::accounts;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render, render_status};
@@ -103,15 +101,49 @@ pub async fn password_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct PasswordForm {
-    #[serde(default)]
-    pub current: String,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub password2: String,
+/// What a front account's new password is checked against: its hash and its personal
+/// numbers (a person's ID number and birth date, a unit's credit code).
+pub struct PasswordSecrets {
+    hash: String,
+    id_number: Option<String>,
+    birth: Option<String>,
+    credit: Option<String>,
 }
+
+impl PasswordSecrets {
+    pub fn of(state: &AppState, user: &FrontUser) -> Self {
+        match user {
+            FrontUser::Person(p) => PasswordSecrets {
+                hash: p.password_hash.clone(),
+                id_number: state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher).ok(),
+                birth: Some(p.birth_date.replace('-', "")),
+                credit: None,
+            },
+            FrontUser::Unit(u) => PasswordSecrets {
+                hash: u.password_hash.clone(),
+                id_number: None,
+                birth: None,
+                credit: Some(u.credit_code.clone()),
+            },
+        }
+    }
+
+    pub fn holder(&self, user: &FrontUser) -> Holder<'_> {
+        Holder {
+            subject: (user.kind(), user.id()),
+            hash: &self.hash,
+            words: PasswordContext {
+                id_number: self.id_number.as_deref(),
+                birth_digits: self.birth.as_deref(),
+                credit_code: self.credit.as_deref(),
+                username: None,
+            },
+        }
+    }
+}
+
+/// The 修改密码 form of every site.
+pub type PasswordForm = crate::app::accounts::PasswordChange;
 
 /// Changing a password needs the current one; every other session of the account ends
 /// and this one is replaced by a new session id.
@@ -121,20 +153,7 @@ pub async fn change_password(
     user: FrontUser,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response> {
-    let (hash, id_number, birth, credit) = match &user {
-        FrontUser::Person(p) => (
-            p.password_hash.clone(),
-            state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher).ok(),
-            Some(p.birth_date.replace('-', "")),
-            None,
-        ),
-        FrontUser::Unit(u) => (
-            u.password_hash.clone(),
-            None,
-            None,
-            Some(u.credit_code.clone()),
-        ),
-    };
+    let secrets = PasswordSecrets::of(&state, &user);
     let invalid = |errors: FieldErrors| {
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -145,53 +164,14 @@ pub async fn change_password(
             },
         )
     };
-    let current = form.current.clone();
-    let ok = tokio::task::spawn_blocking(move || crate::crypto::verify_password(&current, &hash))
-        .await
-        .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
-    if !ok {
-        let mut errors = FieldErrors::default();
-        errors.add("current", Msg::CurrentPasswordWrong);
-        return invalid(errors);
-    }
-    let ctx_words = PasswordContext {
-        id_number: id_number.as_deref(),
-        birth_digits: birth.as_deref(),
-        credit_code: credit.as_deref(),
-        username: None,
+    let who = secrets.holder(&user);
+    let caller = ctx.caller(&state, &user);
+    let fresh = match app_accounts::change_password(&state, &caller, &who, &form, Some(None)).await
+    {
+        Ok(fresh) => fresh.expect("a session was asked for"),
+        Err(AppError::Validation(errors)) => return invalid(errors),
+        Err(e) => return Err(e),
     };
-    let new = match parse_new_password(&form.password, &form.password2, &ctx_words) {
-        Ok(p) => p,
-        Err(errors) => return invalid(errors),
-    };
-    let now = state.now_ms();
-    let kind = user.kind();
-    let tx = state.db.begin().await?;
-    accounts::set_password(
-        &*tx,
-        kind,
-        user.id(),
-        crate::domain::account::expose(&new),
-        false,
-        now,
-    )
-    .await?;
-    sessions::delete_for_subject(&*tx, kind, user.id()).await?;
-    let fresh = sessions::create(&*tx, kind, user.id(), &ctx.ip.to_string(), None, now).await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "password_change",
-            object: format!("{}:{}", kind.as_str(), user.id()),
-            outcome: Outcome::Success,
-            detail: String::new(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     Ok((
         login_cookies(&state, ctx.realm, fresh.token, fresh.csrf),
         Redirect::to("/rsrc/zc/password?m=password_changed"),

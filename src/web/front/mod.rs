@@ -1,6 +1,6 @@
 //! The front site (`/rsrc/`): login, registration, the portal and the account pages.
 
-mod account;
+pub mod account;
 mod auth;
 mod form;
 mod messages;

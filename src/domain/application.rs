@@ -256,7 +256,7 @@ pub trait Catalog {
 }
 
 /// 基本信息 as stored. Unit references are checked against the database by the caller.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Basic {
     pub phone: String,
     pub declare_unit: Option<Uuid>,

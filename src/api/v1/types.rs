@@ -174,10 +174,8 @@ impl Position {
 /// One application in a list.
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationSummary {
-    pub id: Uuid,
-    pub state: String,
-    pub state_label: String,
-    pub version: String,
+    #[serde(flatten)]
+    pub position: Position,
     pub level: Option<String>,
     pub series: Option<String>,
     pub title: Option<String>,
@@ -189,13 +187,9 @@ pub struct ApplicationSummary {
 
 impl ApplicationSummary {
     pub fn of(state: &AppState, a: &application::Model) -> Self {
-        let st = applications::state(a);
         let d = state.dicts();
         ApplicationSummary {
-            id: a.id,
-            state: st.as_str().into(),
-            state_label: st.label().into(),
-            version: a.version.to_string(),
+            position: Position::of(a),
             level: a.level_code.clone(),
             series: a.series_code.clone(),
             title: a.title_id.map(|t| d.title_name(Some(t)).to_owned()),
@@ -203,20 +197,6 @@ impl ApplicationSummary {
             serial: a.serial.clone(),
         }
     }
-}
-
-/// 基本信息 as stored.
-#[derive(Serialize, ToSchema)]
-pub struct BasicOut {
-    pub phone: String,
-    pub declare_unit: Option<Uuid>,
-    pub is_work_unit: Option<bool>,
-    pub work_unit: Option<Uuid>,
-    pub level: Option<String>,
-    pub title: Option<Uuid>,
-    pub specialty: Option<Uuid>,
-    pub declare_method: Option<String>,
-    pub title_year: Option<i32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -253,7 +233,7 @@ pub struct ApplicationDetail {
     #[serde(flatten)]
     pub position: Position,
     pub round: i32,
-    pub basic: BasicOut,
+    pub basic: crate::domain::application::Basic,
     pub original: Original,
     pub transfer: Transfer,
     pub education: Vec<EducationRow>,
@@ -286,17 +266,7 @@ pub async fn detail(
     Ok(ApplicationDetail {
         position: Position::of(a),
         round: a.round,
-        basic: BasicOut {
-            phone: b.phone,
-            declare_unit: b.declare_unit,
-            is_work_unit: b.is_work_unit,
-            work_unit: b.work_unit,
-            level: b.level,
-            title: b.title,
-            specialty: b.specialty,
-            declare_method: b.declare_method,
-            title_year: b.title_year,
-        },
+        basic: b,
         original: m.original,
         transfer: m.transfer,
         education: m.education,

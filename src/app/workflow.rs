@@ -378,22 +378,7 @@ pub async fn fail_module(
 ) -> Result<()> {
     let opinion = crate::domain::account::parse_text(opinion, 500, true)
         .map_err(|_| AppError::field("opinion", Msg::OpinionRequired))?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    // Bumping the version makes a concurrent 通过 fail rather than pass over this mark.
-    applications::bump(&*tx, a, now).await?;
-    applications::fail_module(&*tx, a.id, a.round, module, unit.id, &opinion, now).await?;
-    caller
-        .record(
-            &*tx,
-            now,
-            "module_fail",
-            format!("application:{}", a.id),
-            format!("{}: {opinion}", module.as_str()),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    mark(state, caller, unit, a, module, Some(&opinion)).await
 }
 
 /// Takes back a 不通过 mark of this round.
@@ -404,18 +389,34 @@ pub async fn unfail_module(
     a: &application::Model,
     module: Module,
 ) -> Result<()> {
+    mark(state, caller, unit, a, module, None).await
+}
+
+/// A module's 不通过 mark set (with the opinion) or taken back, audited. Bumping the
+/// version makes a concurrent 通过 fail rather than pass over the change.
+async fn mark(
+    state: &AppState,
+    caller: &Caller,
+    unit: &unit::Model,
+    a: &application::Model,
+    module: Module,
+    opinion: Option<&str>,
+) -> Result<()> {
     let now = state.now_ms();
     let tx = state.db.begin().await?;
     applications::bump(&*tx, a, now).await?;
-    applications::unfail_module(&*tx, a.id, a.round, module, unit.id).await?;
+    let (action, detail) = match opinion {
+        Some(o) => {
+            applications::fail_module(&*tx, a.id, a.round, module, unit.id, o, now).await?;
+            ("module_fail", format!("{}: {o}", module.as_str()))
+        }
+        None => {
+            applications::unfail_module(&*tx, a.id, a.round, module, unit.id).await?;
+            ("module_unfail", module.as_str().to_owned())
+        }
+    };
     caller
-        .record(
-            &*tx,
-            now,
-            "module_unfail",
-            format!("application:{}", a.id),
-            module.as_str(),
-        )
+        .record(&*tx, now, action, format!("application:{}", a.id), detail)
         .await?;
     tx.commit().await?;
     Ok(())

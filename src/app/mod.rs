@@ -8,6 +8,7 @@ pub mod applications;
 pub mod caller;
 pub mod chain;
 pub mod limit;
+pub mod oversight;
 pub mod state;
 pub mod stats;
 pub mod tokens;

@@ -376,6 +376,59 @@ async fn the_whole_story_through_the_api_with_tokens() {
         bureau.get("/sdmanager/api/v1/stats?from=yesterday").await.0,
         StatusCode::BAD_REQUEST
     );
+    // 业务监管: find unit A by its credit code, correct its name (a reason is required),
+    // unlock B; a one-character query or an unknown action is refused.
+    let (s, found) = bureau
+        .get(&format!("/sdmanager/api/v1/units?q={code_a}"))
+        .await;
+    assert_eq!((s, found[0]["id"].clone()), (StatusCode::OK, json!(a_id)));
+    let (s, err) = bureau.get("/sdmanager/api/v1/units?q=%E6%B5%8E").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err["fields"]["q"]["message"].is_string());
+    let renamed = format!("{name_a}（更正）");
+    let (s, err) = bureau
+        .post(
+            &format!("/sdmanager/api/v1/units/{a_id}/rename"),
+            json!({"name": renamed, "reason": ""}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err["fields"]["reason"]["message"].is_string(), "{err}");
+    let (s, u) = bureau
+        .post(
+            &format!("/sdmanager/api/v1/units/{a_id}/rename"),
+            json!({"name": renamed, "reason": "营业执照名称变更"}),
+        )
+        .await;
+    assert_eq!(
+        (s, u["name"].as_str()),
+        (StatusCode::OK, Some(renamed.as_str())),
+        "{u}"
+    );
+    let (s, out) = bureau
+        .post(
+            &format!("/sdmanager/api/v1/units/{b_id}/account"),
+            json!({"action": "unlock"}),
+        )
+        .await;
+    assert_eq!(
+        (s, out["one_time_password"].clone()),
+        (StatusCode::OK, Value::Null)
+    );
+    let (s, _) = bureau
+        .post(
+            &format!("/sdmanager/api/v1/units/{b_id}/account"),
+            json!({"action": "explode"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('unit_rename', 'account_unlock')"
+        )
+        .await,
+        2
+    );
     // A front token means nothing to the back office, and the reverse.
     assert_eq!(
         Api {

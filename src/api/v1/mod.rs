@@ -4,6 +4,7 @@
 
 pub mod back;
 pub mod common;
+pub mod oversight;
 pub mod person;
 pub mod register;
 pub mod types;
@@ -102,8 +103,8 @@ struct FrontDoc;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "zhicheng 后台管理 API（人社局）", version = "1",
-        description = "The back office's grant decisions. Served only on the back-office listener, behind \
-            its network rules."),
+        description = "The back office's grant decisions, statistics and oversight of units and accounts. \
+            Served only on the back-office listener, behind its network rules."),
     modifiers(&Bearer)
 )]
 struct BackDoc;
@@ -158,6 +159,11 @@ fn back_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(back::grants))
         .routes(routes!(back::decide))
         .routes(routes!(back::stats))
+        .routes(routes!(oversight::units))
+        .routes(routes!(oversight::unit))
+        .routes(routes!(oversight::rename))
+        .routes(routes!(oversight::unit_account))
+        .routes(routes!(oversight::person_account))
         .split_for_parts()
 }
 

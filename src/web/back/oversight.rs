@@ -10,16 +10,16 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::domain::account::{FieldErrors, parse_text, parse_unit_name};
-use crate::domain::auth::{AdminRole, PROVINCE_CODE, SubjectKind, locked_until};
+use crate::app::oversight::{self as app_oversight, AccountAction};
+use crate::domain::account::FieldErrors;
+use crate::domain::auth::{SubjectKind, locked_until};
 use crate::domain::clock::format_minutes;
-use crate::domain::ids::CreditCode;
 use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::audit::{self, Event, Outcome};
 use crate::store::oversight::{self, UnitRow};
-use crate::store::{accounts, chain, sessions, unique_violation, unit_search};
+use crate::store::{accounts, chain};
 use crate::web::context::ReqCtx;
 use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::page::{Layout, flash_from, render, render_status};
@@ -27,10 +27,7 @@ use crate::web::session::AdminUser;
 
 /// Operators only; returns the region they may see (`None`: the whole province).
 pub fn operator_scope(user: &AdminUser) -> Result<Option<String>> {
-    if user.role != AdminRole::Operator {
-        return Err(AppError::Forbidden);
-    }
-    Ok((user.admin.bureau_code != PROVINCE_CODE).then(|| user.admin.bureau_code.clone()))
+    app_oversight::scope(&user.admin, user.role)
 }
 
 #[derive(Deserialize, Default)]
@@ -83,36 +80,9 @@ pub async fn units(
     let scope = operator_scope(&user)?;
     let text: String = q.q.trim().chars().take(50).collect();
     let now = state.now_ms();
-    let (rows, message) = if text.is_empty() {
-        (
-            oversight::units(&state.db.conn, scope.as_deref(), None, &[], 20).await?,
-            "",
-        )
-    } else if let Ok(code) = CreditCode::parse(&text) {
-        (
-            oversight::units(
-                &state.db.conn,
-                scope.as_deref(),
-                Some(code.as_str()),
-                &[],
-                20,
-            )
-            .await?,
-            "",
-        )
-    } else if text.chars().count() < 2 {
-        (Vec::new(), Msg::QueryTooShort.text())
-    } else {
-        let hits = unit_search::search(&state.db.conn, &text, 200).await?;
-        let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-        (
-            if ids.is_empty() {
-                Vec::new()
-            } else {
-                oversight::units(&state.db.conn, scope.as_deref(), None, &ids, 50).await?
-            },
-            "",
-        )
+    let (rows, message) = match app_oversight::find_units(&state, scope.as_deref(), &text).await? {
+        Ok(rows) => (rows, ""),
+        Err(m) => (Vec::new(), m.text()),
     };
     let rows = rows
         .into_iter()
@@ -172,15 +142,7 @@ impl UnitPage {
 
 /// The unit if it is in the operator's region.
 async fn scoped_unit(state: &AppState, user: &AdminUser, id: &str) -> Result<UnitRow> {
-    let scope = operator_scope(user)?;
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let u = oversight::unit(&state.db.conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if scope.as_deref().is_some_and(|r| r != u.region_code) {
-        return Err(AppError::NotFound);
-    }
-    Ok(u)
+    app_oversight::unit_in(state, operator_scope(user)?.as_deref(), id).await
 }
 
 async fn unit_page(
@@ -279,50 +241,31 @@ pub async fn rename(
     CsrfForm(form): CsrfForm<RenameForm>,
 ) -> Result<Response> {
     let u = scoped_unit(&state, &user, &id).await?;
-    let mut errors = FieldErrors::default();
-    let name = parse_unit_name(&form.name)
-        .map_err(|m| errors.add("name", m))
-        .ok();
-    let reason = parse_text(&form.reason, 200, true)
-        .map_err(|m| errors.add("reason", m))
-        .ok();
-    let (Some(name), Some(reason)) = (name, reason) else {
-        let mut page = unit_page(&state, &ctx, &user, u, None).await?;
-        page.errors = errors;
-        page.new_name = form.name;
-        page.reason = form.reason;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    };
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    match oversight::rename_unit(&*tx, u.id, &name, now).await {
-        Ok(_) => {}
-        Err(e) if unique_violation(&e).is_some() => {
-            drop(tx);
-            let mut page = unit_page(&state, &ctx, &user, u, None).await?;
-            page.errors.add("name", Msg::UnitNameTaken);
-            page.new_name = name;
-            page.reason = reason;
-            return render_status(StatusCode::CONFLICT, &page);
+    let caller = ctx.admin_caller(&state, &user);
+    let status = match app_oversight::rename_unit(&state, &caller, &u, &form.name, &form.reason)
+        .await
+    {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/sdmanager/units/{}?m=saved", u.id)).into_response());
         }
-        Err(e) => return Err(e.into()),
-    }
-    unit_search::index_unit(&*tx, u.id, &name).await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "unit_rename",
-            object: format!("unit:{}", u.id),
-            outcome: Outcome::Success,
-            detail: format!("{} → {name}；原因：{reason}", u.name),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/sdmanager/units/{}?m=saved", u.id)).into_response())
+        Err(AppError::Validation(errors)) => {
+            let taken = errors.get("name") == Some(Msg::UnitNameTaken.text());
+            (
+                if taken {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
+                errors,
+            )
+        }
+        Err(e) => return Err(e),
+    };
+    let mut page = unit_page(&state, &ctx, &user, u, None).await?;
+    page.errors = status.1;
+    page.new_name = form.name;
+    page.reason = form.reason;
+    render_status(status.0, &page)
 }
 
 /// 解锁 and 重置密码 for units and persons.
@@ -334,67 +277,26 @@ pub async fn account_action(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
     let scope = operator_scope(&user)?;
-    let (kind, table, back) = match kind.as_str() {
+    let (subject, back) = match kind.as_str() {
         "units" => {
-            let u = scoped_unit(&state, &user, &id).await?;
+            let u = app_oversight::unit_in(&state, scope.as_deref(), &id).await?;
             (
-                SubjectKind::Unit,
-                "units",
-                (u.id, format!("/sdmanager/units/{}", u.id)),
+                (SubjectKind::Unit, u.id),
+                format!("/sdmanager/units/{}", u.id),
             )
         }
         "persons" => {
-            let pid = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-            accounts::person_by_id(&state.db.conn, pid)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if let Some(r) = &scope
-                && !oversight::person_in_region(&state.db.conn, pid, r).await?
-            {
-                return Err(AppError::NotFound);
-            }
+            let pid = app_oversight::person_in(&state, scope.as_deref(), &id).await?;
             (
-                SubjectKind::Person,
-                "persons",
-                (pid, format!("/sdmanager/persons/{pid}")),
+                (SubjectKind::Person, pid),
+                format!("/sdmanager/persons/{pid}"),
             )
         }
         _ => return Err(AppError::NotFound),
     };
-    let (subject, back) = back;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let (audit_action, one_time) = match action.as_str() {
-        "unlock" => {
-            oversight::unlock(&*tx, table, subject, now).await?;
-            ("account_unlock", None)
-        }
-        "logout" => {
-            sessions::delete_for_subject(&*tx, kind, subject).await?;
-            ("account_kill_sessions", None)
-        }
-        "reset" => {
-            let pw = crate::domain::password::generate_one_time();
-            accounts::set_password(&*tx, kind, subject, &pw, true, now).await?;
-            sessions::delete_for_subject(&*tx, kind, subject).await?;
-            ("account_reset_password", Some(pw))
-        }
-        _ => return Err(AppError::NotFound),
-    };
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: audit_action,
-            object: format!("{}:{subject}", kind.as_str()),
-            outcome: Outcome::Success,
-            detail: String::new(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let act = AccountAction::parse(&action).ok_or(AppError::NotFound)?;
+    let caller = ctx.admin_caller(&state, &user);
+    let one_time = app_oversight::account_action(&state, &caller, subject, act).await?;
     match one_time {
         // The one-time password is shown once, on this response only.
         Some(pw) => render(&OneTimePage {

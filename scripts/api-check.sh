@@ -11,9 +11,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhicheng-target}"
-cargo build --quiet --bin zhicheng
-BIN="$CARGO_TARGET_DIR/debug/zhicheng"
 PG="${1:-}"
 EXAMPLES="${ZHICHENG_API_CHECK_EXAMPLES:-40}"
 VENV="${ZHICHENG_SCHEMATHESIS_VENV:-$HOME/.cache/zhicheng-schemathesis}"
@@ -21,28 +18,14 @@ if [ ! -x "$VENV/bin/st" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet 'schemathesis>=4.32,<5'
 fi
-work=$(mktemp -d)
-server=""
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
-  [ -n "$PG" ] && psql "$PG" -qc "DROP DATABASE IF EXISTS api_check" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export ZHICHENG_DATA_DIR="$work/data" ZHICHENG_FRONT_LISTEN=127.0.0.1:19200 ZHICHENG_BACK_LISTEN=127.0.0.1:19202
-export ZHICHENG_LOG="${ZHICHENG_LOG:-warn}"
-if [ -n "$PG" ]; then
-  psql "$PG" -qc "DROP DATABASE IF EXISTS api_check" >/dev/null
-  psql "$PG" -qc "CREATE DATABASE api_check" >/dev/null
-  export ZHICHENG_DATABASE_URL="${PG%/*}/api_check"
-else
-  mkdir -p "$work/data"
-  export ZHICHENG_DATABASE_URL="sqlite://$work/data/zhicheng.db?mode=rwc"
-fi
+. scripts/lib/fresh-platform.sh
+fresh_platform api_check 19200 19202 "$PG"
 
 echo "== seeding"
-sample=$("$BIN" demo-data --units 40 --applications 300 --seed 11 | tee /dev/stderr | grep '^sample accounts:')
+# (Printed with echo: `tee /dev/stderr` would reopen, and truncate, a log file it points to.)
+seeded=$("$BIN" demo-data --units 40 --applications 300 --seed 11)
+echo "$seeded" >&2
+sample=$(grep '^sample accounts:' <<<"$seeded")
 person=$(sed -E 's/.*person ([0-9X]+),.*/\1/' <<<"$sample")
 unit=$(sed -E 's/.*unit ([0-9A-Z]+).*/\1/' <<<"$sample")
 printf 'Api#Check2026pw\n' | "$BIN" admin create --username api_op --bureau 济南市 --role operator --password-stdin >/dev/null
@@ -50,12 +33,7 @@ person_token=$("$BIN" token --kind person --account "$person" --scope write --da
 unit_token=$("$BIN" token --kind unit --account "$unit" --scope write --days 1 --name schemathesis)
 op_token=$("$BIN" token --kind admin --account api_op --scope write --days 1 --name schemathesis)
 
-"$BIN" serve >"$work/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  curl -fsS http://127.0.0.1:19200/readyz >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_server
 
 status=0
 check() { # who, schema URL, base URL, token

@@ -10,35 +10,9 @@
 # Every call must answer as the README says; the script stops at the first that does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhicheng-target}"
-cargo build --quiet --bin zhicheng
-BIN="$CARGO_TARGET_DIR/debug/zhicheng"
-PG="${1:-}"
-work=$(mktemp -d)
-server=""
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
-  [ -n "$PG" ] && psql "$PG" -qc "DROP DATABASE IF EXISTS api_story" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export ZHICHENG_DATA_DIR="$work/data" ZHICHENG_FRONT_LISTEN=127.0.0.1:19210 ZHICHENG_BACK_LISTEN=127.0.0.1:19212
-export ZHICHENG_LOG="${ZHICHENG_LOG:-warn}"
-if [ -n "$PG" ]; then
-  psql "$PG" -qc "DROP DATABASE IF EXISTS api_story" >/dev/null
-  psql "$PG" -qc "CREATE DATABASE api_story" >/dev/null
-  export ZHICHENG_DATABASE_URL="${PG%/*}/api_story"
-else
-  mkdir -p "$work/data"
-  export ZHICHENG_DATABASE_URL="sqlite://$work/data/zhicheng.db?mode=rwc"
-fi
-"$BIN" serve >"$work/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  curl -fsS http://127.0.0.1:19210/readyz >/dev/null 2>&1 && break
-  sleep 0.2
-done
+. scripts/lib/fresh-platform.sh
+fresh_platform api_story 19210 19212 "${1:-}"
+start_server
 
 API=http://127.0.0.1:19210/rsrc/api/v1
 BACK=http://127.0.0.1:19212/sdmanager/api/v1

@@ -2,7 +2,11 @@
 //! creating the account with its audit entry. The pages check and create in two steps (立即注册,
 //! 确认); the API does both in one call. Also 修改密码 for every kind of account.
 
+use std::net::IpAddr;
+
 use uuid::Uuid;
+
+use crate::app::limit::Bucket;
 
 use crate::app::AppState;
 use crate::domain::account::{FieldErrors, PersonForm, UnitForm, expose, parse_new_password};
@@ -26,11 +30,22 @@ pub async fn hash_password(password: &str) -> Result<String> {
     Ok(hashed?)
 }
 
+/// Registrations from one address are limited (`TooManyRequests`), on the pages and the API.
+fn limited(state: &AppState, ip: IpAddr) -> Result<()> {
+    if state.limiter.hit(Bucket::Register, ip, state.now_ms()) {
+        Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
+    }
+}
+
 /// A person's entry checked: the record to store, or what is wrong with which field.
 pub async fn check_person(
     state: &AppState,
+    ip: IpAddr,
     form: &PersonForm,
 ) -> Result<std::result::Result<PersonRecord, FieldErrors>> {
+    limited(state, ip)?;
     let person = match form.parse(state.clock.today()) {
         Ok(p) => p,
         Err(errors) => return Ok(Err(errors)),
@@ -54,8 +69,10 @@ pub async fn check_person(
 /// A unit's entry checked; the region must be one of the dictionary's.
 pub async fn check_unit(
     state: &AppState,
+    ip: IpAddr,
     form: &UnitForm,
 ) -> Result<std::result::Result<UnitRecord, FieldErrors>> {
+    limited(state, ip)?;
     let dicts = state.dicts();
     let unit = match form.parse(|code| dicts.region(code).is_some()) {
         Ok(u) => u,

@@ -12,7 +12,6 @@ use super::types::ErrorBody;
 use crate::api::extract::ApiJson;
 use crate::app::AppState;
 use crate::app::accounts;
-use crate::app::limit::Bucket;
 use crate::domain::account::{PersonForm, UnitForm};
 use crate::error::AppError;
 use crate::web::context::ReqCtx;
@@ -28,14 +27,6 @@ pub struct Registered {
     pub name: String,
 }
 
-fn limited(state: &AppState, ctx: &ReqCtx) -> Result<(), AppError> {
-    if state.limiter.hit(Bucket::Register, ctx.ip, state.now_ms()) {
-        Ok(())
-    } else {
-        Err(AppError::TooManyRequests)
-    }
-}
-
 /// 个人注册: name, ID number, mobile and the password twice; 422 names each wrong field.
 /// Needs no credential; a repeated call is refused as already registered.
 #[utoipa::path(post, path = "/rsrc/api/v1/register/person", tag = TAG, security(()),
@@ -47,8 +38,7 @@ pub async fn person(
     ctx: ReqCtx,
     ApiJson(form): ApiJson<PersonForm>,
 ) -> Resp<(StatusCode, Json<Registered>)> {
-    limited(&state, &ctx)?;
-    let record = accounts::check_person(&state, &form)
+    let record = accounts::check_person(&state, ctx.ip, &form)
         .await?
         .map_err(AppError::Validation)?;
     let p = accounts::register_person(&state, &ctx.ip.to_string(), &record).await?;
@@ -72,8 +62,7 @@ pub async fn unit(
     ctx: ReqCtx,
     ApiJson(form): ApiJson<UnitForm>,
 ) -> Resp<(StatusCode, Json<Registered>)> {
-    limited(&state, &ctx)?;
-    let record = accounts::check_unit(&state, &form)
+    let record = accounts::check_unit(&state, ctx.ip, &form)
         .await?
         .map_err(AppError::Validation)?;
     let u = accounts::register_unit(&state, &ctx.ip.to_string(), &record).await?;

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::app::accounts;
-use crate::app::limit::Bucket;
 use crate::domain::account::{FieldErrors, PersonForm, UnitForm};
 use crate::domain::ids::{CitizenId, CreditCode, Phone};
 use crate::error::{AppError, Result};
@@ -73,9 +72,6 @@ pub async fn person_check(
     ctx: ReqCtx,
     CsrfForm(form): CsrfForm<PersonForm>,
 ) -> Result<Response> {
-    if !state.limiter.hit(Bucket::Register, ctx.ip, state.now_ms()) {
-        return Err(AppError::TooManyRequests);
-    }
     let invalid = |form: PersonForm, errors: FieldErrors| {
         let form = PersonForm {
             password: String::new(),
@@ -91,7 +87,7 @@ pub async fn person_check(
             },
         )
     };
-    let record = match accounts::check_person(&state, &form).await? {
+    let record = match accounts::check_person(&state, ctx.ip, &form).await? {
         Ok(r) => r,
         Err(errors) => return invalid(form, errors),
     };
@@ -221,9 +217,6 @@ pub async fn unit_check(
     ctx: ReqCtx,
     CsrfForm(form): CsrfForm<UnitForm>,
 ) -> Result<Response> {
-    if !state.limiter.hit(Bucket::Register, ctx.ip, state.now_ms()) {
-        return Err(AppError::TooManyRequests);
-    }
     let dicts = state.dicts();
     let invalid = |form: UnitForm, errors: FieldErrors| {
         let form = UnitForm {
@@ -241,7 +234,7 @@ pub async fn unit_check(
             },
         )
     };
-    let record = match accounts::check_unit(&state, &form).await? {
+    let record = match accounts::check_unit(&state, ctx.ip, &form).await? {
         Ok(r) => r,
         Err(errors) => return invalid(form, errors),
     };

@@ -107,9 +107,7 @@ pub async fn stats(
     me: ApiAdmin,
     ApiQuery(q): ApiQuery<StatsParams>,
 ) -> Resp<Json<StatsOut>> {
-    operator(&me)?;
-    let bureau = &me.user.admin.bureau_code;
-    let region = (bureau != crate::domain::auth::PROVINCE_CODE).then(|| bureau.clone());
+    let region = crate::app::oversight::scope(&me.user.admin, me.user.role)?;
     let day = |field: &'static str, s: &Option<String>, end: bool| match s.as_deref() {
         None | Some("") => Ok(None),
         Some(d) => crate::domain::clock::day_bound_ms(d, end)

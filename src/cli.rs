@@ -338,7 +338,7 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("reading the password")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            if !crate::web::back::valid_username(&username) {
+            if !crate::domain::auth::valid_username(&username) {
                 bail!("the username must be 3 to 32 letters, digits or underscores");
             }
             let dicts = state.dicts();
@@ -420,7 +420,7 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
                         .context("no certificate in the file")??;
                     crate::crypto::fingerprint(der.as_ref())
                 }
-                (None, Some(f)) => crate::web::back::parse_fingerprint(&f)
+                (None, Some(f)) => crate::domain::auth::parse_fingerprint(&f)
                     .context("the fingerprint must be 64 hex digits")?,
                 (None, None) => bail!("give --cert FILE or --fingerprint HEX"),
             };

@@ -4,11 +4,15 @@
 //! notices in one transaction (`store`). It knows nothing of HTTP.
 
 pub mod accounts;
+pub mod admins;
 pub mod applications;
+pub mod audit_log;
 pub mod caller;
 pub mod chain;
+pub mod dicts;
 pub mod limit;
 pub mod oversight;
+pub mod reset;
 pub mod state;
 pub mod stats;
 pub mod tokens;

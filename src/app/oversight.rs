@@ -10,7 +10,7 @@ use crate::domain::auth::{AdminRole, PROVINCE_CODE, SubjectKind};
 use crate::domain::ids::CreditCode;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::store::entities::admin;
+use crate::store::entities::{admin, application, person};
 use crate::store::oversight::{self, UnitRow};
 use crate::store::{accounts, sessions, unique_violation, unit_search};
 
@@ -191,4 +191,53 @@ pub async fn account_action(
         .await?;
     tx.commit().await?;
     Ok(one_time)
+}
+
+/// 申报人查询: an ID number finds that person, anything else is an exact name; nothing
+/// typed finds nobody. At most 50 (20 by ID), of the region.
+pub async fn find_persons(
+    state: &AppState,
+    region: Option<&str>,
+    text: &str,
+) -> Result<Vec<oversight::PersonRow>> {
+    let text: String = text.trim().chars().take(30).collect();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let upper = text.to_ascii_uppercase();
+    let c = &state.db.conn;
+    match crate::domain::ids::CitizenId::parse(&upper, state.clock.today()) {
+        Ok(idn) => {
+            let hash = state.keys.blind_index(accounts::ID_CONTEXT, idn.as_str());
+            oversight::persons(c, region, None, Some(&hash), 20).await
+        }
+        Err(_) => oversight::persons(c, region, Some(&text), None, 50).await,
+    }
+}
+
+/// A person of the region (masked) and their newest 50 applications.
+pub async fn person_detail(
+    state: &AppState,
+    region: Option<&str>,
+    id: &str,
+) -> Result<(person::Model, Vec<application::Model>)> {
+    let pid = person_in(state, region, id).await?;
+    let p = accounts::person_by_id(&state.db.conn, pid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let apps = oversight::applications_of(&state.db.conn, "person", pid, 50).await?;
+    Ok((p, apps))
+}
+
+/// The full ID number of a person of the region, decrypted for this caller; every reveal is
+/// audited (PIPL: who saw whose number, when).
+pub async fn reveal_id(state: &AppState, caller: &Caller, p: &person::Model) -> Result<String> {
+    let full = state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher)?;
+    let now = state.now_ms();
+    let tx = state.db.begin().await?;
+    caller
+        .record(&*tx, now, "pii_reveal", format!("person:{}", p.id), "")
+        .await?;
+    tx.commit().await?;
+    Ok(full)
 }

@@ -93,7 +93,10 @@ pub fn after_failure(failed: i32, now_ms: i64) -> (i32, Option<i64>) {
 }
 
 /// Back-office duties, kept apart as 等保 level 3 asks (三员分立).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum AdminRole {
     /// Manages back-office users and settings.
     System,
@@ -134,6 +137,30 @@ pub const PROVINCE_CODE: &str = "370000";
 pub fn may_create_admin(creator_role: AdminRole, creator_bureau: &str, bureau: &str) -> bool {
     creator_role == AdminRole::System
         && (creator_bureau == PROVINCE_CODE || creator_bureau == bureau)
+}
+
+/// Checks a back-office user name: 3–32 of ASCII letters, digits and underscores.
+pub fn valid_username(s: &str) -> bool {
+    (3..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Normalises a SHA-256 fingerprint typed with or without colons to `AB:CD:…`.
+pub fn parse_fingerprint(s: &str) -> Option<String> {
+    let hex: String = s
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' '))
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some(
+        hex.as_bytes()
+            .chunks(2)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
 }
 
 #[cfg(test)]

@@ -8,21 +8,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::domain::account::{FieldErrors, parse_person_name};
-use crate::domain::auth::{AdminRole, PROVINCE_CODE, may_create_admin};
+use crate::app::admins::{self as app_admins, AdminInput, Refusal};
+use crate::app::{AppState, Caller};
+use crate::domain::account::FieldErrors;
+use crate::domain::auth::{AdminRole, may_create_admin};
 use crate::domain::clock::format_minutes;
-use crate::error::{AppError, Result};
-use crate::messages::Msg;
-use crate::store::accounts::{self, NewAdmin};
-use crate::store::audit::{self, Event, Outcome};
+use crate::error::Result;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
 use crate::web::page::{Layout, flash_from, render, render_status};
 use crate::web::session::{AdminUser, bureau_name};
-
-const LIST_LIMIT: u64 = 200;
 
 pub struct Row {
     username: String,
@@ -43,11 +39,7 @@ struct ListPage {
 }
 
 fn require_system(user: &AdminUser) -> Result<()> {
-    if user.role == AdminRole::System {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    app_admins::require_system(user.role)
 }
 
 pub async fn list(
@@ -56,12 +48,9 @@ pub async fn list(
     user: AdminUser,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response> {
-    require_system(&user)?;
-    let scope =
-        (user.admin.bureau_code != PROVINCE_CODE).then_some(user.admin.bureau_code.as_str());
     let dicts = state.dicts();
-    let admins = accounts::admins_of(&state.db.conn, scope, LIST_LIMIT).await?;
-    let truncated = admins.len() as u64 == LIST_LIMIT;
+    let admins = app_admins::list(&state, &user.admin, user.role).await?;
+    let truncated = admins.len() as u64 == app_admins::LIST_LIMIT;
     let rows = admins
         .into_iter()
         .map(|a| Row {
@@ -160,60 +149,21 @@ pub async fn new_page(
     })
 }
 
-/// Checks a back-office user name: 3–32 of ASCII letters, digits and underscores.
-pub fn valid_username(s: &str) -> bool {
-    (3..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// Normalises a SHA-256 fingerprint typed with or without colons to `AB:CD:…`.
-pub fn parse_fingerprint(s: &str) -> Option<String> {
-    let hex: String = s
-        .chars()
-        .filter(|c| !matches!(c, ':' | ' '))
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    Some(
-        hex.as_bytes()
-            .chunks(2)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
-}
-
 pub async fn create(
     State(state): State<AppState>,
     ctx: ReqCtx,
     user: AdminUser,
     CsrfForm(form): CsrfForm<AdminForm>,
 ) -> Result<Response> {
-    require_system(&user)?;
-    let mut errors = FieldErrors::default();
-    let username = form.username.trim().to_owned();
-    if !valid_username(&username) {
-        errors.add("username", Msg::UsernameInvalid);
-    }
-    let display = parse_person_name(&form.display_name)
-        .map_err(|m| errors.add("display_name", m))
-        .ok();
-    if state.dicts().region(&form.bureau).is_none()
-        || !may_create_admin(user.role, &user.admin.bureau_code, &form.bureau)
-    {
-        errors.add("bureau", Msg::BureauUnknown);
-    }
-    let role = AdminRole::parse(&form.role).unwrap_or(AdminRole::Operator);
-    let fingerprint = if form.cert_fingerprint.trim().is_empty() {
-        None
-    } else {
-        let fp = parse_fingerprint(&form.cert_fingerprint);
-        if fp.is_none() {
-            errors.add("cert_fingerprint", Msg::FingerprintInvalid);
-        }
-        fp
+    let input = AdminInput {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        bureau: form.bureau.clone(),
+        role: AdminRole::parse(&form.role).unwrap_or(AdminRole::Operator),
+        cert_fingerprint: form.cert_fingerprint.clone(),
     };
+    let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
+    let outcome = app_admins::create(&state, &caller, (&user.admin, user.role), &input).await?;
     let page = |form: AdminForm, errors: FieldErrors, created_password: Option<String>| NewPage {
         layout: Layout::back(&ctx, &user, "新增后台用户", "/sdmanager/admins", None),
         form,
@@ -222,55 +172,20 @@ pub async fn create(
         roles: roles(),
         created_password,
     };
-    if !errors.is_empty() {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(form, errors, None));
-    }
-    let password = crate::domain::password::generate_one_time();
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let created = accounts::insert_admin(
-        &*tx,
-        now,
-        NewAdmin {
-            username: &username,
-            display_name: display.as_deref().unwrap_or_default(),
-            bureau: &form.bureau,
-            role,
-            password: &password,
-            must_change_password: true,
-            cert_fingerprint: fingerprint,
-            created_by: Some(user.admin.id),
-        },
-    )
-    .await;
-    let created = match created {
-        Ok(a) => a,
-        Err(AppError::Validation(errors)) => {
-            drop(tx);
-            return render_status(StatusCode::CONFLICT, &page(form, errors, None));
+    match outcome {
+        Ok((created, password)) => render(&page(
+            AdminForm {
+                username: created.username,
+                ..form
+            },
+            FieldErrors::default(),
+            Some(password),
+        )),
+        Err(Refusal::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(form, errors, None))
         }
-        Err(e) => return Err(e),
-    };
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "admin_create",
-            object: format!("admin:{}", created.id),
-            outcome: Outcome::Success,
-            detail: format!(
-                "{} {} {}",
-                created.username, created.bureau_code, created.role
-            ),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    render(&page(
-        AdminForm { username, ..form },
-        FieldErrors::default(),
-        Some(password),
-    ))
+        Err(Refusal::Taken(errors)) => {
+            render_status(StatusCode::CONFLICT, &page(form, errors, None))
+        }
+    }
 }

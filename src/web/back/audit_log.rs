@@ -8,9 +8,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::domain::auth::AdminRole;
+use crate::app::audit_log as app_audit;
 use crate::domain::clock::format_minutes;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::store::audit::{self, Verification};
 use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};
@@ -66,9 +66,6 @@ pub async fn page(
     user: AdminUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response> {
-    if user.role != AdminRole::Auditor {
-        return Err(AppError::Forbidden);
-    }
     let filter = audit::Filter {
         from_ms: crate::domain::clock::day_bound_ms(&q.from, false),
         to_ms: crate::domain::clock::day_bound_ms(&q.to, true),
@@ -77,7 +74,7 @@ pub async fn page(
         object: Some(q.object.trim().to_owned()).filter(|s| !s.is_empty()),
         before_seq: q.before,
     };
-    let entries = audit::search(&state.db.conn, &filter, PAGE).await?;
+    let entries = app_audit::search(&state, user.role, &filter, PAGE).await?;
     let next = (entries.len() as u64 == PAGE).then(|| {
         let last = entries.last().map_or(0, |e| e.seq);
         format!(
@@ -108,7 +105,7 @@ pub async fn page(
         })
         .collect();
     let (chain, chain_ok) = if q.verify.is_some() {
-        match audit::verify(&state.db.conn).await? {
+        match app_audit::verify(&state, user.role).await? {
             Verification::Intact { entries } => (
                 Some(format!("哈希链完整：共 {entries} 条记录均通过校验")),
                 true,

@@ -8,25 +8,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::domain::account::parse_text;
-use crate::domain::auth::{AdminRole, PROVINCE_CODE};
+use crate::app::dicts::{self as app_dicts, Change};
+use crate::app::{AppState, Caller};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::store::audit::{self, Event, Outcome};
-use crate::store::dicts::{self, Kind};
-use crate::store::unique_violation;
+use crate::store::dicts::Kind;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render};
 use crate::web::session::AdminUser;
 
 fn require(user: &AdminUser) -> Result<()> {
-    if user.role == AdminRole::Operator && user.admin.bureau_code == PROVINCE_CODE {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    app_dicts::require(&user.admin, user.role)
 }
 
 pub struct Entry {
@@ -68,60 +61,18 @@ pub async fn page(
 ) -> Result<Response> {
     require(&user)?;
     let kind = Kind::parse(&q.kind).unwrap_or(Kind::Series);
+    let series_filter = app_dicts::series_or_first(&state, &q.series);
+    let entries: Vec<Entry> = app_dicts::entries(&state, kind, &series_filter)
+        .into_iter()
+        .map(|e| Entry {
+            key: e.key,
+            name: e.name,
+            extra: e.extra,
+            aliases: e.aliases.join("，"),
+            enabled: e.enabled,
+        })
+        .collect();
     let d = state.dicts();
-    let series_filter = if q.series.is_empty() {
-        d.series.first().map(|s| s.code.clone()).unwrap_or_default()
-    } else {
-        q.series.clone()
-    };
-    let entries: Vec<Entry> = match kind {
-        Kind::Series => d
-            .series
-            .iter()
-            .map(|s| Entry {
-                key: s.code.clone(),
-                name: s.name.clone(),
-                extra: s.code.clone(),
-                aliases: String::new(),
-                enabled: s.enabled,
-            })
-            .collect(),
-        Kind::Methods => d
-            .declare_methods
-            .iter()
-            .map(|s| Entry {
-                key: s.code.clone(),
-                name: s.name.clone(),
-                extra: s.code.clone(),
-                aliases: String::new(),
-                enabled: s.enabled,
-            })
-            .collect(),
-        Kind::Titles => d
-            .titles
-            .iter()
-            .filter(|t| t.series_code == series_filter)
-            .map(|t| Entry {
-                key: t.id.to_string(),
-                name: t.name.clone(),
-                extra: d.level_name(&t.level_code).to_owned(),
-                aliases: t.aliases.join("，"),
-                enabled: t.enabled,
-            })
-            .collect(),
-        Kind::Specialties => d
-            .specialties
-            .iter()
-            .filter(|s| s.series_code == series_filter)
-            .map(|s| Entry {
-                key: s.id.to_string(),
-                name: s.name.clone(),
-                extra: String::new(),
-                aliases: String::new(),
-                enabled: s.enabled,
-            })
-            .collect(),
-    };
     render(&DictsPage {
         layout: Layout::back_with_bell(
             &state,
@@ -196,69 +147,32 @@ pub async fn change(
         ))
         .into_response()
     };
-    let aliases: Vec<String> = form
-        .aliases
-        .split(['，', ',', '、'])
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let tx = state.db.begin().await?;
-    let result = match form.op.as_str() {
-        "add" => {
-            let Ok(name) = parse_text(&form.name, 40, true) else {
-                return Ok(back(Msg::Required));
-            };
-            if matches!(kind, Kind::Titles | Kind::Specialties)
-                && !d.series.iter().any(|s| s.code == form.series)
-            {
-                return Ok(back(Msg::BadChoice));
-            }
-            if kind == Kind::Titles && !d.levels.iter().any(|l| l.code == form.level) {
-                return Ok(back(Msg::BadChoice));
-            }
-            dicts::add(&*tx, kind, &name, &form.series, &form.level, &aliases)
-                .await
-                .map(|k| format!("add {k} {name}"))
-        }
-        "rename" => {
-            let Ok(name) = parse_text(&form.name, 40, true) else {
-                return Ok(back(Msg::Required));
-            };
-            dicts::rename(
-                &*tx,
-                kind,
-                &form.key,
-                &name,
-                (kind == Kind::Titles).then_some(aliases.as_slice()),
-            )
-            .await
-            .map(|_| format!("rename {} {name}", form.key))
-        }
-        "disable" | "enable" => dicts::set_enabled(&*tx, kind, &form.key, form.op == "enable")
-            .await
-            .map(|_| format!("{} {}", form.op, form.key)),
+    let aliases = app_dicts::split_aliases(&form.aliases);
+    let change = match form.op.as_str() {
+        "add" => Change::Add {
+            name: form.name,
+            series: form.series,
+            level: form.level,
+            aliases,
+        },
+        "rename" => Change::Rename {
+            key: form.key,
+            name: form.name,
+            aliases,
+        },
+        "disable" | "enable" => Change::Enable {
+            enabled: form.op == "enable",
+            key: form.key,
+        },
         _ => return Err(AppError::Conflict(Msg::BadRequest)),
     };
-    let detail = match result {
-        Ok(d) => d,
-        Err(e) if unique_violation(&e).is_some() => return Ok(back(Msg::DictDuplicate)),
-        Err(e) => return Err(e.into()),
-    };
-    audit::append(
-        &*tx,
-        state.now_ms(),
-        Event {
-            actor: &user.actor(&d),
-            ip: &ctx.ip.to_string(),
-            action: "dict_change",
-            object: format!("dict:{}", kind.as_str()),
-            outcome: Outcome::Success,
-            detail,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    state.reload_dicts().await?;
-    Ok((StatusCode::SEE_OTHER, back(Msg::Saved)).into_response())
+    let caller = Caller::new(user.actor(&d), ctx.ip);
+    match app_dicts::change(&state, &caller, (&user.admin, user.role), kind, &change).await {
+        Ok(_) => Ok((StatusCode::SEE_OTHER, back(Msg::Saved)).into_response()),
+        Err(AppError::Validation(errors)) => Ok(back(
+            errors.0.values().next().copied().unwrap_or(Msg::BadRequest),
+        )),
+        Err(AppError::Conflict(m)) => Ok(back(m)),
+        Err(e) => Err(e),
+    }
 }

@@ -10,7 +10,6 @@ mod messages;
 mod oversight;
 mod stats;
 
-pub use admins::{parse_fingerprint, valid_username};
 pub(crate) use auth::login_page;
 
 use axum::Router;

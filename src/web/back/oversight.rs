@@ -7,17 +7,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::app::oversight::{self as app_oversight, AccountAction};
+use crate::app::{AppState, Caller};
 use crate::domain::account::FieldErrors;
 use crate::domain::auth::{SubjectKind, locked_until};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::store::audit::{self, Event, Outcome};
+use crate::store::audit::{Event, Outcome};
 use crate::store::oversight::{self, UnitRow};
 use crate::store::{accounts, chain};
 use crate::web::context::ReqCtx;
@@ -365,32 +364,13 @@ async fn persons_page(
     let scope = operator_scope(&user)?;
     let text: String = q.q.trim().chars().take(30).collect();
     let now = state.now_ms();
-    let (rows, message) = if text.is_empty() {
-        (Vec::new(), "请输入姓名或身份证号查询")
+    let rows = app_oversight::find_persons(&state, scope.as_deref(), &text).await?;
+    let message = if text.is_empty() {
+        "请输入姓名或身份证号查询"
+    } else if rows.is_empty() {
+        "未找到匹配的申报人"
     } else {
-        let upper = text.to_ascii_uppercase();
-        let by_id = crate::domain::ids::CitizenId::parse(&upper, state.clock.today()).ok();
-        let rows = match by_id {
-            Some(idn) => {
-                oversight::persons(
-                    &state.db.conn,
-                    scope.as_deref(),
-                    None,
-                    Some(&state.keys.blind_index(accounts::ID_CONTEXT, idn.as_str())),
-                    20,
-                )
-                .await?
-            }
-            None => {
-                oversight::persons(&state.db.conn, scope.as_deref(), Some(&text), None, 50).await?
-            }
-        };
-        let message = if rows.is_empty() {
-            "未找到匹配的申报人"
-        } else {
-            ""
-        };
-        (rows, message)
+        ""
     };
     let rows = rows
         .into_iter()
@@ -433,22 +413,14 @@ async fn person_page(
     ctx: &ReqCtx,
     user: &AdminUser,
     id: &str,
-    reveal: bool,
+    reveal: Option<&Caller>,
     flash: Option<crate::web::page::Flash>,
 ) -> Result<PersonPage> {
     let scope = operator_scope(user)?;
-    let pid = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let p = accounts::person_by_id(&state.db.conn, pid)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if let Some(r) = &scope
-        && !oversight::person_in_region(&state.db.conn, pid, r).await?
-    {
-        return Err(AppError::NotFound);
-    }
+    let (p, applications) = app_oversight::person_detail(state, scope.as_deref(), id).await?;
     let d = state.dicts();
     let mut apps = Vec::new();
-    for a in oversight::applications_of(&state.db.conn, "person", pid, 50).await? {
+    for a in applications {
         let st = WfState::parse(&a.state).unwrap_or(WfState::Draft);
         apps.push(AppRow {
             person: p.name.clone(),
@@ -462,10 +434,9 @@ async fn person_page(
     Ok(PersonPage {
         layout: Layout::back_with_bell(state, ctx, user, "申报人详情", "/sdmanager/persons", flash)
             .await?,
-        full_id: if reveal {
-            Some(state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher)?)
-        } else {
-            None
+        full_id: match reveal {
+            Some(caller) => Some(app_oversight::reveal_id(state, caller, &p).await?),
+            None => None,
         },
         p: PersonView {
             id: p.id.to_string(),
@@ -486,7 +457,7 @@ pub async fn person(
     Path(id): Path<String>,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response> {
-    render(&person_page(&state, &ctx, &user, &id, false, flash_from(q.m.as_deref())).await?)
+    render(&person_page(&state, &ctx, &user, &id, None, flash_from(q.m.as_deref())).await?)
 }
 
 /// 显示完整身份证号: a separate, audited action.
@@ -497,23 +468,8 @@ pub async fn reveal(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
-    let page = person_page(&state, &ctx, &user, &id, true, None).await?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "pii_reveal",
-            object: format!("person:{id}"),
-            outcome: Outcome::Success,
-            detail: String::new(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
+    let page = person_page(&state, &ctx, &user, &id, Some(&caller), None).await?;
     render(&page)
 }
 

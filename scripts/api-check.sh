@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs schemathesis (from PyPI) against a live server on a seeded database, with the API
-# tokens of a person, a unit and a bureau operator, every check on: the API must answer
+# tokens of a person, a unit, a city bureau's operator and the province bureau's operator,
+# system administrator and auditor (each back-office role has calls of its own), every
+# check on: the API must answer
 # every generated request (valid or not) without a server error and as its OpenAPI
 # document says.
 #
@@ -28,10 +30,17 @@ echo "$seeded" >&2
 sample=$(grep '^sample accounts:' <<<"$seeded")
 person=$(sed -E 's/.*person ([0-9X]+),.*/\1/' <<<"$sample")
 unit=$(sed -E 's/.*unit ([0-9A-Z]+).*/\1/' <<<"$sample")
-printf 'Api#Check2026pw\n' | "$BIN" admin create --username api_op --bureau 济南市 --role operator --password-stdin >/dev/null
+for who in "api_op 济南市 operator" "api_prov 山东省 operator" "api_sys 山东省 system" "api_aud 山东省 auditor"; do
+  read -r name bureau role <<<"$who"
+  printf 'Api#Check2026pw\n' | "$BIN" admin create --username "$name" --bureau "$bureau" --role "$role" --password-stdin >/dev/null
+done
 person_token=$("$BIN" token --kind person --account "$person" --scope write --days 1 --name schemathesis)
 unit_token=$("$BIN" token --kind unit --account "$unit" --scope write --days 1 --name schemathesis)
-op_token=$("$BIN" token --kind admin --account api_op --scope write --days 1 --name schemathesis)
+admin_token() { "$BIN" token --kind admin --account "$1" --scope write --days 1 --name schemathesis; }
+op_token=$(admin_token api_op)
+prov_token=$(admin_token api_prov)
+sys_token=$(admin_token api_sys)
+aud_token=$(admin_token api_aud)
 
 start_server
 
@@ -46,7 +55,11 @@ check() { # who, schema URL, base URL, token
 }
 check person http://127.0.0.1:19200/rsrc/api/openapi.json http://127.0.0.1:19200 "$person_token"
 check unit http://127.0.0.1:19200/rsrc/api/openapi.json http://127.0.0.1:19200 "$unit_token"
-check operator http://127.0.0.1:19202/sdmanager/api/openapi.json http://127.0.0.1:19202 "$op_token"
+back=(http://127.0.0.1:19202/sdmanager/api/openapi.json http://127.0.0.1:19202)
+check operator "${back[@]}" "$op_token"
+check province-operator "${back[@]}" "$prov_token"
+check system "${back[@]}" "$sys_token"
+check auditor "${back[@]}" "$aud_token"
 if grep -q ' 500 \| panicked' "$work/serve.log"; then
   echo "the server logged an error:" >&2; grep -m5 'ERROR\|panicked' "$work/serve.log" >&2; status=1
 fi

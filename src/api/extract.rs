@@ -20,8 +20,11 @@ use crate::web::session::{AdminUser, FrontUser};
 /// The header a same-site script sends the form token in when it calls with the session.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Whether the call may change something: every method but the safe ones, except a search
+/// that posts its query so that an ID number never stands in a URL (`…/search`).
 fn writes(parts: &Parts) -> bool {
     !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+        && !parts.uri.path().ends_with("/search")
 }
 
 /// The secret of `Authorization: Bearer …`, if the request carries one.
@@ -247,6 +250,14 @@ impl<T: DeserializeOwned + Bounds> FromRequestParts<AppState> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
         let raw = parts.uri.query().unwrap_or("").as_bytes();
         let bad = |_| AppError::Status(400, Msg::BadRequest);
+        // An integer sent empty would read as absent: the document says it is no integer.
+        let pairs: Vec<(String, String)> = serde_html_form::from_bytes(raw).map_err(bad)?;
+        if pairs
+            .iter()
+            .any(|(k, v)| v.is_empty() && T::INTEGERS.contains(&k.as_str()))
+        {
+            return Err(AppError::Status(400, Msg::BadRequest).into());
+        }
         // The limits hold for what was sent; the handler gets it cleaned of control
         // characters, as forms are.
         serde_html_form::from_bytes::<T>(raw)
@@ -261,6 +272,8 @@ impl<T: DeserializeOwned + Bounds> FromRequestParts<AppState> for ApiQuery<T> {
 /// The limits a query's values must keep, as its OpenAPI parameters declare them: a value
 /// outside them is a 400, never silently cut or clamped.
 pub trait Bounds {
+    /// The integer parameters, which may not be sent empty.
+    const INTEGERS: &'static [&'static str] = &[];
     fn check(&self) -> Result<(), AppError>;
 }
 

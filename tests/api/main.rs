@@ -18,6 +18,7 @@ mod password;
 mod privacy;
 mod registration;
 mod rest;
+mod rest_back;
 mod review_chain;
 mod security;
 mod sessions;

@@ -11,7 +11,7 @@ use crate::helpers::*;
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 /// Creates a token on the 访问令牌 page of a logged-in client; returns its secret.
-async fn token(app: &TestApp, c: &Client, url: &str, scope: &str) -> String {
+pub(crate) async fn token(app: &TestApp, c: &Client, url: &str, scope: &str) -> String {
     let html = get_html(c, url).await;
     let csrf = token_in(&html).expect("form token");
     let res = c
@@ -37,11 +37,11 @@ async fn token(app: &TestApp, c: &Client, url: &str, scope: &str) -> String {
     secret
 }
 
-struct Api<'a> {
-    app: &'a TestApp,
-    c: Client,
-    bearer: String,
-    back: bool,
+pub(crate) struct Api<'a> {
+    pub app: &'a TestApp,
+    pub c: Client,
+    pub bearer: String,
+    pub back: bool,
 }
 
 impl Api<'_> {
@@ -52,7 +52,7 @@ impl Api<'_> {
             self.app.url(path)
         }
     }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let res = self
             .c
             .get(self.url(path))
@@ -75,7 +75,7 @@ impl Api<'_> {
         let s = res.status();
         (s, res.json().await.unwrap_or(Value::Null))
     }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(reqwest::Method::POST, path, body).await
     }
     async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -748,6 +748,7 @@ async fn registration_through_the_api_and_strict_queries() {
     let bearer = token(&app, &pc, &app.url("/rsrc/zc/tokens"), "write").await;
     for (query, status) in [
         ("limit=0", StatusCode::BAD_REQUEST),
+        ("limit=", StatusCode::BAD_REQUEST),
         ("limit=101", StatusCode::BAD_REQUEST),
         ("cursor=%C2%84", StatusCode::BAD_REQUEST),
         (

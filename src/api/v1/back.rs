@@ -28,6 +28,18 @@ pub async fn me(me: ApiAdmin) -> Json<Me> {
     })
 }
 
+/// 站内消息, newest first.
+#[utoipa::path(get, path = "/sdmanager/api/v1/messages", tag = TAG, params(PageQuery),
+    responses((status = 200, body = NoticePage), (status = "default", body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Resp<Json<NoticePage>> {
+    let to = (crate::domain::auth::SubjectKind::Admin, me.user.admin.id);
+    super::common::notices_of(&state, to, &q).await
+}
+
 fn operator(me: &ApiAdmin) -> Result<(), AppError> {
     if me.user.role == AdminRole::Operator {
         Ok(())

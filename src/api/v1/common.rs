@@ -33,9 +33,17 @@ pub async fn messages(
     me: ApiUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Resp<Json<NoticePage>> {
+    notices_of(&state, (me.user.kind(), me.user.id()), &q).await
+}
+
+/// One page of the notices to `to`, newest first; the front and back office's 站内消息.
+pub async fn notices_of(
+    state: &AppState,
+    to: (crate::domain::auth::SubjectKind, uuid::Uuid),
+    q: &PageQuery,
+) -> Resp<Json<NoticePage>> {
     let cursor = parse_cursor(&q.cursor)?;
     let limit = q.limit();
-    let to = (me.user.kind(), me.user.id());
     let list = crate::store::notices::before(&state.db.conn, to, cursor, limit).await?;
     let next = (list.len() as u64 == limit)
         .then(|| list.last().map(|n| cursor_of(n.created_at, n.id)))

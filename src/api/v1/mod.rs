@@ -2,6 +2,7 @@
 //! of the pages as a JSON call through the same `app` functions, described by an OpenAPI
 //! 3.1 document generated from these handlers.
 
+pub mod admin;
 pub mod back;
 pub mod common;
 pub mod oversight;
@@ -103,7 +104,9 @@ struct FrontDoc;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "zhicheng 后台管理 API（人社局）", version = "1",
-        description = "The back office's grant decisions, statistics and oversight of units and accounts. \
+        description = "Every action of the back office's pages: grant decisions, statistics, oversight of units, \
+            applicants and accounts, back-office users, dictionaries and the audit log, each for the role the \
+            page is for. \
             Served only on the back-office listener, behind its network rules."),
     modifiers(&Bearer)
 )]
@@ -123,6 +126,8 @@ fn front_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(common::specialties))
         .routes(routes!(register::person))
         .routes(routes!(register::unit))
+        .routes(routes!(register::forgot))
+        .routes(routes!(register::reset_password))
         .routes(routes!(person::list, person::create))
         .routes(routes!(person::show))
         .routes(routes!(person::save_basic))
@@ -156,6 +161,7 @@ fn back_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(BackDoc::openapi())
         .routes(routes!(back::me))
         .routes(routes!(back::change_password))
+        .routes(routes!(back::messages))
         .routes(routes!(back::grants))
         .routes(routes!(back::decide))
         .routes(routes!(back::stats))
@@ -164,6 +170,13 @@ fn back_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(oversight::rename))
         .routes(routes!(oversight::unit_account))
         .routes(routes!(oversight::person_account))
+        .routes(routes!(oversight::persons))
+        .routes(routes!(oversight::person))
+        .routes(routes!(oversight::reveal))
+        .routes(routes!(admin::admins, admin::create_admin))
+        .routes(routes!(admin::dict, admin::change_dict))
+        .routes(routes!(admin::audit))
+        .routes(routes!(admin::verify))
         .split_for_parts()
 }
 

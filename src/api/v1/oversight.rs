@@ -171,3 +171,127 @@ pub async fn person_account(
             .await?;
     Ok(Json(AccountOut { one_time_password }))
 }
+
+/// An applicant of the operator's region, ID number and mobile masked.
+#[derive(Serialize, ToSchema)]
+pub struct PersonOut {
+    pub id: Uuid,
+    pub name: String,
+    pub id_masked: String,
+    pub phone_masked: String,
+    /// Locked after failed logins.
+    pub locked: bool,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+}
+
+/// 申报人查询: a name or an ID number, sent in the body so that it never stands in a URL.
+#[derive(Deserialize, ToSchema)]
+pub struct PersonSearchIn {
+    /// An ID number finds that person; anything else is an exact name (at most 30 characters).
+    pub q: String,
+}
+
+/// 申报人查询: up to 50 applicants of the region (20 by ID number); nothing typed finds none.
+/// It reads only, so a read token may call it.
+#[utoipa::path(post, path = "/sdmanager/api/v1/persons/search", tag = TAG,
+    request_body = PersonSearchIn,
+    responses((status = 200, body = Vec<PersonOut>), (status = "default", body = ErrorBody)))]
+pub async fn persons(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiJson(body): ApiJson<PersonSearchIn>,
+) -> Resp<Json<Vec<PersonOut>>> {
+    let rows = app_oversight::find_persons(&state, region(&me)?.as_deref(), &body.q).await?;
+    let now = state.now_ms();
+    Ok(Json(
+        rows.into_iter()
+            .map(|p| PersonOut {
+                id: p.id,
+                name: p.name,
+                id_masked: p.id_masked,
+                phone_masked: p.phone_masked,
+                locked: locked_until(p.locked_until, now).is_some(),
+                created_at: p.created_at,
+            })
+            .collect(),
+    ))
+}
+
+/// One of a person's applications.
+#[derive(Serialize, ToSchema)]
+pub struct PersonApplicationOut {
+    pub id: Uuid,
+    pub title: String,
+    /// draft, pending, returned, to_report or approved.
+    pub state: String,
+    /// The state as the pages name it (未提交, 待审核 …).
+    pub state_label: String,
+    /// Milliseconds since the epoch, once 确定申报 was done.
+    pub submitted_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonDetailOut {
+    pub person: PersonOut,
+    /// The newest 50.
+    pub applications: Vec<PersonApplicationOut>,
+}
+
+/// 申报人详情: the person (masked) and their applications.
+#[utoipa::path(get, path = "/sdmanager/api/v1/persons/{id}", tag = TAG,
+    params(("id" = String, Path, description = "个人 id")),
+    responses((status = 200, body = PersonDetailOut), (status = "default", body = ErrorBody)))]
+pub async fn person(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiPath(id): ApiPath<String>,
+) -> Resp<Json<PersonDetailOut>> {
+    let (p, apps) = app_oversight::person_detail(&state, region(&me)?.as_deref(), &id).await?;
+    let d = state.dicts();
+    let now = state.now_ms();
+    Ok(Json(PersonDetailOut {
+        applications: apps
+            .into_iter()
+            .map(|a| {
+                let st = crate::domain::workflow::State::parse(&a.state)
+                    .unwrap_or(crate::domain::workflow::State::Draft);
+                PersonApplicationOut {
+                    id: a.id,
+                    title: d.title_name(a.title_id).to_owned(),
+                    state: st.as_str().into(),
+                    state_label: st.label().into(),
+                    submitted_at: a.submitted_at,
+                }
+            })
+            .collect(),
+        person: PersonOut {
+            locked: locked_until(p.locked_until, now).is_some(),
+            id: p.id,
+            name: p.name,
+            id_masked: p.id_masked,
+            phone_masked: p.phone_masked,
+            created_at: p.created_at,
+        },
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevealedOut {
+    /// The full ID number.
+    pub id_number: String,
+}
+
+/// 查看完整身份证号: the full number, for this call only; every reveal is in the audit log.
+#[utoipa::path(post, path = "/sdmanager/api/v1/persons/{id}/reveal", tag = TAG,
+    params(("id" = String, Path, description = "个人 id"), IdempotencyHeader),
+    responses((status = 200, body = RevealedOut), (status = "default", body = ErrorBody)))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiPath(id): ApiPath<String>,
+) -> Resp<Json<RevealedOut>> {
+    let (p, _) = app_oversight::person_detail(&state, region(&me)?.as_deref(), &id).await?;
+    let id_number = app_oversight::reveal_id(&state, &me.caller, &p).await?;
+    Ok(Json(RevealedOut { id_number }))
+}

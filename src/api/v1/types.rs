@@ -122,6 +122,7 @@ pub fn parse_cursor(c: &Option<String>) -> Result<Option<(i64, Uuid)>, crate::er
 }
 
 impl Bounds for PageQuery {
+    const INTEGERS: &'static [&'static str] = &["limit"];
     fn check(&self) -> Result<(), crate::error::AppError> {
         parse_cursor(&self.cursor)?;
         within(self.limit, 1, 100)
@@ -129,6 +130,7 @@ impl Bounds for PageQuery {
 }
 
 impl Bounds for QueueQuery {
+    const INTEGERS: &'static [&'static str] = &["limit"];
     fn check(&self) -> Result<(), crate::error::AppError> {
         parse_cursor(&self.cursor)?;
         one_of(self.state.as_deref(), &QUEUE_STATES)?;
@@ -140,6 +142,7 @@ impl Bounds for QueueQuery {
 }
 
 impl Bounds for GrantQuery {
+    const INTEGERS: &'static [&'static str] = &["limit"];
     fn check(&self) -> Result<(), crate::error::AppError> {
         parse_cursor(&self.cursor)?;
         one_of(self.state.as_deref(), &GRANT_STATES)?;
@@ -628,6 +631,25 @@ pub struct GrantQuery {
     pub limit: Option<u32>,
 }
 
+/// Whether a day parameter is absent, empty or shaped `YYYY-MM-DD` (a trailing newline
+/// aside, which the documented pattern's `$` allows); whether it is a calendar day is the
+/// handler's question.
+pub fn day_shaped(s: &Option<String>) -> bool {
+    match s.as_deref().map(|d| d.strip_suffix('\n').unwrap_or(d)) {
+        None | Some("") => true,
+        Some(d) => {
+            d.len() == 10
+                && d.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+        }
+    }
+}
+
 /// 统计分析's filters. A date that fits the pattern but is no calendar day is a 422 on its field.
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
@@ -645,21 +667,7 @@ pub struct StatsParams {
 
 impl Bounds for StatsParams {
     fn check(&self) -> Result<(), crate::error::AppError> {
-        let day = |s: &Option<String>| match s.as_deref().map(|d| d.strip_suffix('\n').unwrap_or(d))
-        {
-            None | Some("") => true,
-            Some(d) => {
-                d.len() == 10
-                    && d.bytes().enumerate().all(|(i, b)| {
-                        if i == 4 || i == 7 {
-                            b == b'-'
-                        } else {
-                            b.is_ascii_digit()
-                        }
-                    })
-            }
-        };
-        if !day(&self.from) || !day(&self.to) {
+        if !day_shaped(&self.from) || !day_shaped(&self.to) {
             return Err(crate::error::AppError::Status(
                 400,
                 crate::messages::Msg::BadRequest,

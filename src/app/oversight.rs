@@ -241,3 +241,14 @@ pub async fn reveal_id(state: &AppState, caller: &Caller, p: &person::Model) -> 
     tx.commit().await?;
     Ok(full)
 }
+
+/// Every unit of the region, newest registration first, keyset-paged after `before`: what
+/// 导出 writes to a workbook and the API pages through.
+pub async fn all_units(
+    state: &AppState,
+    region: Option<&str>,
+    before: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<UnitRow>> {
+    oversight::units_before(&state.db.conn, region, before, limit).await
+}

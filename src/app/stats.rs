@@ -1,8 +1,11 @@
 //! 统计分析's figures with their dictionary labels, for the page, the workbook and the API.
 
-use crate::app::AppState;
+use uuid::Uuid;
+
+use crate::app::{AppState, Caller};
 use crate::domain::workflow::State as WfState;
-use crate::store::oversight;
+use crate::error::Result;
+use crate::store::oversight::{self, StatsFilter, SubmittedRow};
 
 /// One table of the statistics: its dimension (`state`, `series`, `level`, `city`, `month`),
 /// its title, and `(code, label, count)` rows.
@@ -44,6 +47,76 @@ pub fn labelled(state: &AppState, tables: [Vec<(String, i64)>; 5]) -> Vec<Table>
             (by, title, rows)
         })
         .collect()
+}
+
+/// One submitted application of 申报明细, labelled.
+pub struct Detail {
+    pub id: Uuid,
+    pub person: String,
+    /// Masked, or in full when asked for (and audited).
+    pub id_number: String,
+    pub unit: String,
+    pub series: String,
+    pub title: String,
+    pub state: WfState,
+    pub submitted_at: i64,
+    pub final_at: Option<i64>,
+}
+
+/// The row with its dictionary labels; the ID number decrypted if `full_id`.
+pub fn detail(state: &AppState, r: SubmittedRow, full_id: bool) -> Result<Detail> {
+    let d = state.dicts();
+    Ok(Detail {
+        id_number: if full_id {
+            state
+                .keys
+                .decrypt(crate::store::accounts::ID_CONTEXT, &r.id_cipher)?
+        } else {
+            r.id_masked
+        },
+        id: r.id,
+        person: r.person_name,
+        unit: r.unit_name.unwrap_or_default(),
+        series: r
+            .series_code
+            .as_deref()
+            .map(|c| d.series_name(c).to_owned())
+            .unwrap_or_default(),
+        title: d.title_name(r.title_id).to_owned(),
+        state: WfState::parse(&r.state).unwrap_or(WfState::Draft),
+        submitted_at: r.submitted_at,
+        final_at: r.final_at,
+    })
+}
+
+/// One page of 申报明细 under the statistics filters, newest submission first, after
+/// `before`. With full ID numbers the page is audited as an export of personal information.
+pub async fn details(
+    state: &AppState,
+    caller: &Caller,
+    f: &StatsFilter,
+    (before, limit): (Option<(i64, Uuid)>, u64),
+    full_ids: bool,
+) -> Result<Vec<Detail>> {
+    let rows = oversight::submitted_before(&state.db.conn, f, before, limit).await?;
+    let details = rows
+        .into_iter()
+        .map(|r| detail(state, r, full_ids))
+        .collect::<Result<Vec<_>>>()?;
+    if full_ids {
+        let tx = state.db.begin().await?;
+        caller
+            .record(
+                &*tx,
+                state.now_ms(),
+                "pii_export",
+                "applications",
+                format!("{} rows through the API, ID numbers in full", details.len()),
+            )
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(details)
 }
 
 /// States in the order an application goes through them, not alphabetically.

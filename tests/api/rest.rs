@@ -89,7 +89,7 @@ async fn the_whole_story_through_the_api_with_tokens() {
     let (code_a, name_a, _) = app.register_unit().await;
     let (code_b, _, _) = app.register_unit().await;
     let (a_id, b_id) = (unit_id(&app, &code_a).await, unit_id(&app, &code_b).await);
-    let (pc, _) = app.person_client().await;
+    let (pc, person_id) = app.person_client().await;
     let person = Api {
         app: &app,
         bearer: token(&app, &pc, &app.url("/rsrc/zc/tokens"), "write").await,
@@ -376,12 +376,50 @@ async fn the_whole_story_through_the_api_with_tokens() {
         bureau.get("/sdmanager/api/v1/stats?from=yesterday").await.0,
         StatusCode::BAD_REQUEST
     );
+    // 申报明细: masked in the list; in full only by the audited POST.
+    let (s, details) = bureau.get("/sdmanager/api/v1/stats/applications").await;
+    assert_eq!(s, StatusCode::OK, "{details}");
+    assert_eq!(details["items"][0]["id"].as_str(), Some(id.as_str()));
+    let masked = details["items"][0]["id_number"].as_str().unwrap();
+    assert!(masked.contains('*') && masked != person_id);
+    let (s, full) = bureau
+        .post("/sdmanager/api/v1/stats/applications/full", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{full}");
+    assert_eq!(
+        full["items"][0]["id_number"].as_str(),
+        Some(person_id.as_str())
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'pii_export'")
+            .await,
+        1
+    );
     // 业务监管: find unit A by its credit code, correct its name (a reason is required),
     // unlock B; a one-character query or an unknown action is refused.
     let (s, found) = bureau
         .get(&format!("/sdmanager/api/v1/units?q={code_a}"))
         .await;
     assert_eq!((s, found[0]["id"].clone()), (StatusCode::OK, json!(a_id)));
+    let (s, all) = bureau.get("/sdmanager/api/v1/units/all?limit=1").await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    let cursor = all["next"]
+        .as_str()
+        .expect("two units, one per page")
+        .to_owned();
+    let (_, rest) = bureau
+        .get(&format!(
+            "/sdmanager/api/v1/units/all?limit=1&cursor={cursor}"
+        ))
+        .await;
+    let mut both = [
+        all["items"][0]["id"].clone(),
+        rest["items"][0]["id"].clone(),
+    ];
+    both.sort_by_key(|v| v.to_string());
+    let mut expected = [json!(a_id), json!(b_id)];
+    expected.sort_by_key(|v| v.to_string());
+    assert_eq!(both, expected);
     let (s, err) = bureau.get("/sdmanager/api/v1/units?q=%E6%B5%8E").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(err["fields"]["q"]["message"].is_string());

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::types::{ErrorBody, IdempotencyHeader, day_shaped};
+use super::types::{ErrorBody, IdempotencyHeader, day_param, day_shaped};
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most, within};
 use crate::app::AppState;
@@ -17,7 +17,6 @@ use crate::app::admins::{self as app_admins, AdminInput, Refusal};
 use crate::app::audit_log as app_audit;
 use crate::app::dicts::{self as app_dicts, Change};
 use crate::domain::auth::AdminRole;
-use crate::domain::clock::day_bound_ms;
 use crate::error::AppError;
 use crate::messages::Msg;
 use crate::store::audit::{Filter, Verification};
@@ -358,15 +357,9 @@ pub async fn audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Resp<Json<AuditPage>> {
     app_audit::require(me.user.role)?;
-    let day = |field: &'static str, s: &Option<String>, end: bool| match s.as_deref() {
-        None | Some("") => Ok(None),
-        Some(d) => day_bound_ms(d, end)
-            .map(Some)
-            .ok_or_else(|| AppError::field(field, Msg::DateInvalid)),
-    };
     let filter = Filter {
-        from_ms: day("from", &q.from, false)?,
-        to_ms: day("to", &q.to, true)?,
+        from_ms: day_param("from", &q.from, false)?,
+        to_ms: day_param("to", &q.to, true)?,
         actor: trimmed(q.actor),
         action: trimmed(q.action),
         object: trimmed(q.object),

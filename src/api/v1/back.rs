@@ -109,6 +109,23 @@ pub async fn decide(
     Ok(Json(g.into()))
 }
 
+/// The statistics filters within the operator's region; a day that is no calendar day is a
+/// 422 on its field.
+fn stats_filter(
+    me: &ApiAdmin,
+    from: &Option<String>,
+    to: &Option<String>,
+    series: &Option<String>,
+) -> Result<crate::store::oversight::StatsFilter, AppError> {
+    let region = crate::app::oversight::scope(&me.user.admin, me.user.role)?;
+    Ok(crate::store::oversight::StatsFilter {
+        region,
+        series: series.clone().filter(|s| !s.is_empty()),
+        from_ms: day_param("from", from, false)?,
+        to_ms: day_param("to", to, true)?,
+    })
+}
+
 /// 统计分析 of the operator's region (the whole province for the province bureau): the
 /// counts by state, series, level, city and month of submission, and how long submission →
 /// 终审通过 takes. The same figures as the page, with codes beside the labels.
@@ -119,19 +136,7 @@ pub async fn stats(
     me: ApiAdmin,
     ApiQuery(q): ApiQuery<StatsParams>,
 ) -> Resp<Json<StatsOut>> {
-    let region = crate::app::oversight::scope(&me.user.admin, me.user.role)?;
-    let day = |field: &'static str, s: &Option<String>, end: bool| match s.as_deref() {
-        None | Some("") => Ok(None),
-        Some(d) => crate::domain::clock::day_bound_ms(d, end)
-            .map(Some)
-            .ok_or_else(|| AppError::field(field, Msg::DateInvalid)),
-    };
-    let f = crate::store::oversight::StatsFilter {
-        region,
-        series: q.series.clone().filter(|s| !s.is_empty()),
-        from_ms: day("from", &q.from, false)?,
-        to_ms: day("to", &q.to, true)?,
-    };
+    let f = stats_filter(&me, &q.from, &q.to, &q.series)?;
     let summary = crate::store::oversight::summary(&state.db.conn, &f).await?;
     let (median, p90, approved) = summary.durations;
     let tables: Vec<StatsTable> = crate::app::stats::labelled(&state, summary.tables)
@@ -177,4 +182,65 @@ pub async fn change_password(
     };
     crate::app::accounts::change_password(&state, &me.caller, &who, &change, None).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// 申报明细 with masked ID numbers: the submitted applications under 统计分析's filters,
+/// newest submission first, paged by `cursor`.
+#[utoipa::path(get, path = "/sdmanager/api/v1/stats/applications", tag = STATS_TAG,
+    params(DetailsParams),
+    responses((status = 200, body = DetailPage), (status = 422, body = ErrorBody),
+        (status = "default", body = ErrorBody)))]
+pub async fn details(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiQuery(q): ApiQuery<DetailsParams>,
+) -> Resp<Json<DetailPage>> {
+    details_of(&state, &me, &q, false).await
+}
+
+/// The same page with full ID numbers: the operator's reveal right, audited as an export
+/// of personal information (a POST, so that no link or prefetch can ask for it).
+#[utoipa::path(post, path = "/sdmanager/api/v1/stats/applications/full", tag = STATS_TAG,
+    params(DetailsParams, IdempotencyHeader),
+    responses((status = 200, body = DetailPage), (status = 422, body = ErrorBody),
+        (status = "default", body = ErrorBody)))]
+pub async fn details_full(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiQuery(q): ApiQuery<DetailsParams>,
+) -> Resp<Json<DetailPage>> {
+    details_of(&state, &me, &q, true).await
+}
+
+async fn details_of(
+    state: &AppState,
+    me: &ApiAdmin,
+    q: &DetailsParams,
+    full_ids: bool,
+) -> Resp<Json<DetailPage>> {
+    let f = stats_filter(me, &q.from, &q.to, &q.series)?;
+    let cursor = parse_cursor(&q.cursor)?;
+    let limit = u64::from(q.limit.unwrap_or(20).clamp(1, 100));
+    let rows = crate::app::stats::details(state, &me.caller, &f, (cursor, limit), full_ids).await?;
+    let next = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|r| cursor_of(r.submitted_at, r.id)))
+        .flatten();
+    Ok(Json(DetailPage {
+        items: rows
+            .into_iter()
+            .map(|r| DetailOut {
+                id: r.id,
+                person: r.person,
+                id_number: r.id_number,
+                unit: r.unit,
+                series: r.series,
+                title: r.title,
+                state: r.state.as_str().into(),
+                state_label: r.state.label().into(),
+                submitted_at: r.submitted_at,
+                final_at: r.final_at,
+            })
+            .collect(),
+        next,
+    }))
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::types::{ErrorBody, IdempotencyHeader};
+use super::types::{ErrorBody, IdempotencyHeader, PageQuery, cursor_of, parse_cursor};
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most};
 use crate::app::AppState;
@@ -86,6 +86,34 @@ pub async fn units(
     Ok(Json(
         rows.into_iter().map(|u| UnitOut::of(&state, u)).collect(),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitPage {
+    pub items: Vec<UnitOut>,
+    pub next: Option<String>,
+}
+
+/// Every unit of the region, newest registration first, paged by `cursor`: the rows of the
+/// page's 导出.
+#[utoipa::path(get, path = "/sdmanager/api/v1/units/all", tag = TAG, params(PageQuery),
+    responses((status = 200, body = UnitPage), (status = "default", body = ErrorBody)))]
+pub async fn all_units(
+    State(state): State<AppState>,
+    me: ApiAdmin,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Resp<Json<UnitPage>> {
+    let region = region(&me)?;
+    let cursor = parse_cursor(&q.cursor)?;
+    let limit = q.limit();
+    let rows = app_oversight::all_units(&state, region.as_deref(), cursor, limit).await?;
+    let next = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|u| cursor_of(u.created_at, u.id)))
+        .flatten();
+    Ok(Json(UnitPage {
+        items: rows.into_iter().map(|u| UnitOut::of(&state, u)).collect(),
+        next,
+    }))
 }
 
 /// One unit of the region.

@@ -650,6 +650,21 @@ pub fn day_shaped(s: &Option<String>) -> bool {
     }
 }
 
+/// A day parameter as the bound of a range in milliseconds (`end`: the end of that day);
+/// absent or empty is no bound, a day that is no calendar day a 422 on `field`.
+pub fn day_param(
+    field: &'static str,
+    s: &Option<String>,
+    end: bool,
+) -> Result<Option<i64>, crate::error::AppError> {
+    match s.as_deref() {
+        None | Some("") => Ok(None),
+        Some(d) => crate::domain::clock::day_bound_ms(d, end)
+            .map(Some)
+            .ok_or_else(|| crate::error::AppError::field(field, crate::messages::Msg::DateInvalid)),
+    }
+}
+
 /// 统计分析's filters. A date that fits the pattern but is no calendar day is a 422 on its field.
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
@@ -703,4 +718,67 @@ pub struct StatsOut {
     pub median_hours: Option<f64>,
     pub p90_hours: Option<f64>,
     pub tables: Vec<StatsTable>,
+}
+
+/// 申报明细's filters (those of 统计分析) and keyset paging.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct DetailsParams {
+    /// Submitted on or after this day (YYYY-MM-DD, China time).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    pub from: Option<String>,
+    /// Submitted on or before this day.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    pub to: Option<String>,
+    /// A 职称系列 code.
+    #[param(max_length = 16)]
+    pub series: Option<String>,
+    /// Where the previous page ended (its `next`).
+    #[param(
+        max_length = 52,
+        pattern = r"^([0-9]{1,15}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"
+    )]
+    pub cursor: Option<String>,
+    /// Rows per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+impl Bounds for DetailsParams {
+    const INTEGERS: &'static [&'static str] = &["limit"];
+    fn check(&self) -> Result<(), crate::error::AppError> {
+        if !day_shaped(&self.from) || !day_shaped(&self.to) {
+            return Err(crate::error::AppError::Status(
+                400,
+                crate::messages::Msg::BadRequest,
+            ));
+        }
+        parse_cursor(&self.cursor)?;
+        at_most(self.series.as_deref(), 16)?;
+        within(self.limit, 1, 100)
+    }
+}
+
+/// One submitted application of 申报明细.
+#[derive(Serialize, ToSchema)]
+pub struct DetailOut {
+    pub id: Uuid,
+    pub person: String,
+    /// Masked, or in full from `/stats/applications/full`.
+    pub id_number: String,
+    pub unit: String,
+    pub series: String,
+    pub title: String,
+    /// draft, pending, returned, to_report or approved.
+    pub state: String,
+    pub state_label: String,
+    /// Milliseconds since the epoch.
+    pub submitted_at: i64,
+    pub final_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DetailPage {
+    pub items: Vec<DetailOut>,
+    pub next: Option<String>,
 }

@@ -11,7 +11,6 @@ use super::oversight::operator_scope;
 use crate::app::AppState;
 use crate::app::stats::labelled;
 use crate::domain::clock::format_minutes;
-use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::oversight::{self, StatsFilter};
 use crate::web::context::ReqCtx;
@@ -266,23 +265,14 @@ async fn details_export(
         let Some(last) = batch.last() else { break };
         before = Some((last.submitted_at, last.id));
         for r in batch {
-            let id = if full_ids {
-                state
-                    .keys
-                    .decrypt(crate::store::accounts::ID_CONTEXT, &r.id_cipher)?
-            } else {
-                r.id_masked
-            };
+            let r = crate::app::stats::detail(&state, r, full_ids)?;
             let row = [
-                r.person_name,
-                id,
-                r.unit_name.unwrap_or_default(),
-                r.series_code
-                    .as_deref()
-                    .map(|c| d.series_name(c).to_owned())
-                    .unwrap_or_default(),
-                d.title_name(r.title_id).to_owned(),
-                WfState::parse(&r.state).map_or(r.state.clone(), |s| s.label().to_owned()),
+                r.person,
+                r.id_number,
+                r.unit,
+                r.series,
+                r.title,
+                r.state.label().to_owned(),
                 format_minutes(r.submitted_at),
                 r.final_at.map(format_minutes).unwrap_or_default(),
             ];

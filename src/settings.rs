@@ -8,6 +8,13 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 /// Local development (keys generated on disk, test switches allowed) or production.
+/// How long audit entries stay in the live table before archiving (days).
+const AUDIT_RETENTION_DAYS: u32 = 190;
+/// Back-office accounts without a login for this long are disabled (days).
+const INACTIVE_DAYS: u32 = 90;
+/// The largest form body (uploads have their own limit).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Dev,
@@ -163,6 +170,7 @@ struct FileSettings {
     cookie_secure: Option<bool>,
     log_format: Option<String>,
     audit_retention_days: Option<u32>,
+    inactive_days: Option<u32>,
     public_url: Option<String>,
     pdf_font: Option<PathBuf>,
     back_allow: Option<String>,
@@ -259,7 +267,7 @@ impl Settings {
             Some(v) => v
                 .parse()
                 .context("ZHICHENG_AUDIT_RETENTION_DAYS must be a number of days")?,
-            None => file.audit_retention_days.unwrap_or(190),
+            None => file.audit_retention_days.unwrap_or(AUDIT_RETENTION_DAYS),
         };
         let public_url = pick("ZHICHENG_PUBLIC_URL", file.public_url)
             .unwrap_or_else(|| format!("http://{front_listen}"))
@@ -291,14 +299,14 @@ impl Settings {
             cookie_secure,
             log_json,
             audit_retention_days,
-            max_body_bytes: 64 * 1024,
+            max_body_bytes: MAX_BODY_BYTES,
             public_url,
             pdf_fonts,
             inactive_days: match env("ZHICHENG_INACTIVE_DAYS") {
                 Some(v) => v
                     .parse()
                     .context("ZHICHENG_INACTIVE_DAYS must be a number of days")?,
-                None => 90,
+                None => file.inactive_days.unwrap_or(INACTIVE_DAYS),
             },
             back_allow,
         };
@@ -336,6 +344,23 @@ impl Settings {
         Ok(())
     }
 
+    /// Whether log lines are JSON, by the same layering as every setting (`log_format` in
+    /// the file, `ZHICHENG_LOG_FORMAT`, JSON by default in production). Logging starts before
+    /// the command runs, so settings that do not load yet fall back to the variables alone;
+    /// the command itself then reports what is wrong with them.
+    pub fn log_json_early() -> bool {
+        Self::load().map_or_else(
+            |_| {
+                let var = |k: &str| std::env::var(k).ok();
+                match var("ZHICHENG_LOG_FORMAT").as_deref() {
+                    Some(f) => f == "json",
+                    None => matches!(var("ZHICHENG_ENV").as_deref(), Some("prod" | "production")),
+                }
+            },
+            |s| s.log_json,
+        )
+    }
+
     /// Settings for tests: dev mode, captcha as given, the database URL given.
     pub fn for_tests(data_dir: PathBuf, database_url: String) -> Self {
         Settings {
@@ -349,11 +374,11 @@ impl Settings {
             captcha: true,
             cookie_secure: false,
             log_json: false,
-            audit_retention_days: 190,
-            max_body_bytes: 64 * 1024,
+            audit_retention_days: AUDIT_RETENTION_DAYS,
+            max_body_bytes: MAX_BODY_BYTES,
             public_url: "http://127.0.0.1:9000".into(),
             pdf_fonts: Vec::new(),
-            inactive_days: 90,
+            inactive_days: INACTIVE_DAYS,
             back_allow: Vec::new(),
         }
     }
@@ -384,6 +409,28 @@ mod tests {
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
         Settings::from_sources(FileSettings::default(), |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_file_sets_the_log_format_and_inactive_days_under_the_variables() {
+        let file = || FileSettings {
+            log_format: Some("json".into()),
+            inactive_days: Some(30),
+            ..FileSettings::default()
+        };
+        let s = Settings::from_sources(file(), |_| None).unwrap();
+        assert!(s.log_json);
+        assert_eq!(s.inactive_days, 30);
+        let s = Settings::from_sources(file(), |k| match k {
+            "ZHICHENG_LOG_FORMAT" => Some("text".into()),
+            "ZHICHENG_INACTIVE_DAYS" => Some("7".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(!s.log_json);
+        assert_eq!(s.inactive_days, 7);
+        let d = load(&[]).unwrap();
+        assert_eq!((d.inactive_days, d.log_json), (INACTIVE_DAYS, false));
     }
 
     #[test]

@@ -295,3 +295,31 @@ pub async fn logout(
     tx.commit().await?;
     Ok(())
 }
+
+/// 退出 on either site: ends the session (audited) and clears the cookies; without a live
+/// session it only clears them.
+pub async fn logout_page<U>(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: ReqCtx,
+    session: Option<crate::web::session::LiveSession>,
+    user: Option<U>,
+    crate::web::extract::CsrfForm(_): crate::web::extract::CsrfForm<crate::web::extract::NoFields>,
+) -> Result<axum::response::Response>
+where
+    U: crate::web::tokens::SignedIn
+        + axum::extract::OptionalFromRequestParts<AppState, Rejection = crate::error::AppError>,
+{
+    use axum::response::IntoResponse;
+    if let (Some(s), Some(u)) = (session, user) {
+        logout(&state, &ctx, &s, &u.caller(&state, &ctx).actor).await?;
+    }
+    let home = match ctx.realm {
+        crate::domain::auth::Realm::Front => "/rsrc/?m=logged_out",
+        crate::domain::auth::Realm::Back => "/sdmanager?m=logged_out",
+    };
+    Ok((
+        crate::web::session::logout_cookies(&state, ctx.realm),
+        axum::response::Redirect::to(home),
+    )
+        .into_response())
+}

@@ -79,9 +79,7 @@ pub struct Owner {
 }
 
 /// The signed-in user of either site, as the page needs them.
-pub trait TokenUser:
-    axum::extract::FromRequestParts<AppState, Rejection = AppError> + Send
-{
+pub trait SignedIn: axum::extract::FromRequestParts<AppState, Rejection = AppError> + Send {
     fn owner(&self) -> Owner;
     fn caller(&self, state: &AppState, ctx: &ReqCtx) -> Caller;
     fn layout(
@@ -92,7 +90,7 @@ pub trait TokenUser:
     ) -> impl std::future::Future<Output = Result<Layout>> + Send;
 }
 
-impl TokenUser for FrontUser {
+impl SignedIn for FrontUser {
     fn owner(&self) -> Owner {
         Owner {
             subject: (self.kind(), self.id()),
@@ -112,7 +110,7 @@ impl TokenUser for FrontUser {
     }
 }
 
-impl TokenUser for AdminUser {
+impl SignedIn for AdminUser {
     fn owner(&self) -> Owner {
         Owner {
             subject: (SubjectKind::Admin, self.admin.id),
@@ -237,7 +235,7 @@ async fn created(
 }
 
 /// The page, with the flash a redirect named.
-pub async fn show<U: TokenUser>(
+pub async fn show<U: SignedIn>(
     State(state): State<AppState>,
     ctx: ReqCtx,
     user: U,
@@ -259,7 +257,7 @@ pub async fn show<U: TokenUser>(
 }
 
 /// 生成令牌.
-pub async fn create<U: TokenUser>(
+pub async fn create<U: SignedIn>(
     State(state): State<AppState>,
     ctx: ReqCtx,
     user: U,
@@ -271,7 +269,7 @@ pub async fn create<U: TokenUser>(
 }
 
 /// 撤销, back to the page with its message.
-pub async fn revoke<U: TokenUser>(
+pub async fn revoke<U: SignedIn>(
     State(state): State<AppState>,
     ctx: ReqCtx,
     user: U,

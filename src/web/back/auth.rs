@@ -21,11 +21,11 @@ use crate::messages::Msg;
 use crate::store::accounts;
 use crate::store::audit::Actor;
 use crate::web::context::ReqCtx;
-use crate::web::extract::{CsrfForm, NoFields};
+use crate::web::extract::CsrfForm;
 use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
 use crate::web::login::{self, Attempt, Candidate, Outcome_};
 use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::{AdminUser, LiveSession, bureau_name, login_cookies, logout_cookies};
+use crate::web::session::{AdminUser, LiveSession, bureau_name, login_cookies};
 
 #[derive(Template)]
 #[template(path = "back/login.html")]
@@ -153,23 +153,6 @@ pub async fn login(
             )
         }
     }
-}
-
-pub async fn logout(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    session: Option<LiveSession>,
-    user: Option<AdminUser>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response> {
-    if let (Some(s), Some(u)) = (session, user) {
-        login::logout(&state, &ctx, &s, &u.actor(&state.dicts())).await?;
-    }
-    Ok((
-        logout_cookies(&state, ctx.realm),
-        Redirect::to("/sdmanager?m=logged_out"),
-    )
-        .into_response())
 }
 
 pub async fn captcha_image(

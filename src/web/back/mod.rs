@@ -20,7 +20,10 @@ use crate::app::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(auth::login))
-        .route("/logout", post(auth::logout))
+        .route(
+            "/logout",
+            post(crate::web::login::logout_page::<crate::web::session::AdminUser>),
+        )
         .route("/captcha/{id}", get(auth::captcha_image))
         .route("/home", get(auth::home))
         .route(

@@ -16,10 +16,10 @@ use crate::domain::mask::mask;
 use crate::error::{AppError, Result};
 use crate::store::{accounts, audit::Actor, captcha};
 use crate::web::context::ReqCtx;
-use crate::web::extract::{CsrfForm, NoFields};
+use crate::web::extract::CsrfForm;
 use crate::web::login::{self, Attempt, Candidate, Outcome_};
 use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::{FrontUser, LiveSession, login_cookies, logout_cookies};
+use crate::web::session::{FrontUser, LiveSession, login_cookies};
 
 #[derive(Template)]
 #[template(path = "front/login.html")]
@@ -149,23 +149,6 @@ pub async fn login(
             )
         }
     }
-}
-
-pub async fn logout(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    session: Option<LiveSession>,
-    user: Option<FrontUser>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response> {
-    if let (Some(s), Some(u)) = (session, user) {
-        login::logout(&state, &ctx, &s, &u.actor(&state.dicts())).await?;
-    }
-    Ok((
-        logout_cookies(&state, ctx.realm),
-        Redirect::to("/rsrc/?m=logged_out"),
-    )
-        .into_response())
 }
 
 /// The captcha picture for a challenge id chosen by the page; each request draws a new answer.

@@ -2,14 +2,14 @@
 
 pub mod account;
 mod auth;
-mod form;
 mod messages;
+mod transfer_form;
 
 pub(crate) use account::{PasswordForm, PasswordPage};
 pub(crate) use auth::{FlashQuery, captcha_response, login_page};
-pub(crate) use form::send as send_form;
 pub(crate) use messages::Row as MessageRow;
 pub(crate) use transfer::serve_attachment;
+pub(crate) use transfer_form::send as send_form;
 mod register;
 mod reset;
 pub(crate) mod review;
@@ -24,7 +24,10 @@ use crate::app::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(auth::login))
-        .route("/logout", post(auth::logout))
+        .route(
+            "/logout",
+            post(crate::web::login::logout_page::<crate::web::session::FrontUser>),
+        )
         .route("/captcha/{id}", get(auth::captcha_image))
         .route("/portal", get(auth::portal))
         .route("/zc", get(auth::home))
@@ -60,7 +63,7 @@ pub fn routes() -> Router<AppState> {
             post(crate::web::tokens::revoke::<crate::web::session::FrontUser>),
         )
         .route("/zc/units", get(units::page))
-        .route("/verify/{serial}", get(form::verify))
+        .route("/verify/{serial}", get(transfer_form::verify))
         .route("/static/{name}", get(crate::web::static_file))
         .merge(transfer::routes())
         .merge(review::routes())

@@ -11,6 +11,7 @@ use crate::domain::application::{
     self as app, BasicForm, EducationRow, FileKind, MAX_FILES_PER_SLOT, Module, Original, Slot,
     Transfer, WorkRow, clean_file_name, editable,
 };
+use crate::domain::workflow::HistoryAction;
 use crate::domain::workflow::State;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
@@ -132,7 +133,7 @@ pub async fn create(
             actor_id: Some(p.id),
             actor_label: &label,
             unit_id: None,
-            action: "create",
+            action: HistoryAction::Create,
             from: State::Draft,
             to: State::Draft,
             opinion: "",
@@ -249,7 +250,7 @@ async fn record_save(
             actor_id: Some(p.id),
             actor_label: &label,
             unit_id: None,
-            action: "save",
+            action: HistoryAction::Save,
             from: st,
             to: st,
             opinion: module.label(),

@@ -9,6 +9,7 @@ use super::{AppState, Caller};
 use crate::domain::application::{Gap, Module, Slot, Snapshot, gaps};
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::CST;
+use crate::domain::workflow::HistoryAction;
 use crate::domain::workflow::{Actor, Command, Position, Refusal, State, transition};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
@@ -68,7 +69,7 @@ struct Step<'a> {
     id: Uuid,
     label: &'a str,
     unit: Option<Uuid>,
-    action: &'static str,
+    action: HistoryAction,
     opinion: &'a str,
 }
 
@@ -113,7 +114,7 @@ impl Step<'_> {
         audit: &str,
         detail: String,
     ) -> Result<()> {
-        applications::move_to(tx, a, to, self.action == "submit", now).await?;
+        applications::move_to(tx, a, to, self.action == HistoryAction::Submit, now).await?;
         self.add(tx, a, at, to, now).await?;
         caller
             .record(tx, now, audit, format!("application:{}", a.id), detail)
@@ -224,7 +225,7 @@ pub async fn submit(
         id: p.id,
         label: &label,
         unit: Some(declare_unit),
-        action: "submit",
+        action: HistoryAction::Submit,
         opinion: "",
     }
     .write(
@@ -302,7 +303,7 @@ pub async fn withdraw(
         id: p.id,
         label: &label,
         unit: Some(declare_unit),
-        action: "withdraw",
+        action: HistoryAction::Withdraw,
         opinion: "",
     }
     .write(
@@ -462,7 +463,11 @@ pub async fn approve(
         id: unit.id,
         label: &unit.name,
         unit: Some(unit.id),
-        action: if final_step { "final" } else { "approve" },
+        action: if final_step {
+            HistoryAction::Final
+        } else {
+            HistoryAction::Approve
+        },
         opinion: &opinion,
     }
     .write(
@@ -542,7 +547,7 @@ pub async fn send_back(
         id: unit.id,
         label: &unit.name,
         unit: Some(unit.id),
-        action: "return",
+        action: HistoryAction::Return,
         opinion: &reasons,
     }
     .write(
@@ -651,7 +656,7 @@ pub async fn report(
             id: unit.id,
             label: &unit.name,
             unit: Some(superior),
-            action: "report",
+            action: HistoryAction::Report,
             opinion: "",
         }
         .add(&*tx, &a, at, to, now)

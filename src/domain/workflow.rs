@@ -106,6 +106,70 @@ pub enum Command {
     Delete,
 }
 
+/// What one row of an application's history (办理记录) records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryAction {
+    Create,
+    Save,
+    Submit,
+    Withdraw,
+    Approve,
+    Return,
+    Report,
+    /// 通过 by a unit with final-review authority.
+    Final,
+}
+
+impl HistoryAction {
+    pub const ALL: [HistoryAction; 8] = [
+        HistoryAction::Create,
+        HistoryAction::Save,
+        HistoryAction::Submit,
+        HistoryAction::Withdraw,
+        HistoryAction::Approve,
+        HistoryAction::Return,
+        HistoryAction::Report,
+        HistoryAction::Final,
+    ];
+
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryAction::Create => "create",
+            HistoryAction::Save => "save",
+            HistoryAction::Submit => "submit",
+            HistoryAction::Withdraw => "withdraw",
+            HistoryAction::Approve => "approve",
+            HistoryAction::Return => "return",
+            HistoryAction::Report => "report",
+            HistoryAction::Final => "final",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// As 办理记录 names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            HistoryAction::Create => "新增申报信息",
+            HistoryAction::Save => "保存",
+            HistoryAction::Submit => "确定申报",
+            HistoryAction::Withdraw => "撤回",
+            HistoryAction::Approve => "审核通过",
+            HistoryAction::Return => "退回",
+            HistoryAction::Report => "数据上报",
+            HistoryAction::Final => "终审通过",
+        }
+    }
+
+    /// The label of a stored value; one this version does not know reads 其他.
+    pub fn label_of(stored: &str) -> &'static str {
+        Self::parse(stored).map_or("其他", Self::label)
+    }
+}
+
 impl Command {
     pub fn action(self) -> &'static str {
         match self {
@@ -463,5 +527,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn history_actions_round_trip_and_unknown_ones_read_other() {
+        for a in HistoryAction::ALL {
+            assert_eq!(HistoryAction::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(HistoryAction::label_of("final"), "终审通过");
+        assert_eq!(HistoryAction::label_of("archived"), "其他");
     }
 }

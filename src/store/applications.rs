@@ -12,6 +12,7 @@ use super::{exec, stmt, unique_violation};
 use crate::crypto::Keys;
 use crate::domain::application::{Basic, EducationRow, Module, Original, Transfer, WorkRow};
 use crate::domain::mask::mask;
+use crate::domain::workflow::HistoryAction;
 use crate::domain::workflow::{Position, State};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
@@ -321,7 +322,7 @@ pub struct NewEvent<'a> {
     pub actor_id: Option<Uuid>,
     pub actor_label: &'a str,
     pub unit_id: Option<Uuid>,
-    pub action: &'a str,
+    pub action: HistoryAction,
     pub from: State,
     pub to: State,
     pub opinion: &'a str,
@@ -345,7 +346,7 @@ pub async fn add_event(
             e.actor_id.into(),
             e.actor_label.chars().take(200).collect::<String>().into(),
             e.unit_id.into(),
-            e.action.into(),
+            e.action.as_str().into(),
             e.from.as_str().into(),
             e.to.as_str().into(),
             e.opinion.into(),
@@ -353,7 +354,7 @@ pub async fn add_event(
     )
     .await?;
     // Counted when recorded: the step's transaction commits right after in every caller.
-    metrics::counter!("zhicheng_transitions_total", "action" => e.action.to_owned()).increment(1);
+    metrics::counter!("zhicheng_transitions_total", "action" => e.action.as_str()).increment(1);
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::domain::application::Slot;
 use crate::domain::clock::format_minutes;
+use crate::domain::workflow::HistoryAction;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::entities::application;
@@ -47,20 +48,6 @@ pub struct AppView {
     pub level_name: String,
     pub title_name: String,
     pub specialty_name: String,
-}
-
-pub fn action_label(action: &str) -> &'static str {
-    match action {
-        "create" => "新增申报信息",
-        "save" => "保存",
-        "submit" => "确定申报",
-        "withdraw" => "撤回",
-        "approve" => "审核通过",
-        "return" => "退回",
-        "report" => "数据上报",
-        "final" => "终审通过",
-        _ => "其他",
-    }
 }
 
 pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppView> {
@@ -146,7 +133,7 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
         }
         history.push(HistoryRow {
             time: format_minutes(e.at),
-            action: action_label(&e.action),
+            action: HistoryAction::label_of(&e.action),
             who: e.actor_label.clone(),
             unit: units.name(e.unit_id),
             opinion: e.opinion.clone(),

@@ -7,6 +7,7 @@ use axum::response::Response;
 use super::{Person, UnitNames, own};
 use crate::app::AppState;
 use crate::domain::clock::format_minutes;
+use crate::domain::workflow::HistoryAction;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::applications;
@@ -34,20 +35,6 @@ struct ProgressPage {
     steps: Vec<Step>,
 }
 
-fn action_label(action: &str) -> &'static str {
-    match action {
-        "create" => "新增申报信息",
-        "save" => "保存",
-        "submit" => "确定申报",
-        "withdraw" => "撤回",
-        "approve" => "审核通过",
-        "return" => "退回",
-        "report" => "数据上报",
-        "final" => "终审通过",
-        _ => "其他",
-    }
-}
-
 pub async fn page(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -62,7 +49,7 @@ pub async fn page(
         let to = WfState::parse(&e.to_state).unwrap_or(WfState::Draft);
         steps.push(Step {
             time: format_minutes(e.at),
-            what: action_label(&e.action).to_owned(),
+            what: HistoryAction::label_of(&e.action).to_owned(),
             who: e.actor_label.clone(),
             unit: units.name(e.unit_id),
             state: to.label(),

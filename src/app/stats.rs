@@ -83,7 +83,7 @@ pub fn detail(state: &AppState, r: SubmittedRow, full_id: bool) -> Result<Detail
             .map(|c| d.series_name(c).to_owned())
             .unwrap_or_default(),
         title: d.title_name(r.title_id).to_owned(),
-        state: WfState::parse(&r.state).unwrap_or(WfState::Draft),
+        state: r.state,
         submitted_at: r.submitted_at,
         final_at: r.final_at,
     })

@@ -312,8 +312,8 @@ pub struct Event {
     pub actor_label: String,
     pub unit_id: Option<Uuid>,
     pub action: String,
-    pub from_state: String,
-    pub to_state: String,
+    pub from_state: State,
+    pub to_state: State,
     pub opinion: String,
 }
 
@@ -376,8 +376,8 @@ pub async fn events(c: &impl ConnectionTrait, app: Uuid) -> Result<Vec<Event>> {
                 actor_label: r.try_get("", "actor_label")?,
                 unit_id: r.try_get("", "unit_id")?,
                 action: r.try_get("", "action")?,
-                from_state: r.try_get("", "from_state")?,
-                to_state: r.try_get("", "to_state")?,
+                from_state: super::state_column(r, "from_state")?,
+                to_state: super::state_column(r, "to_state")?,
                 opinion: r.try_get("", "opinion")?,
             })
         })

@@ -206,6 +206,18 @@ pub async fn exec(c: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Re
 }
 
 /// The name of the unique constraint or index a failed insert ran into, if that is why it failed.
+/// An application state column read as the workflow's state: the one place stored state
+/// strings become [`State`](crate::domain::workflow::State). The schema's CHECK constraint
+/// admits only known values, so anything else is a read error, never a silent default.
+pub fn state_column(
+    r: &sea_orm::QueryResult,
+    col: &str,
+) -> std::result::Result<crate::domain::workflow::State, DbErr> {
+    let s: String = r.try_get("", col)?;
+    crate::domain::workflow::State::parse(&s)
+        .ok_or_else(|| DbErr::Type(format!("unknown application state {s:?} in {col}")))
+}
+
 pub fn unique_violation(err: &DbErr) -> Option<String> {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(detail)) => Some(detail),

@@ -28,7 +28,7 @@ pub struct Filter {
 #[derive(Debug, Clone)]
 pub struct Row {
     pub id: Uuid,
-    pub state: String,
+    pub state: crate::domain::workflow::State,
     pub holder: Option<Uuid>,
     pub level: Option<String>,
     pub series: Option<String>,
@@ -82,7 +82,7 @@ const FROM: &str = "FROM application_holders h JOIN applications a ON a.id = h.a
 fn row(r: &sea_orm::QueryResult) -> Result<Row, sea_orm::DbErr> {
     Ok(Row {
         id: r.try_get("", "id")?,
-        state: r.try_get("", "state")?,
+        state: super::state_column(r, "state")?,
         holder: r.try_get("", "holder_unit_id")?,
         level: r.try_get("", "level_code")?,
         series: r.try_get("", "series_code")?,

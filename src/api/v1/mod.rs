@@ -59,8 +59,8 @@ pub async fn history_of(
             actor: e.actor_label,
             unit: e.unit_id,
             action: e.action,
-            from_state: e.from_state,
-            to_state: e.to_state,
+            from_state: e.from_state.as_str().into(),
+            to_state: e.to_state.as_str().into(),
             opinion: e.opinion,
         })
         .collect())

@@ -282,8 +282,7 @@ pub async fn person(
         applications: apps
             .into_iter()
             .map(|a| {
-                let st = crate::domain::workflow::State::parse(&a.state)
-                    .unwrap_or(crate::domain::workflow::State::Draft);
+                let st = crate::store::applications::state(&a);
                 PersonApplicationOut {
                     id: a.id,
                     title: d.title_name(a.title_id).to_owned(),

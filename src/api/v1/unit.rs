@@ -52,21 +52,18 @@ pub async fn queue(
     let d = state.dicts();
     let items = rows
         .into_iter()
-        .map(|r| {
-            let st = crate::domain::workflow::State::parse(&r.state);
-            QueueRow {
-                id: r.id,
-                state: r.state.clone(),
-                state_label: st.map(|s| s.label()).unwrap_or("").into(),
-                version: r.version.to_string(),
-                held: r.holder == Some(me.unit.id),
-                name: r.name,
-                id_masked: r.id_masked,
-                level: r.level,
-                series: r.series,
-                title: r.title.map(|t| d.title_name(Some(t)).to_owned()),
-                submitted_at: r.submitted_at,
-            }
+        .map(|r| QueueRow {
+            id: r.id,
+            state: r.state.as_str().into(),
+            state_label: r.state.label().into(),
+            version: r.version.to_string(),
+            held: r.holder == Some(me.unit.id),
+            name: r.name,
+            id_masked: r.id_masked,
+            level: r.level,
+            series: r.series,
+            title: r.title.map(|t| d.title_name(Some(t)).to_owned()),
+            submitted_at: r.submitted_at,
         })
         .collect();
     Ok(Json(QueuePage { items, next }))

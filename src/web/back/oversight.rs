@@ -13,7 +13,6 @@ use crate::app::{AppState, Caller};
 use crate::domain::account::FieldErrors;
 use crate::domain::auth::{SubjectKind, locked_until};
 use crate::domain::clock::format_minutes;
-use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::audit::{Event, Outcome};
@@ -184,7 +183,7 @@ async fn unit_page(
         .collect();
     let mut apps = Vec::new();
     for a in oversight::applications_of(&state.db.conn, "unit", u.id, 50).await? {
-        let st = WfState::parse(&a.state).unwrap_or(WfState::Draft);
+        let st = crate::store::applications::state(&a);
         let person = accounts::person_by_id(&state.db.conn, a.person_id)
             .await?
             .map(|p| p.name)
@@ -421,7 +420,7 @@ async fn person_page(
     let d = state.dicts();
     let mut apps = Vec::new();
     for a in applications {
-        let st = WfState::parse(&a.state).unwrap_or(WfState::Draft);
+        let st = crate::store::applications::state(&a);
         apps.push(AppRow {
             person: p.name.clone(),
             title: d.title_name(a.title_id).to_owned(),

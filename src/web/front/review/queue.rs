@@ -115,7 +115,7 @@ pub fn rows(state: &AppState, unit: uuid::Uuid, list: Vec<review::Row>) -> Vec<R
     let d = state.dicts();
     list.into_iter()
         .map(|r| {
-            let st = WfState::parse(&r.state).unwrap_or(WfState::Draft);
+            let st = r.state;
             Row {
                 id: r.id.to_string(),
                 name: r.name,

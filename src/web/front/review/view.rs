@@ -6,7 +6,6 @@ use crate::app::AppState;
 use crate::domain::application::Slot;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::HistoryAction;
-use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::entities::application;
 use crate::store::{accounts, applications, attachments};
@@ -137,7 +136,7 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
             who: e.actor_label.clone(),
             unit: units.name(e.unit_id),
             opinion: e.opinion.clone(),
-            to: WfState::parse(&e.to_state).map_or("", WfState::label),
+            to: e.to_state.label(),
         });
     }
     Ok(AppView {

@@ -8,7 +8,6 @@ use super::{Person, UnitNames, own};
 use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::HistoryAction;
-use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::applications;
 use crate::web::context::ReqCtx;
@@ -46,7 +45,7 @@ pub async fn page(
     let units = UnitNames::load(&state, events.iter().map(|e| e.unit_id)).await?;
     let mut steps = Vec::with_capacity(events.len());
     for e in events.iter().rev() {
-        let to = WfState::parse(&e.to_state).unwrap_or(WfState::Draft);
+        let to = e.to_state;
         steps.push(Step {
             time: format_minutes(e.at),
             what: HistoryAction::label_of(&e.action).to_owned(),

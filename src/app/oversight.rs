@@ -225,7 +225,8 @@ pub async fn person_detail(
     let p = accounts::person_by_id(&state.db.conn, pid)
         .await?
         .ok_or(AppError::NotFound)?;
-    let apps = oversight::applications_of(&state.db.conn, "person", pid, 50).await?;
+    let apps =
+        oversight::applications_of(&state.db.conn, oversight::Party::Applicant(pid), 50).await?;
     Ok((p, apps))
 }
 

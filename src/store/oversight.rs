@@ -174,19 +174,26 @@ pub async fn person_in_region(
     Ok(super::count(c, "SELECT COUNT(*) AS n FROM applications a JOIN units u ON u.id = a.declare_unit_id WHERE a.person_id = ? AND u.region_code = ?", vec![person.into(), region.into()]).await? > 0)
 }
 
+/// Whose applications to list.
+#[derive(Debug, Clone, Copy)]
+pub enum Party {
+    /// The person who applied.
+    Applicant(Uuid),
+    /// The unit they were declared at.
+    DeclaringUnit(Uuid),
+}
+
 /// Applications declared at a unit or by a person, newest first, bounded.
 pub async fn applications_of(
     c: &impl ConnectionTrait,
-    column: &str,
-    id: Uuid,
+    of: Party,
     limit: u64,
 ) -> Result<Vec<super::entities::application::Model>> {
     use super::entities::application::{Column, Entity};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-    let col = if column == "person" {
-        Column::PersonId
-    } else {
-        Column::DeclareUnitId
+    let (col, id) = match of {
+        Party::Applicant(id) => (Column::PersonId, id),
+        Party::DeclaringUnit(id) => (Column::DeclareUnitId, id),
     };
     Ok(Entity::find()
         .filter(col.eq(id))

@@ -182,7 +182,9 @@ async fn unit_page(
         })
         .collect();
     let mut apps = Vec::new();
-    for a in oversight::applications_of(&state.db.conn, "unit", u.id, 50).await? {
+    for a in oversight::applications_of(&state.db.conn, oversight::Party::DeclaringUnit(u.id), 50)
+        .await?
+    {
         let st = crate::store::applications::state(&a);
         let person = accounts::person_by_id(&state.db.conn, a.person_id)
             .await?
@@ -267,30 +269,52 @@ pub async fn rename(
 }
 
 /// 解锁 and 重置密码 for units and persons.
-pub async fn account_action(
+/// 解锁, 强制下线 or 重置密码 of a unit's account.
+pub async fn unit_account(
     State(state): State<AppState>,
     ctx: ReqCtx,
     user: AdminUser,
-    Path((kind, id, action)): Path<(String, String, String)>,
+    Path((id, action)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
+    account_action(state, ctx, user, (SubjectKind::Unit, id), action).await
+}
+
+/// 解锁, 强制下线 or 重置密码 of a person's account.
+pub async fn person_account(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: AdminUser,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response> {
+    account_action(state, ctx, user, (SubjectKind::Person, id), action).await
+}
+
+async fn account_action(
+    state: AppState,
+    ctx: ReqCtx,
+    user: AdminUser,
+    (kind, id): (SubjectKind, String),
+    action: String,
+) -> Result<Response> {
     let scope = operator_scope(&user)?;
-    let (subject, back) = match kind.as_str() {
-        "units" => {
+    let (subject, back) = match kind {
+        SubjectKind::Unit => {
             let u = app_oversight::unit_in(&state, scope.as_deref(), &id).await?;
             (
                 (SubjectKind::Unit, u.id),
                 format!("/sdmanager/units/{}", u.id),
             )
         }
-        "persons" => {
+        SubjectKind::Person => {
             let pid = app_oversight::person_in(&state, scope.as_deref(), &id).await?;
             (
                 (SubjectKind::Person, pid),
                 format!("/sdmanager/persons/{pid}"),
             )
         }
-        _ => return Err(AppError::NotFound),
+        SubjectKind::Admin => return Err(AppError::NotFound),
     };
     let act = AccountAction::parse(&action).ok_or(AppError::NotFound)?;
     let caller = ctx.admin_caller(&state, &user);

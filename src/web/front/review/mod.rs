@@ -2,6 +2,7 @@
 //! 上报路径申请 / 上报路径审核 and 外地调入终审权限申请.
 
 mod actions;
+mod grants;
 mod paths;
 mod queue;
 mod report;
@@ -34,7 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/zc/paths", get(paths::mine).post(paths::create))
         .route("/zc/paths/review", get(paths::asked))
         .route("/zc/paths/{id}/decide", post(paths::decide))
-        .route("/zc/grants", get(paths::grants).post(paths::request_grant))
+        .route(
+            "/zc/grants",
+            get(grants::grants).post(grants::request_grant),
+        )
 }
 
 /// A logged-in unit; people get "not found" for the units' pages.

@@ -1,4 +1,4 @@
-//! 上报路径申请 (with 新增 and the 外地调入终审权限申请 button), 上报路径审核.
+//! 上报路径申请 (with 新增 and the 外地调入终审权限申请 button) and 上报路径审核.
 
 use crate::web::extract::Query;
 use askama::Template;
@@ -21,7 +21,7 @@ use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
 use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::{FrontUser, bureau_name};
+use crate::web::session::FrontUser;
 
 pub struct PathRow {
     pub id: String,
@@ -209,135 +209,4 @@ pub async fn decide(
     let caller = ctx.caller(&state, &user);
     app_chain::decide_path(&state, &caller, &unit, id, approve, &form.opinion).await?;
     Ok(Redirect::to("/rsrc/zc/paths/review?m=decided").into_response())
-}
-
-pub struct GrantRow {
-    pub level: String,
-    pub bureau: String,
-    pub state: &'static str,
-    pub colour: &'static str,
-    pub opinion: String,
-    pub created: String,
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub struct GrantForm {
-    #[serde(default)]
-    level: String,
-    #[serde(default)]
-    bureau: String,
-}
-
-#[derive(Template)]
-#[template(path = "front/review/grants.html")]
-struct GrantsPage {
-    layout: Layout,
-    rows: Vec<GrantRow>,
-    form: GrantForm,
-    errors: FieldErrors,
-    levels: Vec<(String, String)>,
-    bureaus: Vec<(String, String)>,
-}
-
-impl GrantsPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
-
-async fn grants_page(
-    state: &AppState,
-    ctx: &ReqCtx,
-    unit: &unit::Model,
-    user: &FrontUser,
-    form: GrantForm,
-    errors: FieldErrors,
-    flash: Option<crate::web::page::Flash>,
-) -> Result<GrantsPage> {
-    let d = state.dicts();
-    let rows = chain::grants_of_unit(&state.db.conn, unit.id)
-        .await?
-        .into_iter()
-        .map(|g| GrantRow {
-            level: d.level_name(&g.level).to_owned(),
-            bureau: d
-                .region(&g.bureau)
-                .map(|r| bureau_name(&r.name))
-                .unwrap_or_default(),
-            state: g.standing.grant_label(),
-            colour: g.standing.colour(),
-            opinion: g.opinion,
-            created: format_minutes(g.created_at),
-        })
-        .collect();
-    Ok(GrantsPage {
-        layout: Layout::front_with_bell(
-            state,
-            ctx,
-            user,
-            "外地调入终审权限申请",
-            "/rsrc/zc/paths",
-            flash,
-        )
-        .await?,
-        rows,
-        form,
-        errors,
-        levels: choices(&d.levels),
-        bureaus: d
-            .regions
-            .iter()
-            .filter(|r| crate::domain::chain::grant_bureau_allowed(&unit.region_code, &r.code))
-            .map(|r| (r.code.clone(), bureau_name(&r.name)))
-            .collect(),
-    })
-}
-
-pub async fn grants(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
-    let form = GrantForm {
-        bureau: unit.region_code.clone(),
-        ..Default::default()
-    };
-    render(
-        &grants_page(
-            &state,
-            &ctx,
-            &unit,
-            &user,
-            form,
-            FieldErrors::default(),
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
-    )
-}
-
-/// 保存 of 外地调入终审权限申请: 证书等级 and 所属机构; the bureau decides in the back office.
-pub async fn request_grant(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    CsrfForm(form): CsrfForm<GrantForm>,
-) -> Result<Response> {
-    let caller = ctx.caller(&state, &user);
-    let (status, errors) =
-        match app_chain::request_grant(&state, &caller, &unit, &form.level, &form.bureau).await {
-            Ok(_) => return Ok(Redirect::to("/rsrc/zc/grants?m=grant_requested").into_response()),
-            Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
-            Err(AppError::Conflict(m)) => {
-                let mut errors = FieldErrors::default();
-                errors.add("level", m);
-                (StatusCode::CONFLICT, errors)
-            }
-            Err(e) => return Err(e),
-        };
-    render_status(
-        status,
-        &grants_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-    )
 }

@@ -806,7 +806,7 @@ const SYLLABLES: &[&str] = &[
 /// date range that cuts months, and a range inside one month.
 pub async fn stats(db: &Db, runs: usize) -> anyhow::Result<()> {
     use crate::domain::clock::{Clock, SystemClock, day_bound_ms, month_of};
-    use crate::store::oversight::{StatsFilter, summary};
+    use crate::store::stats::{StatsFilter, summary};
     let today = SystemClock.today();
     let day = |days_back: i64| {
         let d = today - time::Duration::days(days_back);

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::app::{AppState, Caller};
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
-use crate::store::oversight::{self, StatsFilter, SubmittedRow};
+use crate::store::stats::{self, StatsFilter, SubmittedRow};
 
 /// One table of the statistics: its dimension (`state`, `series`, `level`, `city`, `month`),
 /// its title, and `(code, label, count)` rows.
@@ -29,7 +29,7 @@ pub fn labelled(state: &AppState, tables: [Vec<(String, i64)>; 5]) -> Vec<Table>
         }
     };
     let titles = ["按状态", "按职称系列", "按级别", "按地市", "按提交月份"];
-    oversight::DIMENSIONS
+    stats::DIMENSIONS
         .into_iter()
         .zip(titles)
         .zip(tables)
@@ -98,7 +98,7 @@ pub async fn details(
     (before, limit): (Option<(i64, Uuid)>, u64),
     full_ids: bool,
 ) -> Result<Vec<Detail>> {
-    let rows = oversight::submitted_before(&state.db.conn, f, before, limit).await?;
+    let rows = stats::submitted_before(&state.db.conn, f, before, limit).await?;
     let details = rows
         .into_iter()
         .map(|r| detail(state, r, full_ids))

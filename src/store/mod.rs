@@ -18,6 +18,7 @@ pub mod oversight;
 pub mod reset;
 pub mod review;
 pub mod sessions;
+pub mod stats;
 pub mod tokens;
 pub mod unit_search;
 

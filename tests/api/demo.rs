@@ -3,7 +3,7 @@
 
 use sea_orm::ConnectionTrait;
 use zhicheng::domain::ids::CitizenId;
-use zhicheng::store::oversight::{StatsFilter, counts, counts_scanned};
+use zhicheng::store::stats::{StatsFilter, counts, counts_scanned};
 
 use crate::helpers::*;
 

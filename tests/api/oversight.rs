@@ -812,7 +812,7 @@ async fn statistics_cube_matches_a_full_scan() {
     use rand::{Rng, SeedableRng};
     use sea_orm::Value;
     use zhicheng::domain::clock::{day_bound_ms, month_of};
-    use zhicheng::store::oversight::{StatsFilter, counts, counts_scanned};
+    use zhicheng::store::stats::{StatsFilter, counts, counts_scanned};
 
     let app = TestApp::spawn().await;
     let person = registered_person(&app).await;
@@ -919,7 +919,7 @@ async fn statistics_cube_matches_a_full_scan() {
 /// on PostgreSQL each trigger locks the smaller cell first, so none of them deadlocks.
 #[tokio::test]
 async fn opposite_moves_between_two_cells_do_not_deadlock() {
-    use zhicheng::store::oversight::{StatsFilter, counts, counts_scanned};
+    use zhicheng::store::stats::{StatsFilter, counts, counts_scanned};
 
     let app = TestApp::spawn().await;
     let person = registered_person(&app).await;

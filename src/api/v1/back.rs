@@ -116,9 +116,9 @@ fn stats_filter(
     from: &Option<String>,
     to: &Option<String>,
     series: &Option<String>,
-) -> Result<crate::store::oversight::StatsFilter, AppError> {
+) -> Result<crate::store::stats::StatsFilter, AppError> {
     let region = crate::app::oversight::scope(&me.user.admin, me.user.role)?;
-    Ok(crate::store::oversight::StatsFilter {
+    Ok(crate::store::stats::StatsFilter {
         region,
         series: series.clone().filter(|s| !s.is_empty()),
         from_ms: day_param("from", from, false)?,
@@ -137,7 +137,7 @@ pub async fn stats(
     ApiQuery(q): ApiQuery<StatsParams>,
 ) -> Resp<Json<StatsOut>> {
     let f = stats_filter(&me, &q.from, &q.to, &q.series)?;
-    let summary = crate::store::oversight::summary(&state.db.conn, &f).await?;
+    let summary = crate::store::stats::summary(&state.db.conn, &f).await?;
     let (median, p90, approved) = summary.durations;
     let tables: Vec<StatsTable> = crate::app::stats::labelled(&state, summary.tables)
         .into_iter()

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::app::stats::labelled;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
-use crate::store::oversight::{self, StatsFilter};
+use crate::store::stats::{self, StatsFilter};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, render};
@@ -123,7 +123,7 @@ pub async fn page(
     let f = q.filter(operator_scope(&user)?);
     let started = std::time::Instant::now();
     let d = state.dicts();
-    let summary = oversight::summary(&state.db.conn, &f).await?;
+    let summary = stats::summary(&state.db.conn, &f).await?;
     let (median, p90, approved) = summary.durations;
     let tables = labelled(&state, summary.tables);
     let total = tables.first().map_or(0, |t| t.2.iter().map(|r| r.2).sum());
@@ -173,7 +173,7 @@ pub async fn export(
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet: Option<crate::export::Sheet> = None;
-    let summary = oversight::summary(&state.db.conn, &f).await?;
+    let summary = stats::summary(&state.db.conn, &f).await?;
     for (_, title, rows) in labelled(&state, summary.tables) {
         match sheet.as_mut() {
             Some(s) => s.add(title, &[title, "申报数"])?,
@@ -261,7 +261,7 @@ async fn details_export(
     )?;
     let mut before = None;
     'pages: loop {
-        let batch = oversight::submitted_before(&state.db.conn, &f, before, 1000).await?;
+        let batch = stats::submitted_before(&state.db.conn, &f, before, 1000).await?;
         let Some(last) = batch.last() else { break };
         before = Some((last.submitted_at, last.id));
         for r in batch {

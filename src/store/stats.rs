@@ -1,0 +1,298 @@
+//! 统计分析's queries: counts by state, series, level, city and month (whole months from the
+//! trigger-kept cube, cut days from the applications' covering index), the durations from
+//! submission to final approval, and the 申报明细 rows. Scoped to the bureau's region
+//! (`None` = the whole province) like every back-office query.
+
+use sea_orm::{ConnectionTrait, Value};
+use uuid::Uuid;
+
+use super::stmt;
+use crate::error::Result;
+
+/// Filters of the statistics page.
+#[derive(Debug, Clone, Default)]
+pub struct StatsFilter {
+    pub region: Option<String>,
+    pub series: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+fn stats_where(f: &StatsFilter) -> (String, Vec<Value>) {
+    let mut cond = vec!["a.submitted_at IS NOT NULL".to_owned()];
+    let mut v: Vec<Value> = Vec::new();
+    if let Some(r) = &f.region {
+        cond.push("a.declare_region = ?".into());
+        v.push(r.clone().into());
+    }
+    if let Some(s) = &f.series {
+        cond.push("a.series_code = ?".into());
+        v.push(s.clone().into());
+    }
+    if let Some(t) = f.from_ms {
+        cond.push("a.submitted_at >= ?".into());
+        v.push(t.into());
+    }
+    if let Some(t) = f.to_ms {
+        cond.push("a.submitted_at < ?".into());
+        v.push(t.into());
+    }
+    (cond.join(" AND "), v)
+}
+
+/// Counts grouped by one dimension: `state`, `series`, `level`, `city` or `month` (CST).
+/// Whole months come from the statistics cube; days a date range cuts off a month are
+/// counted from the applications' index.
+pub async fn counts(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    by: &str,
+) -> Result<Vec<(String, i64)>> {
+    let split = crate::domain::clock::split_months(f.from_ms, f.to_ms);
+    let mut acc: std::collections::BTreeMap<String, i64> = Default::default();
+    if let Some((first, end)) = &split.months {
+        for (k, n) in cube_counts(c, f, by, first.as_deref(), end.as_deref()).await? {
+            *acc.entry(k).or_default() += n;
+        }
+    }
+    for (from, to) in split.edges {
+        let cut = StatsFilter {
+            from_ms: Some(from),
+            to_ms: Some(to),
+            ..f.clone()
+        };
+        for (k, n) in counts_scanned(c, &cut, by).await? {
+            *acc.entry(k).or_default() += n;
+        }
+    }
+    Ok(acc.into_iter().filter(|(_, n)| *n > 0).take(500).collect())
+}
+
+/// A grouping's column in the cube and in `applications a`.
+fn columns(by: &str) -> (&'static str, &'static str) {
+    match by {
+        "state" => ("state", "a.state"),
+        "series" => ("series", "a.series_code"),
+        "level" => ("level", "a.level_code"),
+        "city" => ("region", "a.declare_region"),
+        _ => ("month", "a.submitted_month"),
+    }
+}
+
+async fn cube_counts(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    by: &str,
+    first_month: Option<&str>,
+    end_month: Option<&str>,
+) -> Result<Vec<(String, i64)>> {
+    let key = columns(by).0;
+    let mut cond = vec!["n > 0".to_owned()];
+    let mut v: Vec<Value> = Vec::new();
+    for (col, op, val) in [
+        ("region", "=", f.region.as_deref()),
+        ("series", "=", f.series.as_deref()),
+        ("month", ">=", first_month),
+        ("month", "<", end_month),
+    ] {
+        if let Some(x) = val {
+            cond.push(format!("{col} {op} ?"));
+            v.push(x.to_owned().into());
+        }
+    }
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT {key} AS k, CAST(SUM(n) AS BIGINT) AS n FROM stats_cube WHERE {} GROUP BY {key} LIMIT 1000",
+                cond.join(" AND ")
+            ),
+            v,
+        ))
+        .await?;
+    key_counts(&rows)
+}
+
+fn key_counts(rows: &[sea_orm::QueryResult]) -> Result<Vec<(String, i64)>> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<Option<String>>("", "k")?.unwrap_or_default(),
+                r.try_get::<i64>("", "n")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+/// The same counts straight from the applications (their covering index): for the cut
+/// days of a range, and to check the cube against.
+pub async fn counts_scanned(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    by: &str,
+) -> Result<Vec<(String, i64)>> {
+    let b = c.get_database_backend();
+    let key = columns(by).1;
+    let (wh, v) = stats_where(f);
+    let rows = c
+        .query_all_raw(stmt(
+            b,
+            &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 1000"),
+            v,
+        ))
+        .await?;
+    key_counts(&rows)
+}
+
+/// The groupings of the statistics page, in its order.
+pub const DIMENSIONS: [&str; 5] = ["state", "series", "level", "city", "month"];
+
+/// Everything the statistics page shows: the counts by each of [`DIMENSIONS`] and the
+/// (median, p90, count) of submission → final approval, queried concurrently.
+pub struct Summary {
+    pub tables: [Vec<(String, i64)>; 5],
+    pub durations: (Option<f64>, Option<f64>, i64),
+}
+
+pub async fn summary(c: &impl ConnectionTrait, f: &StatsFilter) -> Result<Summary> {
+    let [d0, d1, d2, d3, d4] = DIMENSIONS;
+    let (a, b, l, ci, m, durations) = tokio::try_join!(
+        counts(c, f, d0),
+        counts(c, f, d1),
+        counts(c, f, d2),
+        counts(c, f, d3),
+        counts(c, f, d4),
+        self::durations(c, f),
+    )?;
+    Ok(Summary {
+        tables: [a, b, l, ci, m],
+        durations,
+    })
+}
+
+/// Median and 90th percentile of submission → final approval, in hours, and the count.
+/// One grouped scan into whole-hour buckets (no sort of the rows), percentiles read off it.
+pub async fn durations(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+) -> Result<(Option<f64>, Option<f64>, i64)> {
+    let (wh, v) = stats_where(f);
+    let b = c.get_database_backend();
+    // SQLite's planner prefers the narrower (state, …) index and then reads every row from
+    // the table; name the covering partial index (migration 9). PostgreSQL chooses it itself.
+    let hint = match (b, &f.region) {
+        (sea_orm::DbBackend::Sqlite, None) => " INDEXED BY ix_applications_approved",
+        (sea_orm::DbBackend::Sqlite, Some(_)) => " INDEXED BY ix_applications_approved_region",
+        _ => "",
+    };
+    let rows = c
+        .query_all_raw(stmt(
+            b,
+            &format!(
+                "SELECT (a.final_at - a.submitted_at) / 3600000 AS h, COUNT(*) AS n FROM applications a{hint} \
+                 WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL GROUP BY (a.final_at - a.submitted_at) / 3600000 ORDER BY h LIMIT 100000"
+            ),
+            v,
+        ))
+        .await?;
+    let buckets: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<i64>("", "h")?, r.try_get::<i64>("", "n")?)))
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    Ok(percentiles(&buckets))
+}
+
+/// (median, p90, count) from (hour, count) buckets sorted by hour.
+pub fn percentiles(buckets: &[(i64, i64)]) -> (Option<f64>, Option<f64>, i64) {
+    let n: i64 = buckets.iter().map(|b| b.1).sum();
+    if n == 0 {
+        return (None, None, 0);
+    }
+    let at = |p: f64| {
+        let rank = ((n - 1) as f64 * p).round() as i64;
+        let mut seen = 0;
+        for (h, k) in buckets {
+            seen += k;
+            if seen > rank {
+                return Some(*h as f64 + 0.5);
+            }
+        }
+        buckets.last().map(|b| b.0 as f64 + 0.5)
+    };
+    (at(0.5), at(0.9), n)
+}
+
+/// One line of the 申报明细 export.
+#[derive(Debug, Clone)]
+pub struct SubmittedRow {
+    pub id: Uuid,
+    pub submitted_at: i64,
+    pub final_at: Option<i64>,
+    pub state: crate::domain::workflow::State,
+    pub series_code: Option<String>,
+    pub title_id: Option<Uuid>,
+    pub person_name: String,
+    pub id_masked: String,
+    pub id_cipher: String,
+    pub unit_name: Option<String>,
+}
+
+/// Submitted applications under the statistics filters, newest submission first,
+/// keyset-paged by (submitted_at, id) so an export never holds more than one page.
+pub async fn submitted_before(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    before: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<SubmittedRow>> {
+    let (mut wh, mut v) = stats_where(f);
+    if let Some((at, id)) = before {
+        wh.push_str(" AND (a.submitted_at < ? OR (a.submitted_at = ? AND a.id < ?))");
+        v.extend([at.into(), at.into(), id.into()]);
+    }
+    v.push((limit as i64).into());
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT a.id, a.submitted_at, a.final_at, a.state, a.series_code, a.title_id, p.name, p.id_masked, p.id_cipher, \
+                 u.name AS unit_name FROM applications a JOIN persons p ON p.id = a.person_id \
+                 LEFT JOIN units u ON u.id = a.declare_unit_id \
+                 WHERE {wh} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
+            ),
+            v,
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SubmittedRow {
+                id: r.try_get("", "id")?,
+                submitted_at: r.try_get("", "submitted_at")?,
+                final_at: r.try_get("", "final_at")?,
+                state: super::state_column(r, "state")?,
+                series_code: r.try_get("", "series_code")?,
+                title_id: r.try_get("", "title_id")?,
+                person_name: r.try_get("", "name")?,
+                id_masked: r.try_get("", "id_masked")?,
+                id_cipher: r.try_get("", "id_cipher")?,
+                unit_name: r.try_get("", "unit_name")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentiles;
+
+    #[test]
+    fn percentiles_from_hour_buckets() {
+        assert_eq!(percentiles(&[]), (None, None, 0));
+        let (m, p90, n) = percentiles(&[(1, 50), (10, 30), (100, 20)]);
+        assert_eq!(n, 100);
+        assert_eq!(m, Some(10.5));
+        assert_eq!(p90, Some(100.5));
+    }
+}

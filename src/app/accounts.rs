@@ -199,3 +199,48 @@ pub async fn change_password(
     tx.commit().await?;
     Ok(fresh)
 }
+
+/// What a person's or unit's new password is checked against: its hash and its personal
+/// numbers (a person's ID number and birth date, a unit's credit code).
+pub struct PasswordSecrets {
+    subject: (SubjectKind, Uuid),
+    hash: String,
+    id_number: Option<String>,
+    birth: Option<String>,
+    credit: Option<String>,
+}
+
+impl PasswordSecrets {
+    pub fn of_person(state: &AppState, p: &person::Model) -> Self {
+        PasswordSecrets {
+            subject: (SubjectKind::Person, p.id),
+            hash: p.password_hash.clone(),
+            id_number: state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher).ok(),
+            birth: Some(p.birth_date.replace('-', "")),
+            credit: None,
+        }
+    }
+
+    pub fn of_unit(u: &unit::Model) -> Self {
+        PasswordSecrets {
+            subject: (SubjectKind::Unit, u.id),
+            hash: u.password_hash.clone(),
+            id_number: None,
+            birth: None,
+            credit: Some(u.credit_code.clone()),
+        }
+    }
+
+    pub fn holder(&self) -> Holder<'_> {
+        Holder {
+            subject: self.subject,
+            hash: &self.hash,
+            words: PasswordContext {
+                id_number: self.id_number.as_deref(),
+                birth_digits: self.birth.as_deref(),
+                credit_code: self.credit.as_deref(),
+                username: None,
+            },
+        }
+    }
+}

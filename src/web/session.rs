@@ -118,6 +118,15 @@ impl FrontUser {
         }
     }
     /// The audit actor for this user; a person is labelled with the masked ID number.
+    /// What a new password of this account is checked against.
+    pub fn password_secrets(&self, state: &AppState) -> crate::app::accounts::PasswordSecrets {
+        use crate::app::accounts::PasswordSecrets;
+        match self {
+            FrontUser::Person(p) => PasswordSecrets::of_person(state, p),
+            FrontUser::Unit(u) => PasswordSecrets::of_unit(u),
+        }
+    }
+
     pub fn actor(&self, dicts: &crate::store::dicts::Dicts) -> crate::store::audit::Actor {
         match self {
             FrontUser::Person(p) => crate::store::audit::Actor::person(p),

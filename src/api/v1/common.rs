@@ -135,8 +135,8 @@ pub async fn change_password(
         crate::app::accounts::PasswordChange,
     >,
 ) -> Resp<axum::http::StatusCode> {
-    let secrets = crate::web::front::account::PasswordSecrets::of(&state, &me.user);
-    let who = secrets.holder(&me.user);
+    let secrets = me.user.password_secrets(&state);
+    let who = secrets.holder();
     crate::app::accounts::change_password(&state, &me.caller, &who, &change, None).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

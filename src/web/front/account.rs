@@ -8,12 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth::FlashQuery;
 use crate::app::AppState;
-use crate::app::accounts::{self as app_accounts, Holder};
+use crate::app::accounts as app_accounts;
 use crate::domain::account::FieldErrors;
 use crate::domain::clock::format_minutes;
-use crate::domain::password::PasswordContext;
 use crate::error::{AppError, Result};
-use crate::store::accounts;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render, render_status};
@@ -101,47 +99,6 @@ pub async fn password_page(
     })
 }
 
-/// What a front account's new password is checked against: its hash and its personal
-/// numbers (a person's ID number and birth date, a unit's credit code).
-pub struct PasswordSecrets {
-    hash: String,
-    id_number: Option<String>,
-    birth: Option<String>,
-    credit: Option<String>,
-}
-
-impl PasswordSecrets {
-    pub fn of(state: &AppState, user: &FrontUser) -> Self {
-        match user {
-            FrontUser::Person(p) => PasswordSecrets {
-                hash: p.password_hash.clone(),
-                id_number: state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher).ok(),
-                birth: Some(p.birth_date.replace('-', "")),
-                credit: None,
-            },
-            FrontUser::Unit(u) => PasswordSecrets {
-                hash: u.password_hash.clone(),
-                id_number: None,
-                birth: None,
-                credit: Some(u.credit_code.clone()),
-            },
-        }
-    }
-
-    pub fn holder(&self, user: &FrontUser) -> Holder<'_> {
-        Holder {
-            subject: (user.kind(), user.id()),
-            hash: &self.hash,
-            words: PasswordContext {
-                id_number: self.id_number.as_deref(),
-                birth_digits: self.birth.as_deref(),
-                credit_code: self.credit.as_deref(),
-                username: None,
-            },
-        }
-    }
-}
-
 /// The 修改密码 form of every site.
 pub type PasswordForm = crate::app::accounts::PasswordChange;
 
@@ -153,7 +110,7 @@ pub async fn change_password(
     user: FrontUser,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response> {
-    let secrets = PasswordSecrets::of(&state, &user);
+    let secrets = user.password_secrets(&state);
     let invalid = |errors: FieldErrors| {
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -164,7 +121,7 @@ pub async fn change_password(
             },
         )
     };
-    let who = secrets.holder(&user);
+    let who = secrets.holder();
     let caller = ctx.caller(&state, &user);
     let fresh = match app_accounts::change_password(&state, &caller, &who, &form, Some(None)).await
     {

@@ -301,3 +301,32 @@ async fn a_unit_registers_and_duplicates_are_refused() {
         Some("此项为必填项")
     );
 }
+
+/// Browsers and password managers fill the account, name and phone fields, and never an
+/// ID number or another user's account into a form that creates one.
+#[tokio::test]
+async fn account_name_and_phone_fields_say_what_a_browser_may_fill() {
+    let app = TestApp::spawn().await;
+    let c = TestApp::new_client();
+    let input = |html: &str, name: &str| -> String {
+        let at = html
+            .find(&format!("name=\"{name}\""))
+            .unwrap_or_else(|| panic!("a field {name}"));
+        let tag = &html[html[..at].rfind('<').unwrap()..];
+        tag[..tag.find('>').unwrap()].to_owned()
+    };
+    let login = get_html(&c, &app.url("/rsrc/")).await;
+    assert!(input(&login, "account").contains("autocomplete=\"username\""));
+    assert!(input(&login, "password").contains("autocomplete=\"current-password\""));
+    let person = get_html(&c, &app.url("/rsrc/register/person")).await;
+    for (field, value) in [("name", "name"), ("phone", "tel"), ("id_number", "off")] {
+        assert!(
+            input(&person, field).contains(&format!("autocomplete=\"{value}\"")),
+            "{field}: {}",
+            input(&person, field)
+        );
+    }
+    let unit = get_html(&c, &app.url("/rsrc/register/unit")).await;
+    assert!(input(&unit, "name").contains("autocomplete=\"organization\""));
+    assert!(input(&unit, "contact_phone").contains("autocomplete=\"tel\""));
+}

@@ -1039,3 +1039,39 @@ async fn deleting_a_draft_removes_its_files() {
         StatusCode::OK
     );
 }
+
+/// 站内消息 pages by 50, newest first, with links to older messages and back.
+#[tokio::test]
+async fn the_message_box_pages_through_older_messages() {
+    let app = TestApp::spawn().await;
+    let (c, id) = app.person_client().await;
+    let p =
+        zhicheng::store::accounts::person_by_id_number(&app.state.db.conn, &app.state.keys, &id)
+            .await
+            .unwrap()
+            .unwrap();
+    let to = (zhicheng::domain::auth::SubjectKind::Person, p.id);
+    for i in 0..55 {
+        zhicheng::store::notices::notify(
+            &app.state.db.conn,
+            to,
+            1_800_000_000_000 + i * 1000,
+            &format!("消息{i:02}"),
+            "",
+            "",
+        )
+        .await
+        .unwrap();
+    }
+    let first = get_html(&c, &app.url("/rsrc/zc/messages")).await;
+    assert!(first.contains("本页 50 条") && first.contains("消息54") && !first.contains("消息04"));
+    let marker = "href=\"?before=";
+    let at = first.find(marker).expect("a link to older messages") + marker.len() - "before=".len();
+    let query = &first[at..at + first[at..].find('"').unwrap()];
+    let older = get_html(&c, &app.url(&format!("/rsrc/zc/messages?{query}"))).await;
+    assert!(older.contains("本页 5 条") && older.contains("消息04") && !older.contains("消息05"));
+    assert!(older.contains("href=\"?\">最新消息") && !older.contains(marker));
+    // A cursor that is not one reads as the newest page.
+    let bad = get_html(&c, &app.url("/rsrc/zc/messages?before=x.y")).await;
+    assert!(bad.contains("消息54"));
+}

@@ -1,14 +1,19 @@
-//! 站内消息: the newest messages of the logged-in person or unit; opening the box reads them.
+//! 站内消息: the messages of the logged-in person, unit or back-office user, newest first,
+//! 50 a page; opening the box reads them.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::notices;
 use crate::web::context::ReqCtx;
+use crate::web::extract::Query;
 use crate::web::page::{Layout, render};
 use crate::web::session::FrontUser;
 
@@ -22,15 +27,43 @@ pub struct Row {
 
 #[derive(Template)]
 #[template(path = "front/messages.html")]
-struct MessagesPage {
-    layout: Layout,
-    rows: Vec<Row>,
+pub struct MessagesPage {
+    pub layout: Layout,
+    pub rows: Vec<Row>,
+    /// The query of the next (older) page, when this one is full.
+    pub next: Option<String>,
+    /// Not the newest page: offer the way back to it.
+    pub older: bool,
 }
 
-pub async fn page(State(state): State<AppState>, ctx: ReqCtx, user: FrontUser) -> Result<Response> {
-    let me = (user.kind(), user.id());
-    let list = notices::recent(&state.db.conn, me, 100).await?;
-    notices::mark_all_read(&state.db.conn, me, state.now_ms()).await?;
+#[derive(Deserialize, Default)]
+pub struct MessagesQuery {
+    /// Where the previous page ended: `created_at.id` of its last message.
+    #[serde(default)]
+    before: String,
+}
+
+/// One page of messages: the newest 50, or the 50 before `q.before` (a malformed cursor
+/// reads as the newest page). Opening the box reads every message.
+pub async fn messages_page(
+    state: &AppState,
+    to: (SubjectKind, Uuid),
+    q: &MessagesQuery,
+    layout: Layout,
+) -> Result<MessagesPage> {
+    const PAGE: u64 = 50;
+    let cursor = q
+        .before
+        .split_once('.')
+        .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, Uuid::parse_str(id).ok()?)));
+    let list = notices::before(&state.db.conn, to, cursor, PAGE).await?;
+    notices::mark_all_read(&state.db.conn, to, state.now_ms()).await?;
+    let next = (list.len() as u64 == PAGE)
+        .then(|| {
+            list.last()
+                .map(|n| format!("before={}.{}", n.created_at, n.id))
+        })
+        .flatten();
     let rows = list
         .into_iter()
         .map(|n| Row {
@@ -41,7 +74,22 @@ pub async fn page(State(state): State<AppState>, ctx: ReqCtx, user: FrontUser) -
             unread: !n.read,
         })
         .collect();
-    let mut layout = Layout::front(&ctx, &user, "站内消息", "/rsrc/zc/messages", None);
+    let mut layout = layout;
     layout.unread = Some(0);
-    render(&MessagesPage { layout, rows })
+    Ok(MessagesPage {
+        layout,
+        rows,
+        next,
+        older: cursor.is_some(),
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: ReqCtx,
+    user: FrontUser,
+    Query(q): Query<MessagesQuery>,
+) -> Result<Response> {
+    let layout = Layout::front(&ctx, &user, "站内消息", "/rsrc/zc/messages", None);
+    render(&messages_page(&state, (user.kind(), user.id()), &q, layout).await?)
 }

@@ -7,7 +7,7 @@ mod transfer_form;
 
 pub(crate) use account::{PasswordForm, PasswordPage};
 pub(crate) use auth::{FlashQuery, captcha_response, login_page};
-pub(crate) use messages::Row as MessageRow;
+pub(crate) use messages::{MessagesQuery, messages_page};
 pub(crate) use transfer::serve_attachment;
 pub(crate) use transfer_form::send as send_form;
 mod register;

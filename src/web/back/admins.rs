@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::admins::{self as app_admins, AdminInput, Refusal};
-use crate::app::{AppState, Caller};
+use crate::app::AppState;
 use crate::domain::account::FieldErrors;
 use crate::domain::auth::{AdminRole, may_create_admin};
 use crate::domain::clock::format_minutes;
@@ -162,7 +162,7 @@ pub async fn create(
         role: AdminRole::parse(&form.role).unwrap_or(AdminRole::Operator),
         cert_fingerprint: form.cert_fingerprint.clone(),
     };
-    let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
+    let caller = ctx.admin_caller(&state, &user);
     let outcome = app_admins::create(&state, &caller, (&user.admin, user.role), &input).await?;
     let page = |form: AdminForm, errors: FieldErrors, created_password: Option<String>| NewPage {
         layout: Layout::back(&ctx, &user, "新增后台用户", "/sdmanager/admins", None),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::app::dicts::{self as app_dicts, Change};
-use crate::app::{AppState, Caller};
+use crate::app::AppState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::dicts::Kind;
@@ -166,7 +166,7 @@ pub async fn change(
         },
         _ => return Err(AppError::Conflict(Msg::BadRequest)),
     };
-    let caller = Caller::new(user.actor(&d), ctx.ip);
+    let caller = ctx.admin_caller(&state, &user);
     match app_dicts::change(&state, &caller, (&user.admin, user.role), kind, &change).await {
         Ok(_) => Ok((StatusCode::SEE_OTHER, back(Msg::Saved)).into_response()),
         Err(AppError::Validation(errors)) => Ok(back(

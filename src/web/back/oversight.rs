@@ -491,7 +491,7 @@ pub async fn reveal(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
-    let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
+    let caller = ctx.admin_caller(&state, &user);
     let page = person_page(&state, &ctx, &user, &id, Some(&caller), None).await?;
     render(&page)
 }

@@ -71,9 +71,9 @@ pub async fn unit_in(state: &AppState, region: Option<&str>, id: &str) -> Result
 }
 
 /// The person if they applied in the region; anything else is "not found".
-pub async fn person_in(state: &AppState, region: Option<&str>, id: &str) -> Result<Uuid> {
+pub async fn person_in(state: &AppState, region: Option<&str>, id: &str) -> Result<person::Model> {
     let pid = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    accounts::person_by_id(&state.db.conn, pid)
+    let p = accounts::person_by_id(&state.db.conn, pid)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(r) = region
@@ -81,7 +81,7 @@ pub async fn person_in(state: &AppState, region: Option<&str>, id: &str) -> Resu
     {
         return Err(AppError::NotFound);
     }
-    Ok(pid)
+    Ok(p)
 }
 
 /// 更正单位名称 with a reason (both required); the old and new names and the reason go to
@@ -221,12 +221,9 @@ pub async fn person_detail(
     region: Option<&str>,
     id: &str,
 ) -> Result<(person::Model, Vec<application::Model>)> {
-    let pid = person_in(state, region, id).await?;
-    let p = accounts::person_by_id(&state.db.conn, pid)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = person_in(state, region, id).await?;
     let apps =
-        oversight::applications_of(&state.db.conn, oversight::Party::Applicant(pid), 50).await?;
+        oversight::applications_of(&state.db.conn, oversight::Party::Applicant(p.id), 50).await?;
     Ok((p, apps))
 }
 

@@ -193,7 +193,9 @@ pub async fn person_account(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AccountIn>,
 ) -> Resp<Json<AccountOut>> {
-    let pid = app_oversight::person_in(&state, region(&me)?.as_deref(), &id).await?;
+    let pid = app_oversight::person_in(&state, region(&me)?.as_deref(), &id)
+        .await?
+        .id;
     let one_time_password =
         app_oversight::account_action(&state, &me.caller, (SubjectKind::Person, pid), body.action)
             .await?;
@@ -318,7 +320,7 @@ pub async fn reveal(
     me: ApiAdmin,
     ApiPath(id): ApiPath<String>,
 ) -> Resp<Json<RevealedOut>> {
-    let (p, _) = app_oversight::person_detail(&state, region(&me)?.as_deref(), &id).await?;
+    let p = app_oversight::person_in(&state, region(&me)?.as_deref(), &id).await?;
     let id_number = app_oversight::reveal_id(&state, &me.caller, &p).await?;
     Ok(Json(RevealedOut { id_number }))
 }

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::app::admins::{self as app_admins, AdminInput, Refusal};
 use crate::app::AppState;
+use crate::app::admins::{self as app_admins, AdminInput, Refusal};
 use crate::domain::account::FieldErrors;
 use crate::domain::auth::{AdminRole, may_create_admin};
 use crate::domain::clock::format_minutes;

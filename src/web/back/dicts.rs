@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::dicts::{self as app_dicts, Change};
 use crate::app::AppState;
+use crate::app::dicts::{self as app_dicts, Change};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::dicts::Kind;

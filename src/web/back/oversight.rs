@@ -308,7 +308,9 @@ async fn account_action(
             )
         }
         SubjectKind::Person => {
-            let pid = app_oversight::person_in(&state, scope.as_deref(), &id).await?;
+            let pid = app_oversight::person_in(&state, scope.as_deref(), &id)
+                .await?
+                .id;
             (
                 (SubjectKind::Person, pid),
                 format!("/sdmanager/persons/{pid}"),

@@ -73,33 +73,28 @@ pub async fn send_code(
     } else {
         SubjectKind::Person
     };
-    let subject: Option<(SubjectKind, Uuid, Actor)> = if kind == SubjectKind::Unit {
+    let registered = |context: &str, cipher: &str| {
+        state
+            .keys
+            .decrypt(context, cipher)
+            .is_ok_and(|stored| stored == phone.as_str())
+    };
+    let subject: Option<(Uuid, Actor)> = if kind == SubjectKind::Unit {
         accounts::unit_by_credit_code(&state.db.conn, &account)
             .await?
-            .and_then(|u| {
-                let stored = state
-                    .keys
-                    .decrypt(accounts::UNIT_PHONE_CONTEXT, &u.contact_phone_cipher)
-                    .ok()?;
-                (stored == phone.as_str())
-                    .then(|| (SubjectKind::Unit, u.id, Actor::unit(&u, String::new())))
-            })
+            .filter(|u| registered(accounts::UNIT_PHONE_CONTEXT, &u.contact_phone_cipher))
+            .map(|u| (u.id, Actor::unit(&u, String::new())))
     } else {
         accounts::person_by_id_number(&state.db.conn, &state.keys, &account)
             .await?
-            .and_then(|p| {
-                let stored = state
-                    .keys
-                    .decrypt(accounts::PHONE_CONTEXT, &p.phone_cipher)
-                    .ok()?;
-                (stored == phone.as_str()).then(|| (SubjectKind::Person, p.id, Actor::person(&p)))
-            })
+            .filter(|p| registered(accounts::PHONE_CONTEXT, &p.phone_cipher))
+            .map(|p| (p.id, Actor::person(&p)))
     };
     // Without a match, a decoy code is issued to a random id that no account has: the
     // ticket, the writes and every later answer (wrong code, used up) are then the same.
     let matched = subject.is_some();
     let (id, actor, object) = match subject {
-        Some((k, id, actor)) => (id, actor, format!("{}:{id}", k.as_str())),
+        Some((id, actor)) => (id, actor, format!("{}:{id}", kind.as_str())),
         None => (
             Uuid::now_v7(),
             Actor {

@@ -758,7 +758,7 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
         .await
         .unwrap();
     assert!(
-        home.contains("class=\"badge\">1<"),
+        home.contains("class=\"badge\"><span class=\"sr-only\">未读 </span>1<"),
         "the bell counts the unread message"
     );
     let box_ = a

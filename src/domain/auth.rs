@@ -51,6 +51,14 @@ impl Realm {
         }
     }
 
+    /// Where a realm's signed-in pages live: the only places a login may send one back to.
+    pub fn signed_in_prefix(self) -> &'static str {
+        match self {
+            Realm::Front => "/rsrc/zc/",
+            Realm::Back => "/sdmanager/",
+        }
+    }
+
     /// Idle timeout: 30 minutes on the front site, 15 in the back office.
     pub fn idle_timeout(self) -> Duration {
         match self {
@@ -163,6 +171,18 @@ pub fn parse_fingerprint(s: &str) -> Option<String> {
     )
 }
 
+/// A page to return to after logging in again (the one a timed-out session was on), if it is
+/// one of the realm's own signed-in pages: a same-site path, never another host (`//x`, `\\x`),
+/// bounded in length, printable ASCII only (the address is percent-encoded).
+pub fn return_path(realm: Realm, s: &str) -> Option<&str> {
+    let ok = s.len() <= 512
+        && s.starts_with(realm.signed_in_prefix())
+        && s.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !s.contains("//")
+        && !s.ends_with("/logout");
+    ok.then_some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +198,38 @@ mod tests {
         assert_eq!(failed, 0);
         assert_eq!(locked_until(lock, 1_000 + 15 * 60_000 - 1), lock);
         assert_eq!(locked_until(lock, 1_000 + 15 * 60_000), None);
+    }
+
+    #[test]
+    fn a_login_returns_only_to_the_realm_s_own_pages() {
+        assert_eq!(
+            return_path(Realm::Front, "/rsrc/zc/transfer/new"),
+            Some("/rsrc/zc/transfer/new")
+        );
+        assert_eq!(
+            return_path(Realm::Back, "/sdmanager/stats?city=3701"),
+            Some("/sdmanager/stats?city=3701")
+        );
+        for bad in [
+            "",
+            "/rsrc/",
+            "/rsrc/portal",
+            "//evil.example/rsrc/zc/",
+            "https://evil.example/rsrc/zc/",
+            "/rsrc/zc//evil.example",
+            "/rsrc/zc/\\evil",
+            "/rsrc/zc/a b",
+            "/rsrc/zc/申报",
+            "/sdmanager/",
+            "/rsrc/zc/logout",
+        ] {
+            assert_eq!(return_path(Realm::Front, bad), None, "{bad:?}");
+        }
+        assert_eq!(return_path(Realm::Back, "/rsrc/zc/transfer"), None);
+        assert_eq!(
+            return_path(Realm::Front, &format!("/rsrc/zc/{}", "a".repeat(600))),
+            None
+        );
     }
 
     #[test]

@@ -112,7 +112,24 @@ enum Redirect_ {
 }
 
 impl Deferred {
-    pub fn render(&self, realm: Realm) -> Response {
+    /// The page for this error. A login asked for again carries `next`, the page the person
+    /// was on (`return_to`), so that logging in leads back to it (SPEC: a timed-out session
+    /// must not lose the form; app.js restores what was typed).
+    pub fn render(&self, realm: Realm, return_to: Option<&str>) -> Response {
+        if let (Some(Redirect_::Login), Some(path)) = (
+            self.redirect,
+            return_to.and_then(|p| crate::domain::auth::return_path(realm, p)),
+        ) {
+            let login = match realm {
+                Realm::Front => "/rsrc/",
+                Realm::Back => "/sdmanager",
+            };
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("m", Msg::SessionExpired.code())
+                .append_pair("next", path)
+                .finish();
+            return Redirect::to(&format!("{login}?{query}")).into_response();
+        }
         if let Some(r) = self.redirect {
             let to = match (r, realm) {
                 (Redirect_::Login, Realm::Front) => "/rsrc/?m=session_expired",

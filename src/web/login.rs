@@ -7,7 +7,7 @@ use super::context::ReqCtx;
 use crate::app::AppState;
 use crate::app::limit::Bucket;
 use crate::crypto;
-use crate::domain::auth::{CAPTCHA_AFTER, SubjectKind, locked_until};
+use crate::domain::auth::{CAPTCHA_AFTER, Realm, SubjectKind, locked_until, return_path};
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::messages::Msg;
@@ -322,4 +322,26 @@ where
         axum::response::Redirect::to(home),
     )
         .into_response())
+}
+
+/// The login page's query: a message code, and the signed-in page to return to.
+#[derive(serde::Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    pub m: Option<String>,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// `next` if the realm may return there after a login (see [`return_path`]), else empty: what
+/// the login form carries in its hidden `next` field.
+pub fn kept_next(realm: Realm, next: Option<&str>) -> String {
+    next.and_then(|n| return_path(realm, n))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Where a successful login leads: back to `next` when it is one of the realm's own pages.
+pub fn landing<'a>(realm: Realm, next: &'a str, home: &'a str) -> &'a str {
+    return_path(realm, next).unwrap_or(home)
 }

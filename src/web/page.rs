@@ -5,7 +5,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::context::ReqCtx;
 use super::session::{AdminUser, FrontUser};
-use crate::domain::auth::AdminRole;
+use crate::domain::auth::{AdminRole, Realm};
 use crate::error::AppError;
 use crate::messages::Msg;
 
@@ -38,6 +38,9 @@ pub struct Layout {
     pub flash: Option<Flash>,
     /// Unread 站内消息; `None` where the header has no bell.
     pub unread: Option<i64>,
+    /// Seconds a signed-in page may sit idle before the session ends (0 on public pages):
+    /// app.js warns before then and offers to stay.
+    pub idle_seconds: i64,
 }
 
 /// Messages that read as a success (green); everything else is red.
@@ -92,6 +95,7 @@ impl Layout {
             breadcrumb: Vec::new(),
             flash,
             unread: None,
+            idle_seconds: 0,
         }
     }
 
@@ -152,6 +156,7 @@ impl Layout {
             menu,
             flash,
             unread: None,
+            idle_seconds: Realm::Front.idle_timeout().whole_seconds(),
         }
     }
 
@@ -253,6 +258,7 @@ impl Layout {
                 menu
             },
             flash,
+            idle_seconds: Realm::Back.idle_timeout().whole_seconds(),
             unread: None,
         }
     }

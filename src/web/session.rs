@@ -1,8 +1,9 @@
 //! Who is logged in: session cookies and the extractors that demand a person, a unit or an admin.
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::Method;
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 
 use super::context::{ReqCtx, cookie_name, make_cookie};
@@ -282,4 +283,14 @@ impl OptionalFromRequestParts<AppState> for AdminUser {
             Err(e) => Err(e),
         }
     }
+}
+
+/// `GET …/keepalive`: 204 while the session lives, and the session's idle clock starts again
+/// (the page's "继续办理" in the timeout warning); a dead session gets the login redirect.
+pub async fn keepalive(_session: LiveSession) -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [(header::CACHE_CONTROL, "no-store")],
+    )
+        .into_response()
 }

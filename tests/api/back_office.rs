@@ -259,7 +259,7 @@ async fn back_office_sessions_expire_after_fifteen_idle_minutes() {
                 .await
                 .unwrap()
         ),
-        "/sdmanager?m=session_expired"
+        "/sdmanager?m=session_expired&next=%2Fsdmanager%2Fhome"
     );
 }
 
@@ -304,4 +304,65 @@ async fn the_back_office_answers_only_the_allowed_networks() {
             .status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn the_grants_list_pages_by_fifty_with_links_to_older_requests() {
+    let app = TestApp::spawn().await;
+    let (code, name, _) = app.register_unit().await;
+    let unit: uuid::Uuid = app
+        .value(
+            &format!("SELECT id FROM units WHERE credit_code = '{code}'"),
+            "id",
+        )
+        .await;
+    let region: String = app
+        .value(
+            &format!("SELECT region_code FROM units WHERE credit_code = '{code}'"),
+            "region_code",
+        )
+        .await;
+    for i in 0..120i64 {
+        zhicheng::store::exec(
+            &app.state.db.conn,
+            "INSERT INTO final_grants (id, unit_id, level_code, bureau_code, state, live_key, opinion, decided_by, created_at, decided_at) \
+             VALUES (?, ?, '3', ?, 'refused', NULL, '', NULL, ?, ?)",
+            vec![
+                uuid::Uuid::now_v7().into(),
+                unit.into(),
+                region.clone().into(),
+                (1_000_000 + i / 2).into(),
+                (2_000_000 + i).into(),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let op = app
+        .admin_client("grantop", &region, AdminRole::Operator)
+        .await;
+    let mut url = app.back_url("/sdmanager/grants?state=refused");
+    let mut seen = Vec::new();
+    loop {
+        let page = get_html(&op, &url).await;
+        seen.push(page.matches(&name).count());
+        let Some(end) = page.find("\">更早的申请</a>") else {
+            break;
+        };
+        let at = page[..end].rfind("href=\"").unwrap() + 6;
+        let href = page[at..end].replace("&#38;", "&");
+        assert!(
+            href.starts_with("/sdmanager/grants?state=refused&before="),
+            "{href}"
+        );
+        url = app.back_url(&href);
+        assert!(page.contains("每页50条"));
+    }
+    assert_eq!(seen, vec![50, 50, 20], "every request once, none twice");
+    let bad = op
+        .get(app.back_url("/sdmanager/grants?before=yesterday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }

@@ -23,7 +23,7 @@ async fn every_page_carries_the_security_headers() {
             "{url}"
         );
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["cache-control"], "no-store");
         assert!(h.contains_key("x-request-id"));
     }
@@ -158,4 +158,71 @@ async fn a_dictionary_change_redirects_only_to_validated_values() {
                 .is_none_or(|v| !v.to_str().unwrap().starts_with("x="))
         );
     }
+}
+
+#[tokio::test]
+async fn the_stylesheet_and_script_come_compressed_and_revalidate() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let client = TestApp::new_client();
+    for name in ["app.css", "app.js"] {
+        let url = app.url(&format!("/rsrc/static/{name}"));
+        let plain = client.get(&url).send().await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert!(plain.headers().get("content-encoding").is_none());
+        assert_eq!(plain.headers()["vary"], "accept-encoding");
+        let etag = plain.headers()["etag"].to_str().unwrap().to_owned();
+        let plain = plain.bytes().await.unwrap();
+        assert!(plain.len() > 1000, "{name}");
+
+        let br = client
+            .get(&url)
+            .header("accept-encoding", "gzip, deflate, br, zstd")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(br.headers()["content-encoding"], "br");
+        let packed = br.bytes().await.unwrap();
+        assert!(
+            packed.len() * 3 < plain.len(),
+            "{name}: {} of {}",
+            packed.len(),
+            plain.len()
+        );
+        let mut unpacked = Vec::new();
+        brotli::Decompressor::new(&packed[..], 4096)
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain);
+
+        // Brotli refused by q=0: gzip.
+        let gz = client
+            .get(&url)
+            .header("accept-encoding", "br;q=0, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gz.headers()["content-encoding"], "gzip");
+        let packed = gz.bytes().await.unwrap();
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain);
+
+        let again = client
+            .get(&url)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{name}");
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    let res = client
+        .get(app.url("/rsrc/static/nope.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

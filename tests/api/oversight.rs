@@ -406,7 +406,10 @@ async fn every_back_office_page_checks_role_and_region() {
                     .await
                     .unwrap()
             ),
-            "/sdmanager?m=session_expired",
+            format!(
+                "/sdmanager?m=session_expired&next={}",
+                zhicheng::web::percent_encode(path)
+            ),
             "{path}"
         );
     }

@@ -4,6 +4,8 @@
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 
+use zhicheng::domain::auth::Realm;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -238,7 +240,11 @@ async fn pages_need_a_login() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(location(&res), "/rsrc/?m=session_expired");
+        // Back to the page after the login; the portal and the home page are not returns.
+        let back = zhicheng::domain::auth::return_path(Realm::Front, path)
+            .map(|p| format!("&next={}", zhicheng::web::percent_encode(p)))
+            .unwrap_or_default();
+        assert_eq!(location(&res), format!("/rsrc/?m=session_expired{back}"));
     }
     for path in [
         "/sdmanager/home",
@@ -251,7 +257,14 @@ async fn pages_need_a_login() {
             .send()
             .await
             .unwrap();
-        assert_eq!(location(&res), "/sdmanager?m=session_expired", "{path}");
+        assert_eq!(
+            location(&res),
+            format!(
+                "/sdmanager?m=session_expired&next={}",
+                zhicheng::web::percent_encode(path)
+            ),
+            "{path}"
+        );
     }
     // A front-site session means nothing in the back office.
     let (client, _) = app.person_client().await;
@@ -260,5 +273,147 @@ async fn pages_need_a_login() {
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&res), "/sdmanager?m=session_expired");
+    assert_eq!(
+        location(&res),
+        "/sdmanager?m=session_expired&next=%2Fsdmanager%2Fhome"
+    );
+}
+
+#[tokio::test]
+async fn a_form_sent_after_the_timeout_leads_back_to_it_after_the_login() {
+    let app = TestApp::spawn().await;
+    let (client, id) = app.person_client().await;
+    let form_url = app.url("/rsrc/zc/transfer/new");
+    let token = app.csrf(&client, &form_url).await;
+    app.clock.advance_minutes(31);
+    let res = client
+        .post(&form_url)
+        .header(reqwest::header::REFERER, &form_url)
+        .form(&[("_csrf", token.as_str()), ("title", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let login = location(&res);
+    assert_eq!(
+        login,
+        "/rsrc/?m=session_expired&next=%2Frsrc%2Fzc%2Ftransfer%2Fnew"
+    );
+    let page = get_html(&client, &app.url(&login)).await;
+    assert!(page.contains("登录已超时"));
+    assert_eq!(
+        field_value(&page, "next").as_deref(),
+        Some("/rsrc/zc/transfer/new")
+    );
+    let res = app
+        .post_form(
+            &client,
+            &app.url(&login),
+            &app.url("/rsrc/login"),
+            &[
+                ("kind", "person"),
+                ("account", id.as_str()),
+                ("password", PASSWORD),
+                ("next", "/rsrc/zc/transfer/new"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/rsrc/zc/transfer/new");
+
+    // A read that meets the login comes back to itself; the home page is not a return.
+    app.clock.advance_minutes(31);
+    let res = client
+        .get(app.url("/rsrc/zc/messages?before="))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&res),
+        "/rsrc/?m=session_expired&next=%2Frsrc%2Fzc%2Fmessages%3Fbefore%3D"
+    );
+}
+
+#[tokio::test]
+async fn a_login_never_sends_one_elsewhere() {
+    let app = TestApp::spawn().await;
+    let (id, _) = app.register_person("李四").await;
+    for next in [
+        "//evil.example/rsrc/zc/",
+        "https://evil.example/rsrc/zc/",
+        "/rsrc/zc//evil.example",
+        "/sdmanager/home",
+        "/rsrc/logout",
+    ] {
+        let client = TestApp::new_client();
+        let login = app.url(&format!(
+            "/rsrc/?next={}",
+            zhicheng::web::percent_encode(next)
+        ));
+        let page = get_html(&client, &login).await;
+        assert_eq!(field_value(&page, "next"), None, "{next}");
+        let res = app
+            .post_form(
+                &client,
+                &login,
+                &app.url("/rsrc/login"),
+                &[
+                    ("kind", "person"),
+                    ("account", id.as_str()),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/rsrc/portal", "{next}");
+    }
+    // A foreign Referer on a timed-out write is not a return either.
+    let (client, _) = app.person_client().await;
+    let token = app.csrf(&client, &app.url("/rsrc/zc/password")).await;
+    app.clock.advance_minutes(31);
+    let res = client
+        .post(app.url("/rsrc/zc/password"))
+        .header(reqwest::header::REFERER, "https://evil.example/phish")
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/rsrc/?m=session_expired");
+}
+
+#[tokio::test]
+async fn continuing_from_the_timeout_warning_keeps_the_session() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.person_client().await;
+    let keepalive = app.url("/rsrc/zc/keepalive");
+    for _ in 0..3 {
+        app.clock.advance_minutes(28);
+        let res = client.get(&keepalive).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+    }
+    let page = get_html(&client, &app.url("/rsrc/zc/transfer")).await;
+    assert!(
+        page.contains("data-idle=\"1800\""),
+        "the page knows the idle limit"
+    );
+    app.clock.advance_minutes(31);
+    let res = client.get(&keepalive).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/rsrc/?m=session_expired"));
+
+    let op = app
+        .admin_client(
+            "cityop",
+            "370100",
+            zhicheng::domain::auth::AdminRole::Operator,
+        )
+        .await;
+    let res = op
+        .get(app.back_url("/sdmanager/keepalive"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let home = get_html(&op, &app.back_url("/sdmanager/home")).await;
+    assert!(home.contains("data-idle=\"900\""));
 }

@@ -35,6 +35,8 @@ struct LoginPage {
     error: String,
     captcha_id: Option<String>,
     captcha_error: String,
+    /// The page to return to after logging in (empty: the home page).
+    next: String,
     ukey: bool,
     cert_hint: String,
 }
@@ -49,7 +51,7 @@ fn cert_hint(ctx: &ReqCtx) -> String {
 pub async fn login_page(
     ctx: ReqCtx,
     session: Option<LiveSession>,
-    Query(q): Query<FlashQuery>,
+    Query(q): Query<login::LoginQuery>,
 ) -> Result<Response> {
     if session.is_some() {
         return Ok(Redirect::to("/sdmanager/home").into_response());
@@ -65,6 +67,7 @@ pub async fn login_page(
         error: String::new(),
         captcha_id: None,
         captcha_error: String::new(),
+        next: login::kept_next(ctx.realm, q.next.as_deref()),
         ukey: ctx.cert_fingerprint.is_some(),
         cert_hint: cert_hint(&ctx),
     })
@@ -80,6 +83,8 @@ pub struct LoginForm {
     captcha_id: String,
     #[serde(default)]
     captcha: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn login(
@@ -130,7 +135,7 @@ pub async fn login(
     match login::attempt(&state, &ctx, candidate, input, binding).await? {
         Outcome_::LoggedIn(s) => Ok((
             login_cookies(&state, ctx.realm, s.token, s.csrf),
-            Redirect::to("/sdmanager/home"),
+            Redirect::to(login::landing(ctx.realm, &form.next, "/sdmanager/home")),
         )
             .into_response()),
         Outcome_::Refused { message, captcha } => {
@@ -147,6 +152,7 @@ pub async fn login(
                     error,
                     captcha_id: captcha.then(|| random_token(16)),
                     captcha_error,
+                    next: login::kept_next(ctx.realm, Some(&form.next)),
                     ukey: ctx.cert_fingerprint.is_some(),
                     cert_hint: cert_hint(&ctx),
                 },

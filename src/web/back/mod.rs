@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admins", get(admins::list))
         .route("/grants", get(grants::list))
         .route("/messages", get(messages::page))
+        .route("/keepalive", get(crate::web::session::keepalive))
         .route(
             "/tokens",
             get(crate::web::tokens::show::<crate::web::session::AdminUser>)

@@ -30,6 +30,8 @@ struct LoginPage {
     error: String,
     captcha_id: Option<String>,
     captcha_error: String,
+    /// The page to return to after logging in (empty: the home page).
+    next: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -42,7 +44,7 @@ pub async fn login_page(
     State(state): State<AppState>,
     ctx: ReqCtx,
     session: Option<LiveSession>,
-    Query(q): Query<FlashQuery>,
+    Query(q): Query<login::LoginQuery>,
 ) -> Result<Response> {
     if session.is_some() {
         return Ok(Redirect::to("/rsrc/portal").into_response());
@@ -55,6 +57,7 @@ pub async fn login_page(
         error: String::new(),
         captcha_id: None,
         captcha_error: String::new(),
+        next: login::kept_next(ctx.realm, q.next.as_deref()),
     })
 }
 
@@ -70,6 +73,8 @@ pub struct LoginForm {
     captcha_id: String,
     #[serde(default)]
     captcha: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn login(
@@ -122,7 +127,7 @@ pub async fn login(
     match login::attempt(&state, &ctx, candidate, input, |_| None).await? {
         Outcome_::LoggedIn(s) => Ok((
             login_cookies(&state, ctx.realm, s.token, s.csrf),
-            Redirect::to("/rsrc/portal"),
+            Redirect::to(login::landing(ctx.realm, &form.next, "/rsrc/portal")),
         )
             .into_response()),
         Outcome_::Refused { message, captcha } => {
@@ -145,6 +150,7 @@ pub async fn login(
                     error,
                     captcha_id: captcha.then(|| random_token(16)),
                     captcha_error,
+                    next: login::kept_next(ctx.realm, Some(&form.next)),
                 },
             )
         }

@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/password/reset", post(reset::reset))
         .route("/zc/messages", get(messages::page))
+        .route("/zc/keepalive", get(crate::web::session::keepalive))
         .route(
             "/zc/tokens",
             get(crate::web::tokens::show::<crate::web::session::FrontUser>)

@@ -247,37 +247,8 @@ pub async fn grants_of_unit(c: &impl ConnectionTrait, unit: Uuid) -> Result<Vec<
     grants_where(c, "g.unit_id = ?", vec![unit.into()], 100).await
 }
 
-/// Requests and grants a bureau sees (addressed to it, or of units in its region, as
-/// `domain::chain::bureau_sees_grant` says), newest first; `state` filters when given.
-pub async fn grants_for_bureau(
-    c: &impl ConnectionTrait,
-    bureau: &str,
-    state: Option<Standing>,
-    limit: i64,
-) -> Result<Vec<Grant>> {
-    match state {
-        Some(s) => {
-            grants_where(
-                c,
-                "(g.bureau_code = ? OR u.region_code = ?) AND g.state = ?",
-                vec![bureau.into(), bureau.into(), s.as_str().into()],
-                limit,
-            )
-            .await
-        }
-        None => {
-            grants_where(
-                c,
-                "(g.bureau_code = ? OR u.region_code = ?)",
-                vec![bureau.into(), bureau.into()],
-                limit,
-            )
-            .await
-        }
-    }
-}
-
-/// [`grants_for_bureau`] after `cursor` (the `(created_at, id)` of the last one seen).
+/// The final-review requests a bureau sees (addressed to it, or from its region's units),
+/// newest first, after `cursor` (the `(created_at, id)` of the last one seen).
 pub async fn grants_for_bureau_after(
     c: &impl ConnectionTrait,
     bureau: &str,

@@ -46,7 +46,14 @@ struct GrantsPage {
     bureau: String,
     rows: Vec<Row>,
     filter: String,
+    /// The query of the next (older) page, when there is one.
+    next: Option<String>,
+    /// This is not the first page.
+    older: bool,
 }
+
+/// Requests shown per page, newest first.
+const PAGE: usize = 50;
 
 #[derive(Deserialize, Default)]
 pub struct GrantQuery {
@@ -54,6 +61,9 @@ pub struct GrantQuery {
     state: String,
     #[serde(default)]
     m: Option<String>,
+    /// Where the previous page ended: `created_at.id` of its last request.
+    #[serde(default)]
+    before: Option<String>,
 }
 
 fn require_operator(user: &AdminUser) -> Result<()> {
@@ -73,8 +83,28 @@ pub async fn list(
     require_operator(&user)?;
     let d = state.dicts();
     let filter = Standing::parse(&q.state);
-    let rows = chain::grants_for_bureau(&state.db.conn, &user.admin.bureau_code, filter, 200)
-        .await?
+    // A cursor not of the form this page writes is a 400, never a silent first page.
+    let cursor = crate::api::v1::types::parse_cursor(&q.before)?;
+    let mut found = chain::grants_for_bureau_after(
+        &state.db.conn,
+        &user.admin.bureau_code,
+        filter,
+        cursor,
+        PAGE as i64 + 1,
+    )
+    .await?;
+    let more = found.len() > PAGE;
+    found.truncate(PAGE);
+    let next = more.then(|| found.last()).flatten().map(|g| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("state", filter.map(Standing::as_str).unwrap_or(""))
+            .append_pair(
+                "before",
+                &crate::api::v1::types::cursor_of(g.created_at, g.id),
+            )
+            .finish()
+    });
+    let rows = found
         .into_iter()
         .map(|g| Row {
             id: g.id.to_string(),
@@ -117,6 +147,8 @@ pub async fn list(
             .unwrap_or_default(),
         rows,
         filter: q.state,
+        next,
+        older: cursor.is_some(),
     })
 }
 

@@ -35,6 +35,7 @@ pub enum Msg {
     CaptchaRequired,
     CaptchaWrong,
     TooManyRequests,
+    RequestTimeout,
     CsrfFailed,
     /// The back office refuses clients outside the allowed networks.
     NetworkRefused,
@@ -158,6 +159,7 @@ impl Msg {
         Msg::CaptchaRequired,
         Msg::CaptchaWrong,
         Msg::TooManyRequests,
+        Msg::RequestTimeout,
         Msg::CsrfFailed,
         Msg::NetworkRefused,
         Msg::NotFound,
@@ -284,6 +286,7 @@ impl Msg {
             Msg::CaptchaRequired => "captcha_required",
             Msg::CaptchaWrong => "captcha_wrong",
             Msg::TooManyRequests => "too_many_requests",
+            Msg::RequestTimeout => "request_timeout",
             Msg::CsrfFailed => "csrf_failed",
             Msg::NetworkRefused => "network_refused",
             Msg::NotFound => "not_found",
@@ -407,6 +410,9 @@ impl Msg {
             Msg::CaptchaRequired => "请输入验证码",
             Msg::CaptchaWrong => "验证码错误，请重新输入",
             Msg::TooManyRequests => "操作过于频繁，请稍后再试",
+            Msg::RequestTimeout => {
+                "请求超时：网络较慢或中断，请稍后重试；已填写的内容请返回上一页核对后重新提交"
+            }
             Msg::CsrfFailed => "页面已过期，请刷新后重新提交",
             Msg::NetworkRefused => "当前网络不允许访问管理后台，请在单位内网访问",
             Msg::NotFound => "您访问的内容不存在",

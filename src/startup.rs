@@ -86,7 +86,8 @@ impl Listeners {
 }
 
 /// How long requests in flight may run on after a shutdown signal: the request timeout
-/// plus a margin, so that every request that could still succeed does.
+/// plus a margin, so that every request that could still succeed does. An upload on a slow
+/// line may run longer (`web::UPLOAD_TIMEOUT`); a shutdown cuts it and the page says to retry.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(35);
 
 /// The signal to stop serving, shared by every listener; `None` never comes.

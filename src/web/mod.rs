@@ -24,7 +24,6 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -95,7 +94,7 @@ fn with_common_layers(router: Router, state: &AppState, tls: bool) -> Router {
     router
         .layer(middleware::from_fn(error::body_limit_page))
         .layer(DefaultBodyLimit::disable())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(middleware::from_fn(request_timeout))
         .layer(middleware::from_fn(move |req, next| security_headers(req, next, hsts)))
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| error::panic_page()))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
@@ -105,6 +104,59 @@ fn with_common_layers(router: Router, state: &AppState, tls: bool) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// How long a request may take, its body included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// An upload gets long enough for the largest file on a slow line: 5 MB at 256 kbit/s takes
+/// about 164 s. A 30 s limit cut a 4.6 MB file off on a 750 kbit/s uplink.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(
+    30 + (crate::domain::application::MAX_FILE_BYTES as u64 * 8).div_ceil(256_000),
+);
+
+/// Whether a request is a file upload (the page's and the API's), which gets [`UPLOAD_TIMEOUT`].
+fn is_upload(req: &Request<axum::body::Body>) -> bool {
+    let path = req.uri().path();
+    req.method() == axum::http::Method::POST
+        && (path.ends_with("/files") && path.starts_with("/rsrc/zc/transfer/")
+            || path.ends_with("/attachments") && path.starts_with("/rsrc/api/v1/applications/"))
+}
+
+/// Ends a request that runs past its time with 408 and the platform's page (or JSON error),
+/// and closes the connection, whose body may be half-read.
+async fn request_timeout(req: Request<axum::body::Body>, next: middleware::Next) -> Response {
+    let limit = if is_upload(&req) {
+        UPLOAD_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    let realm = if req.uri().path().starts_with("/sdmanager") {
+        Realm::Back
+    } else {
+        Realm::Front
+    };
+    let api = error::is_api(req.uri().path());
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            let mut res = if api {
+                error::ApiError(crate::error::AppError::Status(
+                    408,
+                    crate::messages::Msg::RequestTimeout,
+                ))
+                .into_response()
+            } else {
+                error::message_page(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    crate::messages::Msg::RequestTimeout,
+                    realm,
+                )
+            };
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            res
+        }
+    }
 }
 
 /// Headers every response carries (SECURITY items 22 and 24).
@@ -125,7 +177,9 @@ async fn security_headers(
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
     );
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(h, header::REFERRER_POLICY, "no-referrer");
+    // Same-origin only: nothing leaves for another site, and a form posted after the session
+    // ended can bring its page back after the new login (web::error::Deferred::render).
+    set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(
         h,
@@ -149,27 +203,121 @@ async fn security_headers(
     res
 }
 
-/// Stylesheet and script, compiled into the binary.
-pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
-    let (body, ctype) = match name.as_str() {
-        "app.css" => (
-            include_str!("../../static/app.css"),
-            "text/css; charset=utf-8",
+/// One stylesheet or script, with its gzip and brotli forms made once, at first use.
+struct Asset {
+    ctype: &'static str,
+    plain: &'static [u8],
+    gzip: Vec<u8>,
+    br: Vec<u8>,
+    etag: String,
+}
+
+impl Asset {
+    fn new(ctype: &'static str, plain: &'static str) -> Asset {
+        use std::io::Write;
+        let plain = plain.as_bytes();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(plain).expect("gzip into memory");
+        let gzip = gz.finish().expect("gzip into memory");
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &plain[..], &mut br, &params).expect("brotli into memory");
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(plain);
+        let etag = format!("\"{}\"", hex::encode(&digest[..8]));
+        Asset {
+            ctype,
+            plain,
+            gzip,
+            br,
+            etag,
+        }
+    }
+}
+
+static ASSETS: std::sync::LazyLock<[(&str, Asset); 2]> = std::sync::LazyLock::new(|| {
+    [
+        (
+            "app.css",
+            Asset::new(
+                "text/css; charset=utf-8",
+                include_str!("../../static/app.css"),
+            ),
         ),
-        "app.js" => (
-            include_str!("../../static/app.js"),
-            "text/javascript; charset=utf-8",
+        (
+            "app.js",
+            Asset::new(
+                "text/javascript; charset=utf-8",
+                include_str!("../../static/app.js"),
+            ),
         ),
-        _ => return error::not_found().await.into_response(),
+    ]
+});
+
+/// Whether `Accept-Encoding` admits `coding` (listed, and not with `q=0`).
+fn accepts(accept: &str, coding: &str) -> bool {
+    accept.split(',').any(|part| {
+        let mut it = part.split(';').map(str::trim);
+        it.next().is_some_and(|c| c.eq_ignore_ascii_case(coding))
+            && !it.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            })
+    })
+}
+
+/// `GET …/static/{name}`: the stylesheet and the script, compressed (brotli or gzip, as the
+/// browser accepts), cached for an hour and revalidated by ETag.
+pub async fn static_file(
+    axum::extract::Path(name): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let assets: &'static [(&str, Asset); 2] = &ASSETS;
+    let Some((_, asset)) = assets.iter().find(|(n, _)| *n == name) else {
+        return error::not_found().await.into_response();
     };
-    (
-        [
-            (header::CONTENT_TYPE, ctype),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
-        .into_response()
+    let common = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(asset.ctype)),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        ),
+        (header::VARY, HeaderValue::from_static("accept-encoding")),
+        (
+            header::ETAG,
+            HeaderValue::from_str(&asset.etag).expect("hex etag"),
+        ),
+    ];
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == asset.etag || t.trim() == "*")
+        });
+    if fresh {
+        return (axum::http::StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (body, coding): (&'static [u8], _) = if accepts(accept, "br") {
+        (&asset.br, Some("br"))
+    } else if accepts(accept, "gzip") {
+        (&asset.gzip, Some("gzip"))
+    } else {
+        (asset.plain, None)
+    };
+    let mut res = (common, body).into_response();
+    if let Some(c) = coding {
+        res.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+    }
+    res
 }
 
 /// Which site a request belongs to, set by the context middleware.

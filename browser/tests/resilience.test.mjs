@@ -17,6 +17,26 @@ async function endSession(page) {
   await page.context().clearCookies({ name: 'zc_sid' });
 }
 
+/**
+ * Presses Tab until the focused element reads `text` (at most 80 times), then Enter, and
+ * waits for the page it opens: how a keyboard-only user follows a link.
+ */
+async function tabTo(page, text) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    const now = await page.evaluate(() => {
+      const el = document.activeElement?.cloneNode(true);
+      el?.querySelectorAll('[aria-hidden=true]').forEach((h) => h.remove());
+      return (el?.textContent || '').trim();
+    });
+    if (now === text) {
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      return;
+    }
+  }
+  assert.fail(`no focusable "${text}" within 80 Tab presses on ${page.url()}`);
+}
+
 /** Opens 新增申报信息 and fills part of 基本信息 (no unit picked yet). */
 async function halfFill(page, person) {
   await openMenu(page, '外地调入资格确认');
@@ -192,12 +212,17 @@ describe('nothing typed is lost', () => {
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     await page.waitForURL('**/rsrc/portal');
 
-    // A module saved on 详细: the page comes back focused on that module.
-    await page.goto(`${server.front}/rsrc/zc/transfer`);
-    await clickAndLoad(page, rowWith(page, unit.name).getByRole('link', { name: '详细', exact: true }));
-    const s = page.locator('section#module-transfer');
-    await s.getByLabel(/^\*?原工作单位$/).fill('南京某机械有限公司');
-    await s.getByLabel(/^\*?原工作单位$/).press('Enter');
+    // Still by keyboard: portal → 专业技术职称 → 外地调入资格确认 → 详细.
+    await tabTo(page, '专业技术职称');
+    await tabTo(page, '外地调入资格确认');
+    await page.waitForURL((url) => url.pathname === '/rsrc/zc/transfer');
+    await tabTo(page, '详细');
+    await page.waitForURL((url) => /^\/rsrc\/zc\/transfer\/[0-9a-f-]{36}$/.test(url.pathname));
+    for (let i = 0; i < 120 && (await page.evaluate(() => document.activeElement.id)) !== 'f-prev_employer'; i++) {
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.type('南京某机械有限公司');
+    await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.hash === '#module-transfer');
     await expectFlash(page, '保存成功');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'module-transfer');

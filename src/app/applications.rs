@@ -374,3 +374,23 @@ pub async fn remove_attachment(
     state.files.delete(&f.storage_key).await?;
     Ok(())
 }
+
+/// The approved application behind a printed 转入表 serial, for the public verify page: a
+/// serial whose tag does not verify is refused without touching the database, and an answer
+/// is reused for a minute (`AppState::verified_cached`).
+pub async fn verified(
+    state: &AppState,
+    serial: &str,
+) -> Result<Option<crate::store::applications::Verified>> {
+    if !state.keys.serial_is_signed(serial) {
+        return Ok(None);
+    }
+    if let Some(v) = state.verified_cached(serial) {
+        return Ok(Some(v));
+    }
+    let v = applications::verified_by_serial(&state.db.conn, serial).await?;
+    if let Some(v) = &v {
+        state.remember_verified(serial, v);
+    }
+    Ok(v)
+}

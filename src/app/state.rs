@@ -1,6 +1,7 @@
 //! The state every use case and handler shares: database, keys, settings, clock, senders,
 //! the file store and the dictionaries as last loaded.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::app::limit::RateLimiter;
@@ -26,7 +27,15 @@ pub struct AppState {
     /// Set by tests only: the answers of the captchas drawn.
     pub captcha_log: Option<Arc<crate::captcha::CaptchaLog>>,
     dicts: Arc<RwLock<Arc<Dicts>>>,
+    /// Verify-page answers for approved serials with when they were read: a 转入表's QR code
+    /// is opened far more often than anything it shows changes (approval is final).
+    verified: Arc<std::sync::Mutex<HashMap<String, (i64, crate::store::applications::Verified)>>>,
 }
+
+/// How long a verify answer is reused; a unit renamed shows after at most this long.
+const VERIFIED_FOR_MS: i64 = 60_000;
+/// Answers kept at most; beyond it the cache starts again (bounded memory under a spray).
+const VERIFIED_MAX: usize = 20_000;
 
 impl AppState {
     /// The dictionaries as last loaded.
@@ -51,6 +60,25 @@ impl AppState {
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
+
+    /// A verify answer read less than a minute ago.
+    pub fn verified_cached(&self, serial: &str) -> Option<crate::store::applications::Verified> {
+        let now = self.now_ms();
+        let map = self.verified.lock().ok()?;
+        map.get(serial)
+            .filter(|(at, _)| now - at < VERIFIED_FOR_MS)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn remember_verified(&self, serial: &str, v: &crate::store::applications::Verified) {
+        let now = self.now_ms();
+        if let Ok(mut map) = self.verified.lock() {
+            if map.len() >= VERIFIED_MAX {
+                map.clear();
+            }
+            map.insert(serial.to_owned(), (now, v.clone()));
+        }
+    }
 }
 
 impl AppState {
@@ -63,6 +91,7 @@ impl AppState {
         files: Arc<dyn crate::files::FileStore>,
         dicts: Arc<Dicts>,
     ) -> Self {
+        let limiter = Arc::new(RateLimiter::scaled(settings.rate_limit_scale));
         AppState {
             db,
             keys,
@@ -71,9 +100,10 @@ impl AppState {
             settings: Arc::new(settings),
             clock,
             sms,
-            limiter: Arc::new(RateLimiter::default()),
+            limiter,
             captcha_log: None,
             dicts: Arc::new(RwLock::new(dicts)),
+            verified: Default::default(),
         }
     }
 }

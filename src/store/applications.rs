@@ -504,9 +504,40 @@ pub async fn set_serial(c: &impl ConnectionTrait, app: Uuid, serial: &str) -> Re
     Ok(())
 }
 
-pub async fn by_serial(c: &impl ConnectionTrait, serial: &str) -> Result<Option<Model>> {
-    Ok(application::Entity::find()
-        .filter(application::Column::Serial.eq(serial))
-        .one(c)
-        .await?)
+/// What the public verify page shows of an approved application.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub person_name: String,
+    pub title_id: Option<Uuid>,
+    pub level_code: Option<String>,
+    pub series_code: Option<String>,
+    /// The unit that gave the final approval (its name now).
+    pub unit_name: Option<String>,
+    pub final_at: Option<i64>,
+}
+
+/// The approved application a 转入表 serial belongs to, with its person's and unit's names,
+/// in one indexed read (the verify page is public and opened by every QR code).
+pub async fn verified_by_serial(
+    c: &impl ConnectionTrait,
+    serial: &str,
+) -> Result<Option<Verified>> {
+    let row = c
+        .query_one_raw(super::stmt(
+            c.get_database_backend(),
+            "SELECT p.name AS person_name, a.title_id, a.level_code, a.series_code, a.final_at, u.name AS unit_name \
+             FROM applications a JOIN persons p ON p.id = a.person_id LEFT JOIN units u ON u.id = a.holder_unit_id \
+             WHERE a.serial = ? AND a.state = 'approved'",
+            vec![serial.into()],
+        ))
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Verified {
+        person_name: r.try_get("", "person_name")?,
+        title_id: r.try_get("", "title_id")?,
+        level_code: r.try_get("", "level_code")?,
+        series_code: r.try_get("", "series_code")?,
+        unit_name: r.try_get("", "unit_name")?,
+        final_at: r.try_get("", "final_at")?,
+    }))
 }

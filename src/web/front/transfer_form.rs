@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
+use crate::app::applications as app_applications;
 use crate::domain::clock::{CST, format_minutes, from_ms};
 use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
@@ -175,35 +176,26 @@ pub async fn verify(
         unit: String::new(),
         date: String::new(),
     };
-    if state.keys.serial_is_signed(&serial)
-        && let Some(a) = applications::by_serial(&state.db.conn, &serial).await?
-        && applications::state(&a) == WfState::Approved
-    {
+    if let Some(v) = app_applications::verified(&state, &serial).await? {
         let d = state.dicts();
-        let person = accounts::person_by_id(&state.db.conn, a.person_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let mut chars = person.name.chars();
+        let mut chars = v.person_name.chars();
         page.name = chars
             .next()
             .map(|c| format!("{c}{}", "*".repeat(chars.count())))
             .unwrap_or_default();
-        page.title = d.title_name(a.title_id).to_owned();
-        page.level = a
+        page.title = d.title_name(v.title_id).to_owned();
+        page.level = v
             .level_code
             .as_deref()
             .map(|l| d.level_name(l).to_owned())
             .unwrap_or_default();
-        page.series = a
+        page.series = v
             .series_code
             .as_deref()
             .map(|s| d.series_name(s).to_owned())
             .unwrap_or_default();
-        page.unit = accounts::unit_by_id(&state.db.conn, a.holder_unit_id.unwrap_or_default())
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default();
-        page.date = a.final_at.map(date_of).unwrap_or_default();
+        page.unit = v.unit_name.unwrap_or_default();
+        page.date = v.final_at.map(date_of).unwrap_or_default();
         page.genuine = true;
     }
     let status = if page.genuine {

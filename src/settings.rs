@@ -55,6 +55,9 @@ pub struct Settings {
     pub inactive_days: u32,
     /// Networks the back office answers; empty means any (development only).
     pub back_allow: Vec<Network>,
+    /// Multiplies every rate limit's budget (`ZHICHENG_RATE_LIMIT_SCALE`, default 1). Only
+    /// for load tests from a few addresses and accounts (`bench/http.sh`); never in service.
+    pub rate_limit_scale: u32,
 }
 
 /// An address block (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`) the back office is reachable from.
@@ -309,6 +312,16 @@ impl Settings {
                 None => file.inactive_days.unwrap_or(INACTIVE_DAYS),
             },
             back_allow,
+            rate_limit_scale: match env("ZHICHENG_RATE_LIMIT_SCALE") {
+                Some(v) => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .context(
+                        "ZHICHENG_RATE_LIMIT_SCALE must be a whole number from 1 to 1000000",
+                    )?,
+                None => 1,
+            },
         };
         settings.deploy_check()?;
         Ok(settings)
@@ -380,6 +393,7 @@ impl Settings {
             pdf_fonts: Vec::new(),
             inactive_days: INACTIVE_DAYS,
             back_allow: Vec::new(),
+            rate_limit_scale: 1,
         }
     }
 }

@@ -41,6 +41,8 @@ impl Bucket {
 pub struct RateLimiter {
     windows: Mutex<HashMap<(Bucket, Who), (i64, u32)>>,
     unknown: Mutex<HashMap<[u8; 32], StandIn>>,
+    /// Budgets are multiplied by this (0 reads as 1): `Settings::rate_limit_scale`.
+    scale: u32,
 }
 
 /// Whom a budget belongs to: a client address, or an account (for what logged-in users do,
@@ -66,6 +68,14 @@ struct StandIn {
 const MAX_UNKNOWN: usize = 100_000;
 
 impl RateLimiter {
+    /// A limiter whose budgets are `scale` times the usual ones (load tests only).
+    pub fn scaled(scale: u32) -> RateLimiter {
+        RateLimiter {
+            scale,
+            ..Default::default()
+        }
+    }
+
     /// Counts one event; `false` when the client is over budget.
     pub fn hit(&self, bucket: Bucket, ip: IpAddr, now: i64) -> bool {
         self.hit_by(bucket, Who::Ip(ip), now)
@@ -74,6 +84,7 @@ impl RateLimiter {
     /// Counts one event of `who`; `false` when over budget.
     pub fn hit_by(&self, bucket: Bucket, who: Who, now: i64) -> bool {
         let (limit, window) = bucket.budget();
+        let limit = limit.saturating_mul(self.scale.max(1));
         let Ok(mut map) = self.windows.lock() else {
             return true;
         };
@@ -168,5 +179,14 @@ mod tests {
         assert!(lock.is_some_and(|u| u > 1_000));
         assert_eq!(l.unknown_account("front:person:X").1, lock);
         assert_eq!(l.unknown_account("front:person:Y"), (0, None));
+    }
+
+    #[test]
+    fn a_scaled_limiter_multiplies_every_budget() {
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let (usual, scaled) = (RateLimiter::default(), RateLimiter::scaled(3));
+        let count = |l: &RateLimiter| (0..200).take_while(|_| l.hit(Bucket::Login, ip, 5)).count();
+        assert_eq!(count(&usual), 30);
+        assert_eq!(count(&scaled), 90);
     }
 }

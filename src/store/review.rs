@@ -114,10 +114,19 @@ pub async fn slice(
 ) -> Result<(Vec<Row>, i64)> {
     let (cond, values) = conditions(unit, f);
     let b = c.get_database_backend();
+    // The count joins only the tables its conditions name: with no filter it is an
+    // index-only count of the unit's holder rows.
+    const HELD: &str = "FROM application_holders h JOIN applications a ON a.id = h.application_id";
+    let filter_from = if cond.contains("p.") { FROM } else { HELD };
+    let count_from = if cond.contains("a.") || cond.contains("p.") {
+        filter_from
+    } else {
+        "FROM application_holders h"
+    };
     let total = c
         .query_one_raw(stmt(
             b,
-            &format!("SELECT COUNT(*) AS n {FROM} WHERE {cond}"),
+            &format!("SELECT COUNT(*) AS n {count_from} WHERE {cond}"),
             values.clone(),
         ))
         .await?
@@ -130,8 +139,12 @@ pub async fn slice(
     let rows = c
         .query_all_raw(stmt(
             b,
+            // The page's ids first, then the wide rows and the persons of those only.
             &format!(
-                "{SELECT} {FROM} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?"
+                "{SELECT} FROM (SELECT a.id AS pid {filter_from} WHERE {cond} \
+                 ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?) pg \
+                 JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
+                 ORDER BY a.submitted_at DESC, a.id DESC"
             ),
             values,
         ))

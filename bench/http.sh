@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# The deadline-peak benchmark: fills a fresh database with demo-data, starts the release
+# server and drives it with wrk, logged in as a person, units and a province operator.
+# Every figure is a ratio to the ceiling, the same server's /healthz measured in the same
+# round (same middleware, no work); three interleaved rounds, the median kept.
+#
+#   bench/http.sh                                        # SQLite (the embedded default)
+#   bench/http.sh postgres://postgres@127.0.0.1:5432/test  # and PostgreSQL (a scratch database)
+#
+# Environment: UNITS (100000), APPS (1000000), SMALL_APPS (10000: the growth check),
+# DURATION (seconds per run, 8), CONNS (64), ROUNDS (3), SAVERS (people who save, each on
+# an application of their own: 256), ZHICHENG_BIN (a built binary), BENCH_CACHE (where
+# generated SQLite datasets are kept between runs: ~/.cache/zhicheng-bench).
+# Results: bench/out/<backend>-<apps>.md (markdown tables) and .jsonl (every run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhicheng-target}"
+UNITS=${UNITS:-100000}
+APPS=${APPS:-1000000}
+SMALL_APPS=${SMALL_APPS:-10000}
+DURATION=${DURATION:-8}
+CONNS=${CONNS:-64}
+ROUNDS=${ROUNDS:-3}
+PG=${1:-}
+DEMO_PASSWORD='Demo#2026pass'
+OP_PASSWORD='Bench#2026operator'
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v jq >/dev/null || need+=(jq)
+command -v curl >/dev/null || need+=(curl)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ -z "${ZHICHENG_BIN:-}" ]; then
+  cargo build --release --bin zhicheng
+  BIN=$CARGO_TARGET_DIR/release/zhicheng
+else
+  BIN=$ZHICHENG_BIN
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+mkdir -p bench/out
+work=$(mktemp -d /tmp/zbench.XXXXXX)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  [ -n "$PG" ] && for db in zbench_large zbench_small; do psql "$PG" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+FRONT=http://127.0.0.1:19600
+BACKURL=http://127.0.0.1:19602
+export ZHICHENG_FRONT_LISTEN=127.0.0.1:19600 ZHICHENG_BACK_LISTEN=127.0.0.1:19602
+export ZHICHENG_CAPTCHA=off ZHICHENG_LOG=warn ZHICHENG_RATE_LIMIT_SCALE=1000000
+
+# sql QUERY: one value from the platform's database.
+sql() {
+  if [ -n "$PG" ]; then psql "$ZHICHENG_DATABASE_URL" -tAc "$1"; else sqlite3 "$ZHICHENG_DATA_DIR/zhicheng.db" "$1"; fi
+}
+uuid_col() { # a uuid column as text on either database
+  if [ -n "$PG" ]; then echo "$1::text"; else echo "lower(substr(hex($1),1,8)||'-'||substr(hex($1),9,4)||'-'||substr(hex($1),13,4)||'-'||substr(hex($1),17,4)||'-'||substr(hex($1),21))"; fi
+}
+
+# dataset NAME APPS: a fresh database with demo-data and a province operator.
+dataset() {
+  export ZHICHENG_DATA_DIR="$work/$1"
+  mkdir -p "$ZHICHENG_DATA_DIR"
+  if [ -n "$PG" ]; then
+    psql "$PG" -qc "DROP DATABASE IF EXISTS zbench_$1" >/dev/null
+    psql "$PG" -qc "CREATE DATABASE zbench_$1" >/dev/null
+    export ZHICHENG_DATABASE_URL="${PG%/*}/zbench_$1"
+  else
+    export ZHICHENG_DATABASE_URL="sqlite://$ZHICHENG_DATA_DIR/zhicheng.db?mode=rwc"
+  fi
+  # SQLite datasets are kept (BENCH_CACHE) and copied for each run: demo-data takes minutes.
+  local cache=${BENCH_CACHE:-$HOME/.cache/zhicheng-bench}/sqlite-$UNITS-$2
+  if [ -z "$PG" ] && [ -f "$cache/zhicheng.db" ]; then
+    cp -a "$cache/." "$ZHICHENG_DATA_DIR/"
+    echo "demo-data: copied from $cache"
+  else
+    local t0=$SECONDS
+    "$BIN" demo-data --units "$UNITS" --applications "$2" >"$ZHICHENG_DATA_DIR/demo.log"
+    echo "demo-data: $UNITS units, $2 applications in $((SECONDS - t0)) s"
+    printf '%s\n' "$OP_PASSWORD" | "$BIN" admin create --username bench_op --bureau 山东省 --role operator --password-stdin >/dev/null
+    if [ -z "$PG" ]; then
+      mkdir -p "$cache" && cp -a "$ZHICHENG_DATA_DIR/." "$cache/"
+    fi
+  fi
+  cp "$ZHICHENG_DATA_DIR/demo.log" "$work/$1-demo.log"
+}
+
+start() {
+  "$BIN" serve >"$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 150); do
+    curl -fsS "$FRONT/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  cat "$work/serve.log" >&2
+  return 1
+}
+stop() {
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+}
+rss_mb() { echo $(( $(ps -o rss= -p "$server") / 1024 )); }
+
+# login SITE KIND ACCOUNT PASSWORD: prints "cookie-header<TAB>csrf" of a fresh session.
+login() {
+  local jar="$work/jar.$RANDOM" site=$1 base token code
+  if [ "$site" = front ]; then base=$FRONT/rsrc; else base=$BACKURL/sdmanager; fi
+  curl -s -c "$jar" -b "$jar" -o /dev/null "$base/"
+  token=$(awk '$6 ~ /csrf$/ {print $7}' "$jar")
+  if [ "$site" = front ]; then
+    code=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' "$base/login" \
+      --data-urlencode "_csrf=$token" --data-urlencode "kind=$2" --data-urlencode "account=$3" --data-urlencode "password=$4")
+  else
+    code=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' "$base/login" \
+      --data-urlencode "_csrf=$token" --data-urlencode "username=$3" --data-urlencode "password=$4")
+  fi
+  [ "$code" = 303 ] || { echo "login of $3 answered $code" >&2; return 1; }
+  # The form token is renewed at login: the one to post with is the jar's now.
+  printf '%s\t%s\n' "$(awk '$6 ~ /^zc_/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")" "$(awk '$6 ~ /csrf$/ {print $7}' "$jar")"
+}
+
+# check URL COOKIE: the page must answer 200 before it is measured.
+check() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$1")
+  [ "$code" = 200 ] || { echo "$1 answered $code, not 200" >&2; return 1; }
+}
+
+# run LABEL CONNS URL [wrk env…]: one wrk run; prints its JSON line (also to the log).
+run() {
+  local label=$1 conns=$2 url=$3
+  shift 3
+  local line
+  local threads=$(( conns < 2 ? 1 : 2 ))
+  line=$(env WRK_THREADS=$threads "$@" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/report.lua" "$url" | tail -n1)
+  line=$(jq -c --arg l "$label" --argjson c "$conns" '. + {label: $l, conns: $c}' <<<"$line")
+  echo "$line" >>"$OUT.jsonl"
+  echo "$line"
+}
+
+# A new person with one application through the API, logged in on the pages: the one who
+# saves modules (a demo person's ID number is not in the database in clear).
+bench_person() {
+  local id phone body unit token
+  id=$(python3 -c '
+import random
+body = "370102" + str(random.randint(1970, 1999)) + "%02d%02d" % (random.randint(1, 12), random.randint(1, 28)) + "%03d" % random.randint(0, 999)
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+print(body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11])')
+  phone=139$(printf '%08d' $((RANDOM * RANDOM % 100000000)))
+  curl -fsS -o /dev/null -H 'Content-Type: application/json' "$FRONT/rsrc/api/v1/register/person" \
+    -d "{\"name\":\"压测\",\"id_number\":\"$id\",\"phone\":\"$phone\",\"password\":\"$DEMO_PASSWORD\",\"password2\":\"$DEMO_PASSWORD\"}"
+  token=$("$BIN" token --kind person --account "$id" --scope write --days 1 --name bench)
+  unit=$(sql "SELECT name FROM units ORDER BY credit_code LIMIT 1")
+  body=$(jq -cn --arg u "$unit" --arg p "$phone" '{phone:$p, declare_unit_name:$u, is_work_unit:"是", level:"3", declare_method:"1", title_year:"2018"}')
+  APP_ID=$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" "$FRONT/rsrc/api/v1/applications" -d "$body" | jq -r .id)
+  IFS=$'\t' read -r SAVER SAVER_CSRF < <(login front person "$id" "$DEMO_PASSWORD")
+}
+
+# savers N: N such people, one line each in $work/saves.tsv (cookie, save path, body).
+savers() {
+  : >"$work/saves.tsv"
+  for _ in $(seq "$1"); do
+    bench_person
+    printf '%s\t/rsrc/zc/transfer/%s/module/transfer\t_csrf=%s&%s\n' "$SAVER" "$APP_ID" "$SAVER_CSRF" "$SAVE_FIELDS" >>"$work/saves.tsv"
+  done
+}
+SAVE_FIELDS="prev_employer=%E5%8D%97%E4%BA%AC%E6%9F%90%E6%9C%BA%E6%A2%B0%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8&prev_province=%E6%B1%9F%E8%8B%8F%E7%9C%81&moved_date=2024-03-01&how=%E8%B0%83%E5%8A%A8"
+
+# measure NAME APPS: the whole run on one dataset.
+measure() {
+  local name=$1 apps=$2
+  OUT=$ROOT/bench/out/$([ -n "$PG" ] && echo postgres || echo sqlite)-$apps
+  : >"$OUT.jsonl"
+  dataset "$name" "$apps"
+  start
+  sleep 2
+  local idle_rss; idle_rss=$(rss_mb)
+
+  # Who: the sample person; the unit holding the most applications; the holder of an
+  # approved one (its 转入表); the province operator; a person who saves.
+  local person unit big serial approved holder
+  person=$(sed -n 's/^sample accounts: person \([0-9X]*\),.*/\1/p' "$work/$name-demo.log")
+  big=$(sql "SELECT u.credit_code FROM units u JOIN (SELECT unit_id, COUNT(*) AS n FROM application_holders GROUP BY unit_id ORDER BY n DESC LIMIT 1) h ON h.unit_id = u.id")
+  local big_n; big_n=$(sql "SELECT COUNT(*) FROM application_holders h JOIN units u ON u.id = h.unit_id WHERE u.credit_code = '$big'")
+  serial=$(sql "SELECT serial FROM applications WHERE serial IS NOT NULL ORDER BY serial LIMIT 1")
+  approved=$(sql "SELECT $(uuid_col a.id) FROM applications a WHERE a.state = 'approved' ORDER BY a.final_at DESC LIMIT 1")
+  holder=$(sql "SELECT u.credit_code FROM applications a JOIN units u ON u.id = a.holder_unit_id WHERE $(uuid_col a.id) = '$approved'")
+  local P U H O
+  P=$(login front person "$person" "$DEMO_PASSWORD" | cut -f1)
+  U=$(login front unit "$big" "$DEMO_PASSWORD" | cut -f1)
+  H=$(login front unit "$holder" "$DEMO_PASSWORD" | cut -f1)
+  O=$(login back admin bench_op "$OP_PASSWORD" | cut -f1)
+  local t0=$SECONDS
+  savers "${SAVERS:-256}"
+  echo "savers: ${SAVERS:-256} people with an application each in $((SECONDS - t0)) s"
+  local S=$SAVER
+  local save_url=$FRONT/rsrc/zc/transfer/$APP_ID/module/transfer
+  local save_body="_csrf=$SAVER_CSRF&$SAVE_FIELDS"
+  local pages=(
+    "login page|$FRONT/rsrc/|"
+    "我的申报信息|$FRONT/rsrc/zc/transfer|$P"
+    "外地调入审核 page 1|$FRONT/rsrc/zc/review|$U"
+    "外地调入审核 filtered|$FRONT/rsrc/zc/review?level=3&state=pending|$U"
+    "外地调入审核 page 50|$FRONT/rsrc/zc/review?page=50|$U"
+    "unit picker (JSON)|$FRONT/rsrc/api/units?q=%E5%B8%82%E5%9C%BA|$P"
+    "verify page|$FRONT/rsrc/verify/$serial|"
+    "转入表 download|$FRONT/rsrc/zc/review/$approved/form.pdf|$H"
+    "统计分析 (province)|$BACKURL/sdmanager/stats|$O"
+  )
+  for p in "${pages[@]}"; do
+    IFS='|' read -r label url cookie <<<"$p"
+    check "$url" "$cookie"
+  done
+  local saved
+  saved=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Cookie: $S" -H 'Content-Type: application/x-www-form-urlencoded' --data "$save_body" "$save_url")
+  case "$saved" in "303 "*m=saved*) ;; *) echo "保存 answered $saved" >&2; return 1 ;; esac
+  local before; before=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'application_save'")
+  for r in $(seq "$ROUNDS"); do
+    echo "== round $r"
+    run "ceiling (/healthz)" "$CONNS" "$FRONT/healthz"
+    for p in "${pages[@]}"; do
+      IFS='|' read -r label url cookie <<<"$p"
+      run "$label" "$CONNS" "$url" WRK_COOKIE="$cookie"
+    done
+    run "保存 (module, audited)" "$CONNS" "$FRONT/rsrc/" WRK_SAVES="$work/saves.tsv"
+  done
+  local after; after=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'application_save'")
+  local saved_ok; saved_ok=$(jq -s '[.[] | select(.label == "保存 (module, audited)") | .requests - .http_errors - .socket_errors] | add' "$OUT.jsonl")
+
+  # Latency alone (one connection): how the queue and 我的申报信息 grow with the data.
+  for p in "${pages[@]:1:4}"; do
+    IFS='|' read -r label url cookie <<<"$p"
+    run "alone: $label" 1 "$url" WRK_COOKIE="$cookie"
+  done
+
+  # The mixed deadline workload at rising concurrency: reads 75 %, saves 25 %.
+  local mix=$work/mix.tsv
+  {
+    printf '20\tGET\t/rsrc/zc/transfer\t%s\t\n' "$P"
+    printf '20\tGET\t/rsrc/zc/review\t%s\t\n' "$U"
+    printf '10\tGET\t/rsrc/zc/review?level=3&state=pending\t%s\t\n' "$U"
+    printf '10\tGET\t/rsrc/api/units?q=%%E5%%B8%%82%%E5%%9C%%BA\t%s\t\n' "$P"
+    printf '10\tGET\t/rsrc/verify/%s\t\t\n' "$serial"
+    printf '5\tGET\t/rsrc/\t\t\n'
+    printf '25\tSAVE\t-\t\t\n'
+  } >"$mix"
+  for c in 16 32 64 128 256 512; do
+    local line; line=$(run "mixed" "$c" "$FRONT/rsrc/" WRK_MIX="$mix" WRK_SAVES="$work/saves.tsv")
+    if [ "$(jq '.p99 > 100' <<<"$line")" = true ]; then break; fi
+  done
+
+  # Memory: after the runs, and holding 1,000 connections.
+  local after_rss; after_rss=$(rss_mb)
+  wrk -t2 -c1000 -d6s --timeout 10s "$FRONT/healthz" >/dev/null &
+  local w=$!
+  sleep 4
+  local conn_rss; conn_rss=$(rss_mb)
+  wait $w
+  stop
+  report "$apps" "$idle_rss" "$after_rss" "$conn_rss" "$before" "$after" "$saved_ok" "$big_n"
+}
+
+# report APPS IDLE AFTER CONN BEFORE AFTER SAVED_OK BIG_N: the markdown tables.
+report() {
+  local backend; backend=$([ -n "$PG" ] && echo PostgreSQL || echo SQLite)
+  {
+    echo "### $backend, $UNITS units, $1 applications"
+    echo
+    echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t2 -c$CONNS, ${DURATION} s per run, $ROUNDS interleaved rounds, median kept; the ceiling is /healthz of the same server in the same round. The review queue is that of the unit holding the most applications ($8)."
+    echo
+    echo "| page | req/s | p50 ms | p99 ms | ratio to the ceiling |"
+    echo "|---|---:|---:|---:|---:|"
+    jq -rs '
+      def median: sort | .[length / 2 | floor];
+      [.[] | select(.conns > 1 and .label != "mixed")] as $runs
+      | ($runs | map(select(.label == "ceiling (/healthz)")) | map(.rps) | median) as $ceil
+      | $runs | group_by(.label) | sort_by(.[0].label == "ceiling (/healthz)" | not)
+      | .[] | (map(.rps) | median) as $rps
+      | "| \(.[0].label) | \($rps | floor) | \(map(.p50) | median) | \(map(.p99) | median) | \(($rps / $ceil * 1000 | floor) / 1000) |"
+    ' "$OUT.jsonl"
+    echo
+    echo "One connection alone (latency as the data grows):"
+    echo
+    echo "| page | p50 ms | p95 ms | p99 ms |"
+    echo "|---|---:|---:|---:|"
+    jq -r 'select(.conns == 1) | "| \(.label) | \(.p50) | \(.p95) | \(.p99) |"' "$OUT.jsonl"
+    echo
+    echo "Mixed deadline workload (75 % reads, 25 % saves), rising concurrency until p99 passes 100 ms:"
+    echo
+    echo "| connections | req/s | p50 ms | p99 ms |"
+    echo "|---:|---:|---:|---:|"
+    jq -r 'select(.label == "mixed") | "| \(.conns) | \(.rps | floor) | \(.p50) | \(.p99) |"' "$OUT.jsonl"
+    echo
+    echo "Durable saves (SQLite \`synchronous=FULL\`): $7 answered 303 (saved) in the 保存 runs, $(( $6 - $5 )) audit rows written; the difference, $(( $6 - $5 - $7 )), is the saves in flight when wrk stopped (at most $CONNS a run), which the server finished and wrk no longer counted."
+    echo "RSS: $2 MB idle, $3 MB after the runs, $4 MB holding 1,000 connections."
+    echo
+  } | tee "$OUT.md"
+}
+
+measure large "$APPS"
+measure small "$SMALL_APPS"
+echo "results: bench/out/"

@@ -172,11 +172,71 @@ pub async fn summary(c: &impl ConnectionTrait, f: &StatsFilter) -> Result<Summar
 }
 
 /// Median and 90th percentile of submission → final approval, in hours, and the count.
-/// One grouped scan into whole-hour buckets (no sort of the rows), percentiles read off it.
+/// Whole months from the duration cube (migration 11), the days a range cuts off from the
+/// approved applications' index; a series filter, which the cube does not key, scans.
 pub async fn durations(
     c: &impl ConnectionTrait,
     f: &StatsFilter,
 ) -> Result<(Option<f64>, Option<f64>, i64)> {
+    if f.series.is_some() {
+        return durations_scanned(c, f).await;
+    }
+    let split = crate::domain::clock::split_months(f.from_ms, f.to_ms);
+    let mut acc: std::collections::BTreeMap<i64, i64> = Default::default();
+    if let Some((first, end)) = &split.months {
+        let mut cond = vec!["n > 0".to_owned()];
+        let mut v: Vec<Value> = Vec::new();
+        for (col, op, val) in [
+            ("region", "=", f.region.as_deref()),
+            ("month", ">=", first.as_deref()),
+            ("month", "<", end.as_deref()),
+        ] {
+            if let Some(x) = val {
+                cond.push(format!("{col} {op} ?"));
+                v.push(x.to_owned().into());
+            }
+        }
+        let rows = c
+            .query_all_raw(stmt(
+                c.get_database_backend(),
+                &format!(
+                    "SELECT hours AS h, CAST(SUM(n) AS BIGINT) AS n FROM stats_durations WHERE {} GROUP BY hours",
+                    cond.join(" AND ")
+                ),
+                v,
+            ))
+            .await?;
+        for r in &rows {
+            *acc.entry(r.try_get::<i64>("", "h")?).or_default() += r.try_get::<i64>("", "n")?;
+        }
+    }
+    for (from, to) in split.edges {
+        let cut = StatsFilter {
+            from_ms: Some(from),
+            to_ms: Some(to),
+            ..f.clone()
+        };
+        for (h, n) in duration_buckets_scanned(c, &cut).await? {
+            *acc.entry(h).or_default() += n;
+        }
+    }
+    let buckets: Vec<(i64, i64)> = acc.into_iter().filter(|(_, n)| *n > 0).collect();
+    Ok(percentiles(&buckets))
+}
+
+/// [`durations`] from the applications alone: what the cube must agree with.
+pub async fn durations_scanned(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+) -> Result<(Option<f64>, Option<f64>, i64)> {
+    Ok(percentiles(&duration_buckets_scanned(c, f).await?))
+}
+
+/// (whole hours taken, approved applications) from one grouped scan of the covering index.
+async fn duration_buckets_scanned(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+) -> Result<Vec<(i64, i64)>> {
     let (wh, v) = stats_where(f);
     let b = c.get_database_backend();
     // SQLite's planner prefers the narrower (state, …) index and then reads every row from
@@ -196,11 +256,10 @@ pub async fn durations(
             v,
         ))
         .await?;
-    let buckets: Vec<(i64, i64)> = rows
-        .iter()
+    rows.iter()
         .map(|r| Ok((r.try_get::<i64>("", "h")?, r.try_get::<i64>("", "n")?)))
-        .collect::<Result<_, sea_orm::DbErr>>()?;
-    Ok(percentiles(&buckets))
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(Into::into)
 }
 
 /// (median, p90, count) from (hour, count) buckets sorted by hour.

@@ -815,7 +815,9 @@ async fn statistics_cube_matches_a_full_scan() {
     use rand::{Rng, SeedableRng};
     use sea_orm::Value;
     use zhicheng::domain::clock::{day_bound_ms, month_of};
-    use zhicheng::store::stats::{StatsFilter, counts, counts_scanned};
+    use zhicheng::store::stats::{
+        StatsFilter, counts, counts_scanned, durations, durations_scanned,
+    };
 
     let app = TestApp::spawn().await;
     let person = registered_person(&app).await;
@@ -849,7 +851,7 @@ async fn statistics_cube_matches_a_full_scan() {
         }
         for _ in 0..60 {
             let id = ids[rng.gen_range(0..ids.len())];
-            match rng.gen_range(0..5) {
+            match rng.gen_range(0..7) {
                 0 => run("UPDATE applications SET state = ?, version = version + 1 WHERE id = ?", vec![states[rng.gen_range(0..5)].into(), id.into()]).await,
                 1 => run("UPDATE applications SET series_code = ?, level_code = ? WHERE id = ?", vec![series[rng.gen_range(0..3)].into(), levels[rng.gen_range(0..3)].into(), id.into()]).await,
                 2 => {
@@ -858,6 +860,11 @@ async fn statistics_cube_matches_a_full_scan() {
                     run("UPDATE applications SET submitted_at = ?, submitted_month = ?, declare_region = ? WHERE id = ?", vec![at.into(), month_of(at).into(), regions[rng.gen_range(0..3)].into(), id.into()]).await
                 }
                 3 => run("UPDATE applications SET updated_at = updated_at + 1 WHERE id = ?", vec![id.into()]).await,
+                // A final approval some hours after the submission (or taken back).
+                4 | 5 => {
+                    let took = rng.gen_bool(0.9).then(|| rng.gen_range(0..2000i64) * 3_600_000 + rng.gen_range(0..3_600_000));
+                    run("UPDATE applications SET final_at = submitted_at + ? WHERE id = ?", vec![took.into(), id.into()]).await
+                }
                 _ => run("DELETE FROM applications WHERE id = ?", vec![id.into()]).await,
             }
             .unwrap();
@@ -904,6 +911,11 @@ async fn statistics_cube_matches_a_full_scan() {
                 let cube = counts(db, f, by).await.unwrap();
                 assert_eq!(cube, scanned, "round {round}, by {by}, {f:?}");
             }
+            assert_eq!(
+                durations(db, f).await.unwrap(),
+                durations_scanned(db, f).await.unwrap(),
+                "durations, round {round}, {f:?}"
+            );
         }
     }
     let total: i64 = counts(db, &StatsFilter::default(), "state")
@@ -916,6 +928,8 @@ async fn statistics_cube_matches_a_full_scan() {
         total > 50,
         "the walk leaves submitted applications to count ({total})"
     );
+    let (_, _, timed) = durations(db, &StatsFilter::default()).await.unwrap();
+    assert!(timed > 5, "the walk leaves approvals to time ({timed})");
 }
 
 /// Applications moving between the same two cube cells in opposite directions at once:

@@ -12,6 +12,7 @@ mod m20261126_000007_stats_cube;
 mod m20261126_000008_demo_runs;
 mod m20261126_000009_approved_index;
 mod m20261203_000010_api;
+mod m20261204_000011_duration_cube;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_demo_runs::Migration),
             Box::new(m20261126_000009_approved_index::Migration),
             Box::new(m20261203_000010_api::Migration),
+            Box::new(m20261204_000011_duration_cube::Migration),
         ]
     }
 }

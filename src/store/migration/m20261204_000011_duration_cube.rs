@@ -1,0 +1,159 @@
+//! 统计分析's durations (submission → final approval, median and 90th percentile) read a
+//! cube too: one row per (month of submission, region, whole hours taken) counting the
+//! approved applications, kept exact by triggers like `stats_cube` (migration 7). The
+//! province's page on a million applications otherwise scanned every approved row.
+//! Series is not a key (it would multiply the rows by thirty): a series filter scans.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261204_000011_duration_cube"
+    }
+}
+
+const TABLE: [&str; 2] = [
+    "CREATE TABLE stats_durations (\
+       month VARCHAR(7) NOT NULL, region VARCHAR(6) NOT NULL, hours BIGINT NOT NULL, n BIGINT NOT NULL, \
+       PRIMARY KEY (month, region, hours))",
+    "CREATE INDEX ix_stats_durations_region ON stats_durations (region, month, hours, n)",
+];
+
+/// Whether a row counts: approved, with both times and a month.
+fn counted(row: &str) -> String {
+    format!(
+        "{row}.state = 'approved' AND {row}.final_at IS NOT NULL AND {row}.submitted_at IS NOT NULL \
+         AND {row}.submitted_month IS NOT NULL"
+    )
+}
+
+fn cell(row: &str) -> String {
+    format!(
+        "month = {row}.submitted_month AND region = COALESCE({row}.declare_region, '') \
+         AND hours = ({row}.final_at - {row}.submitted_at) / 3600000"
+    )
+}
+
+fn values(row: &str) -> String {
+    format!(
+        "{row}.submitted_month, COALESCE({row}.declare_region, ''), ({row}.final_at - {row}.submitted_at) / 3600000"
+    )
+}
+
+fn backfill() -> String {
+    format!(
+        "INSERT INTO stats_durations (month, region, hours, n) \
+         SELECT {}, COUNT(*) FROM applications a WHERE {} GROUP BY {}",
+        values("a"),
+        counted("a"),
+        values("a")
+    )
+}
+
+const KEY_COLUMNS: &str = "state, final_at, submitted_at, submitted_month, declare_region";
+
+fn sqlite() -> Vec<String> {
+    let upsert = |row: &str, guard: &str| {
+        format!(
+            "INSERT INTO stats_durations (month, region, hours, n) SELECT {}, 1 WHERE {guard} \
+             ON CONFLICT (month, region, hours) DO UPDATE SET n = n + 1;",
+            values(row)
+        )
+    };
+    vec![
+        format!(
+            "CREATE TRIGGER tr_stats_durations_insert AFTER INSERT ON applications WHEN {} BEGIN {} END",
+            counted("NEW"),
+            upsert("NEW", "1")
+        ),
+        format!(
+            "CREATE TRIGGER tr_stats_durations_delete AFTER DELETE ON applications WHEN {} \
+             BEGIN UPDATE stats_durations SET n = n - 1 WHERE {}; END",
+            counted("OLD"),
+            cell("OLD")
+        ),
+        format!(
+            "CREATE TRIGGER tr_stats_durations_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
+             BEGIN UPDATE stats_durations SET n = n - 1 WHERE {} AND {}; {} END",
+            counted("OLD"),
+            cell("OLD"),
+            upsert("NEW", &counted("NEW"))
+        ),
+    ]
+}
+
+/// As for the counts cube, a move between two cells touches the smaller key first, so two
+/// opposite moves at once cannot deadlock.
+fn postgres() -> Vec<String> {
+    let key = |row: &str| {
+        format!(
+            "CASE WHEN {} THEN concat_ws('|', {row}.submitted_month, COALESCE({row}.declare_region, ''), \
+             lpad((({row}.final_at - {row}.submitted_at) / 3600000)::text, 12, '0')) END",
+            counted(row)
+        )
+    };
+    let dec = format!(
+        "UPDATE stats_durations SET n = n - 1 WHERE {};",
+        cell("OLD")
+    );
+    let inc = format!(
+        "INSERT INTO stats_durations (month, region, hours, n) VALUES ({}, 1) \
+         ON CONFLICT (month, region, hours) DO UPDATE SET n = stats_durations.n + 1;",
+        values("NEW")
+    );
+    vec![
+        format!(
+            "CREATE FUNCTION zc_stats_durations() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             DECLARE old_key text; new_key text; \
+             BEGIN \
+               IF TG_OP <> 'INSERT' THEN old_key := {}; END IF; \
+               IF TG_OP <> 'DELETE' THEN new_key := {}; END IF; \
+               IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
+               IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
+                 IF old_key IS NOT NULL THEN {dec} END IF; \
+                 IF new_key IS NOT NULL THEN {inc} END IF; \
+               ELSE \
+                 {inc} \
+                 IF old_key IS NOT NULL THEN {dec} END IF; \
+               END IF; \
+               RETURN NULL; \
+             END $$",
+            key("OLD"),
+            key("NEW")
+        ),
+        "CREATE TRIGGER tr_stats_durations_write AFTER INSERT OR DELETE ON applications \
+         FOR EACH ROW EXECUTE FUNCTION zc_stats_durations()"
+            .to_owned(),
+        format!(
+            "CREATE TRIGGER tr_stats_durations_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
+             FOR EACH ROW EXECUTE FUNCTION zc_stats_durations()"
+        ),
+    ]
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        for s in TABLE {
+            db.execute_unprepared(s).await?;
+        }
+        db.execute_unprepared(&backfill()).await?;
+        let triggers = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => postgres(),
+            _ => sqlite(),
+        };
+        for s in triggers {
+            db.execute_unprepared(&s).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration(
+            "not reversible; restore a backup instead".into(),
+        ))
+    }
+}

@@ -306,5 +306,5 @@ report() {
 }
 
 measure large "$APPS"
-measure small "$SMALL_APPS"
+[ "$SMALL_APPS" -gt 0 ] && measure small "$SMALL_APPS"
 echo "results: bench/out/"

@@ -235,8 +235,9 @@ measure() {
   local after; after=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'application_save'")
   local saved_ok; saved_ok=$(jq -s '[.[] | select(.label == "保存 (module, audited)") | .requests - .http_errors - .socket_errors] | add' "$OUT.jsonl")
 
-  # Latency alone (one connection): how the queue and 我的申报信息 grow with the data.
-  for p in "${pages[@]:1:4}"; do
+  # Latency alone (one connection): how the queue and 我的申报信息 grow with the data, the
+  # unit picker's p95, a warm 转入表 and the province's statistics.
+  for p in "${pages[@]:1:5}" "${pages[7]}" "${pages[8]}"; do
     IFS='|' read -r label url cookie <<<"$p"
     run "alone: $label" 1 "$url" WRK_COOKIE="$cookie"
   done

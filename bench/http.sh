@@ -300,7 +300,7 @@ report() {
     echo "|---:|---:|---:|---:|"
     jq -r 'select(.label == "mixed") | "| \(.conns) | \(.rps | floor) | \(.p50) | \(.p99) |"' "$OUT.jsonl"
     echo
-    echo "Durable saves (SQLite \`synchronous=FULL\`): $7 answered 303 (saved) in the 保存 runs, $(( $6 - $5 )) audit rows written; the difference, $(( $6 - $5 - $7 )), is the saves in flight when wrk stopped (at most $CONNS a run), which the server finished and wrk no longer counted."
+    echo "Durable saves ($([ -n "$PG" ] && echo "PostgreSQL, synchronous_commit on" || echo "SQLite, \`synchronous=FULL\`")): $7 answered 303 (saved) in the 保存 runs, $(( $6 - $5 )) audit rows written; the difference, $(( $6 - $5 - $7 )), is the saves in flight when wrk stopped (at most $CONNS a run), which the server finished and wrk no longer counted."
     echo "RSS: $2 MB idle, $3 MB after the runs, $4 MB holding 1,000 connections."
     echo
   } | tee "$OUT.md"

@@ -87,11 +87,37 @@ async fn cube_counts(
     end_month: Option<&str>,
 ) -> Result<Vec<(String, i64)>> {
     let key = columns(by).0;
+    let (cond, v) = cube_where(
+        f.region.as_deref(),
+        f.series.as_deref(),
+        first_month,
+        end_month,
+    );
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT {key} AS k, CAST(SUM(n) AS BIGINT) AS n FROM stats_cube WHERE {cond} GROUP BY {key} LIMIT 1000"
+            ),
+            v,
+        ))
+        .await?;
+    key_counts(&rows)
+}
+
+/// The conditions on a cube's cells (`stats_cube`, `stats_durations`): non-empty cells of
+/// the region and series when given, and months from `first_month` to before `end_month`.
+fn cube_where(
+    region: Option<&str>,
+    series: Option<&str>,
+    first_month: Option<&str>,
+    end_month: Option<&str>,
+) -> (String, Vec<Value>) {
     let mut cond = vec!["n > 0".to_owned()];
     let mut v: Vec<Value> = Vec::new();
     for (col, op, val) in [
-        ("region", "=", f.region.as_deref()),
-        ("series", "=", f.series.as_deref()),
+        ("region", "=", region),
+        ("series", "=", series),
         ("month", ">=", first_month),
         ("month", "<", end_month),
     ] {
@@ -100,17 +126,7 @@ async fn cube_counts(
             v.push(x.to_owned().into());
         }
     }
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT {key} AS k, CAST(SUM(n) AS BIGINT) AS n FROM stats_cube WHERE {} GROUP BY {key} LIMIT 1000",
-                cond.join(" AND ")
-            ),
-            v,
-        ))
-        .await?;
-    key_counts(&rows)
+    (cond.join(" AND "), v)
 }
 
 fn key_counts(rows: &[sea_orm::QueryResult]) -> Result<Vec<(String, i64)>> {
@@ -184,24 +200,13 @@ pub async fn durations(
     let split = crate::domain::clock::split_months(f.from_ms, f.to_ms);
     let mut acc: std::collections::BTreeMap<i64, i64> = Default::default();
     if let Some((first, end)) = &split.months {
-        let mut cond = vec!["n > 0".to_owned()];
-        let mut v: Vec<Value> = Vec::new();
-        for (col, op, val) in [
-            ("region", "=", f.region.as_deref()),
-            ("month", ">=", first.as_deref()),
-            ("month", "<", end.as_deref()),
-        ] {
-            if let Some(x) = val {
-                cond.push(format!("{col} {op} ?"));
-                v.push(x.to_owned().into());
-            }
-        }
+        // The duration cube has no series column: a series filter scanned above.
+        let (cond, v) = cube_where(f.region.as_deref(), None, first.as_deref(), end.as_deref());
         let rows = c
             .query_all_raw(stmt(
                 c.get_database_backend(),
                 &format!(
-                    "SELECT hours AS h, CAST(SUM(n) AS BIGINT) AS n FROM stats_durations WHERE {} GROUP BY hours",
-                    cond.join(" AND ")
+                    "SELECT hours AS h, CAST(SUM(n) AS BIGINT) AS n FROM stats_durations WHERE {cond} GROUP BY hours"
                 ),
                 v,
             ))

@@ -75,6 +75,36 @@ fn sqlite() -> Vec<String> {
     ]
 }
 
+/// A plpgsql trigger function that moves a row's count from the cell `old_key` names to
+/// the one `new_key` names (either NULL when the row does not count), with `dec` and `inc`
+/// the statements for each, touching the smaller key first so that two opposite moves at
+/// once cannot deadlock. Shared with the duration cube (migration 11).
+pub(super) fn ordered_move(
+    function: &str,
+    old_key: &str,
+    new_key: &str,
+    dec: &str,
+    inc: &str,
+) -> String {
+    format!(
+        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         DECLARE old_key text; new_key text; \
+         BEGIN \
+           IF TG_OP <> 'INSERT' THEN old_key := {old_key}; END IF; \
+           IF TG_OP <> 'DELETE' THEN new_key := {new_key}; END IF; \
+           IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
+           IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
+             IF old_key IS NOT NULL THEN {dec} END IF; \
+             IF new_key IS NOT NULL THEN {inc} END IF; \
+           ELSE \
+             {inc} \
+             IF old_key IS NOT NULL THEN {dec} END IF; \
+           END IF; \
+           RETURN NULL; \
+         END $$"
+    )
+}
+
 fn postgres() -> Vec<String> {
     let key = |row: &str| {
         format!(
@@ -89,25 +119,7 @@ fn postgres() -> Vec<String> {
         values("NEW")
     );
     vec![
-        format!(
-            "CREATE FUNCTION zc_stats_cube() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             DECLARE old_key text; new_key text; \
-             BEGIN \
-               IF TG_OP <> 'INSERT' THEN old_key := {}; END IF; \
-               IF TG_OP <> 'DELETE' THEN new_key := {}; END IF; \
-               IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
-               IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
-                 IF old_key IS NOT NULL THEN {dec} END IF; \
-                 IF new_key IS NOT NULL THEN {inc} END IF; \
-               ELSE \
-                 {inc} \
-                 IF old_key IS NOT NULL THEN {dec} END IF; \
-               END IF; \
-               RETURN NULL; \
-             END $$",
-            key("OLD"),
-            key("NEW")
-        ),
+        ordered_move("zc_stats_cube", &key("OLD"), &key("NEW"), &dec, &inc),
         "CREATE TRIGGER tr_stats_cube_write AFTER INSERT OR DELETE ON applications \
          FOR EACH ROW EXECUTE FUNCTION zc_stats_cube()"
             .to_owned(),

@@ -84,8 +84,8 @@ fn sqlite() -> Vec<String> {
     ]
 }
 
-/// As for the counts cube, a move between two cells touches the smaller key first, so two
-/// opposite moves at once cannot deadlock.
+/// As for the counts cube (`ordered_move`), a move between two cells touches the smaller
+/// key first, so two opposite moves at once cannot deadlock.
 fn postgres() -> Vec<String> {
     let key = |row: &str| {
         format!(
@@ -104,24 +104,12 @@ fn postgres() -> Vec<String> {
         values("NEW")
     );
     vec![
-        format!(
-            "CREATE FUNCTION zc_stats_durations() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             DECLARE old_key text; new_key text; \
-             BEGIN \
-               IF TG_OP <> 'INSERT' THEN old_key := {}; END IF; \
-               IF TG_OP <> 'DELETE' THEN new_key := {}; END IF; \
-               IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
-               IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
-                 IF old_key IS NOT NULL THEN {dec} END IF; \
-                 IF new_key IS NOT NULL THEN {inc} END IF; \
-               ELSE \
-                 {inc} \
-                 IF old_key IS NOT NULL THEN {dec} END IF; \
-               END IF; \
-               RETURN NULL; \
-             END $$",
-            key("OLD"),
-            key("NEW")
+        super::m20261126_000007_stats_cube::ordered_move(
+            "zc_stats_durations",
+            &key("OLD"),
+            &key("NEW"),
+            &dec,
+            &inc,
         ),
         "CREATE TRIGGER tr_stats_durations_write AFTER INSERT OR DELETE ON applications \
          FOR EACH ROW EXECUTE FUNCTION zc_stats_durations()"

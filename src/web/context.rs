@@ -122,17 +122,10 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
         .filter(|v| v.len() >= 20);
     let csrf = existing.clone().unwrap_or_else(|| random_token(24));
     let (method, uri) = (req.method().clone(), req.uri().clone());
-    // The page to come back to if the session turns out to have ended: this one for a read,
-    // the page the form was on for a write (same-site Referer, see the Referrer-Policy).
-    let return_to = if unsafe_method {
-        req.headers()
-            .get(header::REFERER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.parse::<axum::http::Uri>().ok())
-            .and_then(|u| u.path_and_query().map(|p| p.as_str().to_owned()))
-    } else {
-        uri.path_and_query().map(|p| p.as_str().to_owned())
-    };
+    // Kept for the page to come back to should the session have ended (read only then).
+    let referer = unsafe_method
+        .then(|| req.headers().get(header::REFERER).cloned())
+        .flatten();
     req.extensions_mut().insert(RealmTag(realm));
     req.extensions_mut().insert(ReqCtx {
         ip,
@@ -151,6 +144,17 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
     }
     if let Some(deferred) = res.extensions().get::<super::error::Deferred>().cloned() {
         let headers = std::mem::take(res.headers_mut());
+        // This page for a read; for a write, the page the form was on (same-site Referer,
+        // see the Referrer-Policy).
+        let return_to = match &referer {
+            Some(r) => r
+                .to_str()
+                .ok()
+                .and_then(|s| s.parse::<axum::http::Uri>().ok())
+                .and_then(|u| u.path_and_query().map(|p| p.as_str().to_owned())),
+            None if unsafe_method => None,
+            None => uri.path_and_query().map(|p| p.as_str().to_owned()),
+        };
         res = deferred.render(realm, return_to.as_deref());
         for (k, v) in headers.iter() {
             if k == header::SET_COOKIE {

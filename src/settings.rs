@@ -14,6 +14,8 @@ const AUDIT_RETENTION_DAYS: u32 = 190;
 const INACTIVE_DAYS: u32 = 90;
 /// The largest form body (uploads have their own limit).
 const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The S3 region when none is set (S3-compatible servers mostly ignore it, but sign with it).
+const S3_REGION: &str = "us-east-1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -30,6 +32,40 @@ pub struct TlsSettings {
     pub client_ca: PathBuf,
     /// Certificate revocation lists (PEM) from that CA; a revoked UKEY fails the handshake.
     pub crls: Vec<PathBuf>,
+}
+
+/// Where attachments are stored (`ZHICHENG_FILES_BACKEND`).
+#[derive(Debug, Clone)]
+pub enum FilesBackend {
+    /// `<data_dir>/files/` on this machine (the default).
+    Local,
+    /// An S3-compatible bucket.
+    S3(S3Settings),
+}
+
+/// An S3-compatible bucket for the attachments (`ZHICHENG_S3_*`).
+#[derive(Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// `http(s)://host:port` of an S3-compatible server; unset means AWS itself.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Object names start with `<prefix>/` (no slashes at either end), so several
+    /// deployments can share a bucket; empty means the bucket's top level.
+    pub prefix: String,
+    pub access_key_id: SecretString,
+    pub secret_access_key: SecretString,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone)]
@@ -58,6 +94,8 @@ pub struct Settings {
     /// Multiplies every rate limit's budget (`ZHICHENG_RATE_LIMIT_SCALE`, default 1). Only
     /// for load tests from a few addresses and accounts (`bench/http.sh`); never in service.
     pub rate_limit_scale: u32,
+    /// Where attachments are stored.
+    pub files: FilesBackend,
 }
 
 /// An address block (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`) the back office is reachable from.
@@ -136,6 +174,7 @@ impl std::fmt::Debug for Settings {
             .field("master_key", &self.master_key.as_ref().map(|_| "[set]"))
             .field("captcha", &self.captcha)
             .field("cookie_secure", &self.cookie_secure)
+            .field("files", &self.files)
             .finish_non_exhaustive()
     }
 }
@@ -177,6 +216,13 @@ struct FileSettings {
     public_url: Option<String>,
     pdf_font: Option<PathBuf>,
     back_allow: Option<String>,
+    files_backend: Option<String>,
+    s3_bucket: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_prefix: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
 }
 
 impl Settings {
@@ -290,6 +336,15 @@ impl Settings {
             .map(|p| p.parse::<Network>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| anyhow::anyhow!("ZHICHENG_BACK_ALLOW: {e}"))?;
+        let files = files_backend(FilesSources {
+            backend: pick("ZHICHENG_FILES_BACKEND", file.files_backend),
+            bucket: pick("ZHICHENG_S3_BUCKET", file.s3_bucket),
+            endpoint: pick("ZHICHENG_S3_ENDPOINT", file.s3_endpoint),
+            region: pick("ZHICHENG_S3_REGION", file.s3_region),
+            prefix: pick("ZHICHENG_S3_PREFIX", file.s3_prefix),
+            access_key_id: pick("ZHICHENG_S3_ACCESS_KEY_ID", file.s3_access_key_id),
+            secret_access_key: pick("ZHICHENG_S3_SECRET_ACCESS_KEY", file.s3_secret_access_key),
+        })?;
         let settings = Settings {
             mode,
             data_dir,
@@ -322,6 +377,7 @@ impl Settings {
                     )?,
                 None => 1,
             },
+            files,
         };
         settings.deploy_check()?;
         Ok(settings)
@@ -347,6 +403,11 @@ impl Settings {
         }
         if self.back_allow.is_empty() {
             problems.push("set ZHICHENG_BACK_ALLOW to the networks the back office may be reached from (e.g. 10.20.0.0/16,127.0.0.1)");
+        }
+        if let FilesBackend::S3(s3) = &self.files
+            && s3.endpoint.as_deref().is_some_and(plain_http_off_host)
+        {
+            problems.push("ZHICHENG_S3_ENDPOINT must be https:// in production (attachments hold personal documents); plain http:// only to 127.0.0.1 or localhost");
         }
         if !problems.is_empty() {
             bail!(
@@ -394,8 +455,96 @@ impl Settings {
             inactive_days: INACTIVE_DAYS,
             back_allow: Vec::new(),
             rate_limit_scale: 1,
+            files: FilesBackend::Local,
         }
     }
+}
+
+/// The `ZHICHENG_FILES_BACKEND` and `ZHICHENG_S3_*` values, each from the variable or the file.
+struct FilesSources {
+    backend: Option<String>,
+    bucket: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    prefix: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+}
+
+fn files_backend(v: FilesSources) -> anyhow::Result<FilesBackend> {
+    let given = |x: &Option<String>| x.as_deref().is_some_and(|s| !s.trim().is_empty());
+    match v.backend.as_deref() {
+        None | Some("local") => {
+            let stray = [
+                ("ZHICHENG_S3_BUCKET", &v.bucket),
+                ("ZHICHENG_S3_ENDPOINT", &v.endpoint),
+                ("ZHICHENG_S3_PREFIX", &v.prefix),
+                ("ZHICHENG_S3_ACCESS_KEY_ID", &v.access_key_id),
+                ("ZHICHENG_S3_SECRET_ACCESS_KEY", &v.secret_access_key),
+            ];
+            if let Some((name, _)) = stray.iter().find(|(_, x)| given(x)) {
+                bail!(
+                    "{name} is set but attachments are stored locally: set ZHICHENG_FILES_BACKEND=s3 to use the bucket, or remove {name}"
+                );
+            }
+            Ok(FilesBackend::Local)
+        }
+        Some("s3") => {
+            let required = |name: &str, x: Option<String>| -> anyhow::Result<String> {
+                x.map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .with_context(|| format!("ZHICHENG_FILES_BACKEND=s3 needs {name}"))
+            };
+            let bucket = required("ZHICHENG_S3_BUCKET", v.bucket)?;
+            let endpoint = v
+                .endpoint
+                .map(|e| e.trim().trim_end_matches('/').to_owned())
+                .filter(|e| !e.is_empty());
+            if let Some(e) = &endpoint
+                && !(e.starts_with("http://") || e.starts_with("https://"))
+            {
+                bail!("ZHICHENG_S3_ENDPOINT must start with http:// or https://, not {e:?}");
+            }
+            let prefix = v.prefix.unwrap_or_default();
+            let prefix = prefix.trim().trim_matches('/').to_owned();
+            if !prefix.is_empty()
+                && prefix
+                    .split('/')
+                    .any(|part| crate::files::check_key(part).is_err())
+            {
+                bail!(
+                    "ZHICHENG_S3_PREFIX must be names of letters, digits, '-' and '.' separated by '/', not {prefix:?}"
+                );
+            }
+            Ok(FilesBackend::S3(S3Settings {
+                bucket,
+                endpoint,
+                region: v
+                    .region
+                    .map(|r| r.trim().to_owned())
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| S3_REGION.to_owned()),
+                prefix,
+                access_key_id: required("ZHICHENG_S3_ACCESS_KEY_ID", v.access_key_id)?.into(),
+                secret_access_key: required("ZHICHENG_S3_SECRET_ACCESS_KEY", v.secret_access_key)?
+                    .into(),
+            }))
+        }
+        Some(other) => bail!("ZHICHENG_FILES_BACKEND must be local or s3, not {other:?}"),
+    }
+}
+
+/// An `http://` endpoint on another machine: bytes and metadata would cross a network in clear.
+fn plain_http_off_host(endpoint: &str) -> bool {
+    let Some(rest) = endpoint.strip_prefix("http://") else {
+        return false;
+    };
+    let host_port = rest.split('/').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    !(host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()))
 }
 
 fn parse_bool(var: &str, v: &str) -> anyhow::Result<bool> {
@@ -499,6 +648,109 @@ mod tests {
             load(&[]).unwrap().back_allows(ip("192.168.0.1")),
             "any, in development"
         );
+    }
+
+    #[test]
+    fn attachments_go_to_s3_only_when_fully_configured() {
+        assert!(matches!(load(&[]).unwrap().files, FilesBackend::Local));
+        let s3 = [
+            ("ZHICHENG_FILES_BACKEND", "s3"),
+            ("ZHICHENG_S3_BUCKET", "zc"),
+            ("ZHICHENG_S3_ENDPOINT", "http://127.0.0.1:9100/"),
+            ("ZHICHENG_S3_PREFIX", "/jinan/prod/"),
+            ("ZHICHENG_S3_ACCESS_KEY_ID", "AKID"),
+            ("ZHICHENG_S3_SECRET_ACCESS_KEY", "sekret"),
+        ];
+        let s = load(&s3).unwrap();
+        let FilesBackend::S3(c) = &s.files else {
+            panic!("not s3")
+        };
+        assert_eq!(c.bucket, "zc");
+        assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:9100"));
+        assert_eq!(
+            (c.prefix.as_str(), c.region.as_str()),
+            ("jinan/prod", S3_REGION)
+        );
+        let shown = format!("{s:?}");
+        assert!(shown.contains("zc") && !shown.contains("sekret") && !shown.contains("AKID"));
+        // The file works too, under the variables.
+        let file = FileSettings {
+            files_backend: Some("s3".into()),
+            s3_bucket: Some("from-file".into()),
+            s3_region: Some("cn-north-1".into()),
+            s3_access_key_id: Some("k".into()),
+            s3_secret_access_key: Some("s".into()),
+            ..FileSettings::default()
+        };
+        let s = Settings::from_sources(file, |k| {
+            (k == "ZHICHENG_S3_BUCKET").then(|| "from-env".to_owned())
+        })
+        .unwrap();
+        let FilesBackend::S3(c) = &s.files else {
+            panic!("not s3")
+        };
+        assert_eq!(
+            (c.bucket.as_str(), c.region.as_str()),
+            ("from-env", "cn-north-1")
+        );
+        assert_eq!((c.endpoint.as_deref(), c.prefix.as_str()), (None, ""));
+
+        let without = |name: &str| {
+            let vars: Vec<_> = s3.iter().copied().filter(|(k, _)| *k != name).collect();
+            load(&vars).unwrap_err().to_string()
+        };
+        for name in [
+            "ZHICHENG_S3_BUCKET",
+            "ZHICHENG_S3_ACCESS_KEY_ID",
+            "ZHICHENG_S3_SECRET_ACCESS_KEY",
+        ] {
+            let err = without(name);
+            assert!(err.contains(name) && err.contains("s3"), "{err}");
+        }
+        let err = without("ZHICHENG_FILES_BACKEND");
+        assert!(err.contains("ZHICHENG_FILES_BACKEND=s3"), "{err}");
+        let with = |k: &str, v: &str| {
+            let mut vars = s3.to_vec();
+            vars.retain(|(n, _)| *n != k);
+            vars.push((k, v));
+            load(&vars)
+        };
+        assert!(with("ZHICHENG_FILES_BACKEND", "nfs").is_err());
+        assert!(with("ZHICHENG_S3_ENDPOINT", "127.0.0.1:9100").is_err());
+        for bad in ["a/../b", "a//b", "a_b", ".hidden", "a b"] {
+            let err = with("ZHICHENG_S3_PREFIX", bad).unwrap_err().to_string();
+            assert!(err.contains("ZHICHENG_S3_PREFIX"), "{bad}: {err}");
+        }
+        assert!(
+            toml::from_str::<FileSettings>("s3_bucket = \"x\"\ns3_bukket = \"y\"").is_err(),
+            "unknown keys are refused"
+        );
+    }
+
+    #[test]
+    fn production_wants_an_encrypted_line_to_a_remote_bucket() {
+        let prod = |endpoint: &str| {
+            load(&[
+                ("ZHICHENG_ENV", "prod"),
+                ("ZHICHENG_MASTER_KEY", "x"),
+                ("ZHICHENG_BACK_ALLOW", "10.0.0.0/8"),
+                ("ZHICHENG_FILES_BACKEND", "s3"),
+                ("ZHICHENG_S3_BUCKET", "zc"),
+                ("ZHICHENG_S3_ENDPOINT", endpoint),
+                ("ZHICHENG_S3_ACCESS_KEY_ID", "k"),
+                ("ZHICHENG_S3_SECRET_ACCESS_KEY", "s"),
+            ])
+        };
+        let err = prod("http://10.1.2.3:9000").unwrap_err().to_string();
+        assert!(err.contains("ZHICHENG_S3_ENDPOINT"), "{err}");
+        for ok in [
+            "https://s3.example.internal",
+            "http://127.0.0.1:9000",
+            "http://localhost:9000",
+            "http://[::1]:9000",
+        ] {
+            assert!(prod(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

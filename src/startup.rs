@@ -60,9 +60,7 @@ pub async fn prepare(
             "no CJK font found for the 转入表: install fonts-wqy-microhei or set ZHICHENG_PDF_FONT"
         );
     }
-    let files: Arc<dyn crate::files::FileStore> = Arc::new(crate::files::LocalFiles::new(
-        settings.data_dir.join("files"),
-    )?);
+    let files = crate::files::open(&settings)?;
     Ok(AppState::new(db, keys, settings, clock, sms, files, dicts))
 }
 

@@ -1,31 +1,11 @@
-//! Where attachment bytes live: one small interface, a local-disk implementation that
-//! writes durably (temporary file, fsync, rename, fsync of the folder).
+//! Attachments on this machine's disk, written durably (temporary file, fsync, rename, fsync
+//! of the folder).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
-/// Storage for uploaded files, addressed by generated keys.
-#[async_trait::async_trait]
-pub trait FileStore: Send + Sync + 'static {
-    async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
-    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>>;
-    async fn delete(&self, key: &str) -> anyhow::Result<()>;
-    /// Keys of files older than `older_than_ms` (UTC ms), for the orphan sweep; at most `limit`.
-    async fn list_older(&self, older_than_ms: i64, limit: usize) -> anyhow::Result<Vec<String>>;
-
-    /// Whether files can be stored and read back now (`/readyz`): a probe written durably,
-    /// read and removed.
-    async fn probe(&self) -> anyhow::Result<()> {
-        let key = format!("probe-{}", uuid::Uuid::now_v7().simple());
-        let body = b"readyz";
-        self.put(&key, body).await?;
-        let back = self.get(&key).await;
-        self.delete(&key).await?;
-        anyhow::ensure!(back? == body, "the probe read back differs");
-        Ok(())
-    }
-}
+use super::{FileStore, check_key};
 
 /// Files under `<data_dir>/files/`, outside any web root, under generated names.
 pub struct LocalFiles {
@@ -39,14 +19,7 @@ impl LocalFiles {
     }
 
     fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
-        if key.is_empty()
-            || !key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            || key.starts_with('.')
-        {
-            bail!("invalid storage key");
-        }
+        check_key(key)?;
         Ok(self.root.join(key))
     }
 }

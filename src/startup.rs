@@ -222,7 +222,7 @@ fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),
             }
-            state.limiter.forget_old(now);
+            state.limiter.forget_old(now).await;
             if let Err(e) = disable_inactive(&state, now).await {
                 tracing::warn!(error = %e, "disabling inactive accounts failed");
             }

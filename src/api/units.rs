@@ -49,11 +49,14 @@ pub async fn search(
     user: FrontUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchOut>, ApiError> {
-    state.limiter.allow(
-        crate::app::limit::Bucket::UnitSearch,
-        user.id(),
-        state.now_ms(),
-    )?;
+    state
+        .limiter
+        .allow(
+            crate::app::limit::Bucket::UnitSearch,
+            user.id(),
+            state.now_ms(),
+        )
+        .await?;
     if unit_search::normalize_query(&q.q).is_none() {
         return Ok(Json(SearchOut {
             items: Vec::new(),

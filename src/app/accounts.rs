@@ -31,8 +31,12 @@ pub async fn hash_password(password: &str) -> Result<String> {
 }
 
 /// Registrations from one address are limited (`TooManyRequests`), on the pages and the API.
-fn limited(state: &AppState, ip: IpAddr) -> Result<()> {
-    if state.limiter.hit(Bucket::Register, ip, state.now_ms()) {
+async fn limited(state: &AppState, ip: IpAddr) -> Result<()> {
+    if state
+        .limiter
+        .hit(Bucket::Register, ip, state.now_ms())
+        .await
+    {
         Ok(())
     } else {
         Err(AppError::TooManyRequests)
@@ -45,7 +49,7 @@ pub async fn check_person(
     ip: IpAddr,
     form: &PersonForm,
 ) -> Result<std::result::Result<PersonRecord, FieldErrors>> {
-    limited(state, ip)?;
+    limited(state, ip).await?;
     let person = match form.parse(state.clock.today()) {
         Ok(p) => p,
         Err(errors) => return Ok(Err(errors)),
@@ -72,7 +76,7 @@ pub async fn check_unit(
     ip: IpAddr,
     form: &UnitForm,
 ) -> Result<std::result::Result<UnitRecord, FieldErrors>> {
-    limited(state, ip)?;
+    limited(state, ip).await?;
     let dicts = state.dicts();
     let unit = match form.parse(|code| dicts.region(code).is_some()) {
         Ok(u) => u,

@@ -64,7 +64,7 @@ pub async fn send_code(
     let Some(phone) = phone.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
-    if !state.limiter.hit(Bucket::Sms, ip, now) {
+    if !state.limiter.hit(Bucket::Sms, ip, now).await {
         return Err(AppError::TooManyRequests);
     }
     // Find the account whose registered number matches.

@@ -91,7 +91,11 @@ impl AppState {
         files: Arc<dyn crate::files::FileStore>,
         dicts: Arc<Dicts>,
     ) -> Self {
-        let limiter = Arc::new(RateLimiter::scaled(settings.rate_limit_scale));
+        let limiter = Arc::new(RateLimiter::for_database(
+            &db.conn,
+            &keys,
+            settings.rate_limit_scale,
+        ));
         AppState {
             db,
             keys,

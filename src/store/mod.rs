@@ -12,6 +12,7 @@ pub mod chain;
 pub mod dicts;
 pub mod entities;
 pub mod idempotency;
+pub mod limits;
 pub mod migration;
 pub mod notices;
 pub mod oversight;

@@ -228,7 +228,7 @@ async fn audit_refusal(
     why: &'static str,
 ) {
     let now = state.now_ms();
-    if !state.limiter.hit(Bucket::Refusal, ip, now) {
+    if !state.limiter.hit(Bucket::Refusal, ip, now).await {
         tracing::warn!(%ip, %method, path, why, "access refused (audit budget spent)");
         return;
     }

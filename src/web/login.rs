@@ -67,14 +67,19 @@ async fn decide(
         message: m.text().to_owned(),
         captcha,
     };
-    if !state.limiter.hit(Bucket::Login, ctx.ip, now) {
+    if !state.limiter.hit(Bucket::Login, ctx.ip, now).await {
         return Ok(refuse(Msg::TooManyRequests, state.settings.captcha));
     }
-    let ip_failures = state.limiter.count(Bucket::LoginFailure, ctx.ip, now) as i32;
+    let ip_failures = state.limiter.count(Bucket::LoginFailure, ctx.ip, now).await as i32;
     // An unknown name fails, captchas and locks exactly as an account would.
     let (account_failures, account_lock) = match &candidate {
         Some(c) => (c.failed, c.locked_until),
-        None => state.limiter.unknown_account(&input.account_key),
+        None => {
+            state
+                .limiter
+                .unknown_account(&input.account_key, now)
+                .await?
+        }
     };
     let need_captcha = state.settings.captcha
         && (ip_failures >= CAPTCHA_AFTER || account_failures >= CAPTCHA_AFTER);
@@ -139,13 +144,14 @@ async fn decide(
         .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
 
     let Some(c) = candidate.filter(|_| ok) else {
-        state.limiter.hit(Bucket::LoginFailure, ctx.ip, now);
+        state.limiter.hit(Bucket::LoginFailure, ctx.ip, now).await;
         let ip_after = ip_failures + 1;
         let (failed, lock) = match known {
             None => {
                 let counted = state
                     .limiter
-                    .unknown_account_failed(&input.account_key, now);
+                    .unknown_account_failed(&input.account_key, now)
+                    .await?;
                 record(
                     Outcome::Failure,
                     "login",

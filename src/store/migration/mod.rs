@@ -13,6 +13,7 @@ mod m20261126_000008_demo_runs;
 mod m20261126_000009_approved_index;
 mod m20261203_000010_api;
 mod m20261204_000011_duration_cube;
+mod m20261205_000012_rate_limits;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_approved_index::Migration),
             Box::new(m20261203_000010_api::Migration),
             Box::new(m20261204_000011_duration_cube::Migration),
+            Box::new(m20261205_000012_rate_limits::Migration),
         ]
     }
 }

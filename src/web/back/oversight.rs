@@ -504,11 +504,14 @@ pub async fn units_export(
     ctx: ReqCtx,
     user: AdminUser,
 ) -> Result<Response> {
-    state.limiter.allow(
-        crate::app::limit::Bucket::Export,
-        user.admin.id,
-        state.now_ms(),
-    )?;
+    state
+        .limiter
+        .allow(
+            crate::app::limit::Bucket::Export,
+            user.admin.id,
+            state.now_ms(),
+        )
+        .await?;
     let scope = operator_scope(&user)?;
     let d = state.dicts();
     let mut sheet = crate::export::Sheet::new(

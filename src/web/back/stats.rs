@@ -167,11 +167,14 @@ pub async fn export(
     user: AdminUser,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
-    state.limiter.allow(
-        crate::app::limit::Bucket::Export,
-        user.admin.id,
-        state.now_ms(),
-    )?;
+    state
+        .limiter
+        .allow(
+            crate::app::limit::Bucket::Export,
+            user.admin.id,
+            state.now_ms(),
+        )
+        .await?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet: Option<crate::export::Sheet> = None;
@@ -241,11 +244,14 @@ async fn details_export(
     q: StatsQuery,
     full_ids: bool,
 ) -> Result<Response> {
-    state.limiter.allow(
-        crate::app::limit::Bucket::Export,
-        user.admin.id,
-        state.now_ms(),
-    )?;
+    state
+        .limiter
+        .allow(
+            crate::app::limit::Bucket::Export,
+            user.admin.id,
+            state.now_ms(),
+        )
+        .await?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet = crate::export::Sheet::new(

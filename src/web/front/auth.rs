@@ -168,7 +168,7 @@ pub async fn captcha_image(
 
 pub async fn captcha_response(state: &AppState, ctx: &ReqCtx, id: &str) -> Result<Response> {
     let now = state.now_ms();
-    if !state.limiter.hit(Bucket::Captcha, ctx.ip, now) {
+    if !state.limiter.hit(Bucket::Captcha, ctx.ip, now).await {
         return Err(AppError::TooManyRequests);
     }
     if !(16..=64).contains(&id.len())

@@ -47,11 +47,14 @@ pub async fn page(
     } else if q.chars().count() < 2 {
         (Vec::new(), Msg::QueryTooShort.text())
     } else {
-        state.limiter.allow(
-            crate::app::limit::Bucket::UnitSearch,
-            user.id(),
-            state.now_ms(),
-        )?;
+        state
+            .limiter
+            .allow(
+                crate::app::limit::Bucket::UnitSearch,
+                user.id(),
+                state.now_ms(),
+            )
+            .await?;
         let d = state.dicts();
         let hits: Vec<Hit> = unit_search::search(&state.db.conn, &q, 20)
             .await?

@@ -207,7 +207,8 @@ pub async fn export(
 ) -> Result<Response> {
     state
         .limiter
-        .allow(crate::app::limit::Bucket::Export, unit.id, state.now_ms())?;
+        .allow(crate::app::limit::Bucket::Export, unit.id, state.now_ms())
+        .await?;
     let f = q.filter(&state);
     let mut sheet = crate::export::Sheet::new(
         "外地调入审核",

@@ -2,7 +2,7 @@
 //! so that several deployments can share one bucket.
 //!
 //! Durability: S3 answers a PUT with 200 only once the object is stored, and the upload
-//! carries a SHA-256 checksum that the server verifies, so `put` returning means the bytes
+//! carries a SHA-256 checksum for the server to verify (AWS does), so `put` returning means the bytes
 //! are there, intact. There is no temporary object: a PUT is atomic, a reader sees the
 //! whole object or none.
 

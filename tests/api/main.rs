@@ -21,6 +21,7 @@ mod registration;
 mod rest;
 mod rest_back;
 mod review_chain;
+mod s3;
 mod security;
 mod sessions;
 mod ukey;

@@ -1,0 +1,307 @@
+//! Attachments on S3-compatible storage. The tests that need a server run when
+//! `ZHICHENG_TEST_S3_ENDPOINT` names one (`scripts/s3-check.sh` starts moto's and sets it);
+//! without it they say so and pass. The unreachable-store test needs no server and always runs.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use reqwest::StatusCode;
+use serde_json::Value;
+use zhicheng::settings::{FilesBackend, S3Settings};
+
+use crate::application::draft;
+use crate::helpers::*;
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// The test server's settings under a prefix of this test's own, or `None` (with a note)
+/// when no server is configured.
+fn s3_settings(test: &str) -> Option<S3Settings> {
+    let Ok(endpoint) = std::env::var("ZHICHENG_TEST_S3_ENDPOINT") else {
+        // Straight to the process's stderr: the test harness captures `eprintln!`.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped {test}: set ZHICHENG_TEST_S3_ENDPOINT to an S3-compatible server (bash scripts/s3-check.sh does)"
+        );
+        return None;
+    };
+    let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+    Some(S3Settings {
+        bucket: var("ZHICHENG_TEST_S3_BUCKET", "zhicheng-test"),
+        endpoint: Some(endpoint),
+        region: "us-east-1".into(),
+        prefix: format!("t-{}/node", uuid::Uuid::now_v7().simple()),
+        access_key_id: var("ZHICHENG_TEST_S3_ACCESS_KEY_ID", "testing").into(),
+        secret_access_key: var("ZHICHENG_TEST_S3_SECRET_ACCESS_KEY", "testing").into(),
+    })
+}
+
+/// A client of the same bucket that goes around the platform, to see what it stored.
+fn raw_bucket(s: &S3Settings) -> AmazonS3 {
+    use secrecy::ExposeSecret;
+    AmazonS3Builder::new()
+        .with_bucket_name(&s.bucket)
+        .with_region(&s.region)
+        .with_endpoint(s.endpoint.as_deref().unwrap())
+        .with_allow_http(true)
+        .with_access_key_id(s.access_key_id.expose_secret())
+        .with_secret_access_key(s.secret_access_key.expose_secret())
+        .build()
+        .unwrap()
+}
+
+/// Every object name under `prefix`, sorted.
+async fn names_under(bucket: &AmazonS3, prefix: &str) -> Vec<String> {
+    use futures::TryStreamExt;
+    let mut names: Vec<String> = bucket
+        .list(Some(&Path::from(prefix)))
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    names.sort();
+    names
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+async fn json(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+async fn storage_keys(app: &TestApp) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let rows = app
+        .state
+        .db
+        .conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.state.db.backend(),
+            "SELECT storage_key FROM attachments".to_owned(),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "storage_key").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket() {
+    let Some(s3) =
+        s3_settings("s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket")
+    else {
+        return;
+    };
+    let bucket = raw_bucket(&s3);
+    let prefix = s3.prefix.clone();
+    let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
+
+    // Ready: the probe goes to the bucket, and leaves nothing behind.
+    let (status, body) = json(reqwest::get(app.url("/readyz")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["checks"]["files"], "ok");
+    assert_eq!(names_under(&bucket, &prefix).await, Vec::<String>::new());
+
+    // The page's upload: stored in the bucket under the prefix, and nowhere on disk.
+    let a = draft(&app).await;
+    let res = a
+        .upload(&app, "certificate", "证书.pdf", PDF.to_vec())
+        .await;
+    assert!(location(&res).ends_with("m=uploaded#module-attachments"));
+    let keys = storage_keys(&app).await;
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        names_under(&bucket, &prefix).await,
+        vec![format!("{prefix}/{}", keys[0])]
+    );
+    let stored = bucket
+        .get(&Path::from(format!("{prefix}/{}", keys[0])))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored.as_ref(), PDF);
+    assert!(!app.data_dir.path().join("data/files").exists());
+
+    // Downloaded back by its owner: the same bytes.
+    let html = a.detail(&app).await;
+    let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
+    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let res = a.client.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+
+    // Input errors are still the person's, whatever the backend: told at the slot.
+    let res = a
+        .upload(&app, "certificate", "x.pdf", b"MZ\x90\x00 no".to_vec())
+        .await;
+    assert!(location(&res).contains("m=file_type"));
+    assert_eq!(names_under(&bucket, &prefix).await.len(), 1);
+
+    // 删除 removes the object.
+    let token = app.csrf(&a.client, &app.url(&a.path(""))).await;
+    let res = a
+        .client
+        .post(app.url(&format!("{href}/delete")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).contains("m=file_removed"));
+    assert_eq!(names_under(&bucket, &prefix).await, Vec::<String>::new());
+    // Removing a key that is not there is no error, as on disk; an invalid key is one.
+    app.state.files.delete(&keys[0]).await.unwrap();
+    assert!(app.state.files.delete("../escape").await.is_err());
+    assert!(app.state.files.get("a/b").await.is_err());
+}
+
+#[tokio::test]
+async fn s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_prefix() {
+    let Some(s3) =
+        s3_settings("s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_prefix")
+    else {
+        return;
+    };
+    let bucket = raw_bucket(&s3);
+    let prefix = s3.prefix.clone();
+    let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
+    let a = draft(&app).await;
+    let res = a.upload(&app, "photo", "scan.pdf", PDF.to_vec()).await;
+    assert!(location(&res).contains("m=uploaded"));
+    let recorded = format!("{prefix}/{}", storage_keys(&app).await[0]);
+
+    // An upload whose record never committed, and objects that are not this deployment's:
+    // a deeper "folder" under its prefix, and the deployment beside it in the same bucket.
+    let orphan = format!("{prefix}/{}.bin", uuid::Uuid::now_v7().simple());
+    let nested = format!("{prefix}/deeper/{}.bin", uuid::Uuid::now_v7().simple());
+    let parent = prefix.rsplit_once('/').unwrap().0.to_owned();
+    let neighbour = format!("{parent}/other/{}.bin", uuid::Uuid::now_v7().simple());
+    for name in [&orphan, &nested, &neighbour] {
+        bucket
+            .put(&Path::from(name.as_str()), PDF.to_vec().into())
+            .await
+            .unwrap();
+    }
+
+    // Within the hour an object may still be on its way to its record: kept.
+    let removed = zhicheng::startup::sweep_orphans(&app.state, now_ms())
+        .await
+        .unwrap();
+    assert_eq!(removed, 0);
+    // Two hours on (the sweep's clock moved, not the test's): only the orphan goes.
+    let later = now_ms() + Duration::from_secs(2 * 3600).as_millis() as i64;
+    let removed = zhicheng::startup::sweep_orphans(&app.state, later)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    let mut left = vec![recorded.clone(), nested.clone(), neighbour.clone()];
+    left.sort();
+    assert_eq!(names_under(&bucket, &parent).await, left);
+    // The recorded file still downloads.
+    let html = a.detail(&app).await;
+    let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
+    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let res = a.client.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+
+    // list_older pages through more objects than one listing returns.
+    for i in 0..5 {
+        bucket
+            .put(
+                &Path::from(format!("{prefix}/extra-{i}.bin")),
+                PDF.to_vec().into(),
+            )
+            .await
+            .unwrap();
+    }
+    let old = app.state.files.list_older(later, 3).await.unwrap();
+    assert_eq!(old.len(), 3, "{old:?}");
+    let old = app.state.files.list_older(later, 100).await.unwrap();
+    assert_eq!(old.len(), 6, "{old:?}");
+    assert!(
+        old.iter().all(|k| !k.contains('/')),
+        "keys, not object names: {old:?}"
+    );
+
+    for name in names_under(&bucket, &parent).await {
+        bucket.delete(&Path::from(name)).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn s3_a_store_out_of_reach_is_a_clean_server_error_and_not_ready() {
+    // A port nothing listens on: connections are refused at once.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let app = TestApp::spawn_with(|s| {
+        s.files = FilesBackend::S3(S3Settings {
+            bucket: "nowhere".into(),
+            endpoint: Some(format!("http://127.0.0.1:{port}")),
+            region: "us-east-1".into(),
+            prefix: "p".into(),
+            access_key_id: "k".to_owned().into(),
+            secret_access_key: "s".to_owned().into(),
+        })
+    })
+    .await;
+
+    let (status, body) = json(reqwest::get(app.url("/readyz")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["checks"]["files"], "not writable");
+    assert_eq!(body["checks"]["database"], "ok");
+    assert!(
+        !body.to_string().contains("127.0.0.1"),
+        "no details: {body}"
+    );
+
+    // The page: input errors stay the person's; a good file meets the platform's 500 page,
+    // and no record is left pointing at bytes that were never stored.
+    let a = draft(&app).await;
+    let res = a.upload(&app, "photo", "x.pdf", Vec::new()).await;
+    assert!(location(&res).contains("m=file_empty"));
+    let res = a.upload(&app, "photo", "scan.pdf", PDF.to_vec()).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("<html") && !page.contains("127.0.0.1"),
+        "{page}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments").await, 0);
+
+    // The JSON API: a 4xx for a bad file, a 500 with the error code for the store.
+    let bearer = crate::rest::token(&app, &a.client, &app.url("/rsrc/zc/tokens"), "write").await;
+    let api = reqwest::Client::new();
+    let upload = |bytes: &'static [u8]| {
+        let form = reqwest::multipart::Form::new().text("slot", "photo").part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("scan.pdf"),
+        );
+        api.post(app.url(&format!(
+            "/rsrc/api/v1/applications/{}/attachments",
+            a.app_id
+        )))
+        .bearer_auth(&bearer)
+        .multipart(form)
+        .send()
+    };
+    let (status, body) = json(upload(b"MZ\x90\x00 not a scan").await.unwrap()).await;
+    assert!(status.is_client_error(), "{status} {body}");
+    let (status, body) = json(upload(PDF).await.unwrap()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(body["code"], "unexpected", "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments").await, 0);
+}

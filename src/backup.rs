@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::crypto::Keys;
-use crate::files::{FileStore, LocalFiles};
+use crate::files::FileStore;
 use crate::settings::Settings;
 use crate::store::audit::{self, Verification};
 
@@ -324,6 +324,17 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report>
         "{} is not empty: restore goes into an empty data directory",
         files_dir.display()
     );
+    // Attachments in a bucket go into an empty prefix just the same (the S3 client contacts
+    // nothing until asked, so nothing is written before the checks below).
+    if let crate::settings::FilesBackend::S3(s3) = &settings.files {
+        let store = crate::files::S3Files::new(s3)?;
+        ensure!(
+            store.list_older(i64::MAX, 1).await?.is_empty(),
+            "the S3 prefix {:?} of bucket {} is not empty: restore goes into an empty one",
+            s3.prefix,
+            s3.bucket
+        );
+    }
     // Every file of the backup is checked before anything is written.
     for f in &m.files {
         let path = from.join("files").join(&f.key);
@@ -377,7 +388,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report>
             .context("running pg_restore (install postgresql-client)")?;
         ensure!(status.success(), "pg_restore failed: {status}");
     }
-    let files = LocalFiles::new(files_dir)?;
+    let files = crate::files::open(settings)?;
     for f in &m.files {
         let bytes = std::fs::read(from.join("files").join(&f.key))
             .with_context(|| format!("reading attachment {} from the backup", f.key))?;
@@ -393,7 +404,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report>
         .await?;
     }
     let keys = master_key(settings)?;
-    let report = verify(&db, &files, &m, keys.as_ref()).await;
+    let report = verify(&db, &*files, &m, keys.as_ref()).await;
     db.close().await.ok();
     report
 }

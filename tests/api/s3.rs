@@ -305,3 +305,58 @@ async fn s3_a_store_out_of_reach_is_a_clean_server_error_and_not_ready() {
     assert_eq!(body["code"], "unexpected", "{body}");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments").await, 0);
 }
+
+#[tokio::test]
+async fn s3_a_backup_restores_into_an_empty_prefix_only() {
+    let Some(s3) = s3_settings("s3_a_backup_restores_into_an_empty_prefix_only") else {
+        return;
+    };
+    if std::env::var("ZHICHENG_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("mysql")) {
+        return; // backup and restore refuse the MySQL family (tests/api/backup.rs)
+    }
+    let bucket = raw_bucket(&s3);
+    let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
+    let a = draft(&app).await;
+    let res = a.upload(&app, "photo", "scan.pdf", PDF.to_vec()).await;
+    assert!(location(&res).contains("m=uploaded"));
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("backup");
+    let manifest = zhicheng::backup::backup(&app.state, &target).await.unwrap();
+    assert_eq!(manifest.files.len(), 1);
+
+    // Into an empty database, with the backup's master key, and the bucket.
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&dir).await;
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        app.data_dir.path().join("data/master.key"),
+        data.join("master.key"),
+    )
+    .unwrap();
+    let mut settings = zhicheng::settings::Settings::for_tests(data, url);
+    // Not over the live deployment's objects.
+    settings.files = FilesBackend::S3(s3.clone());
+    let err = zhicheng::backup::restore(&settings, &target)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not empty"), "{err}");
+    let fresh = S3Settings {
+        prefix: format!("{}-restored", s3.prefix),
+        ..s3.clone()
+    };
+    settings.files = FilesBackend::S3(fresh.clone());
+    let report = zhicheng::backup::restore(&settings, &target).await.unwrap();
+    let text = report.lines.join("\n");
+    assert!(text.contains("attachments: 1 files"), "{text}");
+    assert_eq!(
+        names_under(&bucket, &fresh.prefix).await,
+        vec![format!("{}/{}", fresh.prefix, manifest.files[0].key)]
+    );
+    for prefix in [&s3.prefix, &fresh.prefix] {
+        for name in names_under(&bucket, prefix).await {
+            bucket.delete(&Path::from(name)).await.unwrap();
+        }
+    }
+}

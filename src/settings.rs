@@ -91,6 +91,10 @@ pub struct Settings {
     pub inactive_days: u32,
     /// Networks the back office answers; empty means any (development only).
     pub back_allow: Vec<Network>,
+    /// Proxies whose `X-Forwarded-For` names the client (`ZHICHENG_TRUSTED_PROXIES`); empty
+    /// (the default) means none: the client is the connection's peer. Behind a proxy the
+    /// per-address limits and the audit otherwise see one address for everyone.
+    pub trusted_proxies: Vec<Network>,
     /// Multiplies every rate limit's budget (`ZHICHENG_RATE_LIMIT_SCALE`, default 1). Only
     /// for load tests from a few addresses and accounts (`bench/http.sh`); never in service.
     pub rate_limit_scale: u32,
@@ -216,6 +220,7 @@ struct FileSettings {
     public_url: Option<String>,
     pdf_font: Option<PathBuf>,
     back_allow: Option<String>,
+    trusted_proxies: Option<String>,
     files_backend: Option<String>,
     s3_bucket: Option<String>,
     s3_endpoint: Option<String>,
@@ -336,6 +341,13 @@ impl Settings {
             .map(|p| p.parse::<Network>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| anyhow::anyhow!("ZHICHENG_BACK_ALLOW: {e}"))?;
+        let trusted_proxies = pick("ZHICHENG_TRUSTED_PROXIES", file.trusted_proxies)
+            .unwrap_or_default()
+            .split([',', ' '])
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| p.parse::<Network>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("ZHICHENG_TRUSTED_PROXIES: {e}"))?;
         let files = files_backend(FilesSources {
             backend: pick("ZHICHENG_FILES_BACKEND", file.files_backend),
             bucket: pick("ZHICHENG_S3_BUCKET", file.s3_bucket),
@@ -367,6 +379,7 @@ impl Settings {
                 None => file.inactive_days.unwrap_or(INACTIVE_DAYS),
             },
             back_allow,
+            trusted_proxies,
             rate_limit_scale: match env("ZHICHENG_RATE_LIMIT_SCALE") {
                 Some(v) => v
                     .parse::<u32>()
@@ -454,6 +467,7 @@ impl Settings {
             pdf_fonts: Vec::new(),
             inactive_days: INACTIVE_DAYS,
             back_allow: Vec::new(),
+            trusted_proxies: Vec::new(),
             rate_limit_scale: 1,
             files: FilesBackend::Local,
         }

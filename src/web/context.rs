@@ -82,12 +82,59 @@ pub fn make_cookie(state: &AppState, name: String, value: String) -> Cookie<'sta
     c
 }
 
+/// The client's address: the connection's peer, or, when the peer is a trusted proxy, the
+/// last address in `X-Forwarded-For` that is not one (a client can write anything at the
+/// start of the header; only what our own proxies appended is believed).
+pub fn client_ip(
+    trusted: &[crate::settings::Network],
+    peer: IpAddr,
+    forwarded_for: Option<&str>,
+) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let Some(header) = forwarded_for else {
+        return peer;
+    };
+    let mut client = peer;
+    for hop in header.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            // Garbage where an address should be: stop at the last hop that made sense.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
 async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Response {
-    let ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let ip = if state.settings.trusted_proxies.is_empty() {
+        peer
+    } else {
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let joined = forwarded.join(",");
+        client_ip(
+            &state.settings.trusted_proxies,
+            peer,
+            (!forwarded.is_empty()).then_some(joined.as_str()),
+        )
+    };
     if realm == Realm::Back && !state.settings.back_allows(ip) {
         return refused(
             &state,
@@ -258,5 +305,51 @@ async fn audit_refusal(
     };
     if let Err(e) = audit::record(&state.db, now, event).await {
         tracing::error!(error = ?e, "could not audit a refused access");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    #[test]
+    fn the_client_is_named_by_trusted_proxies_only() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let trusted = ["10.0.0.0/8".parse().unwrap(), "127.0.0.1".parse().unwrap()];
+        // No proxy trusted: the peer, whatever the header says.
+        assert_eq!(
+            client_ip(&[], ip("10.0.0.5"), Some("1.2.3.4")),
+            ip("10.0.0.5")
+        );
+        // An untrusted peer cannot name someone else.
+        assert_eq!(
+            client_ip(&trusted, ip("8.8.8.8"), Some("1.2.3.4")),
+            ip("8.8.8.8")
+        );
+        // A trusted proxy: the address it appended.
+        assert_eq!(
+            client_ip(&trusted, ip("127.0.0.1"), Some("203.0.113.7")),
+            ip("203.0.113.7")
+        );
+        // A forged start of the header is skipped; trusted hops are walked through.
+        assert_eq!(
+            client_ip(
+                &trusted,
+                ip("127.0.0.1"),
+                Some("6.6.6.6, 203.0.113.7, 10.1.1.1")
+            ),
+            ip("203.0.113.7")
+        );
+        // Garbage stops the walk at the last address that made sense.
+        assert_eq!(
+            client_ip(&trusted, ip("127.0.0.1"), Some("junk, 10.1.1.1")),
+            ip("10.1.1.1")
+        );
+        assert_eq!(client_ip(&trusted, ip("127.0.0.1"), None), ip("127.0.0.1"));
+        assert_eq!(
+            client_ip(&trusted, ip("127.0.0.1"), Some("::ffff:203.0.113.9")),
+            ip("::ffff:203.0.113.9")
+        );
     }
 }

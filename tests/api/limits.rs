@@ -237,3 +237,53 @@ async fn the_housekeeping_forgets_ended_windows_and_stale_stand_ins() {
     assert!(limiter.hit(Bucket::Sms, ip, later).await);
     assert_eq!(limiter.count(Bucket::Sms, ip, later).await, 1);
 }
+
+/// One login from the client `forwarded_for` names: whether the rate limit refused it.
+async fn refused(app: &TestApp, id: &str, forwarded_for: &str) -> bool {
+    let client = TestApp::new_client();
+    let token = app.csrf(&client, &app.url("/rsrc/")).await;
+    let res = client
+        .post(app.url("/rsrc/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("kind", "person"),
+            ("account", id),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    res.text().await.unwrap().contains("操作过于频繁")
+}
+
+/// Spends the login budget (thirty a minute) of the client `forwarded_for` names.
+async fn spend(app: &TestApp, id: &str, forwarded_for: &str) {
+    for i in 0..30 {
+        assert!(!refused(app, id, forwarded_for).await, "login {i}");
+    }
+    assert!(refused(app, id, forwarded_for).await, "the budget is spent");
+}
+
+#[tokio::test]
+async fn only_a_trusted_proxy_names_the_client() {
+    // Behind a trusted proxy, each client its own budget.
+    let app = TestApp::spawn_with(|s| {
+        s.captcha = false;
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let (id, _) = app.register_person("张三").await;
+    spend(&app, &id, "203.0.113.1").await;
+    assert!(
+        !refused(&app, &id, "203.0.113.2").await,
+        "another client behind the proxy"
+    );
+    // A forged first address changes nothing: the proxy's own entry names the client.
+    assert!(refused(&app, &id, "198.51.100.9, 203.0.113.1").await);
+    // Trusting nobody, the header is ignored: every address is the peer's.
+    let app = TestApp::spawn_with(|s| s.captcha = false).await;
+    let (id, _) = app.register_person("张三").await;
+    spend(&app, &id, "203.0.113.1").await;
+    assert!(refused(&app, &id, "203.0.113.2").await);
+}

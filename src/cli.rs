@@ -98,7 +98,7 @@ pub enum Command {
 pub enum BenchCommand {
     /// Generate units and time the 单位名称 search for queries of 2, 3 and 4 characters.
     UnitSearch {
-        /// A PostgreSQL server URL (a new database is created there and dropped after);
+        /// A PostgreSQL or MySQL server URL (a new database is created there and dropped after);
         /// without it, a temporary SQLite file.
         #[arg(long)]
         database_url: Option<String>,

@@ -10,12 +10,11 @@ use crate::messages::Msg;
 
 /// Records that a unit holds (or held) an application; it can see it from now on.
 pub async fn hold(c: &impl ConnectionTrait, app: Uuid, unit: Uuid, now: i64) -> Result<()> {
-    exec(
-        c,
-        "INSERT INTO application_holders (application_id, unit_id, since) VALUES (?, ?, ?) ON CONFLICT (application_id, unit_id) DO NOTHING",
-        vec![app.into(), unit.into(), now.into()],
-    )
-    .await?;
+    let sql = format!(
+        "INSERT INTO application_holders (application_id, unit_id, since) VALUES (?, ?, ?){}",
+        super::dialect::on_conflict_ignore(c.get_database_backend(), "application_id, unit_id")
+    );
+    exec(c, &sql, vec![app.into(), unit.into(), now.into()]).await?;
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! Storage: one connection type for SQLite and PostgreSQL, migrations and queries.
+//! Storage: one connection type for SQLite, PostgreSQL and the MySQL family (MySQL, MariaDB,
+//! TiDB, OceanBase), migrations and queries.
 //!
 //! Every query function takes a `&impl ConnectionTrait`, so a workflow step runs its
 //! state change and its audit entry in the same transaction.
@@ -64,13 +65,35 @@ impl WriteTx {
 }
 
 impl Db {
-    /// Connects by URL: `sqlite://path?mode=rwc` or `postgres://…`.
+    /// Connects by URL: `sqlite://path?mode=rwc`, `postgres://…` or `mysql://…`.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10));
         let sqlite = url.starts_with("sqlite:");
-        if sqlite {
+        if url.starts_with("mysql:") {
+            opts.max_connections(20).min_connections(1);
+            // Text compares by code point, as on the other two databases (a case-insensitive
+            // collation would make 'Admin' and 'admin' one user name); times are UTC.
+            opts.map_sqlx_mysql_opts(|o| {
+                o.charset("utf8mb4")
+                    .collation("utf8mb4_bin")
+                    .timezone(Some("+00:00".to_owned()))
+                    .pipes_as_concat(true)
+            });
+            // Every connection reads committed rows, as PostgreSQL does: a version-guarded
+            // update then sees the latest version whatever the engine's default level.
+            opts.map_sqlx_mysql_pool_opts(|p| {
+                p.after_connect(|conn, _| {
+                    Box::pin(async move {
+                        use sea_orm::sqlx::Executor;
+                        conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                            .await?;
+                        Ok(())
+                    })
+                })
+            });
+        } else if sqlite {
             opts.max_connections(8).min_connections(1);
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
@@ -105,6 +128,14 @@ impl Db {
         match self.backend() {
             DbBackend::Sqlite => {
                 let p = self.conn.get_sqlite_connection_pool();
+                (
+                    p.size(),
+                    p.num_idle() as u32,
+                    p.options().get_max_connections(),
+                )
+            }
+            DbBackend::MySql => {
+                let p = self.conn.get_mysql_connection_pool();
                 (
                     p.size(),
                     p.num_idle() as u32,
@@ -201,6 +232,48 @@ pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
         sql.to_owned()
     };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// SQL that differs between the databases, in one place.
+pub mod dialect {
+    use sea_orm::DbBackend;
+
+    /// The integer type for `CAST(… AS …)`: MySQL casts to `SIGNED`.
+    pub fn bigint(backend: DbBackend) -> &'static str {
+        match backend {
+            DbBackend::MySql => "SIGNED",
+            _ => "BIGINT",
+        }
+    }
+
+    /// Integer division of two integer expressions (MySQL's `/` gives a decimal).
+    pub fn div(backend: DbBackend) -> &'static str {
+        match backend {
+            DbBackend::MySql => "DIV",
+            _ => "/",
+        }
+    }
+
+    /// The length of a text in characters (MySQL's `length` counts bytes).
+    pub fn char_length(backend: DbBackend) -> &'static str {
+        match backend {
+            DbBackend::Sqlite => "length",
+            _ => "char_length",
+        }
+    }
+
+    /// The end of an `INSERT` that skips a row whose unique `key` (its columns) is taken.
+    /// MySQL's form sets a column to itself: `INSERT IGNORE` would also turn other errors
+    /// (a missing foreign key) into warnings.
+    pub fn on_conflict_ignore(backend: DbBackend, key: &str) -> String {
+        match backend {
+            DbBackend::MySql => {
+                let col = key.split(',').next().unwrap_or(key).trim();
+                format!(" ON DUPLICATE KEY UPDATE {col} = {col}")
+            }
+            _ => format!(" ON CONFLICT ({key}) DO NOTHING"),
+        }
+    }
 }
 
 /// Runs a statement and returns how many rows it changed.

@@ -97,7 +97,8 @@ async fn cube_counts(
         .query_all_raw(stmt(
             c.get_database_backend(),
             &format!(
-                "SELECT {key} AS k, CAST(SUM(n) AS BIGINT) AS n FROM stats_cube WHERE {cond} GROUP BY {key} LIMIT 1000"
+                "SELECT {key} AS k, CAST(SUM(n) AS {}) AS n FROM stats_cube WHERE {cond} GROUP BY {key} LIMIT 1000",
+                super::dialect::bigint(c.get_database_backend())
             ),
             v,
         ))
@@ -206,7 +207,8 @@ pub async fn durations(
             .query_all_raw(stmt(
                 c.get_database_backend(),
                 &format!(
-                    "SELECT hours AS h, CAST(SUM(n) AS BIGINT) AS n FROM stats_durations WHERE {cond} GROUP BY hours"
+                    "SELECT hours AS h, CAST(SUM(n) AS {}) AS n FROM stats_durations WHERE {cond} GROUP BY hours",
+                    super::dialect::bigint(c.get_database_backend())
                 ),
                 v,
             ))
@@ -251,12 +253,13 @@ async fn duration_buckets_scanned(
         (sea_orm::DbBackend::Sqlite, Some(_)) => " INDEXED BY ix_applications_approved_region",
         _ => "",
     };
+    let div = super::dialect::div(b);
     let rows = c
         .query_all_raw(stmt(
             b,
             &format!(
-                "SELECT (a.final_at - a.submitted_at) / 3600000 AS h, COUNT(*) AS n FROM applications a{hint} \
-                 WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL GROUP BY (a.final_at - a.submitted_at) / 3600000 ORDER BY h LIMIT 100000"
+                "SELECT (a.final_at - a.submitted_at) {div} 3600000 AS h, COUNT(*) AS n FROM applications a{hint} \
+                 WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL GROUP BY (a.final_at - a.submitted_at) {div} 3600000 ORDER BY h LIMIT 100000"
             ),
             v,
         ))

@@ -4,7 +4,9 @@
 //!   window of every name (neither FTS5's trigram tokenizer nor pg_trgm can answer these
 //!   from their index).
 //! - Three and more: SQLite's FTS5 trigram table `units_fts`, PostgreSQL's pg_trgm GIN index
-//!   on `units.name` through `LIKE '%…%'`.
+//!   on `units.name` through `LIKE '%…%'`; the MySQL family has neither (an n-gram FULLTEXT
+//!   index is not on every engine of the family), so there the units holding a few of the
+//!   query's bigrams at once are the candidates, checked against the whole query.
 //!
 //! Every query reads a bounded candidate set from an index (plus the names that start with
 //! the query, a range on the unique index of `units.name`); the ranking — names starting
@@ -196,6 +198,7 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     let n = q.chars().count();
     let sqlite = backend == DbBackend::Sqlite;
     let key = if sqlite { "rowid" } else { "id" };
+    let length = super::dialect::char_length(backend);
     let (contains, mut values): (String, Vec<Value>) = if n == MIN_CHARS {
         (
             format!(
@@ -214,6 +217,8 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
             ),
             vec![fts_phrase(q).into(), q.into()],
         )
+    } else if backend == DbBackend::MySql {
+        bigram_join(q, cap)
     } else {
         (
             format!(
@@ -236,12 +241,57 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     let sql = format!(
         "SELECT u.id, u.name, u.credit_code, u.region_code FROM (\
          SELECT k, CASE WHEN substr(name, 1, {n}) = ? THEN 0 ELSE 1 END AS r0, \
-         length(name) AS r1, name AS r2 FROM ({candidates}) c \
+         {length}(name) AS r1, name AS r2 FROM ({candidates}) c \
          ORDER BY r0, r1, r2 LIMIT {limit}) t \
          JOIN units u ON u.{key} = t.k ORDER BY t.r0, t.r1, t.r2"
     );
     // The ranking's value comes first in the text.
     values.insert(0, q.into());
+    (sql, values)
+}
+
+/// At most this many of a query's bigrams are joined on the MySQL family: enough to make
+/// the candidates rare, few enough that the planner's join search stays trivial.
+const JOINED_GRAMS: usize = 4;
+
+/// The bigrams a query of three or more characters is looked up by: the first, the last and
+/// evenly spaced ones between, at most [`JOINED_GRAMS`].
+pub fn lookup_grams(q: &str) -> Vec<String> {
+    let all = bigrams(q);
+    if all.len() <= JOINED_GRAMS {
+        return all;
+    }
+    let last = all.len() - 1;
+    let mut picked: Vec<usize> = (0..JOINED_GRAMS)
+        .map(|i| i * last / (JOINED_GRAMS - 1))
+        .collect();
+    picked.dedup();
+    picked.into_iter().map(|i| all[i].clone()).collect()
+}
+
+/// Candidates on the MySQL family: units holding every one of the query's [`lookup_grams`]
+/// (each an exact lookup on `unit_bigrams`' primary key; the planner starts from the rarest,
+/// whose row count it reads off the index), then the whole query checked in the name
+/// (`LOCATE` under the binary collation is exact and case-sensitive).
+fn bigram_join(q: &str, cap: u64) -> (String, Vec<Value>) {
+    let grams = lookup_grams(q);
+    if grams.is_empty() {
+        // Only whitespace pairs: no index can answer; the prefix candidates still do.
+        return ("SELECT id AS k, name FROM units WHERE 1 = 0".into(), vec![]);
+    }
+    let mut sql = String::from("SELECT u.id AS k, u.name AS name FROM unit_bigrams b0");
+    let mut values: Vec<Value> = Vec::with_capacity(grams.len() + 1);
+    for (i, g) in grams.iter().enumerate().skip(1) {
+        sql.push_str(&format!(
+            " JOIN unit_bigrams b{i} ON b{i}.unit_id = b0.unit_id AND b{i}.gram = ?"
+        ));
+        values.push(g.as_str().into());
+    }
+    sql.push_str(&format!(
+        " JOIN units u ON u.id = b0.unit_id WHERE b0.gram = ? AND LOCATE(?, u.name) > 0 LIMIT {cap}"
+    ));
+    values.push(grams[0].as_str().into());
+    values.push(q.into());
     (sql, values)
 }
 
@@ -364,8 +414,13 @@ mod tests {
 
     #[test]
     fn one_statement_with_as_many_values_as_placeholders() {
-        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
-            for q in ["市场", "市场监督", "a\"b%_\\c ?"] {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres, DbBackend::MySql] {
+            for q in [
+                "市场",
+                "市场监督",
+                "a\"b%_\\c ?",
+                "山东省济南市市场监督管理局",
+            ] {
                 let (sql, values) = search_sql(backend, q, 20);
                 // The query travels only as a value, never inside the SQL text.
                 assert!(!sql.contains(q), "{sql}");
@@ -380,6 +435,34 @@ mod tests {
         let (sql, values) = search_sql(DbBackend::Postgres, "100%", 20);
         assert!(sql.contains("LIKE '%' || ? || '%' ESCAPE '\\'"));
         assert_eq!(values[1], Value::from("100\\%"));
+        let (sql, values) = search_sql(DbBackend::MySql, "市场监督", 20);
+        assert!(
+            sql.contains("LOCATE(?, u.name)") && !sql.contains("LIKE"),
+            "{sql}"
+        );
+        assert!(sql.contains("char_length(name)"), "{sql}");
+        // The ranking value, the joined grams, the first gram, the query, the prefix range.
+        assert_eq!(
+            values[..4],
+            [
+                Value::from("市场监督"),
+                Value::from("场监"),
+                Value::from("监督"),
+                Value::from("市场")
+            ]
+        );
+    }
+
+    #[test]
+    fn lookup_grams_spread_over_the_query() {
+        assert_eq!(lookup_grams("市场监"), ["市场", "场监"]);
+        let long = lookup_grams("山东省济南市市场监督管理局");
+        assert_eq!(long.len(), JOINED_GRAMS);
+        assert_eq!(long.first().map(String::as_str), Some("山东"));
+        assert_eq!(long.last().map(String::as_str), Some("理局"));
+        // Repeated windows count once: "市市" and "市场" are distinct, the second "市场" is not.
+        assert_eq!(lookup_grams("市场市场"), ["市场", "场市"]);
+        assert!(lookup_grams("a b").is_empty());
     }
 
     #[test]

@@ -186,6 +186,30 @@ fn account_columns(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() == sea_orm::DbBackend::MySql {
+            let version = m
+                .get_connection()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::MySql,
+                    "SELECT VERSION() AS v",
+                ))
+                .await?
+                .map(|r| r.try_get::<String>("", "v"))
+                .transpose()?
+                .unwrap_or_default();
+            if version.contains("TiDB") {
+                return Err(DbErr::Migration(
+                    "TiDB has no triggers, which keep the statistics cubes and guard the audit \
+                     log: use MySQL, MariaDB or OceanBase (README, the MySQL family)"
+                        .into(),
+                ));
+            }
+            // Every table after this one: four-byte UTF-8 (names with rare characters) and
+            // comparison by code point, as on SQLite and PostgreSQL.
+            m.get_connection()
+                .execute_unprepared("ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                .await?;
+        }
         m.create_table(
             Table::create()
                 .table(Regions::Table)

@@ -51,6 +51,9 @@ impl MigrationTrait for Migration {
             sea_orm::DbBackend::Postgres => {
                 "to_char(to_timestamp(submitted_at / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
             }
+            sea_orm::DbBackend::MySql => {
+                "DATE_FORMAT(FROM_UNIXTIME(submitted_at DIV 1000) + INTERVAL 8 HOUR, '%Y-%m')"
+            }
             _ => "strftime('%Y-%m', submitted_at / 1000, 'unixepoch', '+8 hours')",
         };
         db.execute_unprepared(&format!(

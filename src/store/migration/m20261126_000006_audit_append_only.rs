@@ -40,12 +40,26 @@ const POSTGRES: [&str; 3] = [
      FOR EACH STATEMENT EXECUTE FUNCTION zc_audit_log_guard()",
 ];
 
+/// MySQL's TRUNCATE fires no trigger: the application's account must not hold the DROP
+/// privilege that TRUNCATE needs (README, the MySQL family).
+const MYSQL: [&str; 2] = [
+    "CREATE TRIGGER tr_audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW \
+     SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_log is append-only'",
+    "CREATE TRIGGER tr_audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW \
+     BEGIN \
+       IF OLD.seq > (SELECT COALESCE(MAX(up_to_seq), 0) FROM audit_archives) THEN \
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit entries are removed only after archiving'; \
+       END IF; \
+     END",
+];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let statements: &[&str] = match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => &POSTGRES,
+            sea_orm::DbBackend::MySql => &MYSQL,
             _ => &SQLITE,
         };
         for s in statements {

@@ -105,13 +105,63 @@ pub(super) fn ordered_move(
     )
 }
 
-fn postgres() -> Vec<String> {
-    let key = |row: &str| {
+/// MySQL's triggers, one per event (no shared function, no `UPDATE OF`): an insert counts
+/// into the cell `new_key` names, a delete out of `old_key`'s, an update moves the count
+/// when the key changed, touching the smaller key first as [`ordered_move`] does.
+pub(super) fn mysql_triggers(
+    prefix: &str,
+    old_key: &str,
+    new_key: &str,
+    dec: &str,
+    inc: &str,
+) -> Vec<String> {
+    vec![
         format!(
-            "CASE WHEN {row}.submitted_month IS NULL THEN NULL ELSE concat_ws('|', {row}.submitted_month, \
-             COALESCE({row}.declare_region, ''), COALESCE({row}.series_code, ''), COALESCE({row}.level_code, ''), {row}.state) END"
-        )
-    };
+            "CREATE TRIGGER {prefix}_insert AFTER INSERT ON applications FOR EACH ROW \
+             BEGIN IF ({new_key}) IS NOT NULL THEN {inc} END IF; END"
+        ),
+        format!(
+            "CREATE TRIGGER {prefix}_delete AFTER DELETE ON applications FOR EACH ROW \
+             BEGIN IF ({old_key}) IS NOT NULL THEN {dec} END IF; END"
+        ),
+        format!(
+            "CREATE TRIGGER {prefix}_update AFTER UPDATE ON applications FOR EACH ROW \
+             BEGIN \
+               DECLARE old_key VARCHAR(255) DEFAULT ({old_key}); \
+               DECLARE new_key VARCHAR(255) DEFAULT ({new_key}); \
+               IF NOT (old_key <=> new_key) THEN \
+                 IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
+                   IF old_key IS NOT NULL THEN {dec} END IF; \
+                   IF new_key IS NOT NULL THEN {inc} END IF; \
+                 ELSE \
+                   {inc} \
+                   IF old_key IS NOT NULL THEN {dec} END IF; \
+                 END IF; \
+               END IF; \
+             END"
+        ),
+    ]
+}
+
+/// The cell key of a row, NULL when the row does not count (PostgreSQL and MySQL alike).
+fn key(row: &str) -> String {
+    format!(
+        "CASE WHEN {row}.submitted_month IS NULL THEN NULL ELSE concat_ws('|', {row}.submitted_month, \
+         COALESCE({row}.declare_region, ''), COALESCE({row}.series_code, ''), COALESCE({row}.level_code, ''), {row}.state) END"
+    )
+}
+
+fn mysql() -> Vec<String> {
+    let dec = format!("UPDATE stats_cube SET n = n - 1 WHERE {};", cell("OLD"));
+    let inc = format!(
+        "INSERT INTO stats_cube (month, region, series, level, state, n) VALUES ({}, 1) \
+         ON DUPLICATE KEY UPDATE n = n + 1;",
+        values("NEW")
+    );
+    mysql_triggers("tr_stats_cube", &key("OLD"), &key("NEW"), &dec, &inc)
+}
+
+fn postgres() -> Vec<String> {
     let dec = format!("UPDATE stats_cube SET n = n - 1 WHERE {};", cell("OLD"));
     let inc = format!(
         "INSERT INTO stats_cube (month, region, series, level, state, n) VALUES ({}, 1) \
@@ -140,6 +190,7 @@ impl MigrationTrait for Migration {
         db.execute_unprepared(BACKFILL).await?;
         let triggers = match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => postgres(),
+            sea_orm::DbBackend::MySql => mysql(),
             _ => sqlite(),
         };
         for s in triggers {

@@ -16,15 +16,21 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        db.execute_unprepared(
+        // MySQL has no partial index: the state leads instead, which serves the same reads.
+        let (lead, only) = if m.get_database_backend() == sea_orm::DbBackend::MySql {
+            ("state, ", "")
+        } else {
+            ("", " WHERE state = 'approved'")
+        };
+        db.execute_unprepared(&format!(
             "CREATE INDEX ix_applications_approved ON applications \
-             (submitted_at, declare_region, series_code, final_at) WHERE state = 'approved'",
-        )
+             ({lead}submitted_at, declare_region, series_code, final_at){only}"
+        ))
         .await?;
-        db.execute_unprepared(
+        db.execute_unprepared(&format!(
             "CREATE INDEX ix_applications_approved_region ON applications \
-             (declare_region, submitted_at, series_code, final_at) WHERE state = 'approved'",
-        )
+             ({lead}declare_region, submitted_at, series_code, final_at){only}"
+        ))
         .await?;
         Ok(())
     }

@@ -29,26 +29,33 @@ fn counted(row: &str) -> String {
     )
 }
 
-fn cell(row: &str) -> String {
+/// Whole hours taken; `div` is the database's integer division (`/`, MySQL's `DIV`).
+fn hours(row: &str, div: &str) -> String {
+    format!("({row}.final_at - {row}.submitted_at) {div} 3600000")
+}
+
+fn cell(row: &str, div: &str) -> String {
     format!(
         "month = {row}.submitted_month AND region = COALESCE({row}.declare_region, '') \
-         AND hours = ({row}.final_at - {row}.submitted_at) / 3600000"
+         AND hours = {}",
+        hours(row, div)
     )
 }
 
-fn values(row: &str) -> String {
+fn values(row: &str, div: &str) -> String {
     format!(
-        "{row}.submitted_month, COALESCE({row}.declare_region, ''), ({row}.final_at - {row}.submitted_at) / 3600000"
+        "{row}.submitted_month, COALESCE({row}.declare_region, ''), {}",
+        hours(row, div)
     )
 }
 
-fn backfill() -> String {
+fn backfill(div: &str) -> String {
     format!(
         "INSERT INTO stats_durations (month, region, hours, n) \
          SELECT {}, COUNT(*) FROM applications a WHERE {} GROUP BY {}",
-        values("a"),
+        values("a", div),
         counted("a"),
-        values("a")
+        values("a", div)
     )
 }
 
@@ -59,7 +66,7 @@ fn sqlite() -> Vec<String> {
         format!(
             "INSERT INTO stats_durations (month, region, hours, n) SELECT {}, 1 WHERE {guard} \
              ON CONFLICT (month, region, hours) DO UPDATE SET n = n + 1;",
-            values(row)
+            values(row, "/")
         )
     };
     vec![
@@ -72,13 +79,13 @@ fn sqlite() -> Vec<String> {
             "CREATE TRIGGER tr_stats_durations_delete AFTER DELETE ON applications WHEN {} \
              BEGIN UPDATE stats_durations SET n = n - 1 WHERE {}; END",
             counted("OLD"),
-            cell("OLD")
+            cell("OLD", "/")
         ),
         format!(
             "CREATE TRIGGER tr_stats_durations_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
              BEGIN UPDATE stats_durations SET n = n - 1 WHERE {} AND {}; {} END",
             counted("OLD"),
-            cell("OLD"),
+            cell("OLD", "/"),
             upsert("NEW", &counted("NEW"))
         ),
     ]
@@ -86,6 +93,33 @@ fn sqlite() -> Vec<String> {
 
 /// As for the counts cube (`ordered_move`), a move between two cells touches the smaller
 /// key first, so two opposite moves at once cannot deadlock.
+fn mysql() -> Vec<String> {
+    let key = |row: &str| {
+        format!(
+            "CASE WHEN {} THEN concat_ws('|', {row}.submitted_month, COALESCE({row}.declare_region, ''), \
+             lpad(CAST({} AS CHAR), 12, '0')) END",
+            counted(row),
+            hours(row, "DIV")
+        )
+    };
+    let dec = format!(
+        "UPDATE stats_durations SET n = n - 1 WHERE {};",
+        cell("OLD", "DIV")
+    );
+    let inc = format!(
+        "INSERT INTO stats_durations (month, region, hours, n) VALUES ({}, 1) \
+         ON DUPLICATE KEY UPDATE n = n + 1;",
+        values("NEW", "DIV")
+    );
+    super::m20261126_000007_stats_cube::mysql_triggers(
+        "tr_stats_durations",
+        &key("OLD"),
+        &key("NEW"),
+        &dec,
+        &inc,
+    )
+}
+
 fn postgres() -> Vec<String> {
     let key = |row: &str| {
         format!(
@@ -96,12 +130,12 @@ fn postgres() -> Vec<String> {
     };
     let dec = format!(
         "UPDATE stats_durations SET n = n - 1 WHERE {};",
-        cell("OLD")
+        cell("OLD", "/")
     );
     let inc = format!(
         "INSERT INTO stats_durations (month, region, hours, n) VALUES ({}, 1) \
          ON CONFLICT (month, region, hours) DO UPDATE SET n = stats_durations.n + 1;",
-        values("NEW")
+        values("NEW", "/")
     );
     vec![
         super::m20261126_000007_stats_cube::ordered_move(
@@ -128,9 +162,12 @@ impl MigrationTrait for Migration {
         for s in TABLE {
             db.execute_unprepared(s).await?;
         }
-        db.execute_unprepared(&backfill()).await?;
-        let triggers = match db.get_database_backend() {
+        let backend = db.get_database_backend();
+        let div = crate::store::dialect::div(backend);
+        db.execute_unprepared(&backfill(div)).await?;
+        let triggers = match backend {
             sea_orm::DbBackend::Postgres => postgres(),
+            sea_orm::DbBackend::MySql => mysql(),
             _ => sqlite(),
         };
         for s in triggers {

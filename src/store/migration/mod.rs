@@ -1,4 +1,6 @@
-//! The one migration set, run unchanged on SQLite and PostgreSQL. Never edit a shipped migration.
+//! The one migration set, run unchanged on SQLite, PostgreSQL and the MySQL family. Never
+//! edit what a shipped migration runs; a branch for a database it did not yet know (MySQL's
+//! triggers, say) may be added, since no such database has run it.
 
 use sea_orm_migration::prelude::*;
 

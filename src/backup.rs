@@ -30,6 +30,11 @@ const FORMAT: u32 = 1;
 const MANIFEST: &str = "manifest.json";
 const SQLITE_FILE: &str = "zhicheng.db";
 const PG_FILE: &str = "zhicheng.pgdump";
+/// Why `backup` and `restore` refuse the MySQL family: each engine has its own consistent
+/// online backup, which an operator of that engine already runs.
+const MYSQL_BACKUP: &str = "zhicheng backup and restore handle SQLite and PostgreSQL; on the MySQL family \
+     back up with the engine's own consistent tools (mysqldump --single-transaction, MariaDB's \
+     mariadb-backup, TiDB's BR, OceanBase's physical backup) together with the attachment store";
 /// What the master key's check value is computed over; the value reveals nothing of the key.
 const KEY_CHECK: &str = "zhicheng backup key check";
 
@@ -177,9 +182,10 @@ pub async fn backup(state: &AppState, out: &Path) -> anyhow::Result<Manifest> {
         "{} is not empty: a backup goes into a new folder",
         out.display()
     );
+    let backend = state.db.backend();
+    ensure!(backend != DbBackend::MySql, "{MYSQL_BACKUP}");
     std::fs::create_dir_all(out.join("files"))
         .with_context(|| format!("creating {}", out.display()))?;
-    let backend = state.db.backend();
     let (database_file, facts) = match backend {
         DbBackend::Sqlite => {
             let file = out.join(SQLITE_FILE);
@@ -311,6 +317,10 @@ fn read_manifest(from: &Path) -> anyhow::Result<Manifest> {
 /// Restores the backup in `from` into the empty database and data directory `settings`
 /// name, then verifies it (see [`verify`]).
 pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report> {
+    ensure!(
+        !settings.database_url.starts_with("mysql:"),
+        "{MYSQL_BACKUP}"
+    );
     let m = read_manifest(from)?;
     let dump = from.join(&m.database_file);
     ensure!(

@@ -2,8 +2,11 @@
 # binary, gives the platform a scratch data folder and a fresh database, and starts and
 # stops `zhicheng serve`.
 #
-#   fresh_platform NAME FRONT_PORT BACK_PORT [PG_URL]   # sets BIN, work, the environment
+#   fresh_platform NAME FRONT_PORT BACK_PORT [DB_URL]   # sets BIN, work, the environment
 #   start_server                                        # serves until the script exits
+#
+# DB_URL names a PostgreSQL (postgres://…) or MySQL-family (mysql://…) server; without it
+# the platform runs on SQLite in the scratch folder.
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhicheng-target}"
 cargo build --quiet --bin zhicheng
@@ -13,9 +16,29 @@ server=""
 fresh_db=""
 fresh_pg=""
 
+# Runs SQL on the server of a mysql:// URL (the database part ignored) with the mysql client.
+fresh_mysql() {
+  local rest=${1#mysql://} auth host port
+  shift
+  auth=root
+  case "$rest" in *@*) auth=${rest%%@*}; rest=${rest#*@} ;; esac
+  host=${rest%%/*}; port=3306
+  case "$host" in *:*) port=${host##*:}; host=${host%:*} ;; esac
+  local args=(-h "$host" -P "$port" -u "${auth%%:*}")
+  case "$auth" in *:?*) args+=("-p${auth#*:}") ;; esac
+  mysql "${args[@]}" "$@"
+}
+
+fresh_drop() {
+  case "$fresh_pg" in
+    mysql:*) fresh_mysql "$fresh_pg" -e "DROP DATABASE IF EXISTS $fresh_db" ;;
+    ?*) psql "$fresh_pg" -qc "DROP DATABASE IF EXISTS $fresh_db" >/dev/null ;;
+  esac
+}
+
 fresh_cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null || true
-  [ -n "$fresh_pg" ] && psql "$fresh_pg" -qc "DROP DATABASE IF EXISTS $fresh_db" >/dev/null 2>&1 || true
+  fresh_drop 2>/dev/null || true
   rm -rf "$work"
 }
 trap fresh_cleanup EXIT
@@ -27,8 +50,11 @@ fresh_platform() {
   export ZHICHENG_LOG="${ZHICHENG_LOG:-warn}"
   mkdir -p "$work/data"
   if [ -n "$fresh_pg" ]; then
-    psql "$fresh_pg" -qc "DROP DATABASE IF EXISTS $fresh_db" >/dev/null
-    psql "$fresh_pg" -qc "CREATE DATABASE $fresh_db" >/dev/null
+    fresh_drop
+    case "$fresh_pg" in
+      mysql:*) fresh_mysql "$fresh_pg" -e "CREATE DATABASE $fresh_db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" ;;
+      *) psql "$fresh_pg" -qc "CREATE DATABASE $fresh_db" >/dev/null ;;
+    esac
     export ZHICHENG_DATABASE_URL="${fresh_pg%/*}/$fresh_db"
   else
     export ZHICHENG_DATABASE_URL="sqlite://$work/data/zhicheng.db?mode=rwc"

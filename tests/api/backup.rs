@@ -13,9 +13,38 @@ use crate::helpers::*;
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 const SAVES: &str = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'application_save'";
 
+/// On the MySQL family `backup` and `restore` refuse, saying which tools to use, and write
+/// nothing; the tests of a real backup then have nothing more to check there.
+async fn refused_on_mysql(app: &TestApp) -> bool {
+    if app.state.db.backend() != sea_orm::DbBackend::MySql {
+        return false;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("backup");
+    let err = zhicheng::backup::backup(&app.state, &target)
+        .await
+        .expect_err("no backup on MySQL");
+    assert!(
+        err.to_string().contains("mysqldump --single-transaction"),
+        "{err}"
+    );
+    assert!(!target.exists(), "nothing written");
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings::for_tests(dir.path().join("data"), app.database_url.clone());
+    let err = zhicheng::backup::restore(&settings, out.path())
+        .await
+        .expect_err("no restore on MySQL");
+    assert!(err.to_string().contains("own consistent tools"), "{err}");
+    eprintln!("backup on MySQL: refused as documented; the engine's own tools back it up");
+    true
+}
+
 #[tokio::test]
 async fn a_backup_taken_under_writes_restores_verifies_and_serves() {
     let app = TestApp::spawn().await;
+    if refused_on_mysql(&app).await {
+        return;
+    }
     let a = draft(&app).await;
     let res = a
         .upload(&app, "certificate", "证书.pdf", PDF.to_vec())
@@ -142,6 +171,9 @@ async fn a_backup_taken_under_writes_restores_verifies_and_serves() {
 #[tokio::test]
 async fn a_damaged_backup_is_refused_before_anything_is_restored() {
     let app = TestApp::spawn().await;
+    if refused_on_mysql(&app).await {
+        return;
+    }
     let a = draft(&app).await;
     a.upload(&app, "certificate", "证书.pdf", PDF.to_vec())
         .await;

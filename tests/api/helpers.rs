@@ -97,18 +97,23 @@ pub struct TestApp {
     server: Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
 }
 
-/// A database for one test: a temp SQLite file, or a new PostgreSQL database.
+/// A database for one test: a temp SQLite file, or a new PostgreSQL or MySQL database.
 pub async fn fresh_database(dir: &TempDir) -> String {
     match std::env::var("ZHICHENG_TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
+        Ok(url) if url.starts_with("postgres") || url.starts_with("mysql") => {
             let admin = sea_orm::Database::connect(url.clone())
                 .await
-                .expect("connect to PostgreSQL");
+                .expect("connect to the test database server");
             let name = format!("zt_{}", uuid::Uuid::now_v7().simple());
-            admin
-                .execute_unprepared(&format!(
+            let create = if url.starts_with("mysql") {
+                format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            } else {
+                format!(
                     "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-                ))
+                )
+            };
+            admin
+                .execute_unprepared(&create)
                 .await
                 .expect("create test database");
             admin.close().await.ok();

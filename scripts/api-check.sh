@@ -8,6 +8,7 @@
 #
 #   scripts/api-check.sh                 # SQLite
 #   scripts/api-check.sh postgres://postgres@127.0.0.1:5432/test   # PostgreSQL server
+#   scripts/api-check.sh mysql://root@127.0.0.1:3306/test         # MySQL-family server
 #
 # ZHICHENG_API_CHECK_EXAMPLES sets the examples per operation (default 40).
 set -euo pipefail

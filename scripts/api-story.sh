@@ -6,6 +6,7 @@
 #
 #   scripts/api-story.sh                                        # SQLite
 #   scripts/api-story.sh postgres://postgres@127.0.0.1:5432/test  # PostgreSQL server
+#   scripts/api-story.sh mysql://root@127.0.0.1:3306/test        # MySQL-family server
 #
 # Every call must answer as the README says; the script stops at the first that does not.
 set -euo pipefail

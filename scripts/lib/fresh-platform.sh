@@ -3,7 +3,10 @@
 # stops `zhicheng serve`.
 #
 #   fresh_platform NAME FRONT_PORT BACK_PORT [DB_URL]   # sets BIN, work, the environment
-#   start_server                                        # serves until the script exits
+#   start_server [LOG]                                  # serves until the script exits
+#
+# start_server may run again with other listen addresses (another node on the same database
+# and data folder); every server started is stopped on exit. LOG defaults to serve.log.
 #
 # DB_URL names a PostgreSQL (postgres://…) or MySQL-family (mysql://…) server; without it
 # the platform runs on SQLite in the scratch folder.
@@ -13,6 +16,7 @@ cargo build --quiet --bin zhicheng
 BIN="$CARGO_TARGET_DIR/debug/zhicheng"
 work=$(mktemp -d)
 server=""
+servers=()
 fresh_db=""
 fresh_pg=""
 
@@ -37,7 +41,7 @@ fresh_drop() {
 }
 
 fresh_cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
   fresh_drop 2>/dev/null || true
   rm -rf "$work"
 }
@@ -62,13 +66,15 @@ fresh_platform() {
 }
 
 start_server() {
-  "$BIN" serve >"$work/serve.log" 2>&1 &
+  local log="$work/${1:-serve.log}"
+  "$BIN" serve >"$log" 2>&1 &
   server=$!
+  servers+=("$server")
   for _ in $(seq 100); do
     curl -fsS "http://$ZHICHENG_FRONT_LISTEN/readyz" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
   echo "zhicheng serve did not become ready:" >&2
-  cat "$work/serve.log" >&2
+  cat "$log" >&2
   return 1
 }

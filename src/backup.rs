@@ -398,7 +398,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report>
             .context("running pg_restore (install postgresql-client)")?;
         ensure!(status.success(), "pg_restore failed: {status}");
     }
-    let files = crate::files::open(settings)?;
+    let files = crate::files::open(&settings.files, &settings.data_dir)?;
     for f in &m.files {
         let bytes = std::fs::read(from.join("files").join(&f.key))
             .with_context(|| format!("reading attachment {} from the backup", f.key))?;

@@ -7,6 +7,8 @@ use anyhow::{Context, bail};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use crate::files::{FilesBackend, S3Settings};
+
 /// Local development (keys generated on disk, test switches allowed) or production.
 /// How long audit entries stay in the live table before archiving (days).
 const AUDIT_RETENTION_DAYS: u32 = 190;
@@ -32,40 +34,6 @@ pub struct TlsSettings {
     pub client_ca: PathBuf,
     /// Certificate revocation lists (PEM) from that CA; a revoked UKEY fails the handshake.
     pub crls: Vec<PathBuf>,
-}
-
-/// Where attachments are stored (`ZHICHENG_FILES_BACKEND`).
-#[derive(Debug, Clone)]
-pub enum FilesBackend {
-    /// `<data_dir>/files/` on this machine (the default).
-    Local,
-    /// An S3-compatible bucket.
-    S3(S3Settings),
-}
-
-/// An S3-compatible bucket for the attachments (`ZHICHENG_S3_*`).
-#[derive(Clone)]
-pub struct S3Settings {
-    pub bucket: String,
-    /// `http(s)://host:port` of an S3-compatible server; unset means AWS itself.
-    pub endpoint: Option<String>,
-    pub region: String,
-    /// Object names start with `<prefix>/` (no slashes at either end), so several
-    /// deployments can share a bucket; empty means the bucket's top level.
-    pub prefix: String,
-    pub access_key_id: SecretString,
-    pub secret_access_key: SecretString,
-}
-
-impl std::fmt::Debug for S3Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Settings")
-            .field("bucket", &self.bucket)
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Clone)]

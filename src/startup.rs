@@ -60,7 +60,7 @@ pub async fn prepare(
             "no CJK font found for the 转入表: install fonts-wqy-microhei or set ZHICHENG_PDF_FONT"
         );
     }
-    let files = crate::files::open(&settings)?;
+    let files = crate::files::open(&settings.files, &settings.data_dir)?;
     Ok(AppState::new(db, keys, settings, clock, sms, files, dicts))
 }
 

@@ -6,14 +6,22 @@
 mod local;
 mod s3;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::bail;
 
 pub use local::LocalFiles;
-pub use s3::S3Files;
+pub use s3::{S3Files, S3Settings};
 
-use crate::settings::{FilesBackend, Settings};
+/// Where attachments are stored (`ZHICHENG_FILES_BACKEND`).
+#[derive(Debug, Clone)]
+pub enum FilesBackend {
+    /// `<data_dir>/files/` on this machine (the default).
+    Local,
+    /// An S3-compatible bucket.
+    S3(S3Settings),
+}
 
 /// Storage for uploaded files, addressed by generated keys.
 #[async_trait::async_trait]
@@ -54,9 +62,9 @@ pub fn check_key(key: &str) -> anyhow::Result<()> {
 }
 
 /// The store the settings choose: `<data_dir>/files/` or an S3 bucket (under a prefix).
-pub fn open(settings: &Settings) -> anyhow::Result<Arc<dyn FileStore>> {
-    Ok(match &settings.files {
-        FilesBackend::Local => Arc::new(LocalFiles::new(settings.data_dir.join("files"))?),
+pub fn open(backend: &FilesBackend, data_dir: &Path) -> anyhow::Result<Arc<dyn FileStore>> {
+    Ok(match backend {
+        FilesBackend::Local => Arc::new(LocalFiles::new(data_dir.join("files"))?),
         FilesBackend::S3(s3) => {
             tracing::info!(
                 bucket = %s3.bucket,

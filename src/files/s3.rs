@@ -2,9 +2,9 @@
 //! so that several deployments can share one bucket.
 //!
 //! Durability: S3 answers a PUT with 200 only once the object is stored, and the upload
-//! carries a SHA-256 checksum for the server to verify (AWS does), so `put` returning means the bytes
-//! are there, intact. There is no temporary object: a PUT is atomic, a reader sees the
-//! whole object or none.
+//! carries a SHA-256 checksum for the server to verify (AWS does), so `put` returning means
+//! the bytes are there, intact. There is no temporary object: a PUT is atomic, a reader sees
+//! the whole object or none.
 
 use std::time::Duration;
 
@@ -13,10 +13,34 @@ use object_store::aws::{AmazonS3, AmazonS3Builder, Checksum};
 use object_store::list::{PaginatedListOptions, PaginatedListStore};
 use object_store::path::Path;
 use object_store::{BackoffConfig, ClientOptions, ObjectStoreExt, PutPayload, RetryConfig};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{FileStore, check_key};
-use crate::settings::S3Settings;
+
+/// An S3-compatible bucket for the attachments (`ZHICHENG_S3_*`).
+#[derive(Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// `http(s)://host:port` of an S3-compatible server; unset means AWS itself.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Object names start with `<prefix>/` (no slashes at either end), so several
+    /// deployments can share a bucket; empty means the bucket's top level.
+    pub prefix: String,
+    pub access_key_id: SecretString,
+    pub secret_access_key: SecretString,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Objects listed per request by the orphan sweep (the S3 maximum).
 const LIST_PAGE: usize = 1000;

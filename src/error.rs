@@ -40,8 +40,36 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if contended(&e) {
+            tracing::warn!(error = %e, "a write lost a lock contest and was rolled back");
+            return AppError::Conflict(Msg::Contended);
+        }
         AppError::Unexpected(anyhow::Error::new(e).context("database"))
     }
+}
+
+/// Whether the database rolled the statement back because of concurrent writers (and a new
+/// attempt may succeed): a deadlock or serialization failure (SQLSTATE class 40, every
+/// database), InnoDB's lock wait timeout (1205), SQLite's busy or locked database.
+pub fn contended(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(se))
+    | DbErr::Query(RuntimeErr::SqlxError(se))
+    | DbErr::Conn(RuntimeErr::SqlxError(se))) = e
+    else {
+        return false;
+    };
+    let Some(db) = se.as_database_error() else {
+        return false;
+    };
+    let code = db.code().unwrap_or_default();
+    // A five-character SQLSTATE; SQLite's numeric codes are shorter.
+    (code.len() == 5 && code.starts_with("40"))
+        || match code.as_ref() {
+            // SQLite: SQLITE_BUSY and SQLITE_LOCKED with their extended codes.
+            "5" | "6" | "261" | "262" | "517" => true,
+            _ => db.message().contains("Lock wait timeout exceeded"),
+        }
 }
 
 impl AppError {

@@ -76,6 +76,9 @@ pub enum Msg {
     EndBeforeStart,
     OpenApplicationExists,
     AlreadyHandled,
+    /// A concurrent write held what this one needed (a deadlock or a lock wait that timed
+    /// out): nothing was saved, and sending it again may succeed.
+    Contended,
     ModuleLocked,
     Saved,
     Submitted,
@@ -199,6 +202,7 @@ impl Msg {
         Msg::EndBeforeStart,
         Msg::OpenApplicationExists,
         Msg::AlreadyHandled,
+        Msg::Contended,
         Msg::ModuleLocked,
         Msg::Saved,
         Msg::Submitted,
@@ -346,6 +350,7 @@ impl Msg {
             Msg::Revoked => "revoked",
             Msg::OpenApplicationExists => "open_application_exists",
             Msg::AlreadyHandled => "already_handled",
+            Msg::Contended => "contended_retry",
             Msg::ModuleLocked => "module_locked",
             Msg::Saved => "saved",
             Msg::Submitted => "submitted",
@@ -478,6 +483,7 @@ impl Msg {
                 "您已有一份未完成的外地调入申报，请在“我的申报信息”中继续办理；办结后方可新增"
             }
             Msg::AlreadyHandled => "该申报已被处理，请刷新页面后查看最新状态",
+            Msg::Contended => "办理人数较多，本次提交未能完成，所填内容未丢失，请稍后再次提交",
             Msg::ModuleLocked => "该模块当前不可修改",
             Msg::Saved => "保存成功",
             Msg::Submitted => "申报已提交，等待申报单位审核",

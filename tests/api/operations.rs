@@ -170,3 +170,67 @@ async fn on_sigterm_an_upload_in_flight_completes_and_no_new_connection_is_taken
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
     db.close().await.unwrap();
 }
+
+/// Two transactions locking two rows in opposite orders: the database picks a loser, whose
+/// error becomes a retryable 409 (`contended_retry`), never a 500. SQLite takes one writer at
+/// a time (the platform's write lock), so no deadlock arises there.
+#[tokio::test]
+async fn a_deadlock_loser_gets_a_retryable_conflict_not_a_server_error() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let db = &app.state.db.conn;
+    let backend = db.get_database_backend();
+    if backend == sea_orm::DbBackend::Sqlite {
+        eprintln!("SQLite: one writer at a time, no deadlock to provoke");
+        return;
+    }
+    let codes: Vec<String> = db
+        .query_all_raw(zhicheng::store::stmt(
+            backend,
+            "SELECT code FROM regions ORDER BY code LIMIT 2",
+            vec![],
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("", "code").unwrap())
+        .collect();
+    let touch = |code: &str| {
+        zhicheng::store::stmt(
+            backend,
+            "UPDATE regions SET sort = sort + 0 WHERE code = ?",
+            vec![code.into()],
+        )
+    };
+    let (t1, t2) = (db.begin().await.unwrap(), db.begin().await.unwrap());
+    t1.execute_raw(touch(&codes[0])).await.unwrap();
+    t2.execute_raw(touch(&codes[1])).await.unwrap();
+    let (r1, r2) = tokio::join!(
+        async {
+            let r = t1.execute_raw(touch(&codes[1])).await;
+            if r.is_ok() {
+                t1.commit().await.unwrap();
+            }
+            r
+        },
+        async {
+            let r = t2.execute_raw(touch(&codes[0])).await;
+            if r.is_ok() {
+                t2.commit().await.unwrap();
+            }
+            r
+        }
+    );
+    let errors: Vec<sea_orm::DbErr> = [r1, r2].into_iter().filter_map(Result::err).collect();
+    assert_eq!(errors.len(), 1, "exactly one loser: {errors:?}");
+    let err = errors.into_iter().next().unwrap();
+    assert!(zhicheng::error::contended(&err), "{err:?}");
+    let mapped = zhicheng::error::AppError::from(err);
+    assert!(
+        matches!(
+            mapped,
+            zhicheng::error::AppError::Conflict(zhicheng::messages::Msg::Contended)
+        ),
+        "{mapped:?}"
+    );
+}

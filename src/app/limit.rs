@@ -85,10 +85,12 @@ enum Counts {
     },
     /// Shared by every node on the database. Stand-ins are keyed by a keyed hash of the
     /// name, so the table never holds a login name (nor a hash one could test guesses on).
-    Database {
-        conn: DatabaseConnection,
-        keys: Keys,
-    },
+    Database(Box<Shared>),
+}
+
+struct Shared {
+    conn: DatabaseConnection,
+    keys: Keys,
 }
 
 impl Default for RateLimiter {
@@ -164,17 +166,17 @@ impl RateLimiter {
             return RateLimiter::scaled(scale);
         }
         RateLimiter {
-            counts: Counts::Database {
+            counts: Counts::Database(Box::new(Shared {
                 conn: conn.clone(),
                 keys: keys.clone(),
-            },
+            })),
             scale,
         }
     }
 
     /// Whether the counts are shared through the database.
     pub fn is_shared(&self) -> bool {
-        matches!(self.counts, Counts::Database { .. })
+        matches!(self.counts, Counts::Database(_))
     }
 
     fn limit(&self, bucket: Bucket) -> u32 {
@@ -203,7 +205,8 @@ impl RateLimiter {
                 entry.1 += 1;
                 entry.1 <= limit
             }
-            Counts::Database { conn, .. } => {
+            Counts::Database(shared) => {
+                let conn = &shared.conn;
                 match crate::store::limits::hit(conn, bucket.as_str(), &who.key(), now, window)
                     .await
                 {
@@ -244,7 +247,8 @@ impl RateLimiter {
                     _ => 0,
                 }
             }
-            Counts::Database { conn, .. } => {
+            Counts::Database(shared) => {
+                let conn = &shared.conn;
                 let who = Who::Ip(ip).key();
                 match crate::store::limits::count(conn, bucket.as_str(), &who, now, window).await {
                     Ok(n) => u32::try_from(n).unwrap_or(u32::MAX),
@@ -270,7 +274,8 @@ impl RateLimiter {
                     map.retain(|_, s| now - s.last < keep);
                 }
             }
-            Counts::Database { conn, .. } => {
+            Counts::Database(shared) => {
+                let conn = &shared.conn;
                 let buckets: Vec<(&str, i64)> = Bucket::ALL
                     .iter()
                     .map(|b| (b.as_str(), b.budget().1))
@@ -301,9 +306,9 @@ impl RateLimiter {
                     .and_then(|m| m.get(&key).map(|s| (s.failed, s.locked_until)))
                     .unwrap_or_default())
             }
-            Counts::Database { conn, keys } => Ok(crate::store::limits::standin(
-                conn,
-                &standin_hash(keys, name),
+            Counts::Database(shared) => Ok(crate::store::limits::standin(
+                &shared.conn,
+                &standin_hash(&shared.keys, name),
                 now,
                 standin_keep(),
             )
@@ -319,10 +324,10 @@ impl RateLimiter {
     ) -> crate::error::Result<(i32, Option<i64>)> {
         let unknown = match &self.counts {
             Counts::Memory { unknown, .. } => unknown,
-            Counts::Database { conn, keys } => {
+            Counts::Database(shared) => {
                 return Ok(crate::store::limits::standin_failed(
-                    conn,
-                    &standin_hash(keys, name),
+                    &shared.conn,
+                    &standin_hash(&shared.keys, name),
                     now,
                     standin_keep(),
                 )

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::crypto::Keys;
-use crate::files::FileStore;
+use crate::infra::crypto::Keys;
+use crate::infra::files::FileStore;
 use crate::settings::Settings;
 use crate::store::audit::{self, Verification};
 
@@ -337,7 +337,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report>
     // Attachments in a bucket go into an empty prefix just the same (the S3 client contacts
     // nothing until asked, so nothing is written before the checks below).
     if let crate::settings::FilesBackend::S3(s3) = &settings.files {
-        let store = crate::files::S3Files::new(s3)?;
+        let store = crate::infra::files::S3Files::new(s3)?;
         ensure!(
             store.list_older(i64::MAX, 1).await?.is_empty(),
             "the S3 prefix {:?} of bucket {} is not empty: restore goes into an empty one",
@@ -398,7 +398,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Report>
             .context("running pg_restore (install postgresql-client)")?;
         ensure!(status.success(), "pg_restore failed: {status}");
     }
-    let files = crate::files::open(&settings.files, &settings.data_dir)?;
+    let files = crate::infra::files::open(&settings.files, &settings.data_dir)?;
     for f in &m.files {
         let bytes = std::fs::read(from.join("files").join(&f.key))
             .with_context(|| format!("reading attachment {} from the backup", f.key))?;

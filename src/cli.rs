@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::domain::auth::AdminRole;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::infra::sms::LogSms;
 use crate::settings::Settings;
-use crate::sms::LogSms;
 use crate::store::accounts::{self, NewAdmin};
 use crate::store::audit::{self, Actor, Event, Outcome, Verification};
 
@@ -177,7 +177,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state =
                 crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
                     .await?;
-            crate::demo::run(&state, units, applications, seed).await
+            crate::tools::demo::run(&state, units, applications, seed).await
         }
         Command::Bench {
             command:
@@ -185,13 +185,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     database_url,
                     units,
                 },
-        } => crate::bench::unit_search(database_url, units).await,
+        } => crate::tools::bench::unit_search(database_url, units).await,
         Command::Bench {
             command: BenchCommand::Stats { runs },
         } => {
             let settings = Settings::load()?;
             let db = crate::store::Db::connect(&settings.database_url).await?;
-            crate::bench::stats(&db, runs).await
+            crate::tools::bench::stats(&db, runs).await
         }
         Command::Token {
             kind,
@@ -418,7 +418,7 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
                     let der = rustls_pemfile::certs(&mut r)
                         .next()
                         .context("no certificate in the file")??;
-                    crate::crypto::fingerprint(der.as_ref())
+                    crate::infra::crypto::fingerprint(der.as_ref())
                 }
                 (None, Some(f)) => crate::domain::auth::parse_fingerprint(&f)
                     .context("the fingerprint must be 64 hex digits")?,
@@ -455,7 +455,7 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
 /// Writes `ca.pem`, `server.pem`/`server.key` (localhost, 127.0.0.1) and `client.pem`/`client.key`.
 pub fn dev_certs(out: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let set = crate::devcerts::DevCerts::generate("zhicheng-admin")?;
+    let set = crate::tools::devcerts::DevCerts::generate("zhicheng-admin")?;
     let write = |name: &str, body: &str| -> anyhow::Result<()> {
         let path = out.join(name);
         std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))

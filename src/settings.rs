@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-pub use crate::files::{FilesBackend, S3Settings};
+pub use crate::infra::files::{FilesBackend, S3Settings};
 
 /// Local development (keys generated on disk, test switches allowed) or production.
 /// How long audit entries stay in the live table before archiving (days).
@@ -492,7 +492,7 @@ fn files_backend(v: FilesSources) -> anyhow::Result<FilesBackend> {
             if !prefix.is_empty()
                 && prefix
                     .split('/')
-                    .any(|part| crate::files::check_key(part).is_err())
+                    .any(|part| crate::infra::files::check_key(part).is_err())
             {
                 bail!(
                     "ZHICHENG_S3_PREFIX must be names of letters, digits, '-' and '.' separated by '/', not {prefix:?}"

@@ -8,10 +8,10 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 pub use crate::app::AppState;
-use crate::crypto::Keys;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::infra::crypto::Keys;
+use crate::infra::sms::{LogSms, SmsSender};
 use crate::settings::Settings;
-use crate::sms::{LogSms, SmsSender};
 use crate::store::Db;
 use crate::store::dicts::Dicts;
 
@@ -47,7 +47,7 @@ pub async fn prepare(
         .pdf_fonts
         .iter()
         .chain(
-            crate::pdf::DEFAULT_FONTS
+            crate::infra::pdf::DEFAULT_FONTS
                 .iter()
                 .map(std::path::Path::new)
                 .map(|p| p.to_path_buf())
@@ -60,7 +60,7 @@ pub async fn prepare(
             "no CJK font found for the 转入表: install fonts-wqy-microhei or set ZHICHENG_PDF_FONT"
         );
     }
-    let files = crate::files::open(&settings.files, &settings.data_dir)?;
+    let files = crate::infra::files::open(&settings.files, &settings.data_dir)?;
     Ok(AppState::new(db, keys, settings, clock, sms, files, dicts))
 }
 
@@ -163,7 +163,7 @@ pub async fn run_until(
     let tls_stop = Stop(Some(stop_rx.clone()));
     let tls = async {
         match &state.settings.back_tls {
-            Some(tls) => crate::tls::serve(state.clone(), tls.clone(), tls_stop).await,
+            Some(tls) => crate::web::ukey::serve(state.clone(), tls.clone(), tls_stop).await,
             None => Ok(()),
         }
     };

@@ -12,8 +12,8 @@ use axum_extra::extract::cookie::CookieJar;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::crypto::sha256_b64;
 use crate::error::AppError;
+use crate::infra::crypto::sha256_b64;
 use crate::messages::Msg;
 use crate::store::idempotency::{self, Claim};
 use crate::web::error::ApiError;

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use sea_orm::{DatabaseConnection, DbBackend};
 
-use crate::crypto::Keys;
+use crate::infra::crypto::Keys;
 
 /// What is being limited, with its budget per window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::app::limit::RateLimiter;
-use crate::crypto::Keys;
 use crate::domain::clock::Clock;
+use crate::infra::crypto::Keys;
+use crate::infra::sms::SmsSender;
 use crate::settings::Settings;
-use crate::sms::SmsSender;
 use crate::store::Db;
 use crate::store::dicts::Dicts;
 
@@ -21,11 +21,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub sms: Arc<dyn SmsSender>,
     pub limiter: Arc<RateLimiter>,
-    pub files: Arc<dyn crate::files::FileStore>,
+    pub files: Arc<dyn crate::infra::files::FileStore>,
     /// The 转入表 typesetter, built on first use (font parsing costs a moment).
-    pdf: Arc<std::sync::OnceLock<crate::pdf::Renderer>>,
+    pdf: Arc<std::sync::OnceLock<crate::infra::pdf::Renderer>>,
     /// Set by tests only: the answers of the captchas drawn.
-    pub captcha_log: Option<Arc<crate::captcha::CaptchaLog>>,
+    pub captcha_log: Option<Arc<crate::infra::captcha::CaptchaLog>>,
     dicts: Arc<RwLock<Arc<Dicts>>>,
     /// Verify-page answers for approved serials with when they were read: a 转入表's QR code
     /// is opened far more often than anything it shows changes (approval is final).
@@ -52,9 +52,9 @@ impl AppState {
         Ok(())
     }
 
-    pub fn pdf(&self) -> &crate::pdf::Renderer {
+    pub fn pdf(&self) -> &crate::infra::pdf::Renderer {
         self.pdf
-            .get_or_init(|| crate::pdf::Renderer::new(&self.settings.pdf_fonts))
+            .get_or_init(|| crate::infra::pdf::Renderer::new(&self.settings.pdf_fonts))
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -88,7 +88,7 @@ impl AppState {
         settings: Settings,
         clock: Arc<dyn Clock>,
         sms: Arc<dyn SmsSender>,
-        files: Arc<dyn crate::files::FileStore>,
+        files: Arc<dyn crate::infra::files::FileStore>,
         dicts: Arc<Dicts>,
     ) -> Self {
         let limiter = Arc::new(RateLimiter::for_database(

@@ -4,10 +4,10 @@
 use uuid::Uuid;
 
 use super::{AppState, Caller};
-use crate::crypto::random_token;
 use crate::domain::account::{FieldErrors, parse_text};
 use crate::domain::auth::SubjectKind;
 use crate::error::{AppError, Result};
+use crate::infra::crypto::random_token;
 use crate::messages::Msg;
 use crate::store::tokens::{self, NewToken, Scope, Token};
 

@@ -7,12 +7,12 @@ pub trait SmsSender: Send + Sync + 'static {
     fn send(&self, phone: &str, text: &str);
 }
 
-/// Writes each message to the log under the `zhicheng::sms` target.
+/// Writes each message to the log under the `zhicheng::infra::sms` target.
 pub struct LogSms;
 
 impl SmsSender for LogSms {
     fn send(&self, phone: &str, text: &str) {
-        tracing::info!(target: "zhicheng::sms", to = %crate::domain::mask::mask(phone), %text, "SMS (log sender)");
+        tracing::info!(target: "zhicheng::infra::sms", to = %crate::domain::mask::mask(phone), %text, "SMS (log sender)");
     }
 }
 

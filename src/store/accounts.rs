@@ -5,11 +5,11 @@ use uuid::Uuid;
 
 use super::entities::{admin, person, unit};
 use super::{exec, unique_violation};
-use crate::crypto::Keys;
 use crate::domain::auth::{AdminRole, SubjectKind, after_failure};
 use crate::domain::ids::{CitizenId, CreditCode, Phone};
 use crate::domain::mask::mask;
 use crate::error::{AppError, Result};
+use crate::infra::crypto::Keys;
 use crate::messages::Msg;
 
 pub const ID_CONTEXT: &str = "person.id_number";
@@ -233,7 +233,7 @@ pub async fn insert_admin(
         cert_fingerprint: Set(a.cert_fingerprint),
         created_by: Set(a.created_by),
         password_changed_at: Set(Some(now)),
-        password_hash: Set(crate::crypto::hash_password(a.password)?),
+        password_hash: Set(crate::infra::crypto::hash_password(a.password)?),
         failed_logins: Set(0),
         locked_until: Set(None),
         must_change_password: Set(a.must_change_password),
@@ -337,7 +337,7 @@ pub async fn set_password(
     must_change: bool,
     now: i64,
 ) -> Result<()> {
-    let hash = crate::crypto::hash_password(password)?;
+    let hash = crate::infra::crypto::hash_password(password)?;
     let sql = format!(
         "UPDATE {} SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
         table(kind)

@@ -9,12 +9,12 @@ use uuid::Uuid;
 
 use super::entities::application::{self, Model};
 use super::{exec, stmt, unique_violation};
-use crate::crypto::Keys;
 use crate::domain::application::{Basic, EducationRow, Module, Original, Transfer, WorkRow};
 use crate::domain::mask::mask;
 use crate::domain::workflow::HistoryAction;
 use crate::domain::workflow::{Position, State};
 use crate::error::{AppError, Result};
+use crate::infra::crypto::Keys;
 use crate::messages::Msg;
 
 pub const PHONE_CONTEXT: &str = "application.phone";

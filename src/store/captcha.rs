@@ -3,8 +3,8 @@
 use sea_orm::{ConnectionTrait, Value};
 
 use super::{exec, stmt};
-use crate::crypto::Keys;
 use crate::error::Result;
+use crate::infra::crypto::Keys;
 
 const LIFETIME_MS: i64 = 10 * 60_000;
 

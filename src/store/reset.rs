@@ -4,9 +4,9 @@ use sea_orm::{ConnectionTrait, Value};
 use uuid::Uuid;
 
 use super::{exec, stmt};
-use crate::crypto::Keys;
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
+use crate::infra::crypto::Keys;
 
 pub const LIFETIME_MS: i64 = 10 * 60_000;
 const MAX_ATTEMPTS: i32 = 5;

@@ -5,9 +5,9 @@ use uuid::Uuid;
 
 use super::entities::session;
 use super::exec;
-use crate::crypto::{random_token, sha256_b64};
 use crate::domain::auth::{ABSOLUTE_TIMEOUT, Realm, SubjectKind};
 use crate::error::Result;
+use crate::infra::crypto::{random_token, sha256_b64};
 
 /// A session as created: the token goes to the cookie and is never stored.
 pub struct NewSession {

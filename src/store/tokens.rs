@@ -5,9 +5,9 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{exec, stmt};
-use crate::crypto::sha256_b64;
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
+use crate::infra::crypto::sha256_b64;
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -68,8 +68,8 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
 
     // Units, with their search entries, through the benchmark's generator; every generated
     // account, unit or person, opens with the demo password.
-    let password_hash = crate::crypto::hash_password(DEMO_PASSWORD)?;
-    crate::bench::seed_units(db, &mut rng, units, &password_hash)
+    let password_hash = crate::infra::crypto::hash_password(DEMO_PASSWORD)?;
+    crate::tools::bench::seed_units(db, &mut rng, units, &password_hash)
         .await
         .context("generating units")?;
     let rows = c

@@ -95,7 +95,7 @@ impl DevCerts {
         Ok((
             cert.pem(),
             key.serialize_pem(),
-            crate::crypto::fingerprint(cert.der()),
+            crate::infra::crypto::fingerprint(cert.der()),
         ))
     }
 

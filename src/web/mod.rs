@@ -4,6 +4,7 @@
 pub mod back;
 pub mod context;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod front;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod metrics;
 pub mod page;
 pub mod session;
 pub mod tokens;
+pub mod ukey;
 
 use std::time::Duration;
 

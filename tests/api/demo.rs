@@ -10,7 +10,9 @@ use crate::helpers::*;
 #[tokio::test]
 async fn demo_data_fills_an_empty_database_with_valid_records() {
     let app = TestApp::spawn().await;
-    zhicheng::demo::run(&app.state, 60, 600, 11).await.unwrap();
+    zhicheng::tools::demo::run(&app.state, 60, 600, 11)
+        .await
+        .unwrap();
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM units").await, 60);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 600);
     assert_eq!(
@@ -93,7 +95,7 @@ async fn demo_data_fills_an_empty_database_with_valid_records() {
             &TestApp::new_client(),
             "unit",
             &code,
-            zhicheng::demo::DEMO_PASSWORD,
+            zhicheng::tools::demo::DEMO_PASSWORD,
         )
         .await;
     assert_eq!(
@@ -102,7 +104,7 @@ async fn demo_data_fills_an_empty_database_with_valid_records() {
         "unit {code} logs in"
     );
     // A second run would mix two generations: refused.
-    let err = zhicheng::demo::run(&app.state, 10, 10, 12)
+    let err = zhicheng::tools::demo::run(&app.state, 10, 10, 12)
         .await
         .unwrap_err()
         .to_string();
@@ -113,7 +115,7 @@ async fn demo_data_fills_an_empty_database_with_valid_records() {
 async fn demo_data_refuses_a_database_with_real_accounts() {
     let app = TestApp::spawn().await;
     app.register_person("张三").await;
-    let err = zhicheng::demo::run(&app.state, 10, 10, 1)
+    let err = zhicheng::tools::demo::run(&app.state, 10, 10, 1)
         .await
         .unwrap_err()
         .to_string();

@@ -7,11 +7,11 @@ use rand::Rng;
 use reqwest::{Client, Response, StatusCode, redirect};
 use sea_orm::ConnectionTrait;
 use tempfile::TempDir;
-use zhicheng::captcha::CaptchaLog;
 use zhicheng::domain::clock::FakeClock;
 use zhicheng::domain::ids::{citizen_check_char, credit_check_char};
+use zhicheng::infra::captcha::CaptchaLog;
+use zhicheng::infra::sms::MemorySms;
 use zhicheng::settings::Settings;
-use zhicheng::sms::MemorySms;
 use zhicheng::startup::{AppState, Listeners};
 
 pub const PASSWORD: &str = "Zc#2026abc";

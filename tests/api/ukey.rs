@@ -2,9 +2,9 @@
 
 use reqwest::{Certificate, Client, Identity, StatusCode, redirect};
 use time::{Duration, OffsetDateTime};
-use zhicheng::devcerts::DevCerts;
 use zhicheng::domain::auth::AdminRole;
 use zhicheng::settings::TlsSettings;
+use zhicheng::tools::devcerts::DevCerts;
 
 use crate::helpers::*;
 
@@ -40,7 +40,7 @@ async fn start() -> Ukey {
         crls: vec![dir.join("crl.pem")],
     };
     let state = app.state.clone();
-    tokio::spawn(async move { zhicheng::tls::serve_on(state, &tls, listener).await });
+    tokio::spawn(async move { zhicheng::web::ukey::serve_on(state, &tls, listener).await });
     Ukey {
         app,
         certs,

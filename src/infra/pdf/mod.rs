@@ -8,7 +8,7 @@ use typst::foundations::{Dict, IntoValue};
 use typst_as_lib::TypstEngine;
 use typst_layout::PagedDocument;
 
-const TEMPLATE: &str = include_str!("../../templates/pdf/transfer.typ");
+const TEMPLATE: &str = include_str!("../../../templates/pdf/transfer.typ");
 
 /// Where CJK fonts usually are on Debian-like systems, tried in order.
 pub const DEFAULT_FONTS: &[&str] = &[

@@ -10,13 +10,13 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::accounts::{self as app_accounts, Holder};
-use crate::crypto::random_token;
 use crate::domain::account::FieldErrors;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::domain::password::PasswordContext;
 use crate::error::AppError;
 use crate::error::Result;
+use crate::infra::crypto::random_token;
 use crate::messages::Msg;
 use crate::store::accounts;
 use crate::store::audit::Actor;

@@ -514,7 +514,7 @@ pub async fn units_export(
         .await?;
     let scope = operator_scope(&user)?;
     let d = state.dicts();
-    let mut sheet = crate::export::Sheet::new(
+    let mut sheet = crate::infra::export::Sheet::new(
         "单位",
         &["单位名称", "统一社会信用代码", "所属地区", "注册时间"],
     )?;
@@ -534,7 +534,7 @@ pub async fn units_export(
         }
     }
     let n = sheet.rows();
-    crate::export::audited_download(
+    crate::web::export::audited_download(
         &state,
         "单位",
         sheet,

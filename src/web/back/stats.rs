@@ -177,12 +177,12 @@ pub async fn export(
         .await?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
-    let mut sheet: Option<crate::export::Sheet> = None;
+    let mut sheet: Option<crate::infra::export::Sheet> = None;
     let summary = stats::summary(&state.db.conn, &f).await?;
     for (_, title, rows) in labelled(&state, summary.tables) {
         match sheet.as_mut() {
             Some(s) => s.add(title, &[title, "申报数"])?,
-            None => sheet = Some(crate::export::Sheet::new(title, &[title, "申报数"])?),
+            None => sheet = Some(crate::infra::export::Sheet::new(title, &[title, "申报数"])?),
         }
         let s = sheet.as_mut().expect("created above");
         for (k, n) in shown(rows) {
@@ -199,7 +199,7 @@ pub async fn export(
     ] {
         sheet.push(&[k.to_owned(), v])?;
     }
-    crate::export::audited_download(
+    crate::web::export::audited_download(
         &state,
         "统计分析",
         sheet,
@@ -254,7 +254,7 @@ async fn details_export(
         .await?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
-    let mut sheet = crate::export::Sheet::new(
+    let mut sheet = crate::infra::export::Sheet::new(
         "申报明细",
         &[
             "姓名",
@@ -290,7 +290,7 @@ async fn details_export(
         }
     }
     let n = sheet.rows();
-    crate::export::audited_download(
+    crate::web::export::audited_download(
         &state,
         "申报明细",
         sheet,

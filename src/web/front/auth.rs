@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::limit::Bucket;
-use crate::crypto::random_token;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::domain::mask::mask;
 use crate::error::{AppError, Result};
+use crate::infra::crypto::random_token;
 use crate::store::{accounts, audit::Actor, captcha};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
@@ -178,7 +178,7 @@ pub async fn captcha_response(state: &AppState, ctx: &ReqCtx, id: &str) -> Resul
     {
         return Err(AppError::NotFound);
     }
-    let (answer, svg) = crate::captcha::generate();
+    let (answer, svg) = crate::infra::captcha::generate();
     let tx = state.db.begin().await?;
     crate::store::exec(&*tx, "DELETE FROM captchas WHERE id = ?", vec![id.into()]).await?;
     captcha::create(&*tx, &state.keys, id, &answer, now).await?;

@@ -210,7 +210,7 @@ pub async fn export(
         .allow(crate::app::limit::Bucket::Export, unit.id, state.now_ms())
         .await?;
     let f = q.filter(&state);
-    let mut sheet = crate::export::Sheet::new(
+    let mut sheet = crate::infra::export::Sheet::new(
         "外地调入审核",
         &[
             "姓名",
@@ -244,7 +244,7 @@ pub async fn export(
         }
     }
     let n = sheet.rows();
-    crate::export::audited_download(
+    crate::web::export::audited_download(
         &state,
         "外地调入审核",
         sheet,

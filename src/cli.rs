@@ -160,7 +160,13 @@ pub enum AuditCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => crate::startup::serve(Settings::load()?).await,
+        Command::Serve => {
+            let settings = Settings::load()?;
+            let listeners = crate::web::server::Listeners::bind(&settings).await?;
+            let state =
+                crate::startup::prepare(settings, Arc::new(SystemClock), Arc::new(LogSms)).await?;
+            crate::web::server::run(state, listeners).await
+        }
         Command::Migrate => {
             crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
                 .await?;

@@ -36,7 +36,7 @@ fresh_mysql() {
 fresh_drop() {
   case "$fresh_pg" in
     mysql:*) fresh_mysql "$fresh_pg" -e "DROP DATABASE IF EXISTS $fresh_db" ;;
-    ?*) psql "$fresh_pg" -qc "DROP DATABASE IF EXISTS $fresh_db" >/dev/null ;;
+    ?*) PGOPTIONS=--client-min-messages=warning psql "$fresh_pg" -qc "DROP DATABASE IF EXISTS $fresh_db" >/dev/null ;;
   esac
 }
 

@@ -11,6 +11,7 @@ pub mod health;
 pub mod login;
 pub mod metrics;
 pub mod page;
+pub mod server;
 pub mod session;
 pub mod tokens;
 pub mod ukey;

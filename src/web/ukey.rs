@@ -23,7 +23,7 @@ use crate::web::context::PeerCert;
 pub async fn serve(
     state: AppState,
     tls: TlsSettings,
-    stop: crate::startup::Stop,
+    stop: super::server::Stop,
 ) -> anyhow::Result<()> {
     let listener = TcpListener::bind(tls.listen)
         .await
@@ -37,7 +37,7 @@ pub async fn serve_on(
     tls: &TlsSettings,
     listener: TcpListener,
 ) -> anyhow::Result<()> {
-    serve_until(state, tls, listener, crate::startup::Stop::never()).await
+    serve_until(state, tls, listener, super::server::Stop::never()).await
 }
 
 /// Accepts TLS connections until `stop`; then accepts no more and waits for the open
@@ -46,7 +46,7 @@ pub async fn serve_until(
     state: AppState,
     tls: &TlsSettings,
     listener: TcpListener,
-    mut stop: crate::startup::Stop,
+    mut stop: super::server::Stop,
 ) -> anyhow::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let acceptor = TlsAcceptor::from(Arc::new(server_config(tls)?));

@@ -7,12 +7,13 @@ use rand::Rng;
 use reqwest::{Client, Response, StatusCode, redirect};
 use sea_orm::ConnectionTrait;
 use tempfile::TempDir;
+use zhicheng::app::AppState;
 use zhicheng::domain::clock::FakeClock;
 use zhicheng::domain::ids::{citizen_check_char, credit_check_char};
 use zhicheng::infra::captcha::CaptchaLog;
 use zhicheng::infra::sms::MemorySms;
 use zhicheng::settings::Settings;
-use zhicheng::startup::{AppState, Listeners};
+use zhicheng::web::server::Listeners;
 
 pub const PASSWORD: &str = "Zc#2026abc";
 
@@ -163,7 +164,7 @@ impl TestApp {
             .expect("prepare");
         state.captcha_log = Some(captchas.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(zhicheng::startup::run_until(
+        let server = tokio::spawn(zhicheng::web::server::run_until(
             state.clone(),
             listeners,
             async move {

@@ -11,6 +11,7 @@ mod demo;
 mod dictionaries;
 mod fuzz;
 mod headers;
+mod layout;
 mod limits;
 mod login;
 mod operations;

@@ -731,7 +731,7 @@ async fn dormant_back_office_accounts_are_disabled_with_their_sessions() {
         location(&app.admin_login(&again, "active_op", PASSWORD).await),
         "/sdmanager/home"
     );
-    let n = zhicheng::startup::disable_inactive(&app.state, app.state.now_ms())
+    let n = zhicheng::app::housekeeping::disable_inactive(&app.state, app.state.now_ms())
         .await
         .unwrap();
     assert_eq!(n, 1, "only the account unused for 90 days");

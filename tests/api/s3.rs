@@ -196,13 +196,13 @@ async fn s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_pref
     }
 
     // Within the hour an object may still be on its way to its record: kept.
-    let removed = zhicheng::startup::sweep_orphans(&app.state, now_ms())
+    let removed = zhicheng::app::housekeeping::sweep_orphans(&app.state, now_ms())
         .await
         .unwrap();
     assert_eq!(removed, 0);
     // Two hours on (the sweep's clock moved, not the test's): only the orphan goes.
     let later = now_ms() + Duration::from_secs(2 * 3600).as_millis() as i64;
-    let removed = zhicheng::startup::sweep_orphans(&app.state, later)
+    let removed = zhicheng::app::housekeeping::sweep_orphans(&app.state, later)
         .await
         .unwrap();
     assert_eq!(removed, 1);

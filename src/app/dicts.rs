@@ -184,6 +184,7 @@ pub async fn change(
         }
         Err(e) => return Err(e.into()),
     };
+    dicts::bump_version(&*tx).await?;
     caller
         .record(
             &*tx,

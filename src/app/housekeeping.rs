@@ -1,31 +1,47 @@
 //! Housekeeping every five minutes: expired sessions, stale rate-limit windows, dormant
-//! back-office accounts, orphaned attachment files.
+//! back-office accounts, orphaned attachment files; and every ten seconds, whether another
+//! node changed the dictionaries.
 
 use std::time::Duration;
 
 use crate::app::AppState;
 
-/// Removes expired sessions and stale rate-limit windows every few minutes.
+/// Runs the housekeeping until the process ends (the server aborts it at shutdown).
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
+        let mut dicts = tokio::time::interval(DICT_CHECK);
         loop {
-            tick.tick().await;
-            let now = state.now_ms();
-            match crate::store::sessions::purge_expired(&state.db.conn, now).await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "session purge failed"),
-            }
-            state.limiter.forget_old(now).await;
-            if let Err(e) = disable_inactive(&state, now).await {
-                tracing::warn!(error = %e, "disabling inactive accounts failed");
-            }
-            if let Err(e) = sweep_orphans(&state, now).await {
-                tracing::warn!(error = %e, "orphan file sweep failed");
+            tokio::select! {
+                _ = tick.tick() => sweep(&state).await,
+                _ = dicts.tick() => match state.refresh_dicts().await {
+                    Ok(true) => tracing::info!("dictionaries changed elsewhere: reloaded"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = ?e, "checking the dictionaries' version failed"),
+                },
             }
         }
     })
+}
+
+/// How often a node checks whether another changed the dictionaries (字典管理).
+pub const DICT_CHECK: Duration = Duration::from_secs(10);
+
+/// One pass of the five-minute work.
+async fn sweep(state: &AppState) {
+    let now = state.now_ms();
+    match crate::store::sessions::purge_expired(&state.db.conn, now).await {
+        Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "session purge failed"),
+    }
+    state.limiter.forget_old(now).await;
+    if let Err(e) = disable_inactive(state, now).await {
+        tracing::warn!(error = %e, "disabling inactive accounts failed");
+    }
+    if let Err(e) = sweep_orphans(state, now).await {
+        tracing::warn!(error = %e, "orphan file sweep failed");
+    }
 }
 
 /// Removes stored files whose database record never committed (older than an hour).

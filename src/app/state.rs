@@ -27,6 +27,8 @@ pub struct AppState {
     /// Set by tests only: the answers of the captchas drawn.
     pub captcha_log: Option<Arc<crate::infra::captcha::CaptchaLog>>,
     dicts: Arc<RwLock<Arc<Dicts>>>,
+    /// The `dict_version` the cached dictionaries were read at (-1: not known yet).
+    dicts_version: Arc<std::sync::atomic::AtomicI64>,
     /// Verify-page answers for approved serials with when they were read: a 转入表's QR code
     /// is opened far more often than anything it shows changes (approval is final).
     verified: Arc<std::sync::Mutex<HashMap<String, (i64, crate::store::applications::Verified)>>>,
@@ -45,11 +47,26 @@ impl AppState {
 
     /// Re-reads the dictionaries after an edit.
     pub async fn reload_dicts(&self) -> crate::error::Result<()> {
+        // The version first: an edit between the two reads is seen again at the next check.
+        let version = crate::store::dicts::version(&self.db.conn).await?;
         let fresh = Arc::new(Dicts::load(&self.db.conn).await?);
         if let Ok(mut d) = self.dicts.write() {
             *d = fresh;
         }
+        self.dicts_version
+            .store(version, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Reloads the dictionaries when another node (or a seed) changed them since they were
+    /// read; one primary-key read otherwise. `true` when it reloaded.
+    pub async fn refresh_dicts(&self) -> crate::error::Result<bool> {
+        let now = crate::store::dicts::version(&self.db.conn).await?;
+        if now == self.dicts_version.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(false);
+        }
+        self.reload_dicts().await?;
+        Ok(true)
     }
 
     pub fn pdf(&self) -> &crate::infra::pdf::Renderer {
@@ -107,6 +124,7 @@ impl AppState {
             limiter,
             captcha_log: None,
             dicts: Arc::new(RwLock::new(dicts)),
+            dicts_version: Arc::new(std::sync::atomic::AtomicI64::new(-1)),
             verified: Default::default(),
         }
     }

@@ -148,7 +148,35 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
             }
         }
     }
+    if added > 0 {
+        bump_version(c).await?;
+    }
     Ok(added)
+}
+
+/// Marks the dictionaries changed, in the transaction that changes them: every node reloads
+/// its copy when it sees a new version.
+pub async fn bump_version(c: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    exec(
+        c,
+        "UPDATE dict_version SET version = version + 1 WHERE id = 1",
+        vec![],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The dictionaries' version now (0 before any change).
+pub async fn version(c: &impl ConnectionTrait) -> Result<i64, sea_orm::DbErr> {
+    Ok(c.query_one_raw(stmt(
+        c.get_database_backend(),
+        "SELECT version FROM dict_version WHERE id = 1",
+        vec![],
+    ))
+    .await?
+    .map(|r| r.try_get::<i64>("", "version"))
+    .transpose()?
+    .unwrap_or(0))
 }
 
 async fn codes(c: &impl ConnectionTrait, sql: &str) -> anyhow::Result<HashSet<String>> {

@@ -136,3 +136,43 @@ async fn the_cascade_answers_titles_by_level_and_specialties_by_title() {
     assert_eq!(body["code"], "not_found");
     assert_eq!(body["message"], "您访问的内容不存在");
 }
+
+/// 字典管理 on one node reaches the others: the edit raises `dict_version` in its
+/// transaction, and each node's housekeeping compares it every few seconds and reloads.
+#[tokio::test]
+async fn a_dictionary_edit_on_one_node_reaches_the_other() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let other = app.sibling().await;
+    let levels = |node: &TestApp| {
+        let url = node.url("/rsrc/api/dict/levels");
+        async move {
+            let v: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            v[0]["name"].as_str().unwrap().to_owned()
+        }
+    };
+    // Both nodes have read the version once; nothing changed since.
+    other.state.refresh_dicts().await.unwrap();
+    assert!(!other.state.refresh_dicts().await.unwrap());
+    assert_eq!(levels(&other).await, "正高级");
+
+    // The edit as `app::dicts::change` writes it, on the first node's database.
+    let tx = app.state.db.begin().await.unwrap();
+    tx.execute_raw(zhicheng::store::stmt(
+        tx.get_database_backend(),
+        "UPDATE dict_levels SET name = '正高级职称' WHERE name = '正高级'",
+        vec![],
+    ))
+    .await
+    .unwrap();
+    zhicheng::store::dicts::bump_version(&*tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(levels(&other).await, "正高级", "cached until the check");
+    assert!(
+        other.state.refresh_dicts().await.unwrap(),
+        "the new version is seen"
+    );
+    assert_eq!(levels(&other).await, "正高级职称");
+    assert!(!other.state.refresh_dicts().await.unwrap());
+}

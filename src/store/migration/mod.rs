@@ -16,6 +16,7 @@ mod m20261126_000009_approved_index;
 mod m20261203_000010_api;
 mod m20261204_000011_duration_cube;
 mod m20261205_000012_rate_limits;
+mod m20261205_000013_dict_version;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_api::Migration),
             Box::new(m20261204_000011_duration_cube::Migration),
             Box::new(m20261205_000012_rate_limits::Migration),
+            Box::new(m20261205_000013_dict_version::Migration),
         ]
     }
 }

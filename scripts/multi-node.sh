@@ -12,6 +12,7 @@
 #   - an attachment uploaded through A downloads byte for byte through B.
 #
 #   scripts/multi-node.sh [postgres://postgres@127.0.0.1:5432/test]
+#   scripts/multi-node.sh mysql://root@127.0.0.1:3306/test      # the MySQL family
 #
 # Prints `ok - …` or `not ok - …` per check and `N passed, M failed`; exits non-zero on a
 # failure. Installs nginx with apt-get when it is missing. Stops everything it started.
@@ -19,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${1:-postgres://postgres@127.0.0.1:5432/test}
 case "$PG_URL" in
-  sqlite:*) echo "SQLite is one node only: give a PostgreSQL URL" >&2; exit 2 ;;
+  sqlite:*) echo "SQLite is one node only: give a PostgreSQL or MySQL URL" >&2; exit 2 ;;
 esac
 
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
@@ -197,8 +198,12 @@ check "and on node B ($(( $(date +%s) - started )) s after the first)" \
   grep -q '操作过于频繁' <(login "$B" "$work/jar-4" "$ID2" "$PW" 198.51.100.5)
 check "another client behind the proxy still logs in" \
   grep -q '^redirect .*/rsrc/portal' <(login "$P" "$work/jar-5" "$ID1" "$PW" 198.51.100.6)
-check "the budget is a row in the shared database, not a node's memory" \
-  [ "$(psql "$ZHICHENG_DATABASE_URL" -tAc "SELECT n FROM rate_limits WHERE bucket = 'login' AND who = 'ip:198.51.100.5'")" = 32 ]
+budget_sql="SELECT n FROM rate_limits WHERE bucket = 'login' AND who = 'ip:198.51.100.5'"
+case "$ZHICHENG_DATABASE_URL" in
+  mysql:*) budget=$(fresh_mysql "$ZHICHENG_DATABASE_URL" -N -e "$budget_sql" "${ZHICHENG_DATABASE_URL##*/}") ;;
+  *) budget=$(psql "$ZHICHENG_DATABASE_URL" -tAc "$budget_sql") ;;
+esac
+check "the budget is a row in the shared database, not a node's memory" [ "$budget" = 32 ]
 
 echo "# an application: attachments through A, 确定申报, and a race for 通过"
 out=$(post_json "$P" /register/unit \

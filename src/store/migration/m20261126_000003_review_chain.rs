@@ -2,13 +2,9 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+/// Named after this file, as every shipped migration was.
+#[derive(DeriveMigrationName)]
 pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261126_000003_review_chain"
-    }
-}
 
 #[derive(DeriveIden)]
 enum ApplicationHolders {
@@ -204,8 +200,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration(
-            "not reversible; restore a backup instead".into(),
-        ))
+        super::irreversible()
     }
 }

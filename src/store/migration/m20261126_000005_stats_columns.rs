@@ -3,13 +3,9 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+/// Named after this file, as every shipped migration was.
+#[derive(DeriveMigrationName)]
 pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261126_000005_stats_columns"
-    }
-}
 
 #[derive(DeriveIden)]
 enum Applications {
@@ -97,8 +93,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration(
-            "not reversible; restore a backup instead".into(),
-        ))
+        super::irreversible()
     }
 }

@@ -6,13 +6,9 @@
 
 use sea_orm_migration::prelude::*;
 
+/// Named after this file, as every shipped migration was.
+#[derive(DeriveMigrationName)]
 pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261126_000006_audit_append_only"
-    }
-}
 
 const SQLITE: [&str; 2] = [
     "CREATE TRIGGER tr_audit_log_no_update BEFORE UPDATE ON audit_log \
@@ -69,8 +65,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration(
-            "not reversible; restore a backup instead".into(),
-        ))
+        super::irreversible()
     }
 }

@@ -4,13 +4,9 @@
 
 use sea_orm_migration::prelude::*;
 
+/// Named after this file, as every shipped migration was.
+#[derive(DeriveMigrationName)]
 pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261126_000009_approved_index"
-    }
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -36,8 +32,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration(
-            "not reversible; restore a backup instead".into(),
-        ))
+        super::irreversible()
     }
 }

@@ -6,13 +6,9 @@
 
 use sea_orm_migration::prelude::*;
 
+/// Named after this file, as every shipped migration was.
+#[derive(DeriveMigrationName)]
 pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261204_000011_duration_cube"
-    }
-}
 
 const TABLE: [&str; 2] = [
     "CREATE TABLE stats_durations (\
@@ -177,8 +173,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration(
-            "not reversible; restore a backup instead".into(),
-        ))
+        super::irreversible()
     }
 }

@@ -6,13 +6,9 @@
 
 use sea_orm_migration::prelude::*;
 
+/// Named after this file, as every shipped migration was.
+#[derive(DeriveMigrationName)]
 pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261205_000012_rate_limits"
-    }
-}
 
 const STATEMENTS: [&str; 4] = [
     "CREATE TABLE rate_limits (\
@@ -30,16 +26,10 @@ const STATEMENTS: [&str; 4] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for s in STATEMENTS {
-            db.execute_unprepared(s).await?;
-        }
-        Ok(())
+        super::run(m, &STATEMENTS).await
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration(
-            "not reversible; restore a backup instead".into(),
-        ))
+        super::irreversible()
     }
 }

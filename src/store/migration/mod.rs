@@ -40,3 +40,51 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// Every migration's `down`: the schema only moves forward; a backup is the way back.
+fn irreversible() -> Result<(), DbErr> {
+    Err(DbErr::Migration(
+        "not reversible; restore a backup instead".into(),
+    ))
+}
+
+/// Runs plain SQL statements in order (the same text on every database).
+async fn run(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    for s in statements {
+        db.execute_unprepared(s).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Databases record migrations by name: a name must never change once shipped.
+    #[test]
+    fn names_are_the_shipped_ones() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "m20261126_000001_init",
+                "m20261126_000002_applications",
+                "m20261126_000003_review_chain",
+                "m20261126_000004_audit_archive",
+                "m20261126_000005_stats_columns",
+                "m20261126_000006_audit_append_only",
+                "m20261126_000007_stats_cube",
+                "m20261126_000008_demo_runs",
+                "m20261126_000009_approved_index",
+                "m20261203_000010_api",
+                "m20261204_000011_duration_cube",
+                "m20261205_000012_rate_limits",
+                "m20261205_000013_dict_version",
+            ]
+        );
+    }
+}

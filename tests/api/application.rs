@@ -1,300 +1,18 @@
 //! The applicant's side of 外地调入资格确认: drafts, modules, attachments, 确定申报,
 //! edit locks by state, progress and messages.
 
-use reqwest::{Client, StatusCode, multipart};
-use sea_orm::ConnectionTrait;
+use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::helpers::*;
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-
-pub struct Applicant {
-    pub client: Client,
-    pub unit_id: Uuid,
-    pub unit_name: String,
-    pub app_id: String,
-}
-
-pub async fn unit_id(app: &TestApp, code: &str) -> Uuid {
-    zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-/// A title at 中级 in 工程技术 and one of its specialties.
-async fn engineer(app: &TestApp) -> (String, String) {
-    let d = app.state.dicts();
-    let t = d.titles.iter().find(|t| t.name == "工程师").unwrap();
-    let s = d
-        .specialties_of(&t.series_code)
-        .find(|s| s.name == "机械工程")
-        .unwrap();
-    (t.id.to_string(), s.id.to_string())
-}
-
-async fn post(
-    app: &TestApp,
-    client: &Client,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    app.post_form(client, &app.url(page), &app.url(action), fields)
-        .await
-}
-
-/// A person with a draft whose 基本信息 is complete.
-pub async fn draft(app: &TestApp) -> Applicant {
-    let (code, unit_name, _) = app.register_unit().await;
-    let unit = unit_id(app, &code).await;
-    let (client, _) = app.person_client().await;
-    let (title, specialty) = engineer(app).await;
-    let res = post(
-        app,
-        &client,
-        "/rsrc/zc/transfer/new",
-        "/rsrc/zc/transfer/new",
-        &[
-            ("phone", "13912345678"),
-            ("declare_unit", &unit.to_string()),
-            ("declare_unit_name", &unit_name),
-            ("is_work_unit", "是"),
-            ("level", "3"),
-            ("title", &title),
-            ("specialty", &specialty),
-            ("declare_method", "1"),
-            ("title_year", "2018"),
-        ],
-    )
-    .await;
-    assert_eq!(
-        location(&res),
-        "/rsrc/zc/transfer?m=saved",
-        "{}",
-        res.text().await.unwrap()
-    );
-    let row = app
-        .state
-        .db
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.state.db.backend(),
-            "SELECT id FROM applications".to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let id: Uuid = row.try_get("", "id").unwrap();
-    Applicant {
-        client,
-        unit_id: unit,
-        unit_name,
-        app_id: id.to_string(),
-    }
-}
-
-impl Applicant {
-    pub fn path(&self, rest: &str) -> String {
-        format!("/rsrc/zc/transfer/{}{rest}", self.app_id)
-    }
-
-    pub async fn module(
-        &self,
-        app: &TestApp,
-        module: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        post(
-            app,
-            &self.client,
-            &self.path(""),
-            &self.path(&format!("/module/{module}")),
-            fields,
-        )
-        .await
-    }
-
-    pub async fn upload(
-        &self,
-        app: &TestApp,
-        slot: &str,
-        name: &str,
-        bytes: Vec<u8>,
-    ) -> reqwest::Response {
-        let token = app.csrf(&self.client, &app.url(&self.path(""))).await;
-        let form = multipart::Form::new()
-            .text("_csrf", token)
-            .text("slot", slot.to_owned())
-            .part(
-                "file",
-                multipart::Part::bytes(bytes).file_name(name.to_owned()),
-            );
-        self.client
-            .post(app.url(&self.path("/files")))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn detail(&self, app: &TestApp) -> String {
-        self.client
-            .get(app.url(&self.path("")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
-    /// Fills every module and uploads every required file.
-    pub async fn complete(&self, app: &TestApp) {
-        for (module, fields) in [
-            (
-                "original",
-                vec![
-                    ("title_name", "工程师"),
-                    ("series", "05"),
-                    ("level", "3"),
-                    ("obtained_by", "评审"),
-                    ("issuer", "江苏省工程技术中级评审委员会"),
-                    ("approval_no", "苏职改〔2018〕12号"),
-                    ("issuer_region", "江苏省"),
-                    ("certificate_no", "JS2018-000123"),
-                    ("obtained_date", "2018-06-30"),
-                ],
-            ),
-            (
-                "transfer",
-                vec![
-                    ("prev_employer", "南京某机械有限公司"),
-                    ("prev_province", "江苏省"),
-                    ("moved_date", "2024-03-01"),
-                    ("how", "调动"),
-                ],
-            ),
-            (
-                "education",
-                vec![
-                    ("school", "东南大学"),
-                    ("major", "机械工程"),
-                    ("education", "大学本科"),
-                    ("degree", "学士"),
-                    ("graduated", "2012-07-01"),
-                ],
-            ),
-            (
-                "work",
-                vec![
-                    ("from", "2012-07-15"),
-                    ("to", "2024-02-28"),
-                    ("employer", "南京某机械有限公司"),
-                    ("post", "工程师"),
-                ],
-            ),
-        ] {
-            let res = self.module(app, module, &fields).await;
-            assert_eq!(
-                res.status(),
-                StatusCode::SEE_OTHER,
-                "{module}: {}",
-                res.text().await.unwrap()
-            );
-        }
-        for slot in [
-            "certificate",
-            "approval",
-            "transfer_proof",
-            "social_insurance",
-            "diploma",
-            "photo",
-        ] {
-            let res = self.upload(app, slot, "scan.pdf", PDF.to_vec()).await;
-            assert!(
-                location(&res).contains("m=uploaded"),
-                "{slot}: {}",
-                location(&res)
-            );
-        }
-    }
-
-    async fn version(&self, app: &TestApp) -> String {
-        field_value(&self.detail(app).await, "version").unwrap()
-    }
-
-    pub async fn submit(&self, app: &TestApp, pledge: bool) -> reqwest::Response {
-        let html = self.detail(app).await;
-        let token = token_in(&html).unwrap();
-        let version = field_value(&html, "version").unwrap();
-        let mut form = vec![("_csrf", token.as_str()), ("version", version.as_str())];
-        if pledge {
-            form.push(("pledge", "1"));
-        }
-        self.client
-            .post(app.url(&self.path("/submit")))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-pub async fn state_of(app: &TestApp, id: &str) -> (String, Option<Uuid>) {
-    let row = app
-        .state
-        .db
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.state.db.backend(),
-            format!("SELECT state, holder_unit_id FROM applications WHERE id = '{id}'"),
-        ))
-        .await
-        .unwrap();
-    let row = match row {
-        Some(r) => r,
-        // SQLite stores UUIDs as blobs: compare through the entity instead.
-        None => {
-            let m = zhicheng::store::applications::find_any(
-                &app.state.db.conn,
-                Uuid::parse_str(id).unwrap(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-            return (m.state, m.holder_unit_id);
-        }
-    };
-    (
-        row.try_get("", "state").unwrap(),
-        row.try_get("", "holder_unit_id").unwrap(),
-    )
-}
 
 #[tokio::test]
 async fn a_draft_starts_from_the_list_and_only_one_can_be_open() {
     let app = TestApp::spawn().await;
     let (client, _) = app.person_client().await;
-    let list = client
-        .get(app.url("/rsrc/zc/transfer"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_html(&client, &app.url("/rsrc/zc/transfer")).await;
     assert!(list.contains("新增申报信息") && list.contains("我的申报信息"));
-    let form = client
-        .get(app.url("/rsrc/zc/transfer/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = get_html(&client, &app.url("/rsrc/zc/transfer/new")).await;
     for label in [
         "姓名",
         "身份证号",
@@ -325,23 +43,16 @@ async fn a_draft_starts_from_the_list_and_only_one_can_be_open() {
         "sex from the ID number"
     );
     // 保存 needs nothing filled in.
-    let res = post(
-        &app,
-        &client,
-        "/rsrc/zc/transfer/new",
-        "/rsrc/zc/transfer/new",
-        &[("phone", "")],
-    )
-    .await;
+    let res = app
+        .post_page(
+            &client,
+            "/rsrc/zc/transfer/new",
+            "/rsrc/zc/transfer/new",
+            &[("phone", "")],
+        )
+        .await;
     assert_eq!(location(&res), "/rsrc/zc/transfer?m=saved");
-    let list = client
-        .get(app.url("/rsrc/zc/transfer?m=saved"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_html(&client, &app.url("/rsrc/zc/transfer?m=saved")).await;
     assert!(
         list.contains("保存成功")
             && list.contains("未提交")
@@ -352,23 +63,19 @@ async fn a_draft_starts_from_the_list_and_only_one_can_be_open() {
         !list.contains("href=\"/rsrc/zc/transfer/new\""),
         "no second 新增 while one is open"
     );
-    let again = client
-        .get(app.url("/rsrc/zc/transfer/new"))
-        .send()
-        .await
-        .unwrap();
+    let again = fetch(&client, &app.url("/rsrc/zc/transfer/new")).await;
     assert_eq!(
         location(&again),
         "/rsrc/zc/transfer?m=open_application_exists"
     );
-    let res = post(
-        &app,
-        &client,
-        "/rsrc/zc/transfer",
-        "/rsrc/zc/transfer/new",
-        &[("phone", "")],
-    )
-    .await;
+    let res = app
+        .post_page(
+            &client,
+            "/rsrc/zc/transfer",
+            "/rsrc/zc/transfer/new",
+            &[("phone", "")],
+        )
+        .await;
     assert_eq!(
         location(&res),
         "/rsrc/zc/transfer?m=open_application_exists"
@@ -378,7 +85,7 @@ async fn a_draft_starts_from_the_list_and_only_one_can_be_open() {
     assert_eq!(person, 1);
     let m = zhicheng::store::applications::list_for_person(
         &app.state.db.conn,
-        first_person(&app).await,
+        app.only_id("SELECT id FROM persons").await,
         10,
     )
     .await
@@ -398,26 +105,11 @@ async fn a_draft_starts_from_the_list_and_only_one_can_be_open() {
     ));
 }
 
-async fn first_person(app: &TestApp) -> Uuid {
-    let row = app
-        .state
-        .db
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.state.db.backend(),
-            "SELECT id FROM persons".to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get("", "id").unwrap()
-}
-
 #[tokio::test]
 async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
     let app = TestApp::spawn().await;
     let (client, _) = app.person_client().await;
-    let (title, _) = engineer(&app).await;
+    let (title, _) = app.engineer();
     let other_series_specialty = app
         .state
         .dicts()
@@ -427,21 +119,21 @@ async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
         .unwrap()
         .id
         .to_string();
-    let res = post(
-        &app,
-        &client,
-        "/rsrc/zc/transfer/new",
-        "/rsrc/zc/transfer/new",
-        &[
-            ("level", "1"),
-            ("title", &title),
-            ("specialty", &other_series_specialty),
-            ("title_year", "2099"),
-            ("declare_unit_name", "不存在的单位"),
-            ("is_work_unit", "否"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_page(
+            &client,
+            "/rsrc/zc/transfer/new",
+            "/rsrc/zc/transfer/new",
+            &[
+                ("level", "1"),
+                ("title", &title),
+                ("specialty", &other_series_specialty),
+                ("title_year", "2099"),
+                ("declare_unit_name", "不存在的单位"),
+                ("is_work_unit", "否"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert_eq!(
@@ -471,45 +163,37 @@ async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
     );
 
     // Without JavaScript: 刷新选项 redraws the titles of the chosen level, saving nothing.
-    let res = post(
-        &app,
-        &client,
-        "/rsrc/zc/transfer/new",
-        "/rsrc/zc/transfer/new",
-        &[("level", "3"), ("refresh", "1")],
-    )
-    .await;
+    let res = app
+        .post_page(
+            &client,
+            "/rsrc/zc/transfer/new",
+            "/rsrc/zc/transfer/new",
+            &[("level", "3"), ("refresh", "1")],
+        )
+        .await;
     let html = res.text().await.unwrap();
     assert!(html.contains("工程师（工程技术）") && !html.contains("高级工程师（工程技术）"));
     // A unit typed by its exact name is found without the picker.
     let (_, unit_name, _) = app.register_unit().await;
-    let res = post(
-        &app,
-        &client,
-        "/rsrc/zc/transfer/new",
-        "/rsrc/zc/transfer/new",
-        &[("declare_unit_name", &unit_name), ("is_work_unit", "是")],
-    )
-    .await;
+    let res = app
+        .post_page(
+            &client,
+            "/rsrc/zc/transfer/new",
+            "/rsrc/zc/transfer/new",
+            &[("declare_unit_name", &unit_name), ("is_work_unit", "是")],
+        )
+        .await;
     assert_eq!(location(&res), "/rsrc/zc/transfer?m=saved");
-    let list = client
-        .get(app.url("/rsrc/zc/transfer"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_html(&client, &app.url("/rsrc/zc/transfer")).await;
     assert!(list.contains(&unit_name));
 }
 
 #[tokio::test]
 async fn modules_are_saved_one_by_one_with_their_rules() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
+    let a = app.applicant().await;
     let res = a
         .module(
-            &app,
             "original",
             &[
                 ("issuer_region", "山东省"),
@@ -529,9 +213,7 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
         Some("请输入有效日期（如 2020-06-30）")
     );
     assert!(html.contains("value=\"工程师\""), "typed values are kept");
-    let res = a
-        .module(&app, "transfer", &[("moved_date", "2099-01-01")])
-        .await;
+    let res = a.module("transfer", &[("moved_date", "2099-01-01")]).await;
     assert_eq!(
         field_error(&res.text().await.unwrap(), "moved_date").as_deref(),
         Some("日期不能晚于今天")
@@ -539,7 +221,6 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
     // Rows: 增加一条 draws an extra row and saves nothing.
     let res = a
         .module(
-            &app,
             "education",
             &[
                 ("school", "东南大学"),
@@ -555,7 +236,6 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
     assert!(html.contains("id=\"f-school-1\"") && html.contains("value=\"东南大学\""));
     let res = a
         .module(
-            &app,
             "work",
             &[
                 ("from", "2020-01-01"),
@@ -573,7 +253,6 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
     );
     let res = a
         .module(
-            &app,
             "work",
             &[
                 ("from", "2010-01-01"),
@@ -588,7 +267,7 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
         )
         .await;
     assert!(location(&res).contains("m=saved"));
-    let html = a.detail(&app).await;
+    let html = a.detail().await;
     assert!(html.contains("value=\"甲公司\"") && html.contains("value=\"乙公司\""));
     assert!(
         app.audit_actions()
@@ -601,14 +280,11 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
 #[tokio::test]
 async fn attachments_are_checked_by_content_and_size() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
-    let res = a
-        .upload(&app, "certificate", "证书.pdf", PDF.to_vec())
-        .await;
+    let a = app.applicant().await;
+    let res = a.upload("certificate", "证书.pdf", PDF.to_vec()).await;
     assert!(location(&res).ends_with("m=uploaded#module-attachments"));
     let res = a
         .upload(
-            &app,
             "certificate",
             "photo.jpg",
             b"MZ\x90\x00 not really a picture".to_vec(),
@@ -616,7 +292,7 @@ async fn attachments_are_checked_by_content_and_size() {
         .await;
     assert!(location(&res).contains("m=file_type"));
     // The refusal is told at the slot it was for, not at the page top.
-    let at_slot = a.client.get(app.url(&location(&res))).send().await.unwrap();
+    let at_slot = fetch(&a.client, &app.url(&location(&res))).await;
     let html = at_slot.text().await.unwrap();
     let slot = html.find("id=\"slot-certificate\"").unwrap();
     let said = html
@@ -630,29 +306,21 @@ async fn attachments_are_checked_by_content_and_size() {
         !html[..slot].contains("仅支持PDF"),
         "not at the top as well"
     );
-    let res = a.upload(&app, "certificate", "empty.pdf", Vec::new()).await;
+    let res = a.upload("certificate", "empty.pdf", Vec::new()).await;
     assert!(location(&res).contains("m=file_empty"));
     let mut big = PDF.to_vec();
     big.resize(5 * 1024 * 1024 + 1, b' ');
-    let res = a.upload(&app, "certificate", "big.pdf", big).await;
+    let res = a.upload("certificate", "big.pdf", big).await;
     assert!(location(&res).contains("m=file_too_large"));
-    let html = a.detail(&app).await;
+    let html = a.detail().await;
     assert!(html.contains("证书.pdf"));
-    let page = a
-        .client
-        .get(app.url(&format!("{}?m=file_type", a.path(""))))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_html(&a.client, &app.url(&format!("{}?m=file_type", a.path("")))).await;
     assert!(page.contains("仅支持PDF、JPG、PNG、GIF格式的文件"));
 
     // Download: the same bytes, as an attachment, to the owner only.
     let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    let res = a.client.get(app.url(&href)).send().await.unwrap();
+    let res = fetch(&a.client, &app.url(&href)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-disposition"]
@@ -665,7 +333,7 @@ async fn attachments_are_checked_by_content_and_size() {
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
     let (stranger, _) = app.person_client().await;
     assert_eq!(
-        stranger.get(app.url(&href)).send().await.unwrap().status(),
+        status_of(&stranger, &app.url(&href)).await,
         StatusCode::NOT_FOUND
     );
     // Stored outside the web root under a generated name, with its hash.
@@ -705,8 +373,8 @@ async fn attachments_are_checked_by_content_and_size() {
 #[tokio::test]
 async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
-    let res = a.submit(&app, true).await;
+    let a = app.applicant().await;
+    let res = a.submit(true).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     for gap in [
@@ -717,25 +385,17 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     ] {
         assert!(html.contains(gap), "{gap}");
     }
-    a.complete(&app).await;
-    let res = a.submit(&app, false).await;
+    a.complete().await;
+    let res = a.submit(false).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("请阅读并勾选诚信承诺"));
 
-    let res = a.submit(&app, true).await;
+    let res = a.submit(true).await;
     assert_eq!(location(&res), "/rsrc/zc/transfer?m=submitted");
-    let (state, holder) = state_of(&app, &a.app_id).await;
+    let (state, holder) = app.state_of(&a.app_id).await;
     assert_eq!(state, "pending");
     assert_eq!(holder, Some(a.unit_id));
-    let list = a
-        .client
-        .get(app.url("/rsrc/zc/transfer"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_html(&a.client, &app.url("/rsrc/zc/transfer")).await;
     assert!(list.contains("待审核") && list.contains(&a.unit_name));
     assert!(
         app.audit_actions()
@@ -748,45 +408,28 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
             .await,
         1
     );
-    let home = a
-        .client
-        .get(app.url("/rsrc/zc"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_html(&a.client, &app.url("/rsrc/zc")).await;
     assert!(
         home.contains("class=\"badge\"><span class=\"sr-only\">未读 </span>1<"),
         "the bell counts the unread message"
     );
-    let box_ = a
-        .client
-        .get(app.url("/rsrc/zc/messages"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let box_ = get_html(&a.client, &app.url("/rsrc/zc/messages")).await;
     assert!(box_.contains("申报已提交"));
 
     // Locked while 待审核, whatever the page showed.
     let res = a
         .module(
-            &app,
             "work",
             &[("from", "2010-01-01"), ("employer", "x"), ("post", "y")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("该模块当前不可修改"));
-    let res = a.upload(&app, "other", "x.pdf", PDF.to_vec()).await;
+    let res = a.upload("other", "x.pdf", PDF.to_vec()).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
     // 撤回 while the unit has not acted: back to 未提交.
-    let html = a.detail(&app).await;
+    let html = a.detail().await;
     assert!(html.contains(">撤回</button>"));
     let token = token_in(&html).unwrap();
     let version = field_value(&html, "version").unwrap();
@@ -798,7 +441,7 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
         .await
         .unwrap();
     assert!(location(&res).ends_with("m=withdrawn"));
-    assert_eq!(state_of(&app, &a.app_id).await.0, "draft");
+    assert_eq!(app.state_of(&a.app_id).await.0, "draft");
     // Replaying the same withdrawal changes nothing.
     let res = a
         .client
@@ -809,15 +452,7 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
-    let progress = a
-        .client
-        .get(app.url(&a.path("/progress")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let progress = get_html(&a.client, &app.url(&a.path("/progress"))).await;
     for step in ["新增申报信息", "保存", "确定申报", "撤回"] {
         assert!(progress.contains(step), "{step}");
     }
@@ -830,11 +465,11 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
 #[tokio::test]
 async fn a_double_submit_changes_nothing_the_second_time() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
-    a.complete(&app).await;
-    let html = a.detail(&app).await;
+    let a = app.applicant().await;
+    a.complete().await;
+    let html = a.detail().await;
     let token = token_in(&html).unwrap();
-    let version = a.version(&app).await;
+    let version = a.version().await;
     let form = [
         ("_csrf", token.as_str()),
         ("version", version.as_str()),
@@ -863,10 +498,10 @@ async fn a_double_submit_changes_nothing_the_second_time() {
 #[tokio::test]
 async fn after_a_return_only_the_failed_modules_can_change() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
-    a.complete(&app).await;
+    let a = app.applicant().await;
+    a.complete().await;
     assert_eq!(
-        location(&a.submit(&app, true).await),
+        location(&a.submit(true).await),
         "/rsrc/zc/transfer?m=submitted"
     );
     // A reviewer fails 工作经历 and returns (the review pages arrive with the review chain).
@@ -891,7 +526,7 @@ async fn after_a_return_only_the_failed_modules_can_change() {
         .await
         .unwrap();
 
-    let html = a.detail(&app).await;
+    let html = a.detail().await;
     assert!(html.contains("已退回") && html.contains("工作经历时间不连续，请补充"));
     // The opinions are summed up at the top, before the first module, linked to theirs.
     let summary = html
@@ -902,26 +537,18 @@ async fn after_a_return_only_the_failed_modules_can_change() {
         html[summary..]
             .contains("<a href=\"#module-work\">工作经历</a>：工作经历时间不连续，请补充")
     );
-    let res = a
-        .module(&app, "original", &[("title_name", "高级工程师")])
-        .await;
+    let res = a.module("original", &[("title_name", "高级工程师")]).await;
     assert_eq!(
         res.status(),
         StatusCode::CONFLICT,
         "an unfailed module stays locked"
     );
     assert_eq!(
-        a.client
-            .get(app.url(&a.path("/basic")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&a.client, &app.url(&a.path("/basic"))).await,
         StatusCode::SEE_OTHER
     );
     let res = a
         .module(
-            &app,
             "work",
             &[
                 ("from", "2012-07-15"),
@@ -932,9 +559,9 @@ async fn after_a_return_only_the_failed_modules_can_change() {
         )
         .await;
     assert!(location(&res).contains("m=saved"));
-    let res = a.submit(&app, true).await;
+    let res = a.submit(true).await;
     assert_eq!(location(&res), "/rsrc/zc/transfer?m=submitted");
-    let (state, holder) = state_of(&app, &a.app_id).await;
+    let (state, holder) = app.state_of(&a.app_id).await;
     assert_eq!(
         (state.as_str(), holder),
         ("pending", Some(a.unit_id)),
@@ -945,64 +572,56 @@ async fn after_a_return_only_the_failed_modules_can_change() {
 #[tokio::test]
 async fn applications_are_visible_to_their_owner_only_and_fields_cannot_be_smuggled_in() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
+    let a = app.applicant().await;
     let (stranger, _) = app.person_client().await;
     for path in ["", "/basic", "/progress"] {
-        let res = stranger.get(app.url(&a.path(path))).send().await.unwrap();
+        let res = fetch(&stranger, &app.url(&a.path(path))).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    let res = post(
-        &app,
-        &stranger,
-        "/rsrc/zc/transfer",
-        &a.path("/module/work"),
-        &[("from", "2010-01-01")],
-    )
-    .await;
+    let res = app
+        .post_page(
+            &stranger,
+            "/rsrc/zc/transfer",
+            &a.path("/module/work"),
+            &[("from", "2010-01-01")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // A unit account gets "not found" for the applicant's pages.
     let (code, _, _) = app.register_unit().await;
     let unit = TestApp::new_client();
     app.login(&unit, "unit", &code, PASSWORD).await;
     assert_eq!(
-        unit.get(app.url(&a.path("")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&unit, &app.url(&a.path(""))).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        unit.get(app.url("/rsrc/zc/transfer"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&unit, &app.url("/rsrc/zc/transfer")).await,
         StatusCode::NOT_FOUND
     );
     // State, holder and round are not form fields.
-    let res = post(
-        &app,
-        &a.client,
-        &a.path("/basic"),
-        &a.path("/basic"),
-        &[
-            ("state", "approved"),
-            ("holder_unit_id", &a.unit_id.to_string()),
-            ("round", "9"),
-            ("is_work_unit", "是"),
-        ],
-    )
-    .await;
+    let res = app
+        .post_page(
+            &a.client,
+            &a.path("/basic"),
+            &a.path("/basic"),
+            &[
+                ("state", "approved"),
+                ("holder_unit_id", &a.unit_id.to_string()),
+                ("round", "9"),
+                ("is_work_unit", "是"),
+            ],
+        )
+        .await;
     assert!(location(&res).contains("m=saved"));
-    assert_eq!(state_of(&app, &a.app_id).await, ("draft".to_owned(), None));
+    assert_eq!(app.state_of(&a.app_id).await, ("draft".to_owned(), None));
 }
 
 #[tokio::test]
 async fn deleting_a_draft_removes_its_files() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
-    a.upload(&app, "photo", "me.png", b"\x89PNG\r\n\x1a\n0000".to_vec())
+    let a = app.applicant().await;
+    a.upload("photo", "me.png", b"\x89PNG\r\n\x1a\n0000".to_vec())
         .await;
     assert_eq!(
         std::fs::read_dir(app.data_dir.path().join("data/files"))
@@ -1010,7 +629,7 @@ async fn deleting_a_draft_removes_its_files() {
             .count(),
         1
     );
-    let html = a.detail(&app).await;
+    let html = a.detail().await;
     let token = token_in(&html).unwrap();
     let version = field_value(&html, "version").unwrap();
     let res = a
@@ -1030,12 +649,7 @@ async fn deleting_a_draft_removes_its_files() {
     );
     // A new one can start.
     assert_eq!(
-        a.client
-            .get(app.url("/rsrc/zc/transfer/new"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&a.client, &app.url("/rsrc/zc/transfer/new")).await,
         StatusCode::OK
     );
 }

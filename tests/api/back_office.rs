@@ -25,14 +25,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
     let client = TestApp::new_client();
     let res = app.admin_login(&client, "sysadmin", PASSWORD).await;
     assert_eq!(location(&res), "/sdmanager/home");
-    let home = client
-        .get(app.back_url("/sdmanager/home"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_html(&client, &app.back_url("/sdmanager/home")).await;
     assert!(
         home.contains("职称后台")
             && home.contains("山东省人力资源和社会保障厅")
@@ -59,14 +52,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
     let start = html.find(marker).expect("the one-time password is shown") + marker.len();
     let initial = html[start..].split('<').next().unwrap().to_owned();
     assert!(initial.len() >= 12);
-    let list = client
-        .get(app.back_url("/sdmanager/admins"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_html(&client, &app.back_url("/sdmanager/admins")).await;
     assert!(list.contains("jn_admin") && list.contains("济南市人力资源和社会保障局"));
     assert!(
         app.audit_actions()
@@ -78,11 +64,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
     let city = TestApp::new_client();
     let res = app.admin_login(&city, "jn_admin", &initial).await;
     assert_eq!(location(&res), "/sdmanager/home");
-    let res = city
-        .get(app.back_url("/sdmanager/home"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&city, &app.back_url("/sdmanager/home")).await;
     assert_eq!(location(&res), "/sdmanager/password?m=must_change_password");
     let pw = app.back_url("/sdmanager/password");
     let res = app
@@ -99,11 +81,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
         .await;
     assert_eq!(location(&res), "/sdmanager/home?m=password_changed");
     assert_eq!(
-        city.get(app.back_url("/sdmanager/home"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&city, &app.back_url("/sdmanager/home")).await,
         StatusCode::OK
     );
 
@@ -126,14 +104,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
         field_error(&res.text().await.unwrap(), "bureau").as_deref(),
         Some("请选择所属人社局")
     );
-    let list = city
-        .get(app.back_url("/sdmanager/admins"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_html(&city, &app.back_url("/sdmanager/admins")).await;
     assert!(!list.contains("sysadmin"), "a city sees only its own users");
 }
 
@@ -150,34 +121,17 @@ async fn operators_and_auditors_cannot_manage_users() {
             location(&app.admin_login(&client, name, PASSWORD).await),
             "/sdmanager/home"
         );
-        let home = client
-            .get(app.back_url("/sdmanager/home"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = get_html(&client, &app.back_url("/sdmanager/home")).await;
         assert!(
             !home.contains("后台用户管理"),
             "the menu holds only what works"
         );
         assert_eq!(
-            client
-                .get(app.back_url("/sdmanager/admins"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status_of(&client, &app.back_url("/sdmanager/admins")).await,
             StatusCode::FORBIDDEN
         );
         assert_eq!(
-            client
-                .get(app.back_url("/sdmanager/admins/new"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status_of(&client, &app.back_url("/sdmanager/admins/new")).await,
             StatusCode::FORBIDDEN
         );
     }
@@ -242,23 +196,12 @@ async fn back_office_sessions_expire_after_fifteen_idle_minutes() {
     app.admin_login(&client, "sysadmin", PASSWORD).await;
     app.clock.advance_minutes(14);
     assert_eq!(
-        client
-            .get(app.back_url("/sdmanager/home"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&client, &app.back_url("/sdmanager/home")).await,
         StatusCode::OK
     );
     app.clock.advance_minutes(16);
     assert_eq!(
-        location(
-            &client
-                .get(app.back_url("/sdmanager/home"))
-                .send()
-                .await
-                .unwrap()
-        ),
+        location(&fetch(&client, &app.back_url("/sdmanager/home")).await),
         "/sdmanager?m=session_expired&next=%2Fsdmanager%2Fhome"
     );
 }
@@ -268,7 +211,7 @@ async fn the_back_office_answers_only_the_allowed_networks() {
     let far = TestApp::spawn_with(|s| s.back_allow = vec!["10.20.0.0/16".parse().unwrap()]).await;
     let c = TestApp::new_client();
     for path in ["/sdmanager", "/sdmanager/home", "/healthz"] {
-        let res = c.get(far.back_url(path)).send().await.unwrap();
+        let res = fetch(&c, &far.back_url(path)).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
         assert!(
             res.text()
@@ -285,7 +228,7 @@ async fn the_back_office_answers_only_the_allowed_networks() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "nor a login attempt");
     assert_eq!(
-        c.get(far.url("/rsrc/")).send().await.unwrap().status(),
+        status_of(&c, &far.url("/rsrc/")).await,
         StatusCode::OK,
         "the front site is for everyone"
     );
@@ -297,11 +240,7 @@ async fn the_back_office_answers_only_the_allowed_networks() {
     })
     .await;
     assert_eq!(
-        c.get(near.back_url("/sdmanager"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&c, &near.back_url("/sdmanager")).await,
         StatusCode::OK
     );
 }
@@ -359,10 +298,6 @@ async fn the_grants_list_pages_by_fifty_with_links_to_older_requests() {
         assert!(page.contains("每页50条"));
     }
     assert_eq!(seen, vec![50, 50, 20], "every request once, none twice");
-    let bad = op
-        .get(app.back_url("/sdmanager/grants?before=yesterday"))
-        .send()
-        .await
-        .unwrap();
+    let bad = fetch(&op, &app.back_url("/sdmanager/grants?before=yesterday")).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }

@@ -7,10 +7,8 @@ use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use zhicheng::settings::Settings;
 
-use crate::application::draft;
 use crate::helpers::*;
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 const SAVES: &str = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'application_save'";
 
 /// On the MySQL family `backup` and `restore` refuse, saying which tools to use, and write
@@ -45,10 +43,8 @@ async fn a_backup_taken_under_writes_restores_verifies_and_serves() {
     if refused_on_mysql(&app).await {
         return;
     }
-    let a = draft(&app).await;
-    let res = a
-        .upload(&app, "certificate", "证书.pdf", PDF.to_vec())
-        .await;
+    let a = app.applicant().await;
+    let res = a.upload("certificate", "证书.pdf", PDF.to_vec()).await;
     assert!(location(&res).contains("m=uploaded"), "{}", location(&res));
     let saves_at_start = app.count(SAVES).await;
 
@@ -60,7 +56,6 @@ async fn a_backup_taken_under_writes_restores_verifies_and_serves() {
         while !done.load(Ordering::SeqCst) {
             let res = a
                 .module(
-                    &app,
                     "transfer",
                     &[
                         ("prev_employer", "南京某机械有限公司"),
@@ -159,11 +154,11 @@ async fn a_backup_taken_under_writes_restores_verifies_and_serves() {
         ),
         "/rsrc/portal"
     );
-    let res = client
-        .get(restored.url(&format!("/rsrc/zc/transfer/{}/files/{file}", a.app_id)))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(
+        &client,
+        &restored.url(&format!("/rsrc/zc/transfer/{}/files/{file}", a.app_id)),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
 }
@@ -174,9 +169,8 @@ async fn a_damaged_backup_is_refused_before_anything_is_restored() {
     if refused_on_mysql(&app).await {
         return;
     }
-    let a = draft(&app).await;
-    a.upload(&app, "certificate", "证书.pdf", PDF.to_vec())
-        .await;
+    let a = app.applicant().await;
+    a.upload("certificate", "证书.pdf", PDF.to_vec()).await;
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("backup");
     let manifest = zhicheng::backup::backup(&app.state, &target).await.unwrap();

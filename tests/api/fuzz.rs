@@ -10,9 +10,7 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use reqwest::{Client, StatusCode};
 use zhicheng::domain::auth::AdminRole;
 
-use crate::application::draft;
 use crate::helpers::*;
-use crate::review_chain::setup;
 
 /// What is appended to every field: NUL, a bell, DEL, a C1 control and a line break.
 const POISON: &str = "\u{0}\u{7}\u{7f}\u{85}\r\n";
@@ -154,7 +152,7 @@ async fn crawl(
         if pages.len() >= max {
             break;
         }
-        let res = client.get(base(&path)).send().await.unwrap();
+        let res = fetch(&client, &base(&path)).await;
         assert!(res.status().as_u16() < 500, "GET {path}: {}", res.status());
         if res.status() != StatusCode::OK {
             continue;
@@ -287,15 +285,13 @@ async fn control_characters_in_any_field_of_any_form_never_reach_a_server_error(
             ],
         ),
     ] {
-        let res = app
-            .post_form(&anon, &app.url("/rsrc/"), &app.url(path), &fields)
-            .await;
+        let res = app.post_page(&anon, "/rsrc/", &path, &fields).await;
         assert!(res.status().as_u16() < 500, "POST {path}: {}", res.status());
     }
 
     // A person with a submitted application and one with a draft; the units that review.
-    let ch = setup(&app).await;
-    let person = draft(&app).await;
+    let ch = app.chain().await;
+    let person = app.applicant().await;
     let starts = [
         "/rsrc/portal",
         "/rsrc/zc/transfer",
@@ -333,13 +329,7 @@ async fn control_characters_in_any_field_of_any_form_never_reach_a_server_error(
         "/rsrc/api/dict/specialties?series=%00",
         "/rsrc/zc/units?q=%00%E6%B5%8E%E5%8D%97",
     ] {
-        let status =
-            ch.a.client
-                .get(app.url(path))
-                .send()
-                .await
-                .unwrap()
-                .status();
+        let status = status_of(&ch.a.client, &app.url(path)).await;
         assert!(status.as_u16() < 500, "GET {path}: {status}");
     }
 

@@ -113,7 +113,7 @@ async fn a_refused_oversized_body_says_the_connection_closes() {
         "the unread rest of the body makes the connection unusable"
     );
     // The client's next request (on a new connection) is served.
-    let res = client.get(app.url("/rsrc/")).send().await.unwrap();
+    let res = fetch(&client, &app.url("/rsrc/")).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
@@ -167,7 +167,7 @@ async fn the_stylesheet_and_script_come_compressed_and_revalidate() {
     let client = TestApp::new_client();
     for name in ["app.css", "app.js"] {
         let url = app.url(&format!("/rsrc/static/{name}"));
-        let plain = client.get(&url).send().await.unwrap();
+        let plain = fetch(&client, &url).await;
         assert_eq!(plain.status(), StatusCode::OK);
         assert!(plain.headers().get("content-encoding").is_none());
         assert_eq!(plain.headers()["vary"], "accept-encoding");
@@ -219,10 +219,6 @@ async fn the_stylesheet_and_script_come_compressed_and_revalidate() {
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{name}");
         assert!(again.bytes().await.unwrap().is_empty());
     }
-    let res = client
-        .get(app.url("/rsrc/static/nope.css"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&client, &app.url("/rsrc/static/nope.css")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

@@ -15,6 +15,8 @@ use zhicheng::infra::sms::MemorySms;
 use zhicheng::settings::Settings;
 use zhicheng::web::server::Listeners;
 
+pub use crate::fixtures::*;
+
 pub const PASSWORD: &str = "Zc#2026abc";
 
 /// Everything the platform logged during the test run, for the "no secrets in logs" checks.
@@ -217,7 +219,7 @@ impl TestApp {
 
     /// Reads the page and returns its form token.
     pub async fn csrf(&self, client: &Client, url: &str) -> String {
-        let html = client.get(url).send().await.unwrap().text().await.unwrap();
+        let html = get_html(client, url).await;
         token_in(&html).unwrap_or_else(|| panic!("no form token on {url}"))
     }
 
@@ -488,6 +490,16 @@ pub fn cookie_value(res: &Response, name: &str) -> Option<String> {
 /// The page at `url` as the client sees it (any status).
 pub async fn get_html(client: &Client, url: &str) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// A GET of `url` by the client.
+pub async fn fetch(client: &Client, url: &str) -> Response {
+    client.get(url).send().await.unwrap()
+}
+
+/// The status of a GET of `url` by the client.
+pub async fn status_of(client: &Client, url: &str) -> StatusCode {
+    client.get(url).send().await.unwrap().status()
 }
 
 pub fn token_in(html: &str) -> Option<String> {

@@ -26,23 +26,9 @@ async fn people_log_in_with_their_id_number_and_units_with_their_credit_code() {
         .login(&client, "person", &id.to_lowercase(), PASSWORD)
         .await;
     assert_eq!(location(&res), "/rsrc/portal");
-    let portal = client
-        .get(app.url("/rsrc/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let portal = get_html(&client, &app.url("/rsrc/portal")).await;
     assert!(portal.contains("专业技术职称"));
-    let home = client
-        .get(app.url("/rsrc/zc"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_html(&client, &app.url("/rsrc/zc")).await;
     assert!(home.contains("账号信息") && home.contains("修改密码") && home.contains("张三"));
     assert!(
         home.contains("href=\"/rsrc/zc/transfer\">外地调入资格确认</a>"),
@@ -53,14 +39,7 @@ async fn people_log_in_with_their_id_number_and_units_with_their_credit_code() {
     let client = TestApp::new_client();
     let res = app.login(&client, "unit", &code, PASSWORD).await;
     assert_eq!(location(&res), "/rsrc/portal");
-    let info = client
-        .get(app.url("/rsrc/zc/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let info = get_html(&client, &app.url("/rsrc/zc/account")).await;
     assert!(info.contains(&name) && info.contains("济南市") && info.contains("单位信息"));
     for (href, label) in [
         ("/rsrc/zc/review", "外地调入审核"),
@@ -163,11 +142,7 @@ async fn a_captcha_is_asked_after_three_failures() {
         "the third failure brings the captcha"
     );
     let captcha_id = field_value(&html, "captcha_id").unwrap();
-    let img = client
-        .get(app.url(&format!("/rsrc/captcha/{captcha_id}")))
-        .send()
-        .await
-        .unwrap();
+    let img = fetch(&client, &app.url(&format!("/rsrc/captcha/{captcha_id}"))).await;
     assert_eq!(img.headers()["content-type"], "image/svg+xml");
     let answer = app.captchas.answer(&captcha_id).unwrap();
     assert!(!img.text().await.unwrap().contains(&answer));
@@ -212,11 +187,7 @@ async fn a_captcha_is_asked_after_three_failures() {
     );
 
     // A fresh challenge, answered right, with the right password, logs in.
-    client
-        .get(app.url(&format!("/rsrc/captcha/{captcha_id}")))
-        .send()
-        .await
-        .unwrap();
+    fetch(&client, &app.url(&format!("/rsrc/captcha/{captcha_id}"))).await;
     let answer = app.captchas.answer(&captcha_id).unwrap();
     let form = [
         ("_csrf", token.as_str()),

@@ -1,6 +1,7 @@
 //! Integration tests: the real routers over HTTP, on SQLite by default and on PostgreSQL
 //! when `ZHICHENG_TEST_DATABASE_URL` names a server.
 
+mod fixtures;
 mod helpers;
 
 mod application;

@@ -7,10 +7,7 @@ use reqwest::StatusCode;
 use reqwest::multipart;
 use serde_json::Value;
 
-use crate::application::draft;
 use crate::helpers::*;
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 async fn json(res: reqwest::Response) -> (StatusCode, Value) {
     (res.status(), res.json().await.unwrap())
@@ -70,8 +67,8 @@ async fn health_and_readiness_on_both_listeners_say_what_is_wrong() {
 #[tokio::test]
 async fn metrics_count_routes_by_template_on_the_back_office_only() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
-    let page = a.client.get(app.url(&a.path(""))).send().await.unwrap();
+    let a = app.applicant().await;
+    let page = fetch(&a.client, &app.url(&a.path(""))).await;
     assert_eq!(page.status(), StatusCode::OK);
     let res = app
         .login(&TestApp::new_client(), "person", &citizen_id(), PASSWORD)
@@ -109,7 +106,7 @@ async fn metrics_count_routes_by_template_on_the_back_office_only() {
 #[tokio::test]
 async fn on_sigterm_an_upload_in_flight_completes_and_no_new_connection_is_taken() {
     let app = TestApp::spawn().await;
-    let a = draft(&app).await;
+    let a = app.applicant().await;
     let token = app.csrf(&a.client, &app.url(&a.path(""))).await;
     // The file arrives in two halves; the second only once the stop has been given.
     let (release, released) = tokio::sync::oneshot::channel::<()>();

@@ -1,15 +1,11 @@
 //! The bureaus' back office: units and applicants, corrections, unlocks, resets, the audit
 //! viewer, statistics, and the role-and-region matrix over every back-office page.
 
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use zhicheng::domain::auth::AdminRole;
 
 use crate::helpers::*;
-
-async fn admin(app: &TestApp, name: &str, bureau: &str, role: AdminRole) -> Client {
-    app.admin_client(name, bureau, role).await
-}
 
 /// Where the first link to one record (`prefix` + its id) starts in a page.
 fn detail_link(html: &str, prefix: &str) -> usize {
@@ -22,27 +18,26 @@ fn detail_link(html: &str, prefix: &str) -> usize {
         .expect("a link to a record")
 }
 
-async fn get(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.back_url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 #[tokio::test]
 async fn operators_find_units_correct_names_and_the_change_is_audited() {
     let app = TestApp::spawn().await;
     let (code, name, _) = app.register_unit().await;
-    let op = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
-    let (_, html) = get(&app, &op, &format!("/sdmanager/units?q={code}")).await;
+    let op = app.admin("jn_op", "370100", AdminRole::Operator).await;
+    let (_, html) = app
+        .back_get(&op, &format!("/sdmanager/units?q={code}"))
+        .await;
     assert!(html.contains(&name));
-    let (_, html) = get(&app, &op, "/sdmanager/units?q=%E6%B5%8E%E5%8D%97").await; // 济南
+    let (_, html) = app
+        .back_get(&op, "/sdmanager/units?q=%E6%B5%8E%E5%8D%97")
+        .await; // 济南
     assert!(html.contains(&name), "fuzzy search by two characters");
     let start = detail_link(&html, "/sdmanager/units/");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url(&href),
-            &app.back_url(&format!("{href}/rename")),
+            &href,
+            &format!("{href}/rename"),
             &[("name", "济南市更正后的单位名称有限公司"), ("reason", "")],
         )
         .await;
@@ -52,10 +47,10 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
         Some("此项为必填项")
     );
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url(&href),
-            &app.back_url(&format!("{href}/rename")),
+            &href,
+            &format!("{href}/rename"),
             &[
                 ("name", "济南市更正后的单位名称有限公司"),
                 ("reason", "营业执照变更"),
@@ -67,16 +62,18 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
         .await
         .unwrap();
     assert!(entry[0].detail.contains(&name) && entry[0].detail.contains("营业执照变更"));
-    let (_, html) = get(&app, &op, "/sdmanager/units?q=%E6%9B%B4%E6%AD%A3%E5%90%8E").await; // 更正后
+    let (_, html) = app
+        .back_get(&op, "/sdmanager/units?q=%E6%9B%B4%E6%AD%A3%E5%90%8E")
+        .await; // 更正后
     assert!(
         html.contains("济南市更正后的单位名称有限公司"),
         "the search index follows the new name"
     );
     // Another city's operator cannot open it.
-    let qd = admin(&app, "qd_op", "370200", AdminRole::Operator).await;
-    assert_eq!(get(&app, &qd, &href).await.0, StatusCode::NOT_FOUND);
+    let qd = app.admin("qd_op", "370200", AdminRole::Operator).await;
+    assert_eq!(app.back_get(&qd, &href).await.0, StatusCode::NOT_FOUND);
     assert!(
-        !get(&app, &qd, &format!("/sdmanager/units?q={code}"))
+        !app.back_get(&qd, &format!("/sdmanager/units?q={code}"))
             .await
             .1
             .contains("更正后的单位名称")
@@ -97,18 +94,15 @@ async fn locked_accounts_are_unlocked_and_passwords_reset_to_one_time_ones() {
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
-    let (_, html) = get(&app, &op, &format!("/sdmanager/units?q={code}")).await;
+    let op = app.admin("sd_op", "370000", AdminRole::Operator).await;
+    let (_, html) = app
+        .back_get(&op, &format!("/sdmanager/units?q={code}"))
+        .await;
     assert!(html.contains("已锁定"));
     let start = detail_link(&html, "/sdmanager/units/");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
     let res = app
-        .post_form(
-            &op,
-            &app.back_url(&href),
-            &app.back_url(&format!("{href}/unlock")),
-            &[],
-        )
+        .back_post_page(&op, &href, &format!("{href}/unlock"), &[])
         .await;
     assert!(location(&res).ends_with("m=unlocked"));
     assert_eq!(
@@ -120,12 +114,7 @@ async fn locked_accounts_are_unlocked_and_passwords_reset_to_one_time_ones() {
     );
 
     let res = app
-        .post_form(
-            &op,
-            &app.back_url(&href),
-            &app.back_url(&format!("{href}/reset")),
-            &[],
-        )
+        .back_post_page(&op, &href, &format!("{href}/reset"), &[])
         .await;
     let html = res.text().await.unwrap();
     let marker = "id=\"one-time-password\">";
@@ -142,7 +131,7 @@ async fn locked_accounts_are_unlocked_and_passwords_reset_to_one_time_ones() {
         location(&app.login(&unit, "unit", &code, &one_time).await),
         "/rsrc/portal"
     );
-    let res = unit.get(app.url("/rsrc/zc")).send().await.unwrap();
+    let res = fetch(&unit, &app.url("/rsrc/zc")).await;
     assert_eq!(
         location(&res),
         "/rsrc/zc/password?m=must_change_password",
@@ -159,13 +148,13 @@ async fn locked_accounts_are_unlocked_and_passwords_reset_to_one_time_ones() {
 async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audited_step() {
     let app = TestApp::spawn().await;
     let (id, _) = app.register_person("李雷").await;
-    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
+    let op = app.admin("sd_op", "370000", AdminRole::Operator).await;
     // Searching by ID number posts the form: the number never appears in a URL.
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url("/sdmanager/persons"),
-            &app.back_url("/sdmanager/persons"),
+            "/sdmanager/persons",
+            "/sdmanager/persons",
             &[("q", &id)],
         )
         .await;
@@ -176,15 +165,10 @@ async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audi
     );
     let start = detail_link(&html, "/sdmanager/persons/");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    let (_, page) = get(&app, &op, &href).await;
+    let (_, page) = app.back_get(&op, &href).await;
     assert!(!page.contains(&id));
     let res = app
-        .post_form(
-            &op,
-            &app.back_url(&href),
-            &app.back_url(&format!("{href}/reveal")),
-            &[],
-        )
+        .back_post_page(&op, &href, &format!("{href}/reveal"), &[])
         .await;
     assert!(res.text().await.unwrap().contains(&id));
     assert!(
@@ -194,28 +178,28 @@ async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audi
             .any(|(a, _)| a == "pii_reveal")
     );
     // A city sees only applicants with an application declared in that city.
-    let jn = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
+    let jn = app.admin("jn_op", "370100", AdminRole::Operator).await;
     let res = app
-        .post_form(
+        .back_post_page(
             &jn,
-            &app.back_url("/sdmanager/persons"),
-            &app.back_url("/sdmanager/persons"),
+            "/sdmanager/persons",
+            "/sdmanager/persons",
             &[("q", &id)],
         )
         .await;
     assert!(!res.text().await.unwrap().contains("李雷"));
-    assert_eq!(get(&app, &jn, &href).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.back_get(&jn, &href).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn auditors_see_the_log_and_whether_the_chain_holds() {
     let app = TestApp::spawn().await;
     app.register_person("韩梅梅").await;
-    let aud = admin(&app, "auditor1", "370000", AdminRole::Auditor).await;
-    let (status, html) = get(&app, &aud, "/sdmanager/audit?action=register").await;
+    let aud = app.admin("auditor1", "370000", AdminRole::Auditor).await;
+    let (status, html) = app.back_get(&aud, "/sdmanager/audit?action=register").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("韩梅梅(") && html.contains("register"));
-    let (_, html) = get(&app, &aud, "/sdmanager/audit?verify=1").await;
+    let (_, html) = app.back_get(&aud, "/sdmanager/audit?verify=1").await;
     assert!(html.contains("哈希链完整"));
     drop_audit_guards(&app.state.db.conn).await;
     app.state
@@ -224,18 +208,18 @@ async fn auditors_see_the_log_and_whether_the_chain_holds() {
         .execute_unprepared("UPDATE audit_log SET detail = 'edited' WHERE seq = 1")
         .await
         .unwrap();
-    let (_, html) = get(&app, &aud, "/sdmanager/audit?verify=1").await;
+    let (_, html) = app.back_get(&aud, "/sdmanager/audit?verify=1").await;
     assert!(html.contains("哈希链在第 1 条处断开"));
 }
 
 #[tokio::test]
 async fn statistics_count_the_regions_applications() {
     let app = TestApp::spawn().await;
-    let a = crate::application::draft(&app).await;
-    a.complete(&app).await;
-    a.submit(&app, true).await;
-    let op = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
-    let (status, html) = get(&app, &op, "/sdmanager/stats").await;
+    let a = app.applicant().await;
+    a.complete().await;
+    a.submit(true).await;
+    let op = app.admin("jn_op", "370100", AdminRole::Operator).await;
+    let (status, html) = app.back_get(&op, "/sdmanager/stats").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("id=\"stat-total\">1<")
@@ -243,9 +227,9 @@ async fn statistics_count_the_regions_applications() {
             && html.contains("工程技术")
             && html.contains("<svg")
     );
-    let qd = admin(&app, "qd_op", "370200", AdminRole::Operator).await;
+    let qd = app.admin("qd_op", "370200", AdminRole::Operator).await;
     assert!(
-        get(&app, &qd, "/sdmanager/stats")
+        app.back_get(&qd, "/sdmanager/stats")
             .await
             .1
             .contains("id=\"stat-total\">0<"),
@@ -296,9 +280,9 @@ async fn every_back_office_page_checks_role_and_region() {
     for bureau in ["370000", "370100", "370200"] {
         for role in AdminRole::ALL {
             n += 1;
-            let c = admin(&app, &format!("u{n}"), bureau, role).await;
+            let c = app.admin(&format!("u{n}"), bureau, role).await;
             // The menu offers exactly the pages the role may open.
-            let home = get(&app, &c, "/sdmanager/home").await.1;
+            let home = app.back_get(&c, "/sdmanager/home").await.1;
             for (path, allowed) in &routes {
                 if !path.contains("/units/")
                     && !path.ends_with("/export")
@@ -312,7 +296,7 @@ async fn every_back_office_page_checks_role_and_region() {
                 }
             }
             for (path, allowed) in &routes {
-                let status = get(&app, &c, path).await.0;
+                let status = app.back_get(&c, path).await.0;
                 let expected = if !allowed.contains(&role) {
                     StatusCode::FORBIDDEN
                 } else if *path == unit_page && bureau == "370200" {
@@ -374,8 +358,8 @@ async fn every_back_office_page_checks_role_and_region() {
     for bureau in ["370000", "370100"] {
         for role in AdminRole::ALL {
             n += 1;
-            let c = admin(&app, &format!("p{n}"), bureau, role).await;
-            let token = token_in(&get(&app, &c, "/sdmanager/home").await.1).unwrap();
+            let c = app.admin(&format!("p{n}"), bureau, role).await;
+            let token = token_in(&app.back_get(&c, "/sdmanager/home").await.1).unwrap();
             for (path, fields, allowed) in &posts {
                 let mut form: Vec<(&str, &str)> = fields.clone();
                 form.push(("_csrf", &token));
@@ -419,9 +403,9 @@ async fn every_back_office_page_checks_role_and_region() {
 async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entry() {
     use calamine::{Reader, Xlsx};
     let app = TestApp::spawn().await;
-    let a = crate::application::draft(&app).await;
-    a.complete(&app).await;
-    a.submit(&app, true).await;
+    let a = app.applicant().await;
+    a.complete().await;
+    a.submit(true).await;
     // The unit's review list.
     let code = zhicheng::store::accounts::unit_by_id(&app.state.db.conn, a.unit_id)
         .await
@@ -430,11 +414,7 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
         .credit_code;
     let unit = TestApp::new_client();
     app.login(&unit, "unit", &code, PASSWORD).await;
-    let res = unit
-        .get(app.url("/rsrc/zc/review/export?state=pending"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&unit, &app.url("/rsrc/zc/review/export?state=pending")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-type"]
@@ -460,11 +440,7 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1][0], "张三");
     assert!(rows[1][1].contains("***********"), "masked: {}", rows[1][1]);
-    let res = unit
-        .get(app.url("/rsrc/zc/review/export?state=approved"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&unit, &app.url("/rsrc/zc/review/export?state=approved")).await;
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
     assert_eq!(
@@ -473,12 +449,8 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
         "the filter applies"
     );
     // The bureau's statistics.
-    let op = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
-    let res = op
-        .get(app.back_url("/sdmanager/stats/export"))
-        .send()
-        .await
-        .unwrap();
+    let op = app.admin("jn_op", "370100", AdminRole::Operator).await;
+    let res = fetch(&op, &app.back_url("/sdmanager/stats/export")).await;
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
     let states = book.worksheet_range("按状态").unwrap();
@@ -519,11 +491,7 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect()
     };
-    let res = op
-        .get(app.back_url("/sdmanager/stats/details"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&op, &app.back_url("/sdmanager/stats/details")).await;
     let rows = details(res.bytes().await.unwrap().to_vec());
     assert_eq!(rows.len(), 2, "header and the one application: {rows:?}");
     assert_eq!(rows[0][..2], ["姓名".to_owned(), "身份证号".to_owned()]);
@@ -531,10 +499,10 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
     assert!(rows[1][1].contains("***"), "masked: {}", rows[1][1]);
     assert_eq!(rows[1][5], "待审核");
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url("/sdmanager/stats"),
-            &app.back_url("/sdmanager/stats/details"),
+            "/sdmanager/stats",
+            "/sdmanager/stats/details",
             &[("from", ""), ("to", ""), ("series", "")],
         )
         .await;
@@ -546,23 +514,19 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
     );
     let actions = app.audit_actions().await;
     assert!(actions.contains(&("pii_export".to_owned(), "success".to_owned())));
-    let qd = admin(&app, "qd_op", "370200", AdminRole::Operator).await;
-    let res = qd
-        .get(app.back_url("/sdmanager/stats/details?from=2000-01-01"))
-        .send()
-        .await
-        .unwrap();
+    let qd = app.admin("qd_op", "370200", AdminRole::Operator).await;
+    let res = fetch(
+        &qd,
+        &app.back_url("/sdmanager/stats/details?from=2000-01-01"),
+    )
+    .await;
     assert_eq!(
         details(res.bytes().await.unwrap().to_vec()).len(),
         1,
         "Qingdao's operator exports none of Jinan's applications"
     );
     // The bureau's units: Jinan's only, for a Jinan operator.
-    let res = op
-        .get(app.back_url("/sdmanager/units/export"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&op, &app.back_url("/sdmanager/units/export")).await;
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
     let units = book.worksheet_range("单位").unwrap();
@@ -573,22 +537,22 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
 #[tokio::test]
 async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_forms() {
     let app = TestApp::spawn().await;
-    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
+    let op = app.admin("sd_op", "370000", AdminRole::Operator).await;
     let page = "/sdmanager/dicts?kind=methods";
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url(page),
-            &app.back_url("/sdmanager/dicts/methods"),
+            &page,
+            "/sdmanager/dicts/methods",
             &[("op", "add"), ("name", "人才引进专项")],
         )
         .await;
     assert!(location(&res).contains("m=saved"));
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url(page),
-            &app.back_url("/sdmanager/dicts/methods"),
+            &page,
+            "/sdmanager/dicts/methods",
             &[("op", "add"), ("name", "人才引进专项")],
         )
         .await;
@@ -611,10 +575,10 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
     );
     // Disable 军队转业 (code 4): gone from new forms, still named on old records.
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url(page),
-            &app.back_url("/sdmanager/dicts/methods"),
+            &page,
+            "/sdmanager/dicts/methods",
             &[("op", "disable"), ("key", "4")],
         )
         .await;
@@ -637,10 +601,10 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
     let d = app.state.dicts();
     let t = d.titles.iter().find(|t| t.name == "工程师").unwrap();
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url("/sdmanager/dicts?kind=titles&series=05"),
-            &app.back_url("/sdmanager/dicts/titles"),
+            "/sdmanager/dicts?kind=titles&series=05",
+            "/sdmanager/dicts/titles",
             &[
                 ("op", "rename"),
                 ("key", &t.id.to_string()),
@@ -664,18 +628,18 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
             >= 3
     );
     // A city operator cannot.
-    let jn = admin(&app, "jn_op", "370100", AdminRole::Operator).await;
+    let jn = app.admin("jn_op", "370100", AdminRole::Operator).await;
     let res = app
-        .post_form(
+        .back_post_page(
             &op,
-            &app.back_url(page),
-            &app.back_url("/sdmanager/dicts/methods"),
+            &page,
+            "/sdmanager/dicts/methods",
             &[("op", "add"), ("name", "x")],
         )
         .await;
     let _ = res;
     assert_eq!(
-        jn.get(app.back_url(page)).send().await.unwrap().status(),
+        status_of(&jn, &app.back_url(page)).await,
         StatusCode::FORBIDDEN
     );
 }
@@ -686,11 +650,8 @@ async fn an_operator_ends_all_sessions_of_an_account() {
     let (code, _, _) = app.register_unit().await;
     let unit = TestApp::new_client();
     app.login(&unit, "unit", &code, PASSWORD).await;
-    assert_eq!(
-        unit.get(app.url("/rsrc/zc")).send().await.unwrap().status(),
-        StatusCode::OK
-    );
-    let op = admin(&app, "sd_op", "370000", AdminRole::Operator).await;
+    assert_eq!(status_of(&unit, &app.url("/rsrc/zc")).await, StatusCode::OK);
+    let op = app.admin("sd_op", "370000", AdminRole::Operator).await;
     let id = zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, &code)
         .await
         .unwrap()
@@ -698,16 +659,11 @@ async fn an_operator_ends_all_sessions_of_an_account() {
         .id;
     let page = format!("/sdmanager/units/{id}");
     let res = app
-        .post_form(
-            &op,
-            &app.back_url(&page),
-            &app.back_url(&format!("{page}/logout")),
-            &[],
-        )
+        .back_post_page(&op, &page, &format!("{page}/logout"), &[])
         .await;
     assert!(location(&res).ends_with("m=sessions_ended"));
     assert_eq!(
-        location(&unit.get(app.url("/rsrc/zc")).send().await.unwrap()),
+        location(&fetch(&unit, &app.url("/rsrc/zc")).await),
         "/rsrc/?m=session_expired"
     );
     assert!(
@@ -721,7 +677,7 @@ async fn an_operator_ends_all_sessions_of_an_account() {
 #[tokio::test]
 async fn dormant_back_office_accounts_are_disabled_with_their_sessions() {
     let app = TestApp::spawn().await;
-    let active = admin(&app, "active_op", "370000", AdminRole::Operator).await;
+    let active = app.admin("active_op", "370000", AdminRole::Operator).await;
     app.create_admin("dormant", "370100", AdminRole::Operator, false)
         .await;
     // 91 days on, the one who logged in just now… would also be stale: log in again first.
@@ -740,12 +696,7 @@ async fn dormant_back_office_accounts_are_disabled_with_their_sessions() {
         .await;
     assert!(res.text().await.unwrap().contains("账号已停用"));
     assert_eq!(
-        again
-            .get(app.back_url("/sdmanager/home"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&again, &app.back_url("/sdmanager/home")).await,
         StatusCode::OK
     );
     let _ = active;

@@ -26,10 +26,10 @@ async fn a_forgotten_password_is_reset_with_a_one_time_code() {
 
     let client = TestApp::new_client();
     let res = app
-        .post_form(
+        .post_page(
             &client,
-            &app.url("/rsrc/password/forgot"),
-            &app.url("/rsrc/password/forgot"),
+            "/rsrc/password/forgot",
+            "/rsrc/password/forgot",
             &[("kind", "person"), ("account", &id), ("phone", &phone)],
         )
         .await;
@@ -93,12 +93,7 @@ async fn a_forgotten_password_is_reset_with_a_one_time_code() {
         "/rsrc/portal"
     );
     assert_eq!(
-        logged_in
-            .get(app.url("/rsrc/zc"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&logged_in, &app.url("/rsrc/zc")).await,
         StatusCode::SEE_OTHER
     );
     assert!(
@@ -117,10 +112,10 @@ async fn codes_expire_are_rate_limited_and_never_go_to_a_number_that_does_not_ma
         let (client, id) = (client.clone(), id.clone());
         let app = &app;
         async move {
-            app.post_form(
+            app.post_page(
                 &client,
-                &app.url("/rsrc/password/forgot"),
-                &app.url("/rsrc/password/forgot"),
+                "/rsrc/password/forgot",
+                "/rsrc/password/forgot",
                 &[("kind", "person"), ("account", &id), ("phone", &p)],
             )
             .await
@@ -202,14 +197,8 @@ async fn changing_a_password_needs_the_current_one() {
         .await;
     assert_eq!(location(&res), "/rsrc/zc/password?m=password_changed");
     assert!(
-        client
-            .get(app.url("/rsrc/zc/password?m=password_changed"))
-            .send()
+        get_html(&client, &app.url("/rsrc/zc/password?m=password_changed"))
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
             .contains("密码修改成功")
     );
     assert_eq!(

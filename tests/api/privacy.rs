@@ -95,14 +95,7 @@ async fn the_database_holds_no_id_number_in_the_clear() {
 async fn lists_and_account_pages_show_masked_numbers() {
     let app = TestApp::spawn().await;
     let (client, id) = app.person_client().await;
-    let page = client
-        .get(app.url("/rsrc/zc/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_html(&client, &app.url("/rsrc/zc/account")).await;
     assert!(!page.contains(&id));
     assert!(page.contains(&format!("{}***********{}", &id[..3], &id[14..])));
 }
@@ -131,10 +124,10 @@ async fn no_password_session_id_or_id_number_reaches_the_log_or_a_url() {
     assert!(!crate::helpers::location(&login).contains(&id));
     app.login(&TestApp::new_client(), "person", &id, "Wrong#pass1")
         .await;
-    app.post_form(
+    app.post_page(
         &client,
-        &app.url("/rsrc/password/forgot"),
-        &app.url("/rsrc/password/forgot"),
+        "/rsrc/password/forgot",
+        "/rsrc/password/forgot",
         &[("kind", "person"), ("account", &id), ("phone", &phone)],
     )
     .await;

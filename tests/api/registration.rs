@@ -35,14 +35,7 @@ async fn a_person_registers_through_the_confirm_step() {
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&done), "/rsrc/register/done?kind=person");
-    let page = client
-        .get(app.url("/rsrc/register/done?kind=person"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_html(&client, &app.url("/rsrc/register/done?kind=person")).await;
     assert!(page.contains("注册成功") && page.contains(">登录</a>"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 1);
     assert!(
@@ -62,10 +55,10 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
     let id = citizen_id();
     let long_name = "张".repeat(31);
     let res = app
-        .post_form(
+        .post_page(
             &client,
-            &app.url("/rsrc/register/person"),
-            &app.url("/rsrc/register/person"),
+            "/rsrc/register/person",
+            "/rsrc/register/person",
             &[
                 ("name", &long_name),
                 ("id_number", &corrupt(&id)),
@@ -100,10 +93,10 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
     assert!(html.contains("value=\"12345\""));
 
     let res = app
-        .post_form(
+        .post_page(
             &client,
-            &app.url("/rsrc/register/person"),
-            &app.url("/rsrc/register/person"),
+            "/rsrc/register/person",
+            "/rsrc/register/person",
             &[("name", ""), ("id_number", &id)],
         )
         .await;
@@ -139,10 +132,10 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
         ),
     ] {
         let res = app
-            .post_form(
+            .post_page(
                 &client,
-                &app.url("/rsrc/register/person"),
-                &app.url("/rsrc/register/person"),
+                "/rsrc/register/person",
+                "/rsrc/register/person",
                 &[
                     ("name", "张三"),
                     ("id_number", &id),
@@ -245,10 +238,10 @@ async fn a_unit_registers_and_duplicates_are_refused() {
     assert_eq!(location(&res), "/rsrc/portal");
 
     let res = app
-        .post_form(
+        .post_page(
             &client,
-            &app.url("/rsrc/register/unit"),
-            &app.url("/rsrc/register/unit"),
+            "/rsrc/register/unit",
+            "/rsrc/register/unit",
             &[
                 ("name", &name),
                 ("credit_code", &code),
@@ -272,10 +265,10 @@ async fn a_unit_registers_and_duplicates_are_refused() {
     );
 
     let res = app
-        .post_form(
+        .post_page(
             &client,
-            &app.url("/rsrc/register/unit"),
-            &app.url("/rsrc/register/unit"),
+            "/rsrc/register/unit",
+            "/rsrc/register/unit",
             &[
                 ("name", "某"),
                 ("credit_code", "91370100MA3C4XYZ1"),

@@ -5,10 +5,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use zhicheng::domain::auth::AdminRole;
 
-use crate::application::unit_id;
 use crate::helpers::*;
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 /// Creates a token on the 访问令牌 page of a logged-in client; returns its secret.
 pub(crate) async fn token(app: &TestApp, c: &Client, url: &str, scope: &str) -> String {
@@ -88,7 +85,7 @@ async fn the_whole_story_through_the_api_with_tokens() {
     let app = TestApp::spawn().await;
     let (code_a, name_a, _) = app.register_unit().await;
     let (code_b, _, _) = app.register_unit().await;
-    let (a_id, b_id) = (unit_id(&app, &code_a).await, unit_id(&app, &code_b).await);
+    let (a_id, b_id) = (app.unit_id(&code_a).await, app.unit_id(&code_b).await);
     let (pc, person_id) = app.person_client().await;
     let person = Api {
         app: &app,
@@ -235,7 +232,7 @@ async fn the_whole_story_through_the_api_with_tokens() {
         app: &app,
         bearer: token(
             &app,
-            &crate::review_chain::unit_client(&app, &code_a).await,
+            &app.unit_client(&code_a).await,
             &app.url("/rsrc/zc/tokens"),
             "write",
         )
@@ -247,7 +244,7 @@ async fn the_whole_story_through_the_api_with_tokens() {
         app: &app,
         bearer: token(
             &app,
-            &crate::review_chain::unit_client(&app, &code_b).await,
+            &app.unit_client(&code_b).await,
             &app.url("/rsrc/zc/tokens"),
             "write",
         )
@@ -595,7 +592,7 @@ async fn tokens_scopes_sessions_and_errors() {
     );
 
     // The browser session works for same-site scripts; writes need the form token header.
-    let res = pc.get(app.url("/rsrc/api/v1/me")).send().await.unwrap();
+    let res = fetch(&pc, &app.url("/rsrc/api/v1/me")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = pc
         .post(app.url("/rsrc/api/v1/applications"))
@@ -706,7 +703,7 @@ async fn the_openapi_documents_and_reference_pages_are_served() {
             "tests/api/openapi-back.json",
         ),
     ] {
-        let doc: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+        let doc: Value = fetch(&c, &url).await.json().await.unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
         // The document is part of the interface: a change must be deliberate. Run with
@@ -840,7 +837,7 @@ async fn registration_through_the_api_and_strict_queries() {
         pw(PASSWORD, "New#2026passwd").await.unwrap().status(),
         StatusCode::NO_CONTENT
     );
-    let res = pc.get(app.url("/rsrc/zc/account")).send().await.unwrap();
+    let res = fetch(&pc, &app.url("/rsrc/zc/account")).await;
     assert_ne!(res.status(), StatusCode::OK, "the page session ended");
     let res = c
         .get(app.url("/rsrc/api/v1/me"))

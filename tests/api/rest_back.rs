@@ -41,7 +41,7 @@ async fn back_office_users_dictionaries_and_the_audit_log_through_the_api() {
         location(&app.admin_login(&c, "jn_api_admin", &otp).await),
         "/sdmanager/home"
     );
-    let res = c.get(app.back_url("/sdmanager/home")).send().await.unwrap();
+    let res = fetch(&c, &app.back_url("/sdmanager/home")).await;
     assert_eq!(location(&res), "/sdmanager/password?m=must_change_password");
     let (s, list) = sys.get("/sdmanager/api/v1/admins").await;
     assert_eq!(s, StatusCode::OK);

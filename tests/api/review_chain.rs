@@ -1,150 +1,22 @@
 //! The review chain: 外地调入审核, 退回, 上报路径, 数据上报, 终审权限 and the 转入表.
 
-use reqwest::{Client, StatusCode};
-use uuid::Uuid;
+use reqwest::StatusCode;
 use zhicheng::domain::auth::AdminRole;
 
-use crate::application::{Applicant, draft, state_of, unit_id};
 use crate::helpers::*;
 
-pub async fn unit_client(app: &TestApp, code: &str) -> Client {
-    let c = TestApp::new_client();
-    assert_eq!(
-        location(&app.login(&c, "unit", code, PASSWORD).await),
-        "/rsrc/portal"
-    );
-    c
-}
-
-/// Posts a form found on `page` (token and version read from it).
-async fn act(
-    app: &TestApp,
-    c: &Client,
-    page: &str,
-    action: &str,
-    extra: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = c
-        .get(app.url(page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = token_in(&html).expect("form token");
-    let mut form: Vec<(String, String)> = vec![("_csrf".into(), token)];
-    if let Some(v) = field_value(&html, "version") {
-        form.push(("version".into(), v));
-    }
-    form.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    c.post(app.url(action)).form(&form).send().await.unwrap()
-}
-
-pub struct Chain {
-    pub a: Applicant,
-    pub unit_a: Client,
-    pub unit_b: Client,
-    pub b_id: Uuid,
-    pub b_name: String,
-}
-
-/// A person applies to unit A; unit B exists; all logged in.
-pub async fn setup(app: &TestApp) -> Chain {
-    let a = draft(app).await;
-    a.complete(app).await;
-    assert_eq!(
-        location(&a.submit(app, true).await),
-        "/rsrc/zc/transfer?m=submitted"
-    );
-    let code_a = zhicheng::store::accounts::unit_by_id(&app.state.db.conn, a.unit_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .credit_code;
-    let (code_b, b_name, _) = app.register_unit().await;
-    let b_id = unit_id(app, &code_b).await;
-    Chain {
-        unit_a: unit_client(app, &code_a).await,
-        unit_b: unit_client(app, &code_b).await,
-        a,
-        b_id,
-        b_name,
-    }
-}
-
-impl Chain {
-    fn review(&self, rest: &str) -> String {
-        format!("/rsrc/zc/review/{}{rest}", self.a.app_id)
-    }
-}
-
-async fn report(app: &TestApp, c: &Client, app_id: &str) -> reqwest::Response {
-    let html = c
-        .get(app.url("/rsrc/zc/report"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = token_in(&html).unwrap();
-    let marker = format!("value=\"{app_id}:");
-    let start = html
-        .find(&marker)
-        .expect("the application is listed for 数据上报")
-        + 7;
-    let pick: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    c.post(app.url("/rsrc/zc/report"))
-        .form(&[("_csrf", token.as_str()), ("pick", pick.as_str())])
-        .send()
-        .await
-        .unwrap()
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("form.pdf");
-    std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
+/// Chapter 1, 外地调入审核: unit A sees the application with a masked number in its list and
+/// the full number (an audited view) on the review page; without final authority its 通过
+/// makes it 待上报 at A.
 #[tokio::test]
-async fn the_whole_story_from_application_to_a_verified_transfer_form() {
+async fn the_declare_unit_reviews_it_and_without_authority_approves_it_to_report() {
     let app = TestApp::spawn().await;
-    let ch = setup(&app).await;
+    let ch = app.chain().await;
     let id = ch.a.app_id.clone();
-
-    // Unit A sees it in 外地调入审核 with a masked number and a 审核 link.
-    let list = ch
-        .unit_a
-        .get(app.url("/rsrc/zc/review"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = app.page(&ch.unit_a, "/rsrc/zc/review").await;
     assert!(list.contains(&format!("/rsrc/zc/review/{id}\">审核")));
     assert!(list.contains("***********"), "masked ID in the list");
-    let page = ch
-        .unit_a
-        .get(app.url(&ch.review("")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&ch.unit_a, &ch.review("")).await;
     assert!(
         page.contains("id=\"full-id\""),
         "the review page shows the full number"
@@ -155,24 +27,20 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
             .iter()
             .any(|(a, _)| a == "pii_view")
     );
-
+    insta::assert_snapshot!("review_page", ch.stable(&visible_text(&page)).await);
     // A has no final authority: 通过 makes it 待上报 at A.
-    let res = act(
-        &app,
-        &ch.unit_a,
-        &ch.review(""),
-        &ch.review("/approve"),
-        &[],
-    )
-    .await;
-    assert!(location(&res).contains("m=approved"));
-    assert_eq!(
-        state_of(&app, &id).await,
-        ("to_report".to_owned(), Some(ch.a.unit_id))
-    );
+    ch.to_report().await;
+}
 
+/// Chapter 2, 上报路径 and 数据上报: reporting needs a live path, which the superior approves;
+/// then the superior holds the application and A sees it read-only.
+#[tokio::test]
+async fn reporting_needs_a_live_path_which_the_superior_approves() {
+    let app = TestApp::spawn().await;
+    let ch = app.chain().await.to_report().await;
+    let id = ch.a.app_id.clone();
     // 数据上报 without a path is refused and names the series and level.
-    let res = report(&app, &ch.unit_a, &id).await;
+    let res = ch.report(&ch.unit_a).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(
@@ -182,138 +50,44 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
 
     // A asks B for a path; B approves it.
     let paths = "/rsrc/zc/paths";
-    let res = act(
-        &app,
-        &ch.unit_a,
-        paths,
-        paths,
-        &[
-            ("superior", &ch.b_id.to_string()),
-            ("series", "05"),
-            ("level", "3"),
-        ],
-    )
-    .await;
+    let res = ch.ask_path(&ch.unit_a, ch.b_id, "3").await;
     assert_eq!(location(&res), "/rsrc/zc/paths?m=path_requested");
-    let mine = ch
-        .unit_a
-        .get(app.url(paths))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mine = app.page(&ch.unit_a, paths).await;
     assert!(mine.contains("未生效") && mine.contains(&ch.b_name));
-    let res = act(
-        &app,
-        &ch.unit_a,
-        paths,
-        paths,
-        &[
-            ("superior", &ch.b_id.to_string()),
-            ("series", "05"),
-            ("level", "3"),
-        ],
-    )
-    .await;
+    let res = ch.ask_path(&ch.unit_a, ch.b_id, "3").await;
     assert_eq!(
         res.status(),
         StatusCode::CONFLICT,
         "one live path per series and level"
     );
-    let res = act(
-        &app,
-        &ch.unit_a,
-        paths,
-        paths,
-        &[
-            ("superior", &ch.a.unit_id.to_string()),
-            ("series", "05"),
-            ("level", "2"),
-        ],
-    )
-    .await;
+    let res = ch.ask_path(&ch.unit_a, ch.a.unit_id, "2").await;
     assert!(
         res.text()
             .await
             .unwrap()
             .contains("不能向本单位申请上报路径")
     );
-    let res = act(
-        &app,
-        &ch.unit_b,
-        paths,
-        paths,
-        &[
-            ("superior", &ch.a.unit_id.to_string()),
-            ("series", "05"),
-            ("level", "3"),
-        ],
-    )
-    .await;
+    let res = ch.ask_path(&ch.unit_b, ch.a.unit_id, "3").await;
     assert!(res.text().await.unwrap().contains("该上报路径会形成循环"));
-    let asked = ch
-        .unit_b
-        .get(app.url("/rsrc/zc/paths/review"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = asked.find("action=\"/rsrc/zc/paths/").unwrap() + 8;
-    let decide: String = asked[start..].chars().take_while(|c| *c != '"').collect();
-    let res = act(
-        &app,
-        &ch.unit_b,
-        "/rsrc/zc/paths/review",
-        &decide,
-        &[("decision", "approve"), ("opinion", "同意")],
-    )
-    .await;
-    assert_eq!(location(&res), "/rsrc/zc/paths/review?m=decided");
-    assert!(
-        ch.unit_a
-            .get(app.url(paths))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-            .contains("已生效")
-    );
+    ch.approve_path().await;
+    assert!(app.page(&ch.unit_a, paths).await.contains("已生效"));
 
     // A reports; B now holds it; A sees it read-only.
-    let res = report(&app, &ch.unit_a, &id).await;
-    assert_eq!(location(&res), "/rsrc/zc/report?m=reported");
-    assert_eq!(
-        state_of(&app, &id).await,
-        ("pending".to_owned(), Some(ch.b_id))
-    );
-    let a_list = ch
-        .unit_a
-        .get(app.url("/rsrc/zc/review"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    ch.reported().await;
+    let a_list = app.page(&ch.unit_a, "/rsrc/zc/review").await;
     assert!(a_list.contains(&format!("/rsrc/zc/review/{id}\">详细")));
-    let res = act(
-        &app,
-        &ch.unit_a,
-        &ch.review(""),
-        &ch.review("/approve"),
-        &[],
-    )
-    .await;
+    let res = ch.review_act(&ch.unit_a, "/approve", &[]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
+}
 
-    // B fails 工作经历 and returns; 退回 without a failure is refused first.
-    let res = act(&app, &ch.unit_b, &ch.review(""), &ch.review("/return"), &[]).await;
+/// Chapter 3, 退回: the superior fails 工作经历 and returns; the person changes only that
+/// module and resubmits, and it starts again at the 申报单位 with the earlier opinions.
+#[tokio::test]
+async fn the_superior_returns_a_failed_module_and_the_resubmission_starts_again() {
+    let app = TestApp::spawn().await;
+    let ch = app.chain().await.at_superior().await;
+    // 退回 without a failure is refused first.
+    let res = ch.review_act(&ch.unit_b, "/return", &[]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = res.text().await.unwrap();
     assert!(html.contains("请先在需要退回的信息模块点击"));
@@ -321,141 +95,69 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
         html.contains("外地调入详细信息") && html.contains("/return"),
         "the review page, its actions still there"
     );
-    let res = act(
-        &app,
-        &ch.unit_b,
-        &ch.review(""),
-        &ch.review("/fail/work"),
-        &[("opinion", "工作经历不完整，请补充至今")],
-    )
-    .await;
+    let res = ch
+        .review_act(
+            &ch.unit_b,
+            "/fail/work",
+            &[("opinion", "工作经历不完整，请补充至今")],
+        )
+        .await;
     assert!(location(&res).contains("m=module_failed"));
-    let res = act(
-        &app,
-        &ch.unit_b,
-        &ch.review(""),
-        &ch.review("/approve"),
-        &[],
-    )
-    .await;
+    let res = ch.review_act(&ch.unit_b, "/approve", &[]).await;
     // Refused on the review page itself, the marks and opinions as they were.
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = res.text().await.unwrap();
     assert!(html.contains("存在不通过的信息模块"));
     assert!(html.contains("外地调入详细信息") && html.contains("工作经历不完整，请补充至今"));
-    let res = act(&app, &ch.unit_b, &ch.review(""), &ch.review("/return"), &[]).await;
+    let res = ch.review_act(&ch.unit_b, "/return", &[]).await;
     assert_eq!(location(&res), "/rsrc/zc/review?m=returned");
-    assert_eq!(state_of(&app, &id).await.0, "returned");
+    assert_eq!(ch.a.state().await.0, "returned");
 
     // The person can change only 工作经历, and resubmits: it starts again at A.
-    let detail = ch.a.detail(&app).await;
+    let detail = ch.a.detail().await;
     assert!(detail.contains("工作经历不完整，请补充至今"));
     assert_eq!(
-        ch.a.module(&app, "original", &[("title_name", "x")])
+        ch.a.module("original", &[("title_name", "x")])
             .await
             .status(),
         StatusCode::CONFLICT
     );
-    let res =
-        ch.a.module(
-            &app,
-            "work",
-            &[
-                ("from", "2012-07-15"),
-                ("to", ""),
-                ("employer", "南京某机械有限公司"),
-                ("post", "工程师"),
-            ],
-        )
-        .await;
+    let res = ch.a.module("work", WORK_SINCE_2012).await;
     assert!(location(&res).contains("m=saved"));
     assert_eq!(
-        location(&ch.a.submit(&app, true).await),
+        location(&ch.a.submit(true).await),
         "/rsrc/zc/transfer?m=submitted"
     );
     assert_eq!(
-        state_of(&app, &id).await,
+        ch.a.state().await,
         ("pending".to_owned(), Some(ch.a.unit_id))
     );
-    let page = ch
-        .unit_a
-        .get(app.url(&ch.review("")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&ch.unit_a, &ch.review("")).await;
     assert!(
         page.contains("历次审核意见") && page.contains("工作经历不完整，请补充至今"),
         "earlier opinions are visible"
     );
-    act(
-        &app,
-        &ch.unit_a,
-        &ch.review(""),
-        &ch.review("/approve"),
-        &[],
-    )
-    .await;
+    ch.review_act(&ch.unit_a, "/approve", &[]).await;
     assert_eq!(
-        location(&report(&app, &ch.unit_a, &id).await),
+        location(&ch.report(&ch.unit_a).await),
         "/rsrc/zc/report?m=reported"
     );
+}
 
-    // B applies for final authority at 中级; the city bureau's operator grants it.
-    let res = act(
-        &app,
-        &ch.unit_b,
-        "/rsrc/zc/grants",
-        "/rsrc/zc/grants",
-        &[("level", "3"), ("bureau", "370100")],
-    )
-    .await;
-    assert_eq!(location(&res), "/rsrc/zc/grants?m=grant_requested");
-    app.create_admin("jn_op", "370100", AdminRole::Operator, false)
-        .await;
-    let op = TestApp::new_client();
-    assert_eq!(
-        location(&app.admin_login(&op, "jn_op", PASSWORD).await),
-        "/sdmanager/home"
-    );
-    let grants = op
-        .get(app.back_url("/sdmanager/grants"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(grants.contains(&ch.b_name) && grants.contains("待审核"));
-    let start = grants.find("action=\"/sdmanager/grants/").unwrap() + 8;
-    let decide: String = grants[start..].chars().take_while(|c| *c != '"').collect();
-    let token = token_in(&grants).unwrap();
-    let res = op
-        .post(app.back_url(&decide))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("decision", "approve"),
-            ("opinion", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&res), "/sdmanager/grants?m=approved");
+/// Chapter 4, 终审权限: the superior asks for final authority at 中级, the city bureau's
+/// operator grants it (another city's operator neither sees nor decides it), and the
+/// superior's 通过 is then 终审通过.
+#[tokio::test]
+async fn the_city_bureau_grants_final_authority_and_the_superior_approves() {
+    let app = TestApp::spawn().await;
+    let ch = app.chain().await.at_superior().await;
+    let (op, decide) = ch.grant().await;
+    let token = token_in(&app.back_page(&op, "/sdmanager/grants").await).unwrap();
     // Another city's operator does not see it.
-    app.create_admin("qd_op", "370200", AdminRole::Operator, false)
-        .await;
-    let qd = TestApp::new_client();
-    app.admin_login(&qd, "qd_op", PASSWORD).await;
+    let qd = app.admin("qd_op", "370200", AdminRole::Operator).await;
     assert!(
-        !qd.get(app.back_url("/sdmanager/grants"))
-            .send()
+        !app.back_page(&qd, "/sdmanager/grants")
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
             .contains(&ch.b_name)
     );
     assert_eq!(
@@ -467,47 +169,30 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
             .status(),
         StatusCode::FORBIDDEN
     );
-
     // B approves: 终审通过.
-    let res = act(
-        &app,
-        &ch.unit_b,
-        &ch.review(""),
-        &ch.review("/approve"),
-        &[("opinion", "同意确认")],
-    )
-    .await;
+    let res = ch
+        .review_act(&ch.unit_b, "/approve", &[("opinion", "同意确认")])
+        .await;
     assert!(location(&res).contains("m=approved"));
-    assert_eq!(state_of(&app, &id).await.0, "approved");
+    assert_eq!(ch.a.state().await.0, "approved");
+}
 
-    // The person downloads the 转入表; its text holds the right facts.
-    let list =
-        ch.a.client
-            .get(app.url("/rsrc/zc/transfer"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+/// Chapter 5, 转入表: the person downloads it, its text holds the right facts with the
+/// verify link and serial unbroken, the units on the chain can open it, and the public
+/// check tells a genuine serial from an altered one.
+#[tokio::test]
+async fn the_transfer_form_holds_the_facts_and_its_serial_verifies() {
+    let app = TestApp::spawn().await;
+    let (ch, _, _) = app.chain().await.approved().await;
+    let list = ch.a.page("/rsrc/zc/transfer").await;
     assert!(list.contains("终审通过") && list.contains("下载转入表"));
-    let res =
-        ch.a.client
-            .get(app.url(&ch.a.path("/form.pdf")))
-            .send()
-            .await
-            .unwrap();
+    let res = fetch(&ch.a.client, &app.url(&ch.a.path("/form.pdf"))).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let pdf = res.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     let text = pdf_text(&pdf);
-    let m =
-        zhicheng::store::applications::find_any(&app.state.db.conn, Uuid::parse_str(&id).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    let serial = m.serial.clone().unwrap();
+    let serial = app.serial(&ch.a.app_id).await;
     for expected in [
         "张三",
         "工程技术",
@@ -534,16 +219,12 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
             "{line} not on one line:\n{text}"
         );
     }
+    insta::assert_snapshot!("transfer_form_text", ch.stable(&text).await);
     std::fs::create_dir_all("target/test-output").ok();
     std::fs::write("target/test-output/transfer-form.pdf", &pdf).ok();
     // Units on the chain can open it too; the download is audited.
     assert_eq!(
-        ch.unit_a
-            .get(app.url(&ch.review("/form.pdf")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.status(&ch.unit_a, &ch.review("/form.pdf")).await,
         StatusCode::OK
     );
     assert!(
@@ -557,65 +238,44 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
 
     // The public check: genuine for this serial, not for an altered one.
     let anyone = TestApp::new_client();
-    let res = anyone
-        .get(app.url(&format!("/rsrc/verify/{serial}")))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&anyone, &app.url(&format!("/rsrc/verify/{serial}"))).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("该转入表真实有效") && html.contains("张*") && !html.contains("张三"));
+    insta::assert_snapshot!("verify_page", ch.stable(&visible_text(&html)).await);
     // As copied from the printed form: hyphens lost at a line break, lower case, spaces.
     for printed in [
         serial.replace('-', ""),
         serial.to_lowercase(),
         serial.replacen('-', "%20-%20", 1),
     ] {
-        let html = anyone
-            .get(app.url(&format!("/rsrc/verify/{printed}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page(&anyone, &format!("/rsrc/verify/{printed}")).await;
         assert!(html.contains("该转入表真实有效"), "{printed}");
     }
     let mut altered = serial.clone().into_bytes();
     altered[12] = if altered[12] == b'A' { b'B' } else { b'A' };
-    let res = anyone
-        .get(app.url(&format!(
+    let res = fetch(
+        &anyone,
+        &app.url(&format!(
             "/rsrc/verify/{}",
             String::from_utf8(altered).unwrap()
-        )))
-        .send()
-        .await
-        .unwrap();
+        )),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.text().await.unwrap().contains("未查到该编号"));
+}
 
-    // Revoking the grant does not undo the approval.
-    let grants = op
-        .get(app.back_url("/sdmanager/grants"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = token_in(&grants).unwrap();
-    let res = op
-        .post(app.back_url(&decide))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("decision", "revoke"),
-            ("opinion", "调整权限"),
-        ])
-        .send()
-        .await
-        .unwrap();
+/// Chapter 6, afterwards: revoking the grant does not undo the approval; what each unit
+/// may open equals what its list shows; the audit chain holds.
+#[tokio::test]
+async fn a_revoked_grant_keeps_the_approval_and_each_unit_opens_what_it_lists() {
+    let app = TestApp::spawn().await;
+    let (ch, op, decide) = app.chain().await.approved().await;
+    let id = ch.a.app_id.clone();
+    let res = ch.decide_grant(&op, &decide, "revoke", "调整权限").await;
     assert_eq!(location(&res), "/sdmanager/grants?m=revoked");
-    assert_eq!(state_of(&app, &id).await.0, "approved");
+    assert_eq!(ch.a.state().await.0, "approved");
     assert!(
         app.audit_actions()
             .await
@@ -624,35 +284,16 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
     );
 
     // Who sees what: what each unit may open equals what its list shows.
-    let (code_c, _, _) = app.register_unit().await;
-    let unit_c = unit_client(&app, &code_c).await;
+    let (unit_c, _) = app.new_unit_client().await;
     for (client, should_see) in [(&ch.unit_a, true), (&ch.unit_b, true), (&unit_c, false)] {
-        let list = client
-            .get(app.url("/rsrc/zc/review"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let list = app.page(client, "/rsrc/zc/review").await;
         let listed = list.contains(&format!("/rsrc/zc/review/{id}\""));
-        let open = client
-            .get(app.url(&ch.review("")))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            == StatusCode::OK;
+        let open = app.status(client, &ch.review("")).await == StatusCode::OK;
         assert_eq!(listed, open, "can_view equals list membership");
         assert_eq!(open, should_see);
     }
     assert_eq!(
-        unit_c
-            .get(app.url(&ch.review("/form.pdf")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.status(&unit_c, &ch.review("/form.pdf")).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
@@ -668,33 +309,13 @@ async fn the_whole_story_from_application_to_a_verified_transfer_form() {
 #[tokio::test]
 async fn two_reviewers_acting_at_once_one_wins() {
     let app = TestApp::spawn().await;
-    let ch = setup(&app).await;
-    let code_a = zhicheng::store::accounts::unit_by_id(&app.state.db.conn, ch.a.unit_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .credit_code;
-    let second = unit_client(&app, &code_a).await;
+    let ch = app.chain().await;
+    let second = app.unit_client(&app.unit_code(ch.a.unit_id).await).await;
     let iterations = 25;
     for i in 0..iterations {
         // Each round: both reviewers open the page, then both press 通过 together.
-        let html1 = ch
-            .unit_a
-            .get(app.url(&ch.review("")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let html2 = second
-            .get(app.url(&ch.review("")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html1 = app.page(&ch.unit_a, &ch.review("")).await;
+        let html2 = app.page(&second, &ch.review("")).await;
         let f1 = [
             ("_csrf", token_in(&html1).unwrap()),
             ("version", field_value(&html1, "version").unwrap()),
@@ -728,20 +349,12 @@ async fn two_reviewers_acting_at_once_one_wins() {
             i + 1
         );
         // Put it back at A for the next round.
-        let m = zhicheng::store::applications::find_any(
-            &app.state.db.conn,
-            Uuid::parse_str(&ch.a.app_id).unwrap(),
+        app.move_to(
+            &ch.a.app_id,
+            zhicheng::domain::workflow::State::Pending,
+            Some(ch.a.unit_id),
         )
-        .await
-        .unwrap()
-        .unwrap();
-        let back = zhicheng::domain::workflow::Position {
-            state: zhicheng::domain::workflow::State::Pending,
-            holder: Some(ch.a.unit_id),
-        };
-        zhicheng::store::applications::move_to(&app.state.db.conn, &m, back, false, 0)
-            .await
-            .unwrap();
+        .await;
     }
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'review_approve'")

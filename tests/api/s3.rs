@@ -11,10 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use zhicheng::settings::{FilesBackend, S3Settings};
 
-use crate::application::draft;
 use crate::helpers::*;
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 /// The test server's settings under a prefix of this test's own, or `None` (with a note)
 /// when no server is configured.
@@ -113,10 +110,8 @@ async fn s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket()
     assert_eq!(names_under(&bucket, &prefix).await, Vec::<String>::new());
 
     // The page's upload: stored in the bucket under the prefix, and nowhere on disk.
-    let a = draft(&app).await;
-    let res = a
-        .upload(&app, "certificate", "证书.pdf", PDF.to_vec())
-        .await;
+    let a = app.applicant().await;
+    let res = a.upload("certificate", "证书.pdf", PDF.to_vec()).await;
     assert!(location(&res).ends_with("m=uploaded#module-attachments"));
     let keys = storage_keys(&app).await;
     assert_eq!(keys.len(), 1);
@@ -135,17 +130,17 @@ async fn s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket()
     assert!(!app.data_dir.path().join("data/files").exists());
 
     // Downloaded back by its owner: the same bytes.
-    let html = a.detail(&app).await;
+    let html = a.detail().await;
     let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    let res = a.client.get(app.url(&href)).send().await.unwrap();
+    let res = fetch(&a.client, &app.url(&href)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
 
     // Input errors are still the person's, whatever the backend: told at the slot.
     let res = a
-        .upload(&app, "certificate", "x.pdf", b"MZ\x90\x00 no".to_vec())
+        .upload("certificate", "x.pdf", b"MZ\x90\x00 no".to_vec())
         .await;
     assert!(location(&res).contains("m=file_type"));
     assert_eq!(names_under(&bucket, &prefix).await.len(), 1);
@@ -177,8 +172,8 @@ async fn s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_pref
     let bucket = raw_bucket(&s3);
     let prefix = s3.prefix.clone();
     let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
-    let a = draft(&app).await;
-    let res = a.upload(&app, "photo", "scan.pdf", PDF.to_vec()).await;
+    let a = app.applicant().await;
+    let res = a.upload("photo", "scan.pdf", PDF.to_vec()).await;
     assert!(location(&res).contains("m=uploaded"));
     let recorded = format!("{prefix}/{}", storage_keys(&app).await[0]);
 
@@ -210,10 +205,10 @@ async fn s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_pref
     left.sort();
     assert_eq!(names_under(&bucket, &parent).await, left);
     // The recorded file still downloads.
-    let html = a.detail(&app).await;
+    let html = a.detail().await;
     let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    let res = a.client.get(app.url(&href)).send().await.unwrap();
+    let res = fetch(&a.client, &app.url(&href)).await;
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
 
     // list_older pages through more objects than one listing returns.
@@ -270,10 +265,10 @@ async fn s3_a_store_out_of_reach_is_a_clean_server_error_and_not_ready() {
 
     // The page: input errors stay the person's; a good file meets the platform's 500 page,
     // and no record is left pointing at bytes that were never stored.
-    let a = draft(&app).await;
-    let res = a.upload(&app, "photo", "x.pdf", Vec::new()).await;
+    let a = app.applicant().await;
+    let res = a.upload("photo", "x.pdf", Vec::new()).await;
     assert!(location(&res).contains("m=file_empty"));
-    let res = a.upload(&app, "photo", "scan.pdf", PDF.to_vec()).await;
+    let res = a.upload("photo", "scan.pdf", PDF.to_vec()).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let page = res.text().await.unwrap();
     assert!(
@@ -316,8 +311,8 @@ async fn s3_a_backup_restores_into_an_empty_prefix_only() {
     }
     let bucket = raw_bucket(&s3);
     let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
-    let a = draft(&app).await;
-    let res = a.upload(&app, "photo", "scan.pdf", PDF.to_vec()).await;
+    let a = app.applicant().await;
+    let res = a.upload("photo", "scan.pdf", PDF.to_vec()).await;
     assert!(location(&res).contains("m=uploaded"));
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("backup");

@@ -7,7 +7,6 @@ use reqwest::{Client, StatusCode, redirect};
 use zhicheng::domain::auth::AdminRole;
 
 use crate::helpers::*;
-use crate::review_chain::{setup, unit_client};
 
 /// Registers a unit named `name`; the status of the last step reached.
 async fn register_named_unit(app: &TestApp, name: &str) -> StatusCode {
@@ -18,7 +17,7 @@ async fn register_named_unit(app: &TestApp, name: &str) -> StatusCode {
 async fn a_unit_asks_for_final_authority_only_at_its_city_or_the_province() {
     let app = TestApp::spawn().await;
     let (code, name, _) = app.register_unit().await; // a 济南 unit
-    let unit = unit_client(&app, &code).await;
+    let unit = app.unit_client(&code).await;
     let page = get_html(&unit, &app.url("/rsrc/zc/grants")).await;
     assert!(page.contains("value=\"370100\"") && page.contains("value=\"370000\""));
     assert!(
@@ -28,10 +27,10 @@ async fn a_unit_asks_for_final_authority_only_at_its_city_or_the_province() {
     let ask = |bureau: &'static str| {
         let (unit, app) = (unit.clone(), &app);
         async move {
-            app.post_form(
+            app.post_page(
                 &unit,
-                &app.url("/rsrc/zc/grants"),
-                &app.url("/rsrc/zc/grants"),
+                "/rsrc/zc/grants",
+                "/rsrc/zc/grants",
                 &[("level", "3"), ("bureau", bureau)],
             )
             .await
@@ -209,10 +208,10 @@ async fn password_recovery_answers_alike_whether_or_not_the_number_matches() {
         let (client, id, p, app) = (client.clone(), id.clone(), p.to_owned(), &app);
         async move {
             let res = app
-                .post_form(
+                .post_page(
                     &client,
-                    &app.url("/rsrc/password/forgot"),
-                    &app.url("/rsrc/password/forgot"),
+                    "/rsrc/password/forgot",
+                    "/rsrc/password/forgot",
                     &[("kind", "person"), ("account", &id), ("phone", &p)],
                 )
                 .await;
@@ -263,7 +262,7 @@ async fn password_recovery_answers_alike_whether_or_not_the_number_matches() {
 #[tokio::test]
 async fn reporting_someone_elses_application_names_nobody() {
     let app = TestApp::spawn().await;
-    let ch = setup(&app).await;
+    let ch = app.chain().await;
     let page = get_html(&ch.unit_b, &app.url("/rsrc/zc/report")).await;
     let token = token_in(&page).unwrap();
     let res = ch
@@ -291,7 +290,7 @@ async fn a_form_token_from_outside_the_session_is_refused() {
         .redirect(redirect::Policy::none())
         .build()
         .unwrap();
-    let first = raw.get(app.url("/rsrc/")).send().await.unwrap();
+    let first = fetch(&raw, &app.url("/rsrc/")).await;
     let pre = cookie_value(&first, "zc_csrf").unwrap();
     let res = raw
         .post(app.url("/rsrc/login"))
@@ -340,28 +339,16 @@ async fn unit_search_and_exports_are_throttled() {
     let (client, _) = app.person_client().await;
     let mut statuses = Vec::new();
     for _ in 0..121 {
-        statuses.push(
-            client
-                .get(app.url("/rsrc/api/units?q=%E6%B5%8E%E5%8D%97"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-        );
+        statuses.push(status_of(&client, &app.url("/rsrc/api/units?q=%E6%B5%8E%E5%8D%97")).await);
     }
     assert!(statuses[..120].iter().all(|s| *s == StatusCode::OK));
     assert_eq!(statuses[120], StatusCode::TOO_MANY_REQUESTS);
 
     let (code, _, _) = app.register_unit().await;
-    let unit = unit_client(&app, &code).await;
+    let unit = app.unit_client(&code).await;
     let mut last = StatusCode::OK;
     for i in 0..31 {
-        last = unit
-            .get(app.url("/rsrc/zc/review/export"))
-            .send()
-            .await
-            .unwrap()
-            .status();
+        last = status_of(&unit, &app.url("/rsrc/zc/review/export")).await;
         if i < 30 {
             assert_eq!(last, StatusCode::OK, "export {i}");
         }
@@ -377,11 +364,11 @@ async fn refused_accesses_are_audited_within_a_budget() {
     let app = TestApp::spawn().await;
     let (client, _) = app.person_client().await;
     let foreign = uuid::Uuid::now_v7();
-    let res = client
-        .get(app.url(&format!("/rsrc/zc/transfer/{foreign}/progress")))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(
+        &client,
+        &app.url(&format!("/rsrc/zc/transfer/{foreign}/progress")),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.count(DENIED).await, 1);
     assert_eq!(
@@ -392,23 +379,19 @@ async fn refused_accesses_are_audited_within_a_budget() {
     );
     // An auditor on the business pages: 403, audited too.
     let auditor = app.admin_client("aud", "370000", AdminRole::Auditor).await;
-    let res = auditor
-        .get(app.back_url("/sdmanager/units"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&auditor, &app.back_url("/sdmanager/units")).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count(DENIED).await, 2);
     // A scanner does not flood the log.
     for _ in 0..40 {
-        client
-            .get(app.url(&format!(
+        fetch(
+            &client,
+            &app.url(&format!(
                 "/rsrc/zc/transfer/{}/progress",
                 uuid::Uuid::now_v7()
-            )))
-            .send()
-            .await
-            .unwrap();
+            )),
+        )
+        .await;
     }
     assert_eq!(app.count(DENIED).await, 30);
 }

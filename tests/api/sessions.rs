@@ -76,7 +76,7 @@ async fn logout_ends_the_session_and_the_old_cookie_no_longer_works() {
         .next()
         .unwrap()
         .to_owned();
-    let portal = client.get(app.url("/rsrc/portal")).send().await.unwrap();
+    let portal = fetch(&client, &app.url("/rsrc/portal")).await;
     assert_eq!(portal.status(), StatusCode::OK);
     let token = app.csrf(&client, &app.url("/rsrc/zc")).await;
     let res = client
@@ -109,27 +109,17 @@ async fn sessions_expire_after_thirty_idle_minutes() {
     let (client, _) = app.person_client().await;
     app.clock.advance_minutes(29);
     assert_eq!(
-        client
-            .get(app.url("/rsrc/zc"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&client, &app.url("/rsrc/zc")).await,
         StatusCode::OK
     );
     app.clock.advance_minutes(29);
     assert_eq!(
-        client
-            .get(app.url("/rsrc/zc"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(&client, &app.url("/rsrc/zc")).await,
         StatusCode::OK,
         "activity keeps it alive"
     );
     app.clock.advance_minutes(31);
-    let res = client.get(app.url("/rsrc/zc")).send().await.unwrap();
+    let res = fetch(&client, &app.url("/rsrc/zc")).await;
     assert_eq!(location(&res), "/rsrc/?m=session_expired");
 }
 
@@ -140,18 +130,13 @@ async fn sessions_end_after_twelve_hours_however_active() {
     for _ in 0..(12 * 60 / 20 - 1) {
         app.clock.advance_minutes(20);
         assert_eq!(
-            client
-                .get(app.url("/rsrc/zc"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status_of(&client, &app.url("/rsrc/zc")).await,
             StatusCode::OK
         );
     }
     app.clock.advance_minutes(20);
     assert_eq!(
-        location(&client.get(app.url("/rsrc/zc")).send().await.unwrap()),
+        location(&fetch(&client, &app.url("/rsrc/zc")).await),
         "/rsrc/?m=session_expired"
     );
 }
@@ -161,7 +146,7 @@ async fn two_processes_on_one_database_share_sessions() {
     let app = TestApp::spawn().await;
     let (client, _) = app.person_client().await;
     let other = app.sibling().await;
-    let res = client.get(other.url("/rsrc/zc")).send().await.unwrap();
+    let res = fetch(&client, &other.url("/rsrc/zc")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("张三"));
 }
@@ -268,11 +253,7 @@ async fn pages_need_a_login() {
     }
     // A front-site session means nothing in the back office.
     let (client, _) = app.person_client().await;
-    let res = client
-        .get(app.back_url("/sdmanager/home"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&client, &app.back_url("/sdmanager/home")).await;
     assert_eq!(
         location(&res),
         "/sdmanager?m=session_expired&next=%2Fsdmanager%2Fhome"
@@ -306,10 +287,10 @@ async fn a_form_sent_after_the_timeout_leads_back_to_it_after_the_login() {
         Some("/rsrc/zc/transfer/new")
     );
     let res = app
-        .post_form(
+        .post_page(
             &client,
-            &app.url(&login),
-            &app.url("/rsrc/login"),
+            &login,
+            "/rsrc/login",
             &[
                 ("kind", "person"),
                 ("account", id.as_str()),
@@ -322,11 +303,7 @@ async fn a_form_sent_after_the_timeout_leads_back_to_it_after_the_login() {
 
     // A read that meets the login comes back to itself; the home page is not a return.
     app.clock.advance_minutes(31);
-    let res = client
-        .get(app.url("/rsrc/zc/messages?before="))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&client, &app.url("/rsrc/zc/messages?before=")).await;
     assert_eq!(
         location(&res),
         "/rsrc/?m=session_expired&next=%2Frsrc%2Fzc%2Fmessages%3Fbefore%3D"
@@ -387,7 +364,7 @@ async fn continuing_from_the_timeout_warning_keeps_the_session() {
     let keepalive = app.url("/rsrc/zc/keepalive");
     for _ in 0..3 {
         app.clock.advance_minutes(28);
-        let res = client.get(&keepalive).send().await.unwrap();
+        let res = fetch(&client, &keepalive).await;
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
         assert_eq!(res.headers()["cache-control"], "no-store");
     }
@@ -397,7 +374,7 @@ async fn continuing_from_the_timeout_warning_keeps_the_session() {
         "the page knows the idle limit"
     );
     app.clock.advance_minutes(31);
-    let res = client.get(&keepalive).send().await.unwrap();
+    let res = fetch(&client, &keepalive).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(location(&res).starts_with("/rsrc/?m=session_expired"));
 
@@ -408,11 +385,7 @@ async fn continuing_from_the_timeout_warning_keeps_the_session() {
             zhicheng::domain::auth::AdminRole::Operator,
         )
         .await;
-    let res = op
-        .get(app.back_url("/sdmanager/keepalive"))
-        .send()
-        .await
-        .unwrap();
+    let res = fetch(&op, &app.back_url("/sdmanager/keepalive")).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let home = get_html(&op, &app.back_url("/sdmanager/home")).await;
     assert!(home.contains("data-idle=\"900\""));

@@ -115,11 +115,7 @@ async fn the_bound_certificate_and_the_password_together_open_the_back_office() 
     );
     let res = login(&u, &c, "sysadmin", PASSWORD).await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let home = c
-        .get(format!("{}/sdmanager/home", u.url))
-        .send()
-        .await
-        .unwrap();
+    let home = fetch(&c, &format!("{}/sdmanager/home", u.url)).await;
     assert_eq!(home.status(), StatusCode::OK);
     assert!(
         home.headers()["strict-transport-security"]

@@ -122,7 +122,7 @@ async fn queries_under_two_characters_ask_for_more() {
         assert_eq!(v["message"], "请至少输入两个字", "{q:?}");
     }
     // Without the parameter at all.
-    let res = client.get(app.url("/rsrc/api/units")).send().await.unwrap();
+    let res = fetch(&client, &app.url("/rsrc/api/units")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["message"], "请至少输入两个字");

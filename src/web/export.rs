@@ -3,17 +3,44 @@
 
 use crate::infra::export::Sheet;
 
+/// Every export first spends one of the account's export budget (`Bucket::Export`).
+pub async fn allow(state: &crate::app::AppState, account: uuid::Uuid) -> crate::error::Result<()> {
+    state
+        .limiter
+        .allow(crate::app::limit::Bucket::Export, account, state.now_ms())
+        .await
+}
+
+/// What the audit entry of an export says: the download's name, the action, the object
+/// and the detail.
+pub struct Export<'a> {
+    pub name: &'a str,
+    pub action: &'a str,
+    pub object: &'a str,
+    pub detail: String,
+}
+
 /// The end every export shares: the workbook finished, the export recorded in the audit
-/// log, and the download answered, named `name.xlsx`.
+/// log (by `actor`, from the request's address), and the download answered, named
+/// `name.xlsx`.
 pub async fn audited_download(
     state: &crate::app::AppState,
-    name: &str,
+    ctx: &crate::web::context::ReqCtx,
+    actor: &crate::store::audit::Actor,
     sheet: Sheet,
-    event: crate::store::audit::Event<'_>,
+    export: Export<'_>,
 ) -> crate::error::Result<axum::response::Response> {
     let bytes = sheet.finish()?;
+    let event = crate::store::audit::Event {
+        actor,
+        ip: &ctx.ip.to_string(),
+        action: export.action,
+        object: export.object.into(),
+        outcome: crate::store::audit::Outcome::Success,
+        detail: export.detail,
+    };
     crate::store::audit::record(&state.db, state.now_ms(), event).await?;
-    Ok(download(name, bytes))
+    Ok(download(export.name, bytes))
 }
 
 /// The response headers of a download named `name.xlsx`.

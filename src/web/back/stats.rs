@@ -14,6 +14,7 @@ use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::stats::{self, StatsFilter};
 use crate::web::context::ReqCtx;
+use crate::web::export::{Export, audited_download};
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, render};
 use crate::web::session::AdminUser;
@@ -167,14 +168,7 @@ pub async fn export(
     user: AdminUser,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
-    state
-        .limiter
-        .allow(
-            crate::app::limit::Bucket::Export,
-            user.admin.id,
-            state.now_ms(),
-        )
-        .await?;
+    crate::web::export::allow(&state, user.admin.id).await?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet: Option<crate::infra::export::Sheet> = None;
@@ -199,20 +193,13 @@ pub async fn export(
     ] {
         sheet.push(&[k.to_owned(), v])?;
     }
-    crate::web::export::audited_download(
-        &state,
-        "统计分析",
-        sheet,
-        crate::store::audit::Event {
-            actor: &user.actor(&d),
-            ip: &ctx.ip.to_string(),
-            action: "export",
-            object: "statistics".into(),
-            outcome: crate::store::audit::Outcome::Success,
-            detail: format!("from {} to {} series {}", q.from, q.to, q.series),
-        },
-    )
-    .await
+    let export = Export {
+        name: "统计分析",
+        action: "export",
+        object: "statistics",
+        detail: format!("from {} to {} series {}", q.from, q.to, q.series),
+    };
+    audited_download(&state, &ctx, &user.actor(&d), sheet, export).await
 }
 
 /// 导出申报明细: the submitted applications under the page's filters, one row each, newest
@@ -244,14 +231,7 @@ async fn details_export(
     q: StatsQuery,
     full_ids: bool,
 ) -> Result<Response> {
-    state
-        .limiter
-        .allow(
-            crate::app::limit::Bucket::Export,
-            user.admin.id,
-            state.now_ms(),
-        )
-        .await?;
+    crate::web::export::allow(&state, user.admin.id).await?;
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet = crate::infra::export::Sheet::new(
@@ -290,26 +270,19 @@ async fn details_export(
         }
     }
     let n = sheet.rows();
-    crate::web::export::audited_download(
-        &state,
-        "申报明细",
-        sheet,
-        crate::store::audit::Event {
-            actor: &user.actor(&d),
-            ip: &ctx.ip.to_string(),
-            action: if full_ids { "pii_export" } else { "export" },
-            object: "applications".into(),
-            outcome: crate::store::audit::Outcome::Success,
-            detail: format!(
-                "{n} rows, from {} to {} series {}, ID numbers {}",
-                q.from,
-                q.to,
-                q.series,
-                if full_ids { "in full" } else { "masked" }
-            ),
-        },
-    )
-    .await
+    let export = Export {
+        name: "申报明细",
+        action: if full_ids { "pii_export" } else { "export" },
+        object: "applications",
+        detail: format!(
+            "{n} rows, from {} to {} series {}, ID numbers {}",
+            q.from,
+            q.to,
+            q.series,
+            if full_ids { "in full" } else { "masked" }
+        ),
+    };
+    audited_download(&state, &ctx, &user.actor(&d), sheet, export).await
 }
 
 #[cfg(test)]

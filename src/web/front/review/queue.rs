@@ -205,10 +205,7 @@ pub async fn export(
     Unit(unit, user): Unit,
     Query(q): Query<QueryForm>,
 ) -> Result<Response> {
-    state
-        .limiter
-        .allow(crate::app::limit::Bucket::Export, unit.id, state.now_ms())
-        .await?;
+    crate::web::export::allow(&state, unit.id).await?;
     let f = q.filter(&state);
     let mut sheet = crate::infra::export::Sheet::new(
         "外地调入审核",
@@ -244,18 +241,12 @@ pub async fn export(
         }
     }
     let n = sheet.rows();
-    crate::web::export::audited_download(
-        &state,
-        "外地调入审核",
-        sheet,
-        crate::store::audit::Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "export",
-            object: "review_queue".into(),
-            outcome: crate::store::audit::Outcome::Success,
-            detail: format!("{n} rows"),
-        },
-    )
-    .await
+    let export = crate::web::export::Export {
+        name: "外地调入审核",
+        action: "export",
+        object: "review_queue",
+        detail: format!("{n} rows"),
+    };
+    let actor = user.actor(&state.dicts());
+    crate::web::export::audited_download(&state, &ctx, &actor, sheet, export).await
 }

@@ -9,6 +9,9 @@ use zhicheng::domain::auth::AdminRole;
 
 use crate::helpers::*;
 
+/// Form fields as the pages post them.
+pub type Fields<'a> = &'a [(&'a str, &'a str)];
+
 /// The smallest file the platform takes for a PDF.
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
@@ -44,15 +47,8 @@ impl TestApp {
 
     /// Posts a form on the front site the way its page does (the page at `page` gives the
     /// token).
-    pub async fn post_page(
-        &self,
-        c: &Client,
-        page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> Response {
-        self.post_form(c, &self.url(page), &self.url(action), fields)
-            .await
+    pub async fn post_page(&self, c: &Client, page: &str, to: &str, f: Fields<'_>) -> Response {
+        self.post_form(c, &self.url(page), &self.url(to), f).await
     }
 
     /// Posts a form on the back office the way its page does.
@@ -60,11 +56,11 @@ impl TestApp {
         &self,
         c: &Client,
         page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
+        to: &str,
+        f: Fields<'_>,
     ) -> Response {
-        self.post_form(c, &self.back_url(page), &self.back_url(action), fields)
-            .await
+        let (page, to) = (self.back_url(page), self.back_url(to));
+        self.post_form(c, &page, &to, f).await
     }
 
     /// Posts a form found on the front-site `page`: its token, and its version when it has
@@ -129,18 +125,9 @@ impl TestApp {
         self.admin_client(name, bureau, role).await
     }
 
-    /// The only row of a one-column query, as a UUID.
+    /// The `id` of the only row a query returns.
     pub async fn only_id(&self, sql: &str) -> Uuid {
-        let db = &self.state.db.conn;
-        db.query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .expect("a row")
-        .try_get("", "id")
-        .unwrap()
+        self.value(sql, "id").await
     }
 
     /// A title at 中级 in 工程技术 and one of its specialties.

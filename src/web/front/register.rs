@@ -98,10 +98,7 @@ pub async fn person_check(
         password_hash: record.password_hash,
         expires: state.now_ms() + TICKET_LIFETIME_MS,
     };
-    let pending = state.keys.encrypt(
-        PERSON_TICKET,
-        &serde_json::to_string(&ticket).map_err(anyhow::Error::from)?,
-    );
+    let pending = seal(&state, PERSON_TICKET, &ticket)?;
     render(&PersonConfirmPage {
         layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
         name: ticket.name,
@@ -116,16 +113,49 @@ pub struct ConfirmForm {
     pending: String,
 }
 
+/// The checked entry, encrypted for the confirmation step.
+fn seal<T: Serialize>(state: &AppState, context: &str, ticket: &T) -> Result<String> {
+    let json = serde_json::to_string(ticket).map_err(anyhow::Error::from)?;
+    Ok(state.keys.encrypt(context, &json))
+}
+
+/// The ticket the confirmation posts back; a forged, foreign or expired one (`expires` reads
+/// its deadline) asks for 立即注册 again.
 fn open_ticket<T: for<'de> Deserialize<'de>>(
     state: &AppState,
     context: &str,
     pending: &str,
+    expires: impl Fn(&T) -> i64,
 ) -> Result<T> {
     let json = state
         .keys
         .decrypt(context, pending)
         .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?;
-    serde_json::from_str(&json).map_err(|_| AppError::Conflict(Msg::ConfirmFirst))
+    let t = serde_json::from_str(&json).map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?;
+    if expires(&t) < state.now_ms() {
+        return Err(AppError::Conflict(Msg::ConfirmFirst));
+    }
+    Ok(t)
+}
+
+/// The ticket's content no longer parses: ask for 立即注册 again.
+fn stale<E>(_: E) -> AppError {
+    AppError::Conflict(Msg::ConfirmFirst)
+}
+
+/// 确认's outcome: the done page of `kind`, or the errors the database found (a race lost).
+fn registered<T>(
+    outcome: Result<T>,
+    kind: &str,
+) -> Result<std::result::Result<Response, FieldErrors>> {
+    match outcome {
+        Ok(_) => Ok(Ok(Redirect::to(&format!(
+            "/rsrc/register/done?kind={kind}"
+        ))
+        .into_response())),
+        Err(AppError::Validation(errors)) => Ok(Err(errors)),
+        Err(e) => Err(e),
+    }
 }
 
 /// 确认: creates the account; the unique index settles a race between two registrations.
@@ -134,22 +164,19 @@ pub async fn person_confirm(
     ctx: ReqCtx,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response> {
-    let t: PersonTicket = open_ticket(&state, PERSON_TICKET, &form.pending)?;
-    let now = state.now_ms();
-    if t.expires < now {
-        return Err(AppError::Conflict(Msg::ConfirmFirst));
-    }
+    let t = open_ticket(&state, PERSON_TICKET, &form.pending, |t: &PersonTicket| {
+        t.expires
+    })?;
     let record = PersonRecord {
         name: t.name,
-        id: CitizenId::parse(&t.id_number, state.clock.today())
-            .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
-        phone: Phone::parse(&t.phone).map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
+        id: CitizenId::parse(&t.id_number, state.clock.today()).map_err(stale)?,
+        phone: Phone::parse(&t.phone).map_err(stale)?,
         password_hash: t.password_hash,
     };
-    let errors = match accounts::register_person(&state, &ctx.ip.to_string(), &record).await {
-        Ok(_) => return Ok(Redirect::to("/rsrc/register/done?kind=person").into_response()),
-        Err(AppError::Validation(errors)) => errors,
-        Err(e) => return Err(e),
+    let outcome = accounts::register_person(&state, &ctx.ip.to_string(), &record).await;
+    let errors = match registered(outcome, "person")? {
+        Ok(done) => return Ok(done),
+        Err(errors) => errors,
     };
     let form = PersonForm {
         name: record.name,
@@ -251,10 +278,7 @@ pub async fn unit_check(
         password_hash: record.password_hash,
         expires: state.now_ms() + TICKET_LIFETIME_MS,
     };
-    let pending = state.keys.encrypt(
-        UNIT_TICKET,
-        &serde_json::to_string(&ticket).map_err(anyhow::Error::from)?,
-    );
+    let pending = seal(&state, UNIT_TICKET, &ticket)?;
     render(&UnitConfirmPage {
         layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
         name: ticket.name,
@@ -269,25 +293,21 @@ pub async fn unit_confirm(
     ctx: ReqCtx,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response> {
-    let t: UnitTicket = open_ticket(&state, UNIT_TICKET, &form.pending)?;
-    let now = state.now_ms();
-    if t.expires < now {
-        return Err(AppError::Conflict(Msg::ConfirmFirst));
-    }
+    let t = open_ticket(&state, UNIT_TICKET, &form.pending, |t: &UnitTicket| {
+        t.expires
+    })?;
     let record = UnitRecord {
         name: t.name,
-        credit_code: CreditCode::parse(&t.credit_code)
-            .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
+        credit_code: CreditCode::parse(&t.credit_code).map_err(stale)?,
         region: t.region,
         contact: t.contact,
-        contact_phone: Phone::parse(&t.contact_phone)
-            .map_err(|_| AppError::Conflict(Msg::ConfirmFirst))?,
+        contact_phone: Phone::parse(&t.contact_phone).map_err(stale)?,
         password_hash: t.password_hash,
     };
-    let errors = match accounts::register_unit(&state, &ctx.ip.to_string(), &record).await {
-        Ok(_) => return Ok(Redirect::to("/rsrc/register/done?kind=unit").into_response()),
-        Err(AppError::Validation(errors)) => errors,
-        Err(e) => return Err(e),
+    let outcome = accounts::register_unit(&state, &ctx.ip.to_string(), &record).await;
+    let errors = match registered(outcome, "unit")? {
+        Ok(done) => return Ok(done),
+        Err(errors) => errors,
     };
     let form = UnitForm {
         name: record.name,

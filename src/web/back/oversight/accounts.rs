@@ -14,26 +14,20 @@ use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::page::{Layout, render};
 use crate::web::session::AdminUser;
 
-/// 解锁, 强制下线 or 重置密码 of a unit's account.
-pub async fn unit_account(
+/// 解锁, 强制下线 or 重置密码 of a unit's account (`UNIT`) or a person's.
+pub async fn account<const UNIT: bool>(
     State(state): State<AppState>,
     ctx: ReqCtx,
     user: AdminUser,
     Path((id, action)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
-    account_action(state, ctx, user, (SubjectKind::Unit, id), action).await
-}
-
-/// 解锁, 强制下线 or 重置密码 of a person's account.
-pub async fn person_account(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-    Path((id, action)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response> {
-    account_action(state, ctx, user, (SubjectKind::Person, id), action).await
+    let kind = if UNIT {
+        SubjectKind::Unit
+    } else {
+        SubjectKind::Person
+    };
+    account_action(state, ctx, user, (kind, id), action).await
 }
 
 async fn account_action(

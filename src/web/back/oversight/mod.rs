@@ -6,17 +6,20 @@ mod export;
 mod persons;
 mod units;
 
-pub use accounts::{person_account, unit_account};
+pub use accounts::account;
 pub use export::units_export;
 pub use persons::{person, persons, persons_search, reveal};
 pub use units::{rename, unit, units};
 
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::app::oversight as app_oversight;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::dicts::Dicts;
+use crate::web::context::ReqCtx;
+use crate::web::page::{Layout, flash_from};
 use crate::web::session::AdminUser;
 
 /// Operators only; returns the region they may see (`None`: the whole province).
@@ -30,6 +33,18 @@ pub struct SearchQuery {
     q: String,
     #[serde(default)]
     m: Option<String>,
+}
+
+/// The layout of a search page (单位查询, 申报人查询), with the flash its redirect asked for.
+async fn search_layout(
+    state: &AppState,
+    ctx: &ReqCtx,
+    user: &AdminUser,
+    title: &'static str,
+    path: &'static str,
+    q: &SearchQuery,
+) -> Result<Layout> {
+    Layout::back_with_bell(state, ctx, user, title, path, flash_from(q.m.as_deref())).await
 }
 
 pub struct AppRow {

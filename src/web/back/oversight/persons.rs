@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::{AppRow, SearchQuery, app_row, operator_scope};
+use super::{AppRow, SearchQuery, app_row, operator_scope, search_layout};
 use crate::app::oversight as app_oversight;
 use crate::app::{AppState, Caller};
 use crate::domain::auth::locked_until;
@@ -87,15 +87,7 @@ async fn persons_page(
     };
     let rows = rows.into_iter().map(|p| person_view!(p, now)).collect();
     render(&PersonsPage {
-        layout: Layout::back_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "申报人查询",
-            "/sdmanager/persons",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+        layout: search_layout(&state, &ctx, &user, "申报人查询", "/sdmanager/persons", &q).await?,
         q: text,
         rows,
         message,

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{AppRow, SearchQuery, app_row, operator_scope};
+use super::{AppRow, SearchQuery, app_row, operator_scope, search_layout};
 use crate::app::AppState;
 use crate::app::oversight as app_oversight;
 use crate::domain::account::FieldErrors;
@@ -73,15 +73,7 @@ pub async fn units(
         .map(|u| unit_view(&state, u, now))
         .collect();
     render(&UnitsPage {
-        layout: Layout::back_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "单位查询",
-            "/sdmanager/units",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+        layout: search_layout(&state, &ctx, &user, "单位查询", "/sdmanager/units", &q).await?,
         q: text,
         rows,
         message,

@@ -479,7 +479,7 @@ impl<'a> Chain<'a> {
     }
 
     /// Unit A has approved: 待上报 at A.
-    pub async fn to_report(self) -> Self {
+    pub async fn awaiting_report(self) -> Self {
         let res = self.review_act(&self.unit_a, "/approve", &[]).await;
         assert!(location(&res).contains("m=approved"));
         assert_eq!(
@@ -508,7 +508,7 @@ impl<'a> Chain<'a> {
 
     /// Unit A approved, asked B for a path, B approved it, and A reported: 待审核 at B.
     pub async fn at_superior(self) -> Self {
-        let ch = self.to_report().await;
+        let ch = self.awaiting_report().await;
         let res = ch.ask_path(&ch.unit_a, ch.b_id, "3").await;
         assert_eq!(location(&res), "/rsrc/zc/paths?m=path_requested");
         ch.approve_path().await;

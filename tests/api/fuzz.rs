@@ -152,7 +152,7 @@ async fn crawl(
         if pages.len() >= max {
             break;
         }
-        let res = fetch(&client, &base(&path)).await;
+        let res = fetch(client, &base(&path)).await;
         assert!(res.status().as_u16() < 500, "GET {path}: {}", res.status());
         if res.status() != StatusCode::OK {
             continue;
@@ -285,7 +285,7 @@ async fn control_characters_in_any_field_of_any_form_never_reach_a_server_error(
             ],
         ),
     ] {
-        let res = app.post_page(&anon, "/rsrc/", &path, &fields).await;
+        let res = app.post_page(&anon, "/rsrc/", path, &fields).await;
         assert!(res.status().as_u16() < 500, "POST {path}: {}", res.status());
     }
 

@@ -542,7 +542,7 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
     let res = app
         .back_post_page(
             &op,
-            &page,
+            page,
             "/sdmanager/dicts/methods",
             &[("op", "add"), ("name", "人才引进专项")],
         )
@@ -551,7 +551,7 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
     let res = app
         .back_post_page(
             &op,
-            &page,
+            page,
             "/sdmanager/dicts/methods",
             &[("op", "add"), ("name", "人才引进专项")],
         )
@@ -577,7 +577,7 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
     let res = app
         .back_post_page(
             &op,
-            &page,
+            page,
             "/sdmanager/dicts/methods",
             &[("op", "disable"), ("key", "4")],
         )
@@ -632,7 +632,7 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
     let res = app
         .back_post_page(
             &op,
-            &page,
+            page,
             "/sdmanager/dicts/methods",
             &[("op", "add"), ("name", "x")],
         )

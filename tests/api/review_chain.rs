@@ -29,7 +29,7 @@ async fn the_declare_unit_reviews_it_and_without_authority_approves_it_to_report
     );
     insta::assert_snapshot!("review_page", ch.stable(&visible_text(&page)).await);
     // A has no final authority: 通过 makes it 待上报 at A.
-    ch.to_report().await;
+    ch.awaiting_report().await;
 }
 
 /// Chapter 2, 上报路径 and 数据上报: reporting needs a live path, which the superior approves;
@@ -37,7 +37,7 @@ async fn the_declare_unit_reviews_it_and_without_authority_approves_it_to_report
 #[tokio::test]
 async fn reporting_needs_a_live_path_which_the_superior_approves() {
     let app = TestApp::spawn().await;
-    let ch = app.chain().await.to_report().await;
+    let ch = app.chain().await.awaiting_report().await;
     let id = ch.a.app_id.clone();
     // 数据上报 without a path is refused and names the series and level.
     let res = ch.report(&ch.unit_a).await;

@@ -117,16 +117,21 @@ pub async fn insert_unit(
     Ok(unit)
 }
 
+/// The account row of entity `E` that `cond` selects (a unique column's value).
+async fn one_where<E: EntityTrait>(
+    c: &impl ConnectionTrait,
+    cond: sea_orm::sea_query::SimpleExpr,
+) -> Result<Option<E::Model>> {
+    Ok(E::find().filter(cond).one(c).await?)
+}
+
 pub async fn person_by_id_number(
     c: &impl ConnectionTrait,
     keys: &Keys,
     id_number: &str,
 ) -> Result<Option<person::Model>> {
     let hash = keys.blind_index(ID_CONTEXT, id_number);
-    Ok(person::Entity::find()
-        .filter(person::Column::IdHash.eq(hash))
-        .one(c)
-        .await?)
+    one_where::<person::Entity>(c, person::Column::IdHash.eq(hash)).await
 }
 
 pub async fn person_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>> {
@@ -137,10 +142,7 @@ pub async fn unit_by_credit_code(
     c: &impl ConnectionTrait,
     code: &str,
 ) -> Result<Option<unit::Model>> {
-    Ok(unit::Entity::find()
-        .filter(unit::Column::CreditCode.eq(code))
-        .one(c)
-        .await?)
+    one_where::<unit::Entity>(c, unit::Column::CreditCode.eq(code)).await
 }
 
 /// Units' names by id in one query, for lists that show several; unknown ids are absent.
@@ -171,10 +173,7 @@ pub async fn admin_by_username(
     c: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<admin::Model>> {
-    Ok(admin::Entity::find()
-        .filter(admin::Column::Username.eq(username))
-        .one(c)
-        .await?)
+    one_where::<admin::Entity>(c, admin::Column::Username.eq(username)).await
 }
 
 pub async fn admin_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<admin::Model>> {
@@ -185,10 +184,7 @@ pub async fn admin_by_fingerprint(
     c: &impl ConnectionTrait,
     fp: &str,
 ) -> Result<Option<admin::Model>> {
-    Ok(admin::Entity::find()
-        .filter(admin::Column::CertFingerprint.eq(fp))
-        .one(c)
-        .await?)
+    one_where::<admin::Entity>(c, admin::Column::CertFingerprint.eq(fp)).await
 }
 
 /// The back-office users a bureau manages, newest first, at most `limit`.
@@ -290,16 +286,10 @@ pub async fn record_failure(
         vec![now.into(), id.into()],
     )
     .await?;
-    let row = c
-        .query_one_raw(super::stmt(
-            c.get_database_backend(),
-            &format!("SELECT failed_logins FROM {t} WHERE id = ?"),
-            vec![id.into()],
-        ))
-        .await?;
-    let count: i32 = match row {
-        Some(r) => r.try_get("", "failed_logins")?,
-        None => return Ok((0, None)),
+    let sql = format!("SELECT failed_logins FROM {t} WHERE id = ?");
+    let Some(count) = super::query_scalar::<i32>(c, &sql, vec![id.into()], "failed_logins").await?
+    else {
+        return Ok((0, None));
     };
     let (failed, lock) = after_failure(count - 1, now);
     if lock.is_some() {
@@ -360,31 +350,25 @@ pub async fn set_password(
 }
 
 pub async fn unit_name_taken(c: &impl ConnectionTrait, name: &str) -> Result<bool> {
-    Ok(unit::Entity::find()
-        .filter(unit::Column::Name.eq(name))
-        .one(c)
-        .await?
-        .is_some())
+    Ok(unit_by_name(c, name).await?.is_some())
 }
 
 pub async fn unit_by_name(c: &impl ConnectionTrait, name: &str) -> Result<Option<unit::Model>> {
-    Ok(unit::Entity::find()
-        .filter(unit::Column::Name.eq(name))
-        .one(c)
-        .await?)
+    one_where::<unit::Entity>(c, unit::Column::Name.eq(name)).await
 }
 
 /// Enabled back-office users whose last login (or creation) is older than `cutoff`.
 pub async fn inactive_admins(c: &impl ConnectionTrait, cutoff: i64) -> Result<Vec<(Uuid, String)>> {
-    let rows = c
-        .query_all_raw(super::stmt(
-            c.get_database_backend(),
-            "SELECT id, username FROM admins WHERE disabled = FALSE AND COALESCE(last_login_at, created_at) < ? LIMIT 1000",
-            vec![cutoff.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "username")?)))
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    #[derive(sea_orm::FromQueryResult)]
+    struct Dormant {
+        id: Uuid,
+        username: String,
+    }
+    let rows: Vec<Dormant> = super::query_as(
+        c,
+        "SELECT id, username FROM admins WHERE disabled = FALSE AND COALESCE(last_login_at, created_at) < ? LIMIT 1000",
+        vec![cutoff.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.username)).collect())
 }

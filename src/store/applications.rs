@@ -2,13 +2,13 @@
 //! the version read, so that of two concurrent requests exactly one wins.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Set, Value,
 };
 use uuid::Uuid;
 
 use super::entities::application::{self, Model};
-use super::{exec, stmt, unique_violation};
+use super::{exec, guarded, query_as, query_one_as, unique_violation};
 use crate::domain::application::{Basic, EducationRow, Module, Original, Transfer, WorkRow};
 use crate::domain::mask::mask;
 use crate::domain::workflow::HistoryAction;
@@ -153,15 +153,6 @@ pub fn expect_version(m: &Model, posted: &str) -> Result<()> {
     }
 }
 
-/// Stale: the application changed since the page was drawn (another tab, a reviewer).
-fn stale(rows: u64) -> Result<()> {
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(Msg::AlreadyHandled))
-    }
-}
-
 /// Saves 基本信息 if the row is still at `version` and in `state`.
 pub async fn save_basic(
     c: &impl ConnectionTrait,
@@ -196,7 +187,7 @@ pub async fn save_basic(
         ],
     )
     .await?;
-    stale(rows)
+    guarded(rows)
 }
 
 /// Saves one of the JSON modules.
@@ -222,7 +213,7 @@ pub async fn save_module(
         vec![json.into(), now.into(), m.id.into(), m.version.into(), m.state.clone().into()],
     )
     .await?;
-    stale(rows)
+    guarded(rows)
 }
 
 /// Marks a change that has no column of its own (attachments) so concurrent edits conflict.
@@ -233,7 +224,7 @@ pub async fn bump(c: &impl ConnectionTrait, m: &Model, now: i64) -> Result<()> {
         vec![now.into(), m.id.into(), m.version.into(), m.state.clone().into()],
     )
     .await?;
-    stale(rows)
+    guarded(rows)
 }
 
 /// Moves the application to a new position if nobody moved it since `m` was read.
@@ -266,7 +257,7 @@ pub async fn move_to(
         ],
     )
     .await?;
-    stale(rows)?;
+    guarded(rows)?;
     if new_round {
         // The facts statistics group by, fixed at submission.
         exec(
@@ -300,12 +291,12 @@ pub async fn delete_draft(c: &impl ConnectionTrait, m: &Model) -> Result<Vec<Str
         vec![m.id.into(), m.version.into()],
     )
     .await?;
-    stale(rows)?;
+    guarded(rows)?;
     Ok(keys)
 }
 
 /// One step in an application's history.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Event {
     pub at: i64,
     pub actor_kind: String,
@@ -360,33 +351,17 @@ pub async fn add_event(
 
 /// The history, oldest first (bounded: an application has tens of steps).
 pub async fn events(c: &impl ConnectionTrait, app: Uuid) -> Result<Vec<Event>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            "SELECT at, actor_kind, actor_label, unit_id, action, from_state, to_state, opinion FROM application_events \
-             WHERE application_id = ? ORDER BY at, id LIMIT 500",
-            vec![Value::from(app)],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Event {
-                at: r.try_get("", "at")?,
-                actor_kind: r.try_get("", "actor_kind")?,
-                actor_label: r.try_get("", "actor_label")?,
-                unit_id: r.try_get("", "unit_id")?,
-                action: r.try_get("", "action")?,
-                from_state: super::state_column(r, "from_state")?,
-                to_state: super::state_column(r, "to_state")?,
-                opinion: r.try_get("", "opinion")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    Ok(query_as(
+        c,
+        "SELECT at, actor_kind, actor_label, unit_id, action, from_state, to_state, opinion FROM application_events \
+         WHERE application_id = ? ORDER BY at, id LIMIT 500",
+        vec![app.into()],
+    )
+    .await?)
 }
 
 /// A module a reviewer failed, with the opinion.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Failure {
     pub module: Module,
     pub opinion: String,
@@ -394,28 +369,30 @@ pub struct Failure {
     pub round: i32,
 }
 
+/// The failures of an application whose rows match `cond` (after the application's id);
+/// marks of a module this build does not know are skipped.
+async fn failures_where(
+    c: &impl ConnectionTrait,
+    cond: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Failure>> {
+    let rows: Vec<Option<Failure>> = query_as(
+        c,
+        &format!("SELECT module, opinion, unit_id, round FROM module_reviews WHERE application_id = ? {cond}"),
+        values,
+    )
+    .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
 /// Failures recorded in a round (the current one for the reviewer; the last one for the applicant).
 pub async fn failures(c: &impl ConnectionTrait, app: Uuid, round: i32) -> Result<Vec<Failure>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            "SELECT module, opinion, unit_id, round FROM module_reviews WHERE application_id = ? AND round = ? ORDER BY created_at",
-            vec![app.into(), round.into()],
-        ))
-        .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let module: String = r.try_get("", "module")?;
-        if let Some(module) = Module::parse(&module) {
-            out.push(Failure {
-                module,
-                opinion: r.try_get("", "opinion")?,
-                unit_id: r.try_get("", "unit_id")?,
-                round: r.try_get("", "round")?,
-            });
-        }
-    }
-    Ok(out)
+    failures_where(
+        c,
+        "AND round = ? ORDER BY created_at",
+        vec![app.into(), round.into()],
+    )
+    .await
 }
 
 /// Whether a unit has marked anything in this round (then the applicant can no longer 撤回).
@@ -471,26 +448,7 @@ pub async fn unfail_module(
 
 /// Every 不通过 ever recorded, oldest round first (reviewers see earlier opinions).
 pub async fn all_failures(c: &impl ConnectionTrait, app: Uuid) -> Result<Vec<Failure>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            "SELECT module, opinion, unit_id, round FROM module_reviews WHERE application_id = ? ORDER BY round, created_at LIMIT 500",
-            vec![app.into()],
-        ))
-        .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let module: String = r.try_get("", "module")?;
-        if let Some(module) = Module::parse(&module) {
-            out.push(Failure {
-                module,
-                opinion: r.try_get("", "opinion")?,
-                unit_id: r.try_get("", "unit_id")?,
-                round: r.try_get("", "round")?,
-            });
-        }
-    }
-    Ok(out)
+    failures_where(c, "ORDER BY round, created_at LIMIT 500", vec![app.into()]).await
 }
 
 /// Sets the 转入表 serial of an application that just reached 终审通过.
@@ -505,7 +463,7 @@ pub async fn set_serial(c: &impl ConnectionTrait, app: Uuid, serial: &str) -> Re
 }
 
 /// What the public verify page shows of an approved application.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Verified {
     pub person_name: String,
     pub title_id: Option<Uuid>,
@@ -522,22 +480,12 @@ pub async fn verified_by_serial(
     c: &impl ConnectionTrait,
     serial: &str,
 ) -> Result<Option<Verified>> {
-    let row = c
-        .query_one_raw(super::stmt(
-            c.get_database_backend(),
-            "SELECT p.name AS person_name, a.title_id, a.level_code, a.series_code, a.final_at, u.name AS unit_name \
-             FROM applications a JOIN persons p ON p.id = a.person_id LEFT JOIN units u ON u.id = a.holder_unit_id \
-             WHERE a.serial = ? AND a.state = 'approved'",
-            vec![serial.into()],
-        ))
-        .await?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some(Verified {
-        person_name: r.try_get("", "person_name")?,
-        title_id: r.try_get("", "title_id")?,
-        level_code: r.try_get("", "level_code")?,
-        series_code: r.try_get("", "series_code")?,
-        unit_name: r.try_get("", "unit_name")?,
-        final_at: r.try_get("", "final_at")?,
-    }))
+    Ok(query_one_as(
+        c,
+        "SELECT p.name AS person_name, a.title_id, a.level_code, a.series_code, a.final_at, u.name AS unit_name \
+         FROM applications a JOIN persons p ON p.id = a.person_id LEFT JOIN units u ON u.id = a.holder_unit_id \
+         WHERE a.serial = ? AND a.state = 'approved'",
+        vec![serial.into()],
+    )
+    .await?)
 }

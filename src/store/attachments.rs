@@ -1,13 +1,13 @@
 //! Attachment records; the bytes live in the file store under `storage_key`.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::{exec, stmt};
+use super::{exec, query_as, query_one_as};
 use crate::domain::application::Slot;
 use crate::error::Result;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Attachment {
     pub id: Uuid,
     pub slot: Slot,
@@ -55,55 +55,28 @@ pub async fn insert(
     Ok(id)
 }
 
-fn from_row(r: &sea_orm::QueryResult) -> Result<Option<Attachment>> {
-    let slot: String = r.try_get("", "slot")?;
-    let Some(slot) = Slot::parse(&slot) else {
-        return Ok(None);
-    };
-    Ok(Some(Attachment {
-        id: r.try_get("", "id")?,
-        slot,
-        file_name: r.try_get("", "file_name")?,
-        content_type: r.try_get("", "content_type")?,
-        size: r.try_get("", "size")?,
-        sha256: r.try_get("", "sha256")?,
-        storage_key: r.try_get("", "storage_key")?,
-        created_at: r.try_get("", "created_at")?,
-    }))
-}
-
 const COLS: &str = "id, slot, file_name, content_type, size, sha256, storage_key, created_at";
 
 /// An application's files in upload order (bounded by the per-slot cap).
 pub async fn list(c: &impl ConnectionTrait, app: Uuid) -> Result<Vec<Attachment>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT {COLS} FROM attachments WHERE application_id = ? ORDER BY created_at, id LIMIT 200"),
-            vec![Value::from(app)],
-        ))
-        .await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        if let Some(a) = from_row(r)? {
-            out.push(a);
-        }
-    }
-    Ok(out)
+    let rows: Vec<Option<Attachment>> = query_as(
+        c,
+        &format!("SELECT {COLS} FROM attachments WHERE application_id = ? ORDER BY created_at, id LIMIT 200"),
+        vec![app.into()],
+    )
+    .await?;
+    // Files of a slot this build does not know are left out.
+    Ok(rows.into_iter().flatten().collect())
 }
 
 pub async fn find(c: &impl ConnectionTrait, app: Uuid, id: Uuid) -> Result<Option<Attachment>> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT {COLS} FROM attachments WHERE application_id = ? AND id = ?"),
-            vec![app.into(), id.into()],
-        ))
-        .await?;
-    match row {
-        Some(r) => from_row(&r),
-        None => Ok(None),
-    }
+    let row: Option<Option<Attachment>> = query_one_as(
+        c,
+        &format!("SELECT {COLS} FROM attachments WHERE application_id = ? AND id = ?"),
+        vec![app.into(), id.into()],
+    )
+    .await?;
+    Ok(row.flatten())
 }
 
 pub async fn delete(c: &impl ConnectionTrait, app: Uuid, id: Uuid) -> Result<u64> {

@@ -5,11 +5,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{exec, stmt};
+use super::{exec, query_as, query_one_as};
 use crate::error::Result;
 
 /// The `prev_hash` of the first entry.
@@ -108,7 +108,7 @@ pub async fn record(db: &super::Db, now: i64, event: Event<'_>) -> Result<()> {
 }
 
 /// A stored entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Entry {
     pub seq: i64,
     pub at: i64,
@@ -160,25 +160,32 @@ impl Entry {
     }
 }
 
+/// The chain's head: the last sequence number given and its entry's hash.
+#[derive(FromQueryResult)]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+async fn head(c: &impl ConnectionTrait) -> Result<Head> {
+    Ok(
+        query_one_as(c, "SELECT seq, hash FROM audit_head WHERE id = 1", vec![])
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?,
+    )
+}
+
 /// Appends one entry within the caller's transaction.
 pub async fn append(c: &impl ConnectionTrait, now: i64, ev: Event<'_>) -> Result<i64> {
-    let backend = c.get_database_backend();
     exec(
         c,
         "UPDATE audit_head SET seq = seq + 1 WHERE id = 1",
         vec![],
     )
     .await?;
-    let head = c
-        .query_one_raw(stmt(
-            backend,
-            "SELECT seq, hash FROM audit_head WHERE id = 1",
-            vec![],
-        ))
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+    let head = head(c).await?;
     let mut entry = Entry {
-        seq: head.try_get("", "seq")?,
+        seq: head.seq,
         at: now,
         actor_kind: ev.actor.kind.to_owned(),
         actor_id: ev.actor.id,
@@ -189,7 +196,7 @@ pub async fn append(c: &impl ConnectionTrait, now: i64, ev: Event<'_>) -> Result
         object: clean(&ev.object, 200),
         outcome: ev.outcome.as_str().to_owned(),
         detail: clean(&ev.detail, 2000),
-        prev_hash: head.try_get("", "hash")?,
+        prev_hash: head.hash,
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
@@ -225,34 +232,26 @@ pub async fn append(c: &impl ConnectionTrait, now: i64, ev: Event<'_>) -> Result
 
 const COLUMNS: &str = "seq, at, actor_kind, actor_id, actor_label, org, ip, action, object, outcome, detail, prev_hash, hash";
 
-fn entry_from(row: &sea_orm::QueryResult) -> Result<Entry> {
-    Ok(Entry {
-        seq: row.try_get("", "seq")?,
-        at: row.try_get("", "at")?,
-        actor_kind: row.try_get("", "actor_kind")?,
-        actor_id: row.try_get("", "actor_id")?,
-        actor_label: row.try_get("", "actor_label")?,
-        org: row.try_get("", "org")?,
-        ip: row.try_get("", "ip")?,
-        action: row.try_get("", "action")?,
-        object: row.try_get("", "object")?,
-        outcome: row.try_get("", "outcome")?,
-        detail: row.try_get("", "detail")?,
-        prev_hash: row.try_get("", "prev_hash")?,
-        hash: row.try_get("", "hash")?,
-    })
+/// The entries `cond` selects, in `order` (after the condition's values, the limit).
+async fn entries(
+    c: &impl ConnectionTrait,
+    cond: &str,
+    order: &str,
+    mut values: Vec<Value>,
+    limit: u64,
+) -> Result<Vec<Entry>> {
+    values.push((limit as i64).into());
+    Ok(query_as(
+        c,
+        &format!("SELECT {COLUMNS} FROM audit_log WHERE {cond} ORDER BY seq {order} LIMIT ?"),
+        values,
+    )
+    .await?)
 }
 
 /// Entries after `after_seq`, oldest first, at most `limit` (keyset pagination).
 pub async fn page(c: &impl ConnectionTrait, after_seq: i64, limit: u64) -> Result<Vec<Entry>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"),
-            vec![after_seq.into(), (limit as i64).into()],
-        ))
-        .await?;
-    rows.iter().map(entry_from).collect()
+    entries(c, "seq > ?", "", vec![after_seq.into()], limit).await
 }
 
 /// The newest entries matching an action (or all), newest first.
@@ -261,20 +260,10 @@ pub async fn recent(
     action: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Entry>> {
-    let (sql, values): (String, Vec<Value>) = match action {
-        Some(a) => (
-            format!("SELECT {COLUMNS} FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT ?"),
-            vec![a.into(), (limit as i64).into()],
-        ),
-        None => (
-            format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"),
-            vec![(limit as i64).into()],
-        ),
-    };
-    let rows = c
-        .query_all_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?;
-    rows.iter().map(entry_from).collect()
+    match action {
+        Some(a) => entries(c, "action = ?", "DESC", vec![a.into()], limit).await,
+        None => entries(c, "1 = 1", "DESC", vec![], limit).await,
+    }
 }
 
 /// The result of checking the chain.
@@ -292,29 +281,19 @@ pub enum Verification {
 
 /// Walks the whole chain in bounded pages and checks every link and hash.
 pub async fn verify(c: &impl ConnectionTrait) -> Result<Verification> {
-    let head = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT seq, hash FROM audit_head WHERE id = 1",
-            vec![],
-        ))
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
-    let head_seq: i64 = head.try_get("", "seq")?;
-    let head_hash: String = head.try_get("", "hash")?;
+    let Head {
+        seq: head_seq,
+        hash: head_hash,
+    } = head(c).await?;
     // After an archive, the chain continues from the anchor the archive left.
-    let anchor = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT up_to_seq, last_hash FROM audit_archives ORDER BY up_to_seq DESC LIMIT 1",
-            vec![],
-        ))
-        .await?;
+    let anchor: Option<Head> = query_one_as(
+        c,
+        "SELECT up_to_seq AS seq, last_hash AS hash FROM audit_archives ORDER BY up_to_seq DESC LIMIT 1",
+        vec![],
+    )
+    .await?;
     let (mut prev_seq, mut prev_hash) = match anchor {
-        Some(r) => (
-            r.try_get::<i64>("", "up_to_seq")?,
-            r.try_get::<String>("", "last_hash")?,
-        ),
+        Some(a) => (a.seq, a.hash),
         None => (0i64, GENESIS.to_owned()),
     };
     loop {
@@ -395,18 +374,7 @@ pub async fn search(c: &impl ConnectionTrait, f: &Filter, limit: u64) -> Result<
         cond.push("seq < ?".into());
         v.push(s.into());
     }
-    v.push((limit as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT {COLUMNS} FROM audit_log WHERE {} ORDER BY seq DESC LIMIT ?",
-                cond.join(" AND ")
-            ),
-            v,
-        ))
-        .await?;
-    rows.iter().map(entry_from).collect()
+    entries(c, &cond.join(" AND "), "DESC", v, limit).await
 }
 
 /// What an archive run did.
@@ -427,18 +395,14 @@ pub async fn archive(
 ) -> Result<Archived> {
     use std::io::Write;
     let c = &db.conn;
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT MAX(seq) AS s FROM audit_log WHERE at < ?",
-            vec![cutoff_ms.into()],
-        ))
-        .await?;
-    let Some(up_to) = row
-        .map(|r| r.try_get::<Option<i64>>("", "s"))
-        .transpose()?
-        .flatten()
-    else {
+    let up_to = super::query_scalar::<Option<i64>>(
+        c,
+        "SELECT MAX(seq) AS s FROM audit_log WHERE at < ?",
+        vec![cutoff_ms.into()],
+        "s",
+    )
+    .await?;
+    let Some(up_to) = up_to.flatten() else {
         return Ok(Archived {
             entries: 0,
             up_to_seq: 0,

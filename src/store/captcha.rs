@@ -1,8 +1,8 @@
 //! Image captchas: one row per challenge, answered once, valid for 10 minutes.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::{exec, stmt};
+use super::{exec, query_one_as};
 use crate::error::Result;
 use crate::infra::crypto::Keys;
 
@@ -42,16 +42,15 @@ pub async fn check(
     answer: &str,
     now: i64,
 ) -> Result<bool> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT answer_tag, expires_at FROM captchas WHERE id = ?",
-            vec![Value::from(id)],
-        ))
-        .await?;
-    let Some(row) = row else { return Ok(false) };
+    #[derive(FromQueryResult)]
+    struct Challenge {
+        answer_tag: String,
+        expires_at: i64,
+    }
+    let sql = "SELECT answer_tag, expires_at FROM captchas WHERE id = ?";
+    let Some(ch) = query_one_as::<Challenge>(c, sql, vec![id.into()]).await? else {
+        return Ok(false);
+    };
     exec(c, "DELETE FROM captchas WHERE id = ?", vec![id.into()]).await?;
-    let tag: String = row.try_get("", "answer_tag")?;
-    let expires: i64 = row.try_get("", "expires_at")?;
-    Ok(expires > now && tag == keys.token_tag(&answer.trim().to_ascii_lowercase()))
+    Ok(ch.expires_at > now && ch.answer_tag == keys.token_tag(&answer.trim().to_ascii_lowercase()))
 }

@@ -1,9 +1,9 @@
 //! Reporting paths, final-review grants and the record of which units held an application.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::{exec, stmt, unique_violation};
+use super::{exec, guarded, query_as, unique_violation};
 use crate::domain::chain::{Standing, grant_key, path_key};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
@@ -29,15 +29,18 @@ pub async fn has_held(c: &impl ConnectionTrait, app: Uuid, unit: Uuid) -> Result
 }
 
 /// A reporting path with the names the pages show.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Path {
     pub id: Uuid,
     pub from_unit: Uuid,
     pub from_name: String,
     pub to_unit: Uuid,
     pub to_name: String,
+    #[sea_orm(from_alias = "series_code")]
     pub series: String,
+    #[sea_orm(from_alias = "level_code")]
     pub level: String,
+    #[sea_orm(from_alias = "state")]
     pub standing: Standing,
     pub opinion: String,
     pub created_at: i64,
@@ -47,36 +50,17 @@ pub struct Path {
 const PATH_COLS: &str = "p.id, p.from_unit, f.name AS from_name, p.to_unit, t.name AS to_name, p.series_code, p.level_code, \
     p.state, p.opinion, p.created_at, p.decided_at FROM report_paths p JOIN units f ON f.id = p.from_unit JOIN units t ON t.id = p.to_unit";
 
-fn path_from(r: &sea_orm::QueryResult) -> Result<Path> {
-    let state: String = r.try_get("", "state")?;
-    Ok(Path {
-        id: r.try_get("", "id")?,
-        from_unit: r.try_get("", "from_unit")?,
-        from_name: r.try_get("", "from_name")?,
-        to_unit: r.try_get("", "to_unit")?,
-        to_name: r.try_get("", "to_name")?,
-        series: r.try_get("", "series_code")?,
-        level: r.try_get("", "level_code")?,
-        standing: Standing::parse(&state).unwrap_or(Standing::Refused),
-        opinion: r.try_get("", "opinion")?,
-        created_at: r.try_get("", "created_at")?,
-        decided_at: r.try_get("", "decided_at")?,
-    })
-}
-
 async fn paths_where(
     c: &impl ConnectionTrait,
     cond: &str,
     values: Vec<Value>,
 ) -> Result<Vec<Path>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT {PATH_COLS} WHERE {cond} ORDER BY p.created_at DESC LIMIT 200"),
-            values,
-        ))
-        .await?;
-    rows.iter().map(path_from).collect()
+    Ok(query_as(
+        c,
+        &format!("SELECT {PATH_COLS} WHERE {cond} ORDER BY p.created_at DESC LIMIT 200"),
+        values,
+    )
+    .await?)
 }
 
 /// The paths a unit asked for (newest first, at most 200: a unit has a handful).
@@ -96,6 +80,21 @@ pub async fn path(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Path>> {
         .next())
 }
 
+/// The superior along the unit's path for a series and level that matches `cond`.
+async fn superior(
+    c: &impl ConnectionTrait,
+    (unit, series, level): (Uuid, &str, &str),
+    cond: &str,
+) -> Result<Option<Uuid>> {
+    Ok(super::query_scalar(
+        c,
+        &format!("SELECT to_unit FROM report_paths WHERE live_key = ?{cond}"),
+        vec![path_key(unit, series, level).into()],
+        "to_unit",
+    )
+    .await?)
+}
+
 /// The superior along a live path (pending or active) for the cycle check.
 pub async fn live_superior(
     c: &impl ConnectionTrait,
@@ -103,14 +102,7 @@ pub async fn live_superior(
     series: &str,
     level: &str,
 ) -> Result<Option<Uuid>> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT to_unit FROM report_paths WHERE live_key = ?",
-            vec![path_key(unit, series, level).into()],
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<Uuid>("", "to_unit")).transpose()?)
+    superior(c, (unit, series, level), "").await
 }
 
 /// The superior along the active path, where 数据上报 sends the application.
@@ -120,14 +112,7 @@ pub async fn active_superior(
     series: &str,
     level: &str,
 ) -> Result<Option<Uuid>> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT to_unit FROM report_paths WHERE live_key = ? AND state = 'active'",
-            vec![path_key(unit, series, level).into()],
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<Uuid>("", "to_unit")).transpose()?)
+    superior(c, (unit, series, level), " AND state = 'active'").await
 }
 
 /// Asks for a path; the unique live key refuses a second live path for the same series and level.
@@ -185,18 +170,22 @@ pub async fn decide_path(
         ],
     )
     .await?;
-    one_row(rows)
+    guarded(rows)
 }
 
 /// A final-review grant request or grant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Grant {
     pub id: Uuid,
     pub unit_id: Uuid,
     pub unit_name: String,
+    #[sea_orm(from_alias = "region_code")]
     pub unit_region: String,
+    #[sea_orm(from_alias = "level_code")]
     pub level: String,
+    #[sea_orm(from_alias = "bureau_code")]
     pub bureau: String,
+    #[sea_orm(from_alias = "state")]
     pub standing: Standing,
     pub opinion: String,
     pub created_at: i64,
@@ -206,22 +195,6 @@ pub struct Grant {
 const GRANT_COLS: &str = "g.id, g.unit_id, u.name AS unit_name, u.region_code, g.level_code, g.bureau_code, g.state, g.opinion, \
     g.created_at, g.decided_at FROM final_grants g JOIN units u ON u.id = g.unit_id";
 
-fn grant_from(r: &sea_orm::QueryResult) -> Result<Grant> {
-    let state: String = r.try_get("", "state")?;
-    Ok(Grant {
-        id: r.try_get("", "id")?,
-        unit_id: r.try_get("", "unit_id")?,
-        unit_name: r.try_get("", "unit_name")?,
-        unit_region: r.try_get("", "region_code")?,
-        level: r.try_get("", "level_code")?,
-        bureau: r.try_get("", "bureau_code")?,
-        standing: Standing::parse(&state).unwrap_or(Standing::Refused),
-        opinion: r.try_get("", "opinion")?,
-        created_at: r.try_get("", "created_at")?,
-        decided_at: r.try_get("", "decided_at")?,
-    })
-}
-
 async fn grants_where(
     c: &impl ConnectionTrait,
     cond: &str,
@@ -230,16 +203,12 @@ async fn grants_where(
 ) -> Result<Vec<Grant>> {
     let mut values = values;
     values.push(limit.into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT {GRANT_COLS} WHERE {cond} ORDER BY g.created_at DESC, g.id DESC LIMIT ?"
-            ),
-            values,
-        ))
-        .await?;
-    rows.iter().map(grant_from).collect()
+    Ok(query_as(
+        c,
+        &format!("SELECT {GRANT_COLS} WHERE {cond} ORDER BY g.created_at DESC, g.id DESC LIMIT ?"),
+        values,
+    )
+    .await?)
 }
 
 pub async fn grants_of_unit(c: &impl ConnectionTrait, unit: Uuid) -> Result<Vec<Grant>> {
@@ -297,15 +266,6 @@ pub async fn request_grant(
     }
 }
 
-/// A guarded update won (one row) or found the grant already handled.
-fn one_row(rows: u64) -> Result<()> {
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(Msg::AlreadyHandled))
-    }
-}
-
 /// 通过 / 不通过 by the bureau the request names.
 pub async fn decide_grant(
     c: &impl ConnectionTrait,
@@ -333,7 +293,7 @@ pub async fn decide_grant(
         ],
     )
     .await?;
-    one_row(rows)
+    guarded(rows)
 }
 
 /// Revokes an active grant; applications already approved stay approved.
@@ -361,7 +321,7 @@ pub async fn revoke_grant(
         ],
     )
     .await?;
-    one_row(rows)
+    guarded(rows)
 }
 
 /// Whether a unit's 通过 is final for a level.

@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{WriteTx, exec, stmt};
+use super::{WriteTx, exec, query_as};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,34 +168,31 @@ pub async fn bump_version(c: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr
 
 /// The dictionaries' version now (0 before any change).
 pub async fn version(c: &impl ConnectionTrait) -> Result<i64, sea_orm::DbErr> {
-    Ok(c.query_one_raw(stmt(
-        c.get_database_backend(),
-        "SELECT version FROM dict_version WHERE id = 1",
-        vec![],
-    ))
-    .await?
-    .map(|r| r.try_get::<i64>("", "version"))
-    .transpose()?
-    .unwrap_or(0))
+    let sql = "SELECT version FROM dict_version WHERE id = 1";
+    Ok(super::query_scalar(c, sql, vec![], "version")
+        .await?
+        .unwrap_or(0))
+}
+
+/// A key read by [`codes`].
+#[derive(FromQueryResult)]
+struct Key {
+    k: String,
 }
 
 async fn codes(c: &impl ConnectionTrait, sql: &str) -> anyhow::Result<HashSet<String>> {
-    let rows = c
-        .query_all_raw(stmt(c.get_database_backend(), sql, vec![]))
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get::<String>("", "k").map_err(Into::into))
-        .collect()
+    let rows: Vec<Key> = query_as(c, sql, vec![]).await?;
+    Ok(rows.into_iter().map(|r| r.k).collect())
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Region {
     pub code: String,
     pub name: String,
     pub short: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Item {
     pub code: String,
     pub name: String,
@@ -221,7 +218,31 @@ pub struct Title {
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone)]
+/// A `dict_titles` row as stored: the aliases are a JSON array.
+#[derive(FromQueryResult)]
+struct TitleRow {
+    id: Uuid,
+    series_code: String,
+    level_code: String,
+    name: String,
+    aliases: String,
+    enabled: bool,
+}
+
+impl From<TitleRow> for Title {
+    fn from(r: TitleRow) -> Self {
+        Title {
+            aliases: serde_json::from_str(&r.aliases).unwrap_or_default(),
+            id: r.id,
+            series_code: r.series_code,
+            level_code: r.level_code,
+            name: r.name,
+            enabled: r.enabled,
+        }
+    }
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Specialty {
     pub id: Uuid,
     pub series_code: String,
@@ -242,70 +263,19 @@ pub struct Dicts {
 
 impl Dicts {
     pub async fn load(c: &impl ConnectionTrait) -> Result<Self> {
-        let b = c.get_database_backend();
-        let q = |sql: &str| stmt(b, sql, Vec::<Value>::new());
-        let regions = c
-            .query_all_raw(q(
-                "SELECT code, name, short FROM regions WHERE enabled = TRUE ORDER BY sort",
-            ))
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Region {
-                    code: r.try_get("", "code")?,
-                    name: r.try_get("", "name")?,
-                    short: r.try_get("", "short")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        let regions = query_as(
+            c,
+            "SELECT code, name, short FROM regions WHERE enabled = TRUE ORDER BY sort",
+            vec![],
+        )
+        .await?;
         let mut items = Vec::new();
         for table in ["dict_levels", "dict_series", "dict_declare_methods"] {
-            let rows = c
-                .query_all_raw(q(&format!(
-                    "SELECT code, name, enabled FROM {table} ORDER BY sort, code"
-                )))
-                .await?;
-            items.push(
-                rows.iter()
-                    .map(|r| {
-                        Ok(Item {
-                            code: r.try_get("", "code")?,
-                            name: r.try_get("", "name")?,
-                            enabled: r.try_get("", "enabled")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, sea_orm::DbErr>>()?,
-            );
+            let sql = format!("SELECT code, name, enabled FROM {table} ORDER BY sort, code");
+            items.push(query_as(c, &sql, vec![]).await?);
         }
-        let titles = c
-            .query_all_raw(q("SELECT id, series_code, level_code, name, aliases, enabled FROM dict_titles ORDER BY sort, name"))
-            .await?
-            .iter()
-            .map(|r| {
-                let aliases: String = r.try_get("", "aliases")?;
-                Ok(Title {
-                    id: r.try_get("", "id")?,
-                    series_code: r.try_get("", "series_code")?,
-                    level_code: r.try_get("", "level_code")?,
-                    name: r.try_get("", "name")?,
-                    aliases: serde_json::from_str(&aliases).unwrap_or_default(),
-                    enabled: r.try_get("", "enabled")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
-        let specialties = c
-            .query_all_raw(q("SELECT id, series_code, name, enabled FROM dict_specialties ORDER BY series_code, sort"))
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Specialty {
-                    id: r.try_get("", "id")?,
-                    series_code: r.try_get("", "series_code")?,
-                    name: r.try_get("", "name")?,
-                    enabled: r.try_get("", "enabled")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        let titles: Vec<TitleRow> = query_as(c, "SELECT id, series_code, level_code, name, aliases, enabled FROM dict_titles ORDER BY sort, name", vec![]).await?;
+        let specialties = query_as(c, "SELECT id, series_code, name, enabled FROM dict_specialties ORDER BY series_code, sort", vec![]).await?;
         let declare_methods = items.pop().unwrap_or_default();
         let series = items.pop().unwrap_or_default();
         let levels = items.pop().unwrap_or_default();
@@ -313,7 +283,7 @@ impl Dicts {
             regions,
             levels,
             series,
-            titles,
+            titles: titles.into_iter().map(Title::from).collect(),
             specialties,
             declare_methods,
         })
@@ -451,6 +421,27 @@ fn key_value(kind: Kind, key: &str) -> Option<Value> {
     }
 }
 
+/// Sets columns (`set`, with `values`) of the entry `key` names; an ill-formed key changes nothing.
+async fn update_entry(
+    c: &impl ConnectionTrait,
+    kind: Kind,
+    key: &str,
+    set: &str,
+    mut values: Vec<Value>,
+) -> std::result::Result<u64, sea_orm::DbErr> {
+    let (table, col) = kind.table_key();
+    let Some(k) = key_value(kind, key) else {
+        return Ok(0);
+    };
+    values.push(k);
+    exec(
+        c,
+        &format!("UPDATE {table} SET {set} WHERE {col} = ?"),
+        values,
+    )
+    .await
+}
+
 /// Renames an entry (and for titles replaces the aliases); a duplicate name fails on the unique index.
 pub async fn rename(
     c: &impl ConnectionTrait,
@@ -459,31 +450,13 @@ pub async fn rename(
     name: &str,
     aliases: Option<&[String]>,
 ) -> std::result::Result<u64, sea_orm::DbErr> {
-    let (table, col) = kind.table_key();
-    let Some(k) = key_value(kind, key) else {
-        return Ok(0);
-    };
     match (kind, aliases) {
         (Kind::Titles, Some(a)) => {
-            exec(
-                c,
-                &format!("UPDATE {table} SET name = ?, aliases = ? WHERE {col} = ?"),
-                vec![
-                    name.into(),
-                    serde_json::to_string(a).unwrap_or_default().into(),
-                    k,
-                ],
-            )
-            .await
+            let aliases = serde_json::to_string(a).unwrap_or_default();
+            let values = vec![name.into(), aliases.into()];
+            update_entry(c, kind, key, "name = ?, aliases = ?", values).await
         }
-        _ => {
-            exec(
-                c,
-                &format!("UPDATE {table} SET name = ? WHERE {col} = ?"),
-                vec![name.into(), k],
-            )
-            .await
-        }
+        _ => update_entry(c, kind, key, "name = ?", vec![name.into()]).await,
     }
 }
 
@@ -494,16 +467,7 @@ pub async fn set_enabled(
     key: &str,
     enabled: bool,
 ) -> std::result::Result<u64, sea_orm::DbErr> {
-    let (table, col) = kind.table_key();
-    let Some(k) = key_value(kind, key) else {
-        return Ok(0);
-    };
-    exec(
-        c,
-        &format!("UPDATE {table} SET enabled = ? WHERE {col} = ?"),
-        vec![enabled.into(), k],
-    )
-    .await
+    update_entry(c, kind, key, "enabled = ?", vec![enabled.into()]).await
 }
 
 /// Adds an entry; series and 申报方式 get the next free code.

@@ -32,7 +32,7 @@ use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqlErr, Statement, TransactionTrait, Value,
+    DbErr, FromQueryResult, SqlErr, Statement, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -282,19 +282,99 @@ pub async fn exec(c: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Re
     Ok(c.execute_raw(s).await?.rows_affected())
 }
 
-/// The name of the unique constraint or index a failed insert ran into, if that is why it failed.
-/// An application state column read as the workflow's state: the one place stored state
-/// strings become [`State`](crate::domain::workflow::State). The schema's CHECK constraint
-/// admits only known values, so anything else is a read error, never a silent default.
-pub fn state_column(
-    r: &sea_orm::QueryResult,
-    col: &str,
-) -> std::result::Result<crate::domain::workflow::State, DbErr> {
-    let s: String = r.try_get("", col)?;
-    crate::domain::workflow::State::parse(&s)
-        .ok_or_else(|| DbErr::Type(format!("unknown application state {s:?} in {col}")))
+/// Reads a text column holding a code through the type's `parse`; `$unknown` decides what
+/// a code this build does not know becomes (`$s` is the stored text, `$i` the column).
+macro_rules! code_column {
+    ($t:ty, |$s:ident, $i:ident| $unknown:expr) => {
+        impl sea_orm::TryGetable for $t {
+            fn try_get_by<I: sea_orm::ColIdx>(
+                res: &sea_orm::QueryResult,
+                $i: I,
+            ) -> std::result::Result<Self, sea_orm::TryGetError> {
+                let $s = String::try_get_by(res, $i)?;
+                Self::parse(&$s).map_or_else(|| $unknown, Ok)
+            }
+        }
+    };
 }
 
+// An application state column read as the workflow's state: the one place stored state
+// strings become `domain::workflow::State`, for every row type that derives
+// `FromQueryResult`. The schema's CHECK constraint admits only known values, so anything
+// else is a read error, never a silent default.
+code_column!(crate::domain::workflow::State, |s, col| Err(
+    sea_orm::TryGetError::DbErr(DbErr::Type(format!(
+        "unknown application state {s:?} in {col:?}"
+    )))
+));
+// A reporting path's or grant's standing; an unknown value reads as refused.
+code_column!(crate::domain::chain::Standing, |_s, _col| Ok(Self::Refused));
+// Codes this build may not know (an attachment's slot, a failed module, a token's subject
+// kind and scope) read as absent (`TryGetError::Null`), so that a row read as `Option<T>`
+// is skipped rather than failing the whole list.
+code_column!(crate::domain::application::Slot, |s, col| Err(
+    unknown_code(s, col)
+));
+code_column!(crate::domain::application::Module, |s, col| Err(
+    unknown_code(s, col)
+));
+code_column!(crate::domain::auth::SubjectKind, |s, col| Err(
+    unknown_code(s, col)
+));
+code_column!(tokens::Scope, |s, col| Err(unknown_code(s, col)));
+
+fn unknown_code(s: String, col: impl std::fmt::Debug) -> sea_orm::TryGetError {
+    sea_orm::TryGetError::Null(format!("{col:?} (unknown code {s:?})"))
+}
+
+/// Runs a query written with `?` placeholders and reads every row as `T`.
+pub async fn query_as<T: FromQueryResult>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<T>, DbErr> {
+    T::find_by_statement(stmt(c.get_database_backend(), sql, values))
+        .all(c)
+        .await
+}
+
+/// Runs a query written with `?` placeholders and reads its first row as `T`.
+pub async fn query_one_as<T: FromQueryResult>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<T>, DbErr> {
+    T::find_by_statement(stmt(c.get_database_backend(), sql, values))
+        .one(c)
+        .await
+}
+
+/// One column of the first row, by name (`SELECT … AS n`); `None` without a row.
+pub async fn query_scalar<T: sea_orm::TryGetable>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+    col: &str,
+) -> Result<Option<T>, DbErr> {
+    let row = c
+        .query_one_raw(stmt(c.get_database_backend(), sql, values))
+        .await?;
+    row.map(|r| r.try_get::<T>("", col)).transpose()
+}
+
+/// A version- or state-guarded update won (one row), or someone got there first (another
+/// tab, a reviewer, a double click) and the request changes nothing.
+pub fn guarded(rows: u64) -> crate::error::Result<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::Conflict(
+            crate::messages::Msg::AlreadyHandled,
+        ))
+    }
+}
+
+/// The name of the unique constraint or index a failed insert ran into, if that is why it failed.
 pub fn unique_violation(err: &DbErr) -> Option<String> {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(detail)) => Some(detail),
@@ -327,11 +407,5 @@ pub async fn insert_rows(
 
 /// Runs a `SELECT COUNT(*) AS n …` and returns `n`.
 pub async fn count(c: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<i64, DbErr> {
-    let row = c
-        .query_one_raw(stmt(c.get_database_backend(), sql, values))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0))
+    Ok(query_scalar(c, sql, values, "n").await?.unwrap_or(0))
 }

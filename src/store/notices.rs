@@ -1,9 +1,9 @@
 //! 站内消息: written in the same transaction as the change they announce.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::{exec, stmt};
+use super::{exec, query_as};
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
 
@@ -15,6 +15,30 @@ pub struct Notice {
     pub link: String,
     pub created_at: i64,
     pub read: bool,
+}
+
+/// A `notices` row as stored: read when `read_at` is set.
+#[derive(FromQueryResult)]
+struct NoticeRow {
+    id: Uuid,
+    title: String,
+    body: String,
+    link: String,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
+impl From<NoticeRow> for Notice {
+    fn from(r: NoticeRow) -> Self {
+        Notice {
+            id: r.id,
+            title: r.title,
+            body: r.body,
+            link: r.link,
+            created_at: r.created_at,
+            read: r.read_at.is_some(),
+        }
+    }
 }
 
 pub async fn notify(
@@ -61,29 +85,16 @@ pub async fn before(
         values.extend([at.into(), at.into(), id.into()]);
     }
     values.push((limit as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT id, title, body, link, created_at, read_at FROM notices WHERE {cond} \
-                 ORDER BY created_at DESC, id DESC LIMIT ?"
-            ),
-            values,
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Notice {
-                id: r.try_get("", "id")?,
-                title: r.try_get("", "title")?,
-                body: r.try_get("", "body")?,
-                link: r.try_get("", "link")?,
-                created_at: r.try_get("", "created_at")?,
-                read: r.try_get::<Option<i64>>("", "read_at")?.is_some(),
-            })
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    let rows: Vec<NoticeRow> = query_as(
+        c,
+        &format!(
+            "SELECT id, title, body, link, created_at, read_at FROM notices WHERE {cond} \
+             ORDER BY created_at DESC, id DESC LIMIT ?"
+        ),
+        values,
+    )
+    .await?;
+    Ok(rows.into_iter().map(Notice::from).collect())
 }
 
 pub async fn mark_all_read(

@@ -2,13 +2,13 @@
 //! scoped to the bureau's region (`None` = the whole province). The statistics are in
 //! `store::stats`.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::{exec, stmt};
+use super::{exec, query_as};
 use crate::error::Result;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct UnitRow {
     pub id: Uuid,
     pub name: String,
@@ -19,19 +19,30 @@ pub struct UnitRow {
     pub created_at: i64,
 }
 
-fn unit_row(r: &sea_orm::QueryResult) -> Result<UnitRow> {
-    Ok(UnitRow {
-        id: r.try_get("", "id")?,
-        name: r.try_get("", "name")?,
-        credit_code: r.try_get("", "credit_code")?,
-        region_code: r.try_get("", "region_code")?,
-        locked_until: r.try_get("", "locked_until")?,
-        disabled: r.try_get("", "disabled")?,
-        created_at: r.try_get("", "created_at")?,
-    })
+/// Units that match `cond` (with `values`), in `order`.
+async fn units_where(
+    c: &impl ConnectionTrait,
+    cond: &str,
+    order: &str,
+    values: Vec<Value>,
+) -> Result<Vec<UnitRow>> {
+    Ok(query_as(
+        c,
+        &format!(
+            "SELECT id, name, credit_code, region_code, locked_until, disabled, created_at FROM units WHERE {cond}{order}"
+        ),
+        values,
+    )
+    .await?)
 }
 
-const UNIT_COLS: &str = "id, name, credit_code, region_code, locked_until, disabled, created_at";
+/// The condition on a region's units (`None`: all), to add to, and its values.
+fn in_region(region: Option<&str>) -> (Vec<String>, Vec<Value>) {
+    match region {
+        Some(r) => (vec!["region_code = ?".to_owned()], vec![r.into()]),
+        None => (vec!["1 = 1".to_owned()], vec![]),
+    }
+}
 
 /// Units by exact credit code or by ids (from the name search), within a region.
 pub async fn units(
@@ -41,12 +52,7 @@ pub async fn units(
     ids: &[Uuid],
     limit: u64,
 ) -> Result<Vec<UnitRow>> {
-    let mut cond = Vec::new();
-    let mut v: Vec<Value> = Vec::new();
-    if let Some(r) = region {
-        cond.push("region_code = ?".to_owned());
-        v.push(r.into());
-    }
+    let (mut cond, mut v) = in_region(region);
     if let Some(code) = credit_code {
         cond.push("credit_code = ?".to_owned());
         v.push(code.into());
@@ -54,31 +60,16 @@ pub async fn units(
         cond.push(format!("id IN ({})", vec!["?"; ids.len()].join(", ")));
         v.extend(ids.iter().map(|i| Value::from(*i)));
     }
-    let wh = if cond.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", cond.join(" AND "))
-    };
     v.push((limit as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT {UNIT_COLS} FROM units {wh} ORDER BY created_at DESC LIMIT ?"),
-            v,
-        ))
-        .await?;
-    rows.iter().map(unit_row).collect()
+    let order = " ORDER BY created_at DESC LIMIT ?";
+    units_where(c, &cond.join(" AND "), order, v).await
 }
 
 pub async fn unit(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<UnitRow>> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT {UNIT_COLS} FROM units WHERE id = ?"),
-            vec![id.into()],
-        ))
-        .await?;
-    row.as_ref().map(unit_row).transpose()
+    Ok(units_where(c, "id = ?", "", vec![id.into()])
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Renames a unit (a bureau's correction); the unique index refuses a name in use.
@@ -108,7 +99,7 @@ pub async fn unlock(c: &impl ConnectionTrait, table: &str, id: Uuid, now: i64) -
     .await?)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct PersonRow {
     pub id: Uuid,
     pub name: String,
@@ -144,26 +135,12 @@ pub async fn persons(
         return Ok(Vec::new());
     }
     v.push((limit as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT p.id, p.name, p.id_masked, p.phone_masked, p.locked_until, p.created_at FROM persons p WHERE {} ORDER BY p.created_at DESC LIMIT ?", cond.join(" AND ")),
-            v,
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(PersonRow {
-                id: r.try_get("", "id")?,
-                name: r.try_get("", "name")?,
-                id_masked: r.try_get("", "id_masked")?,
-                phone_masked: r.try_get("", "phone_masked")?,
-                locked_until: r.try_get("", "locked_until")?,
-                created_at: r.try_get("", "created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    Ok(query_as(
+        c,
+        &format!("SELECT p.id, p.name, p.id_masked, p.phone_masked, p.locked_until, p.created_at FROM persons p WHERE {} ORDER BY p.created_at DESC LIMIT ?", cond.join(" AND ")),
+        v,
+    )
+    .await?)
 }
 
 /// Whether a person belongs to a city's oversight (an application declared at a unit there).
@@ -211,26 +188,12 @@ pub async fn units_before(
     before: Option<(i64, Uuid)>,
     limit: u64,
 ) -> Result<Vec<UnitRow>> {
-    let mut cond = vec!["1 = 1"];
-    let mut v: Vec<Value> = Vec::new();
-    if let Some(r) = region {
-        cond.push("region_code = ?");
-        v.push(r.into());
-    }
+    let (mut cond, mut v) = in_region(region);
     if let Some((at, id)) = before {
-        cond.push("(created_at < ? OR (created_at = ? AND id < ?))");
+        cond.push("(created_at < ? OR (created_at = ? AND id < ?))".to_owned());
         v.extend([at.into(), at.into(), id.into()]);
     }
     v.push((limit as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT {UNIT_COLS} FROM units WHERE {} ORDER BY created_at DESC, id DESC LIMIT ?",
-                cond.join(" AND ")
-            ),
-            v,
-        ))
-        .await?;
-    rows.iter().map(unit_row).collect()
+    let order = " ORDER BY created_at DESC, id DESC LIMIT ?";
+    units_where(c, &cond.join(" AND "), order, v).await
 }

@@ -1,9 +1,9 @@
 //! One-time codes for 找回密码: 8 digits, 10 minutes, 5 tries, one a minute and 5 an hour per account.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::{exec, stmt};
+use super::{exec, query_one_as};
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
 use crate::infra::crypto::Keys;
@@ -27,19 +27,21 @@ pub async fn issue(
     code: &str,
     now: i64,
 ) -> Result<Result<(), IssueRefusal>> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM reset_codes WHERE subject_kind = ? AND subject_id = ? AND created_at > ?",
-            vec![kind.as_str().into(), subject.into(), (now - 3_600_000).into()],
-        ))
-        .await?;
-    if let Some(row) = row {
-        let n: i64 = row.try_get("", "n")?;
-        let last: Option<i64> = row.try_get("", "last")?;
-        if n >= PER_HOUR || last.is_some_and(|l| now - l < MIN_INTERVAL_MS) {
-            return Ok(Err(IssueRefusal::TooSoon));
-        }
+    #[derive(FromQueryResult)]
+    struct Recent {
+        n: i64,
+        last: Option<i64>,
+    }
+    let recent: Option<Recent> = query_one_as(
+        c,
+        "SELECT COUNT(*) AS n, MAX(created_at) AS last FROM reset_codes WHERE subject_kind = ? AND subject_id = ? AND created_at > ?",
+        vec![kind.as_str().into(), subject.into(), (now - 3_600_000).into()],
+    )
+    .await?;
+    if let Some(Recent { n, last }) = recent
+        && (n >= PER_HOUR || last.is_some_and(|l| now - l < MIN_INTERVAL_MS))
+    {
+        return Ok(Err(IssueRefusal::TooSoon));
     }
     // A new code replaces any earlier one.
     exec(
@@ -80,20 +82,28 @@ pub async fn redeem(
     code: &str,
     now: i64,
 ) -> Result<Verdict> {
-    let row = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            "SELECT id, code_tag, attempts, expires_at FROM reset_codes WHERE subject_kind = ? AND subject_id = ? AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
-            vec![Value::from(kind.as_str()), subject.into()],
-        ))
-        .await?;
-    let Some(row) = row else {
+    #[derive(FromQueryResult)]
+    struct Current {
+        id: Uuid,
+        code_tag: String,
+        attempts: i32,
+        expires_at: i64,
+    }
+    let current: Option<Current> = query_one_as(
+        c,
+        "SELECT id, code_tag, attempts, expires_at FROM reset_codes WHERE subject_kind = ? AND subject_id = ? AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
+        vec![kind.as_str().into(), subject.into()],
+    )
+    .await?;
+    let Some(Current {
+        id,
+        code_tag: tag,
+        attempts,
+        expires_at: expires,
+    }) = current
+    else {
         return Ok(Verdict::Expired);
     };
-    let id: Uuid = row.try_get("", "id")?;
-    let tag: String = row.try_get("", "code_tag")?;
-    let attempts: i32 = row.try_get("", "attempts")?;
-    let expires: i64 = row.try_get("", "expires_at")?;
     if expires <= now || attempts >= MAX_ATTEMPTS {
         exec(
             c,

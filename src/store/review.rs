@@ -1,9 +1,9 @@
 //! The review queue of a unit: the applications it holds or has held, filtered and paged.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::stmt;
+use super::query_as;
 use crate::error::Result;
 
 pub const PAGE_SIZE: u64 = 20;
@@ -25,13 +25,17 @@ pub struct Filter {
     pub held_now: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Row {
     pub id: Uuid,
     pub state: crate::domain::workflow::State,
+    #[sea_orm(from_alias = "holder_unit_id")]
     pub holder: Option<Uuid>,
+    #[sea_orm(from_alias = "level_code")]
     pub level: Option<String>,
+    #[sea_orm(from_alias = "series_code")]
     pub series: Option<String>,
+    #[sea_orm(from_alias = "title_id")]
     pub title: Option<Uuid>,
     pub submitted_at: Option<i64>,
     pub name: String,
@@ -79,21 +83,6 @@ fn conditions(unit: Uuid, f: &Filter) -> (String, Vec<Value>) {
 const SELECT: &str = "SELECT a.id, a.state, a.holder_unit_id, a.level_code, a.series_code, a.title_id, a.submitted_at, a.version, p.name, p.id_masked";
 const FROM: &str = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
 
-fn row(r: &sea_orm::QueryResult) -> Result<Row, sea_orm::DbErr> {
-    Ok(Row {
-        id: r.try_get("", "id")?,
-        state: super::state_column(r, "state")?,
-        holder: r.try_get("", "holder_unit_id")?,
-        level: r.try_get("", "level_code")?,
-        series: r.try_get("", "series_code")?,
-        title: r.try_get("", "title_id")?,
-        submitted_at: r.try_get("", "submitted_at")?,
-        version: r.try_get("", "version")?,
-        name: r.try_get("", "name")?,
-        id_masked: r.try_get("", "id_masked")?,
-    })
-}
-
 pub async fn page(
     c: &impl ConnectionTrait,
     unit: Uuid,
@@ -113,7 +102,6 @@ pub async fn slice(
     limit: u64,
 ) -> Result<(Vec<Row>, i64)> {
     let (cond, values) = conditions(unit, f);
-    let b = c.get_database_backend();
     // The count joins only the tables its conditions name: with no filter it is an
     // index-only count of the unit's holder rows.
     const HELD: &str = "FROM application_holders h JOIN applications a ON a.id = h.application_id";
@@ -123,36 +111,27 @@ pub async fn slice(
     } else {
         "FROM application_holders h"
     };
-    let total = c
-        .query_one_raw(stmt(
-            b,
-            &format!("SELECT COUNT(*) AS n {count_from} WHERE {cond}"),
-            values.clone(),
-        ))
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    let total = super::count(
+        c,
+        &format!("SELECT COUNT(*) AS n {count_from} WHERE {cond}"),
+        values.clone(),
+    )
+    .await?;
     let mut values = values;
     values.push((limit as i64).into());
     values.push((offset as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            b,
-            // The page's ids first, then the wide rows and the persons of those only.
-            &format!(
-                "{SELECT} FROM (SELECT a.id AS pid {filter_from} WHERE {cond} \
-                 ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?) pg \
-                 JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
-                 ORDER BY a.submitted_at DESC, a.id DESC"
-            ),
-            values,
-        ))
-        .await?;
-    let rows = rows
-        .iter()
-        .map(row)
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    let rows = query_as(
+        c,
+        // The page's ids first, then the wide rows and the persons of those only.
+        &format!(
+            "{SELECT} FROM (SELECT a.id AS pid {filter_from} WHERE {cond} \
+             ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?) pg \
+             JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
+             ORDER BY a.submitted_at DESC, a.id DESC"
+        ),
+        values,
+    )
+    .await?;
     Ok((rows, total))
 }
 
@@ -171,17 +150,10 @@ pub async fn after(
         values.extend([at.into(), at.into(), id.into()]);
     }
     values.push((limit as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "{SELECT} {FROM} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
-            ),
-            values,
-        ))
-        .await?;
-    rows.iter()
-        .map(row)
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    Ok(query_as(
+        c,
+        &format!("{SELECT} {FROM} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"),
+        values,
+    )
+    .await?)
 }

@@ -3,10 +3,10 @@
 //! submission to final approval, and the 申报明细 rows. Scoped to the bureau's region
 //! (`None` = the whole province) like every back-office query.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::stmt;
+use super::query_as;
 use crate::error::Result;
 
 /// Filters of the statistics page.
@@ -93,17 +93,15 @@ async fn cube_counts(
         first_month,
         end_month,
     );
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT {key} AS k, CAST(SUM(n) AS {}) AS n FROM stats_cube WHERE {cond} GROUP BY {key} LIMIT 1000",
-                super::dialect::bigint(c.get_database_backend())
-            ),
-            v,
-        ))
-        .await?;
-    key_counts(&rows)
+    key_counts(
+        c,
+        &format!(
+            "SELECT {key} AS k, CAST(SUM(n) AS {}) AS n FROM stats_cube WHERE {cond} GROUP BY {key} LIMIT 1000",
+            super::dialect::bigint(c.get_database_backend())
+        ),
+        v,
+    )
+    .await
 }
 
 /// The conditions on a cube's cells (`stats_cube`, `stats_durations`): non-empty cells of
@@ -130,16 +128,34 @@ fn cube_where(
     (cond.join(" AND "), v)
 }
 
-fn key_counts(rows: &[sea_orm::QueryResult]) -> Result<Vec<(String, i64)>> {
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<Option<String>>("", "k")?.unwrap_or_default(),
-                r.try_get::<i64>("", "n")?,
-            ))
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+/// A group's key `k` and its count `n`.
+#[derive(FromQueryResult)]
+struct Group<K: sea_orm::TryGetable> {
+    k: K,
+    n: i64,
+}
+
+/// Runs a grouped count (`SELECT … AS k, … AS n`) and returns its `(k, n)` pairs.
+async fn groups<K: sea_orm::TryGetable>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<(K, i64)>> {
+    let rows: Vec<Group<K>> = query_as(c, sql, values).await?;
+    Ok(rows.into_iter().map(|g| (g.k, g.n)).collect())
+}
+
+/// Counts by a text key; a group without a value (no series yet) is keyed "".
+async fn key_counts(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<(String, i64)>> {
+    Ok(groups::<Option<String>>(c, sql, values)
+        .await?
+        .into_iter()
+        .map(|(k, n)| (k.unwrap_or_default(), n))
+        .collect())
 }
 
 /// The same counts straight from the applications (their covering index): for the cut
@@ -149,17 +165,14 @@ pub async fn counts_scanned(
     f: &StatsFilter,
     by: &str,
 ) -> Result<Vec<(String, i64)>> {
-    let b = c.get_database_backend();
     let key = columns(by).1;
     let (wh, v) = stats_where(f);
-    let rows = c
-        .query_all_raw(stmt(
-            b,
-            &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 1000"),
-            v,
-        ))
-        .await?;
-    key_counts(&rows)
+    key_counts(
+        c,
+        &format!("SELECT {key} AS k, COUNT(*) AS n FROM applications a WHERE {wh} GROUP BY {key} ORDER BY {key} LIMIT 1000"),
+        v,
+    )
+    .await
 }
 
 /// The groupings of the statistics page, in its order.
@@ -203,18 +216,12 @@ pub async fn durations(
     if let Some((first, end)) = &split.months {
         // The duration cube has no series column: a series filter scanned above.
         let (cond, v) = cube_where(f.region.as_deref(), None, first.as_deref(), end.as_deref());
-        let rows = c
-            .query_all_raw(stmt(
-                c.get_database_backend(),
-                &format!(
-                    "SELECT hours AS h, CAST(SUM(n) AS {}) AS n FROM stats_durations WHERE {cond} GROUP BY hours",
-                    super::dialect::bigint(c.get_database_backend())
-                ),
-                v,
-            ))
-            .await?;
-        for r in &rows {
-            *acc.entry(r.try_get::<i64>("", "h")?).or_default() += r.try_get::<i64>("", "n")?;
+        let sql = format!(
+            "SELECT hours AS k, CAST(SUM(n) AS {}) AS n FROM stats_durations WHERE {cond} GROUP BY hours",
+            super::dialect::bigint(c.get_database_backend())
+        );
+        for (h, n) in groups::<i64>(c, &sql, v).await? {
+            *acc.entry(h).or_default() += n;
         }
     }
     for (from, to) in split.edges {
@@ -254,20 +261,15 @@ async fn duration_buckets_scanned(
         _ => "",
     };
     let div = super::dialect::div(b);
-    let rows = c
-        .query_all_raw(stmt(
-            b,
-            &format!(
-                "SELECT (a.final_at - a.submitted_at) {div} 3600000 AS h, COUNT(*) AS n FROM applications a{hint} \
-                 WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL GROUP BY (a.final_at - a.submitted_at) {div} 3600000 ORDER BY h LIMIT 100000"
-            ),
-            v,
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<i64>("", "h")?, r.try_get::<i64>("", "n")?)))
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    groups(
+        c,
+        &format!(
+            "SELECT (a.final_at - a.submitted_at) {div} 3600000 AS k, COUNT(*) AS n FROM applications a{hint} \
+             WHERE {wh} AND a.state = 'approved' AND a.final_at IS NOT NULL GROUP BY (a.final_at - a.submitted_at) {div} 3600000 ORDER BY k LIMIT 100000"
+        ),
+        v,
+    )
+    .await
 }
 
 /// (median, p90, count) from (hour, count) buckets sorted by hour.
@@ -291,7 +293,7 @@ pub fn percentiles(buckets: &[(i64, i64)]) -> (Option<f64>, Option<f64>, i64) {
 }
 
 /// One line of the 申报明细 export.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct SubmittedRow {
     pub id: Uuid,
     pub submitted_at: i64,
@@ -299,6 +301,7 @@ pub struct SubmittedRow {
     pub state: crate::domain::workflow::State,
     pub series_code: Option<String>,
     pub title_id: Option<Uuid>,
+    #[sea_orm(from_alias = "name")]
     pub person_name: String,
     pub id_masked: String,
     pub id_cipher: String,
@@ -319,35 +322,17 @@ pub async fn submitted_before(
         v.extend([at.into(), at.into(), id.into()]);
     }
     v.push((limit as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT a.id, a.submitted_at, a.final_at, a.state, a.series_code, a.title_id, p.name, p.id_masked, p.id_cipher, \
-                 u.name AS unit_name FROM applications a JOIN persons p ON p.id = a.person_id \
-                 LEFT JOIN units u ON u.id = a.declare_unit_id \
-                 WHERE {wh} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
-            ),
-            v,
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(SubmittedRow {
-                id: r.try_get("", "id")?,
-                submitted_at: r.try_get("", "submitted_at")?,
-                final_at: r.try_get("", "final_at")?,
-                state: super::state_column(r, "state")?,
-                series_code: r.try_get("", "series_code")?,
-                title_id: r.try_get("", "title_id")?,
-                person_name: r.try_get("", "name")?,
-                id_masked: r.try_get("", "id_masked")?,
-                id_cipher: r.try_get("", "id_cipher")?,
-                unit_name: r.try_get("", "unit_name")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    Ok(query_as(
+        c,
+        &format!(
+            "SELECT a.id, a.submitted_at, a.final_at, a.state, a.series_code, a.title_id, p.name, p.id_masked, p.id_cipher, \
+             u.name AS unit_name FROM applications a JOIN persons p ON p.id = a.person_id \
+             LEFT JOIN units u ON u.id = a.declare_unit_id \
+             WHERE {wh} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"
+        ),
+        v,
+    )
+    .await?)
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! API tokens: a random secret shown once, stored as its SHA-256; scoped read or write,
 //! expiring, revocable, tied to one person, unit or back-office user.
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::{exec, stmt};
+use super::{exec, query_as, query_one_as};
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
 use crate::infra::crypto::sha256_b64;
@@ -38,10 +38,12 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct Token {
     pub id: Uuid,
+    #[sea_orm(from_alias = "subject_kind")]
     pub kind: SubjectKind,
+    #[sea_orm(from_alias = "subject_id")]
     pub subject: Uuid,
     pub name: String,
     pub scope: Scope,
@@ -59,25 +61,6 @@ impl Token {
 
 const COLUMNS: &str =
     "id, subject_kind, subject_id, name, scope, created_at, expires_at, revoked_at, last_used_at";
-
-fn row(r: &sea_orm::QueryResult) -> Result<Option<Token>, sea_orm::DbErr> {
-    let kind: String = r.try_get("", "subject_kind")?;
-    let scope: String = r.try_get("", "scope")?;
-    let (Some(kind), Some(scope)) = (SubjectKind::parse(&kind), Scope::parse(&scope)) else {
-        return Ok(None);
-    };
-    Ok(Some(Token {
-        id: r.try_get("", "id")?,
-        kind,
-        subject: r.try_get("", "subject_id")?,
-        name: r.try_get("", "name")?,
-        scope,
-        created_at: r.try_get("", "created_at")?,
-        expires_at: r.try_get("", "expires_at")?,
-        revoked_at: r.try_get("", "revoked_at")?,
-        last_used_at: r.try_get("", "last_used_at")?,
-    }))
-}
 
 pub struct NewToken<'a> {
     pub kind: SubjectKind,
@@ -121,14 +104,14 @@ pub async fn authenticate(
     secret: &str,
     now: i64,
 ) -> Result<Option<Token>> {
-    let r = c
-        .query_one_raw(stmt(
-            c.get_database_backend(),
-            &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?"),
-            vec![sha256_b64(secret.as_bytes()).into()],
-        ))
-        .await?;
-    let Some(t) = r.as_ref().map(row).transpose()?.flatten() else {
+    // A token of a kind or scope this build does not know authenticates nothing.
+    let t: Option<Option<Token>> = query_one_as(
+        c,
+        &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?"),
+        vec![sha256_b64(secret.as_bytes()).into()],
+    )
+    .await?;
+    let Some(t) = t.flatten() else {
         return Ok(None);
     };
     if !t.live(now) {
@@ -151,23 +134,16 @@ pub async fn of_subject(
     kind: SubjectKind,
     subject: Uuid,
 ) -> Result<Vec<Token>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT {COLUMNS} FROM api_tokens WHERE subject_kind = ? AND subject_id = ? \
-                 ORDER BY created_at DESC, id DESC LIMIT 100"
-            ),
-            vec![kind.as_str().into(), subject.into()],
-        ))
-        .await?;
-    Ok(rows
-        .iter()
-        .map(row)
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect())
+    let rows: Vec<Option<Token>> = query_as(
+        c,
+        &format!(
+            "SELECT {COLUMNS} FROM api_tokens WHERE subject_kind = ? AND subject_id = ? \
+             ORDER BY created_at DESC, id DESC LIMIT 100"
+        ),
+        vec![kind.as_str().into(), subject.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().flatten().collect())
 }
 
 /// Revokes one of the subject's live tokens; false when there is none by that id.

@@ -15,11 +15,11 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{exec, stmt};
+use super::{exec, query_as, stmt};
 use crate::error::{AppError, Result};
 
 /// Shorter queries return nothing (the caller says why).
@@ -32,7 +32,7 @@ const CANDIDATES: u64 = 200;
 pub const FTS_SLOTS: i64 = 16;
 
 /// One unit found by name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, FromQueryResult)]
 pub struct UnitHit {
     pub id: Uuid,
     pub name: String,
@@ -182,10 +182,8 @@ pub async fn search(c: &impl ConnectionTrait, q: &str, limit: u64) -> Result<Vec
         return Ok(Vec::new());
     }
     let (sql, values) = search_sql(c.get_database_backend(), &q, limit);
-    let rows = c
-        .query_all_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?;
-    Ok(rank(rows_to_hits(rows)?, &q, limit as usize))
+    let hits = query_as(c, &sql, values).await?;
+    Ok(rank(hits, &q, limit as usize))
 }
 
 /// One statement. Candidates are (key, name) pairs: those containing the query (at most
@@ -307,19 +305,6 @@ fn bigram_join(q: &str, cap: u64) -> (String, Vec<Value>) {
     values.push(grams[0].as_str().into());
     values.push(q.into());
     (sql, values)
-}
-
-fn rows_to_hits(rows: Vec<QueryResult>) -> Result<Vec<UnitHit>> {
-    rows.iter()
-        .map(|r| {
-            Ok(UnitHit {
-                id: r.try_get("", "id")?,
-                name: r.try_get("", "name")?,
-                credit_code: r.try_get("", "credit_code")?,
-                region_code: r.try_get("", "region_code")?,
-            })
-        })
-        .collect()
 }
 
 /// Keeps the names that contain the query (FTS5 folds case, LIKE does not), once each;

@@ -239,51 +239,36 @@ fn password_page(parts: &Parts) -> bool {
     p.ends_with("/password") || p.ends_with("/logout")
 }
 
-/// `Option<LiveSession>`: `None` when nobody is logged in, other errors still fail.
-impl OptionalFromRequestParts<AppState> for LiveSession {
-    type Rejection = AppError;
+/// `Option<X>` as an extractor: `None` for the rejections listed (nobody logged in, or a
+/// user who must change the password first), other errors still fail.
+macro_rules! optional {
+    ($t:ty, $($none:path)|+) => {
+        impl OptionalFromRequestParts<AppState> for $t {
+            type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        match <LiveSession as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
-            Ok(s) => Ok(Some(s)),
-            Err(AppError::Unauthenticated) => Ok(None),
-            Err(e) => Err(e),
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Option<Self>, Self::Rejection> {
+                match <$t as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+                    Ok(s) => Ok(Some(s)),
+                    Err($($none)|+) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
         }
-    }
+    };
 }
 
-impl OptionalFromRequestParts<AppState> for FrontUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        match <FrontUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
-            Ok(s) => Ok(Some(s)),
-            Err(AppError::Unauthenticated | AppError::PasswordChangeRequired) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-impl OptionalFromRequestParts<AppState> for AdminUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        match <AdminUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
-            Ok(s) => Ok(Some(s)),
-            Err(AppError::Unauthenticated | AppError::PasswordChangeRequired) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-}
+optional!(LiveSession, AppError::Unauthenticated);
+optional!(
+    FrontUser,
+    AppError::Unauthenticated | AppError::PasswordChangeRequired
+);
+optional!(
+    AdminUser,
+    AppError::Unauthenticated | AppError::PasswordChangeRequired
+);
 
 /// `GET …/keepalive`: 204 while the session lives, and the session's idle clock starts again
 /// (the page's "继续办理" in the timeout warning); a dead session gets the login redirect.

@@ -134,24 +134,17 @@ async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = res.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "title").as_deref(),
-        Some("所选职称不属于该申报级别")
-    );
-    assert_eq!(
-        field_error(&html, "specialty").as_deref(),
-        Some("所选专业不属于该职称的系列")
-    );
-    assert_eq!(
-        field_error(&html, "title_year").as_deref(),
-        Some("年度不能晚于今年")
-    );
-    assert_eq!(
-        field_error(&html, "declare_unit").as_deref(),
-        Some("未找到该单位，请通过单位选择框查询后选择")
-    );
+    let html = expect_errors(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[
+            ("title", "所选职称不属于该申报级别"),
+            ("specialty", "所选专业不属于该职称的系列"),
+            ("title_year", "年度不能晚于今年"),
+            ("declare_unit", "未找到该单位，请通过单位选择框查询后选择"),
+        ],
+    )
+    .await;
     assert!(
         html.contains("value=\"不存在的单位\""),
         "the typed name stays"
@@ -202,22 +195,21 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = res.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "issuer_region").as_deref(),
-        Some("外地调入确认的原职称应由山东省外或中央、军队系统评审或发证")
-    );
-    assert_eq!(
-        field_error(&html, "obtained_date").as_deref(),
-        Some("请输入有效日期（如 2020-06-30）")
-    );
+    let html = expect_errors(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[
+            (
+                "issuer_region",
+                "外地调入确认的原职称应由山东省外或中央、军队系统评审或发证",
+            ),
+            ("obtained_date", "请输入有效日期（如 2020-06-30）"),
+        ],
+    )
+    .await;
     assert!(html.contains("value=\"工程师\""), "typed values are kept");
     let res = a.module("transfer", &[("moved_date", "2099-01-01")]).await;
-    assert_eq!(
-        field_error(&res.text().await.unwrap(), "moved_date").as_deref(),
-        Some("日期不能晚于今天")
-    );
+    shows_errors(res, &[("moved_date", "日期不能晚于今天")]).await;
     // Rows: 增加一条 draws an extra row and saves nothing.
     let res = a
         .module(
@@ -322,12 +314,7 @@ async fn attachments_are_checked_by_content_and_size() {
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
     let res = fetch(&a.client, &app.url(&href)).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment;")
-    );
+    assert!(header(&res, "content-disposition").starts_with("attachment;"));
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);

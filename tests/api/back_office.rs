@@ -99,11 +99,12 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        field_error(&res.text().await.unwrap(), "bureau").as_deref(),
-        Some("请选择所属人社局")
-    );
+    expect_errors(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("bureau", "请选择所属人社局")],
+    )
+    .await;
     let list = get_html(&city, &app.back_url("/sdmanager/admins")).await;
     assert!(!list.contains("sysadmin"), "a city sees only its own users");
 }
@@ -158,11 +159,7 @@ async fn duplicate_usernames_are_refused_with_a_message() {
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(
-        field_error(&res.text().await.unwrap(), "username").as_deref(),
-        Some("该用户名已存在")
-    );
+    expect_errors(res, StatusCode::CONFLICT, &[("username", "该用户名已存在")]).await;
     let res = app
         .post_form(
             &client,
@@ -176,15 +173,17 @@ async fn duplicate_usernames_are_refused_with_a_message() {
             ],
         )
         .await;
-    let html = res.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "username").as_deref(),
-        Some("用户名为3至32位字母、数字或下划线")
-    );
-    assert_eq!(
-        field_error(&html, "cert_fingerprint").as_deref(),
-        Some("证书指纹应为SHA-256指纹（64位十六进制字符，可带冒号）")
-    );
+    shows_errors(
+        res,
+        &[
+            ("username", "用户名为3至32位字母、数字或下划线"),
+            (
+                "cert_fingerprint",
+                "证书指纹应为SHA-256指纹（64位十六进制字符，可带冒号）",
+            ),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -721,3 +721,36 @@ pub fn pdf_text(bytes: &[u8]) -> String {
         .expect("pdftotext (poppler-utils) is installed");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The value of a response header as text.
+pub fn header<'r>(res: &'r Response, name: &str) -> &'r str {
+    res.headers()[name].to_str().unwrap()
+}
+
+/// Asserts that the page shows each `(field, message)` as that field's error.
+pub fn assert_field_errors(html: &str, expected: Fields<'_>) {
+    for (field, message) in expected {
+        assert_eq!(
+            field_error(html, field).as_deref(),
+            Some(*message),
+            "the error of {field}"
+        );
+    }
+}
+
+/// Asserts the response's status and that its page shows each `(field, message)` as that
+/// field's error; the page.
+pub async fn expect_errors(res: Response, status: StatusCode, expected: Fields<'_>) -> String {
+    assert_eq!(res.status(), status);
+    let html = res.text().await.unwrap();
+    assert_field_errors(&html, expected);
+    html
+}
+
+/// Asserts that the page of the response shows each `(field, message)` as that field's
+/// error, whatever its status; the page.
+pub async fn shows_errors(res: Response, expected: Fields<'_>) -> String {
+    let html = res.text().await.unwrap();
+    assert_field_errors(&html, expected);
+    html
+}

@@ -77,12 +77,7 @@ async fn metrics_count_routes_by_template_on_the_back_office_only() {
 
     let res = reqwest::get(app.back_url("/metrics")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
+    assert!(header(&res, "content-type").starts_with("text/plain"));
     let text = res.text().await.unwrap();
     for needle in [
         "http_requests_total{site=\"front\",route=\"/rsrc/zc/transfer/{id}\",method=\"GET\",status=\"200\"}",

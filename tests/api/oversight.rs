@@ -41,11 +41,12 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
             &[("name", "济南市更正后的单位名称有限公司"), ("reason", "")],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        field_error(&res.text().await.unwrap(), "reason").as_deref(),
-        Some("此项为必填项")
-    );
+    expect_errors(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("reason", "此项为必填项")],
+    )
+    .await;
     let res = app
         .back_post_page(
             &op,
@@ -416,12 +417,7 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
     app.login(&unit, "unit", &code, PASSWORD).await;
     let res = fetch(&unit, &app.url("/rsrc/zc/review/export?state=pending")).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .contains("spreadsheetml")
-    );
+    assert!(header(&res, "content-type").contains("spreadsheetml"));
     let bytes = res.bytes().await.unwrap().to_vec();
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let range = book.worksheet_range("外地调入审核").unwrap();

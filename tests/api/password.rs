@@ -64,20 +64,14 @@ async fn a_forgotten_password_is_reset_with_a_one_time_code() {
         }
     };
     let wrong = post("00000000".into(), "New#Pass2027").await;
-    assert_eq!(
-        field_error(&wrong.text().await.unwrap(), "code").as_deref(),
-        Some("验证码不正确")
-    );
+    shows_errors(wrong, &[("code", "验证码不正确")]).await;
     let weak = post(code.clone(), "weakpass").await;
     assert!(field_error(&weak.text().await.unwrap(), "password").is_some());
     let ok = post(code.clone(), "New#Pass2027").await;
     assert_eq!(location(&ok), "/rsrc/?m=reset_done");
     // Used once only.
     let again = post(code.clone(), "Other#Pass2027").await;
-    assert_eq!(
-        field_error(&again.text().await.unwrap(), "code").as_deref(),
-        Some("验证码已失效，请重新获取")
-    );
+    shows_errors(again, &[("code", "验证码已失效，请重新获取")]).await;
     // The old password is gone, the new one works, and earlier sessions ended.
     assert_eq!(
         app.login(&TestApp::new_client(), "person", &id, PASSWORD)
@@ -179,10 +173,7 @@ async fn changing_a_password_needs_the_current_one() {
             ],
         )
         .await;
-    assert_eq!(
-        field_error(&res.text().await.unwrap(), "current").as_deref(),
-        Some("当前密码不正确")
-    );
+    shows_errors(res, &[("current", "当前密码不正确")]).await;
     let res = app
         .post_form(
             &client,

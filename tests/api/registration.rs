@@ -68,24 +68,17 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = res.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "name").as_deref(),
-        Some("姓名只能包含汉字、字母、空格和“·”，最长30个字")
-    );
-    assert_eq!(
-        field_error(&html, "id_number").as_deref(),
-        Some("身份证号校验位不正确，请核对后重新输入")
-    );
-    assert_eq!(
-        field_error(&html, "phone").as_deref(),
-        Some("请输入11位手机号码")
-    );
-    assert_eq!(
-        field_error(&html, "password").as_deref(),
-        Some("密码至少8位")
-    );
+    let html = expect_errors(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[
+            ("name", "姓名只能包含汉字、字母、空格和“·”，最长30个字"),
+            ("id_number", "身份证号校验位不正确，请核对后重新输入"),
+            ("phone", "请输入11位手机号码"),
+            ("password", "密码至少8位"),
+        ],
+    )
+    .await;
     assert!(
         html.contains(&format!("value=\"{}\"", corrupt(&id))),
         "the typed ID number is kept"
@@ -100,9 +93,7 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
             &[("name", ""), ("id_number", &id)],
         )
         .await;
-    let html = res.text().await.unwrap();
-    assert_eq!(field_error(&html, "name").as_deref(), Some("此项为必填项"));
-    assert_eq!(field_error(&html, "phone").as_deref(), Some("此项为必填项"));
+    shows_errors(res, &[("name", "此项为必填项"), ("phone", "此项为必填项")]).await;
 
     // Weak and mismatched passwords, and one holding the birth date.
     for (pw, pw2, field, msg) in [
@@ -145,9 +136,7 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
                 ],
             )
             .await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let html = res.text().await.unwrap();
-        assert_eq!(field_error(&html, field).as_deref(), Some(msg), "{pw}");
+        expect_errors(res, StatusCode::UNPROCESSABLE_ENTITY, &[(field, msg)]).await;
     }
 }
 
@@ -159,12 +148,12 @@ async fn one_account_per_id_number() {
     let res = app
         .register_person_check(&client, "李四", &id, &phone(), PASSWORD)
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = res.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "id_number").as_deref(),
-        Some("该身份证号已注册，请直接登录或找回密码")
-    );
+    expect_errors(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("id_number", "该身份证号已注册，请直接登录或找回密码")],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -197,11 +186,11 @@ async fn two_concurrent_registrations_with_one_id_number_make_exactly_one_accoun
     } else {
         r2
     };
-    let html = loser.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "id_number").as_deref(),
-        Some("该身份证号已注册，请直接登录或找回密码")
-    );
+    shows_errors(
+        loser,
+        &[("id_number", "该身份证号已注册，请直接登录或找回密码")],
+    )
+    .await;
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 1);
 }
 
@@ -253,16 +242,18 @@ async fn a_unit_registers_and_duplicates_are_refused() {
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = res.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "credit_code").as_deref(),
-        Some("该统一社会信用代码已注册，请直接登录或找回密码")
-    );
-    assert_eq!(
-        field_error(&html, "name").as_deref(),
-        Some("该单位名称已注册")
-    );
+    expect_errors(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[
+            (
+                "credit_code",
+                "该统一社会信用代码已注册，请直接登录或找回密码",
+            ),
+            ("name", "该单位名称已注册"),
+        ],
+    )
+    .await;
 
     let res = app
         .post_page(
@@ -276,23 +267,16 @@ async fn a_unit_registers_and_duplicates_are_refused() {
             ],
         )
         .await;
-    let html = res.text().await.unwrap();
-    assert_eq!(
-        field_error(&html, "name").as_deref(),
-        Some("单位名称应为2至100个字")
-    );
-    assert_eq!(
-        field_error(&html, "credit_code").as_deref(),
-        Some("统一社会信用代码应为18位")
-    );
-    assert_eq!(
-        field_error(&html, "region").as_deref(),
-        Some("请选择所属地区")
-    );
-    assert_eq!(
-        field_error(&html, "contact").as_deref(),
-        Some("此项为必填项")
-    );
+    shows_errors(
+        res,
+        &[
+            ("name", "单位名称应为2至100个字"),
+            ("credit_code", "统一社会信用代码应为18位"),
+            ("region", "请选择所属地区"),
+            ("contact", "此项为必填项"),
+        ],
+    )
+    .await;
 }
 
 /// Browsers and password managers fill the account, name and phone fields, and never an

@@ -670,10 +670,7 @@ async fn tokens_scopes_sessions_and_errors() {
         let res = rq.send().await.unwrap();
         assert_eq!(res.status().as_u16(), want, "{m} {path} {body:?}");
         assert!(
-            res.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("application/json"),
+            header(&res, "content-type").starts_with("application/json"),
             "{path}"
         );
         let v: Value = res.json().await.unwrap();

@@ -117,12 +117,7 @@ async fn the_bound_certificate_and_the_password_together_open_the_back_office() 
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let home = fetch(&c, &format!("{}/sdmanager/home", u.url)).await;
     assert_eq!(home.status(), StatusCode::OK);
-    assert!(
-        home.headers()["strict-transport-security"]
-            .to_str()
-            .unwrap()
-            .contains("max-age=31536000")
-    );
+    assert!(header(&home, "strict-transport-security").contains("max-age=31536000"));
     assert!(home.text().await.unwrap().contains("UKEY证书 + 密码"));
 
     // Password only, on the plain listener, is refused for a bound account.

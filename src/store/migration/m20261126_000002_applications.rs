@@ -149,26 +149,22 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(Applications::SubmittedAt))
                 .col(big_integer_null(Applications::FinalAt))
                 .col(string_len_null(Applications::Serial, 40).unique_key())
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Applications::Table, Applications::PersonId)
-                        .to(Persons::Table, Persons::Id),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Applications::Table, Applications::HolderUnitId)
-                        .to(Units::Table, Units::Id),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Applications::Table, Applications::DeclareUnitId)
-                        .to(Units::Table, Units::Id),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Applications::Table, Applications::WorkUnitId)
-                        .to(Units::Table, Units::Id),
-                )
+                .foreign_key(&mut super::references(
+                    (Applications::Table, Applications::PersonId),
+                    (Persons::Table, Persons::Id),
+                ))
+                .foreign_key(&mut super::references(
+                    (Applications::Table, Applications::HolderUnitId),
+                    (Units::Table, Units::Id),
+                ))
+                .foreign_key(&mut super::references(
+                    (Applications::Table, Applications::DeclareUnitId),
+                    (Units::Table, Units::Id),
+                ))
+                .foreign_key(&mut super::references(
+                    (Applications::Table, Applications::WorkUnitId),
+                    (Units::Table, Units::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -194,12 +190,7 @@ impl MigrationTrait for Migration {
                 vec![Applications::State, Applications::SubmittedAt],
             ),
         ] {
-            let mut idx = Index::create();
-            idx.name(name).table(Applications::Table);
-            for c in cols {
-                idx.col(c);
-            }
-            m.create_index(idx.to_owned()).await?;
+            super::index(m, name, Applications::Table, cols).await?;
         }
 
         m.create_table(
@@ -216,30 +207,25 @@ impl MigrationTrait for Migration {
                 .col(string_len(ApplicationEvents::FromState, 12))
                 .col(string_len(ApplicationEvents::ToState, 12))
                 .col(text(ApplicationEvents::Opinion))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(ApplicationEvents::Table, ApplicationEvents::ApplicationId)
-                        .to(Applications::Table, Applications::Id),
-                )
+                .foreign_key(&mut super::references(
+                    (ApplicationEvents::Table, ApplicationEvents::ApplicationId),
+                    (Applications::Table, Applications::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_application_events_app")
-                .table(ApplicationEvents::Table)
-                .col(ApplicationEvents::ApplicationId)
-                .col(ApplicationEvents::At)
-                .to_owned(),
+        super::index(
+            m,
+            "ix_application_events_app",
+            ApplicationEvents::Table,
+            [ApplicationEvents::ApplicationId, ApplicationEvents::At],
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_application_events_unit")
-                .table(ApplicationEvents::Table)
-                .col(ApplicationEvents::UnitId)
-                .col(ApplicationEvents::ApplicationId)
-                .to_owned(),
+        super::index(
+            m,
+            "ix_application_events_unit",
+            ApplicationEvents::Table,
+            [ApplicationEvents::UnitId, ApplicationEvents::ApplicationId],
         )
         .await?;
 
@@ -253,23 +239,22 @@ impl MigrationTrait for Migration {
                 .col(uuid(ModuleReviews::UnitId))
                 .col(text(ModuleReviews::Opinion))
                 .col(big_integer(ModuleReviews::CreatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(ModuleReviews::Table, ModuleReviews::ApplicationId)
-                        .to(Applications::Table, Applications::Id),
-                )
+                .foreign_key(&mut super::references(
+                    (ModuleReviews::Table, ModuleReviews::ApplicationId),
+                    (Applications::Table, Applications::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_module_reviews_round_module")
-                .table(ModuleReviews::Table)
-                .col(ModuleReviews::ApplicationId)
-                .col(ModuleReviews::Round)
-                .col(ModuleReviews::Module)
-                .unique()
-                .to_owned(),
+        super::unique_index(
+            m,
+            "ux_module_reviews_round_module",
+            ModuleReviews::Table,
+            [
+                ModuleReviews::ApplicationId,
+                ModuleReviews::Round,
+                ModuleReviews::Module,
+            ],
         )
         .await?;
 
@@ -285,21 +270,18 @@ impl MigrationTrait for Migration {
                 .col(string_len(Attachments::Sha256, 64))
                 .col(string_len_uniq(Attachments::StorageKey, 80))
                 .col(big_integer(Attachments::CreatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Attachments::Table, Attachments::ApplicationId)
-                        .to(Applications::Table, Applications::Id),
-                )
+                .foreign_key(&mut super::references(
+                    (Attachments::Table, Attachments::ApplicationId),
+                    (Applications::Table, Applications::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_attachments_app")
-                .table(Attachments::Table)
-                .col(Attachments::ApplicationId)
-                .col(Attachments::Slot)
-                .to_owned(),
+        super::index(
+            m,
+            "ix_attachments_app",
+            Attachments::Table,
+            [Attachments::ApplicationId, Attachments::Slot],
         )
         .await?;
 
@@ -317,14 +299,15 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_notices_recipient")
-                .table(Notices::Table)
-                .col(Notices::RecipientKind)
-                .col(Notices::RecipientId)
-                .col(Notices::CreatedAt)
-                .to_owned(),
+        super::index(
+            m,
+            "ix_notices_recipient",
+            Notices::Table,
+            [
+                Notices::RecipientKind,
+                Notices::RecipientId,
+                Notices::CreatedAt,
+            ],
         )
         .await?;
 
@@ -339,20 +322,18 @@ impl MigrationTrait for Migration {
                         .col(UnitBigrams::Gram)
                         .col(UnitBigrams::UnitId),
                 )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(UnitBigrams::Table, UnitBigrams::UnitId)
-                        .to(Units::Table, Units::Id),
-                )
+                .foreign_key(&mut super::references(
+                    (UnitBigrams::Table, UnitBigrams::UnitId),
+                    (Units::Table, Units::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_unit_bigrams_unit")
-                .table(UnitBigrams::Table)
-                .col(UnitBigrams::UnitId)
-                .to_owned(),
+        super::index(
+            m,
+            "ix_unit_bigrams_unit",
+            UnitBigrams::Table,
+            [UnitBigrams::UnitId],
         )
         .await?;
 

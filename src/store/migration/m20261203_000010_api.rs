@@ -55,13 +55,11 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_api_tokens_subject")
-                .table(ApiTokens::Table)
-                .col(ApiTokens::SubjectKind)
-                .col(ApiTokens::SubjectId)
-                .to_owned(),
+        super::index(
+            m,
+            "ix_api_tokens_subject",
+            ApiTokens::Table,
+            [ApiTokens::SubjectKind, ApiTokens::SubjectId],
         )
         .await?;
         m.create_table(
@@ -82,12 +80,11 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_idempotency_keys_created")
-                .table(IdempotencyKeys::Table)
-                .col(IdempotencyKeys::CreatedAt)
-                .to_owned(),
+        super::index(
+            m,
+            "ix_idempotency_keys_created",
+            IdempotencyKeys::Table,
+            [IdempotencyKeys::CreatedAt],
         )
         .await
     }

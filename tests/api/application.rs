@@ -134,9 +134,8 @@ async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
             ],
         )
         .await;
-    let html = expect_errors(
+    let html = invalid(
         res,
-        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             ("title", "所选职称不属于该申报级别"),
             ("specialty", "所选专业不属于该职称的系列"),
@@ -195,9 +194,8 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
             ],
         )
         .await;
-    let html = expect_errors(
+    let html = invalid(
         res,
-        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             (
                 "issuer_region",
@@ -237,12 +235,7 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
             ],
         )
         .await;
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("结束时间不能早于开始时间")
-    );
+    assert!(text_of(res).await.contains("结束时间不能早于开始时间"));
     let res = a
         .module(
             "work",
@@ -375,7 +368,7 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     a.complete().await;
     let res = a.submit(false).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("请阅读并勾选诚信承诺"));
+    assert!(text_of(res).await.contains("请阅读并勾选诚信承诺"));
 
     let res = a.submit(true).await;
     assert_eq!(location(&res), "/rsrc/zc/transfer?m=submitted");
@@ -411,7 +404,7 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert!(res.text().await.unwrap().contains("该模块当前不可修改"));
+    assert!(text_of(res).await.contains("该模块当前不可修改"));
     let res = a.upload("other", "x.pdf", PDF.to_vec()).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 

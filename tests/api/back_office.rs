@@ -99,12 +99,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
             ],
         )
         .await;
-    expect_errors(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &[("bureau", "请选择所属人社局")],
-    )
-    .await;
+    invalid(res, &[("bureau", "请选择所属人社局")]).await;
     let list = get_html(&city, &app.back_url("/sdmanager/admins")).await;
     assert!(!list.contains("sysadmin"), "a city sees only its own users");
 }
@@ -212,19 +207,14 @@ async fn the_back_office_answers_only_the_allowed_networks() {
     for path in ["/sdmanager", "/sdmanager/home", "/healthz"] {
         let res = fetch(&c, &far.back_url(path)).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
-        assert!(
-            res.text()
-                .await
-                .unwrap()
-                .contains("当前网络不允许访问管理后台")
-        );
+        assert!(text_of(res).await.contains("当前网络不允许访问管理后台"));
     }
-    let res = c
-        .post(far.back_url("/sdmanager/login"))
-        .form(&[("username", "x"), ("password", "y")])
-        .send()
-        .await
-        .unwrap();
+    let res = post_raw(
+        &c,
+        far.back_url("/sdmanager/login"),
+        &[("username", "x"), ("password", "y")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "nor a login attempt");
     assert_eq!(
         status_of(&c, &far.url("/rsrc/")).await,

@@ -83,7 +83,7 @@ impl TestApp {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        c.post(self.url(action)).form(&form).send().await.unwrap()
+        post_raw(c, self.url(action), &form).await
     }
 
     /// The id of the unit with this credit code.
@@ -753,4 +753,9 @@ pub async fn shows_errors(res: Response, expected: Fields<'_>) -> String {
     let html = res.text().await.unwrap();
     assert_field_errors(&html, expected);
     html
+}
+
+/// Asserts a 422 whose page shows each `(field, message)` as that field's error; the page.
+pub async fn invalid(res: Response, expected: Fields<'_>) -> String {
+    expect_errors(res, StatusCode::UNPROCESSABLE_ENTITY, expected).await
 }

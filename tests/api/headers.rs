@@ -73,10 +73,10 @@ async fn oversized_bodies_and_unknown_pages_get_a_page_not_a_crash() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(res.text().await.unwrap().contains("提交的内容过大"));
+    assert!(text_of(res).await.contains("提交的内容过大"));
     let res = reqwest::get(app.url("/rsrc/nothing-here")).await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert!(res.text().await.unwrap().contains("您访问的内容不存在"));
+    assert!(text_of(res).await.contains("您访问的内容不存在"));
     // Garbage form bodies are a clear refusal, never a 500.
     let res = client
         .post(app.url("/rsrc/login"))

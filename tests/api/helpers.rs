@@ -234,7 +234,7 @@ impl TestApp {
         let token = self.csrf(client, page).await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("_csrf", &token));
-        client.post(action).form(&form).send().await.unwrap()
+        post_raw(client, action, &form).await
     }
 
     /// 个人注册 up to 立即注册: returns the confirm page response.
@@ -246,10 +246,11 @@ impl TestApp {
         phone: &str,
         password: &str,
     ) -> Response {
-        self.post_form(
+        let page = "/rsrc/register/person";
+        self.post_page(
             client,
-            &self.url("/rsrc/register/person"),
-            &self.url("/rsrc/register/person"),
+            page,
+            page,
             &[
                 ("name", name),
                 ("id_number", id),
@@ -346,13 +347,8 @@ impl TestApp {
         account: &str,
         password: &str,
     ) -> Response {
-        self.post_form(
-            client,
-            &self.url("/rsrc/"),
-            &self.url("/rsrc/login"),
-            &[("kind", kind), ("account", account), ("password", password)],
-        )
-        .await
+        let form = [("kind", kind), ("account", account), ("password", password)];
+        self.post_page(client, "/rsrc/", "/rsrc/login", &form).await
     }
 
     /// A logged-in client for a new person.
@@ -550,4 +546,27 @@ pub async fn drop_audit_guards(db: &sea_orm::DatabaseConnection) {
     for s in statements {
         db.execute_unprepared(s).await.unwrap();
     }
+}
+
+/// A form posted by the client to `url` as it stands (no form token added).
+pub async fn post_raw<T: serde::Serialize + ?Sized>(
+    client: &Client,
+    url: impl reqwest::IntoUrl,
+    form: &T,
+) -> Response {
+    client.post(url).form(form).send().await.unwrap()
+}
+
+/// A JSON body posted by the client to `url`.
+pub async fn post_json<T: serde::Serialize + ?Sized>(
+    client: &Client,
+    url: impl reqwest::IntoUrl,
+    body: &T,
+) -> Response {
+    client.post(url).json(body).send().await.unwrap()
+}
+
+/// The text of a response.
+pub async fn text_of(res: Response) -> String {
+    res.text().await.unwrap()
 }

@@ -52,7 +52,7 @@ async fn two_nodes_share_the_login_budget() {
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            res.text().await.unwrap().contains("操作过于频繁"),
+            text_of(res).await.contains("操作过于频繁"),
             "the budget is spent on both nodes"
         );
     }
@@ -92,7 +92,7 @@ async fn two_nodes_share_the_lockout_of_an_unknown_name() {
         let res = node
             .login(&TestApp::new_client(), "person", &unknown, "Wrong#pass1")
             .await;
-        assert!(res.text().await.unwrap().contains("账号已锁定"));
+        assert!(text_of(res).await.contains("账号已锁定"));
     }
     // The table holds a keyed hash of the name, never the name.
     let rows = a
@@ -254,7 +254,7 @@ async fn refused(app: &TestApp, id: &str, forwarded_for: &str) -> bool {
         .send()
         .await
         .unwrap();
-    res.text().await.unwrap().contains("操作过于频繁")
+    text_of(res).await.contains("操作过于频繁")
 }
 
 /// Spends the login budget (thirty a minute) of the client `forwarded_for` names.

@@ -145,11 +145,11 @@ async fn a_captcha_is_asked_after_three_failures() {
     let img = fetch(&client, &app.url(&format!("/rsrc/captcha/{captcha_id}"))).await;
     assert_eq!(img.headers()["content-type"], "image/svg+xml");
     let answer = app.captchas.answer(&captcha_id).unwrap();
-    assert!(!img.text().await.unwrap().contains(&answer));
+    assert!(!text_of(img).await.contains(&answer));
 
     // Without the captcha even the right password is not checked.
     let res = app.login(&client, "person", &id, PASSWORD).await;
-    assert!(res.text().await.unwrap().contains("请输入验证码"));
+    assert!(text_of(res).await.contains("请输入验证码"));
     // A wrong answer is refused and uses the challenge up.
     let token = app.csrf(&client, &app.url("/rsrc/")).await;
     let form = [
@@ -160,13 +160,8 @@ async fn a_captcha_is_asked_after_three_failures() {
         ("captcha_id", &captcha_id),
         ("captcha", "ZZZZZ"),
     ];
-    let res = client
-        .post(app.url("/rsrc/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(res.text().await.unwrap().contains("验证码错误，请重新输入"));
+    let res = post_raw(&client, app.url("/rsrc/login"), &form).await;
+    assert!(text_of(res).await.contains("验证码错误，请重新输入"));
     let form = [
         ("_csrf", token.as_str()),
         ("kind", "person"),
@@ -175,14 +170,9 @@ async fn a_captcha_is_asked_after_three_failures() {
         ("captcha_id", &captcha_id),
         ("captcha", &answer),
     ];
-    let res = client
-        .post(app.url("/rsrc/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_raw(&client, app.url("/rsrc/login"), &form).await;
     assert!(
-        res.text().await.unwrap().contains("验证码错误"),
+        text_of(res).await.contains("验证码错误"),
         "a used challenge cannot be answered again"
     );
 
@@ -197,12 +187,7 @@ async fn a_captcha_is_asked_after_three_failures() {
         ("captcha_id", &captcha_id),
         ("captcha", &answer.to_lowercase()),
     ];
-    let res = client
-        .post(app.url("/rsrc/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_raw(&client, app.url("/rsrc/login"), &form).await;
     assert_eq!(location(&res), "/rsrc/portal");
 }
 

@@ -41,12 +41,7 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
             &[("name", "济南市更正后的单位名称有限公司"), ("reason", "")],
         )
         .await;
-    expect_errors(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &[("reason", "此项为必填项")],
-    )
-    .await;
+    invalid(res, &[("reason", "此项为必填项")]).await;
     let res = app
         .back_post_page(
             &op,
@@ -171,7 +166,7 @@ async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audi
     let res = app
         .back_post_page(&op, &href, &format!("{href}/reveal"), &[])
         .await;
-    assert!(res.text().await.unwrap().contains(&id));
+    assert!(text_of(res).await.contains(&id));
     assert!(
         app.audit_actions()
             .await
@@ -188,7 +183,7 @@ async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audi
             &[("q", &id)],
         )
         .await;
-    assert!(!res.text().await.unwrap().contains("李雷"));
+    assert!(!text_of(res).await.contains("李雷"));
     assert_eq!(app.back_get(&jn, &href).await.0, StatusCode::NOT_FOUND);
 }
 
@@ -364,13 +359,7 @@ async fn every_back_office_page_checks_role_and_region() {
             for (path, fields, allowed) in &posts {
                 let mut form: Vec<(&str, &str)> = fields.clone();
                 form.push(("_csrf", &token));
-                let status = c
-                    .post(app.back_url(path))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status();
+                let status = post_raw(&c, app.back_url(path), &form).await.status();
                 let refused = status == StatusCode::FORBIDDEN;
                 let should_refuse = !allowed.contains(&role)
                     || (path.starts_with("/sdmanager/dicts") && bureau != "370000");
@@ -690,7 +679,7 @@ async fn dormant_back_office_accounts_are_disabled_with_their_sessions() {
     let res = app
         .admin_login(&TestApp::new_client(), "dormant", PASSWORD)
         .await;
-    assert!(res.text().await.unwrap().contains("账号已停用"));
+    assert!(text_of(res).await.contains("账号已停用"));
     assert_eq!(
         status_of(&again, &app.back_url("/sdmanager/home")).await,
         StatusCode::OK

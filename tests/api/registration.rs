@@ -68,9 +68,8 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
             ],
         )
         .await;
-    let html = expect_errors(
+    let html = invalid(
         res,
-        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             ("name", "姓名只能包含汉字、字母、空格和“·”，最长30个字"),
             ("id_number", "身份证号校验位不正确，请核对后重新输入"),
@@ -136,7 +135,7 @@ async fn bad_input_comes_back_with_a_message_beside_each_field_and_the_values_ke
                 ],
             )
             .await;
-        expect_errors(res, StatusCode::UNPROCESSABLE_ENTITY, &[(field, msg)]).await;
+        invalid(res, &[(field, msg)]).await;
     }
 }
 
@@ -148,9 +147,8 @@ async fn one_account_per_id_number() {
     let res = app
         .register_person_check(&client, "李四", &id, &phone(), PASSWORD)
         .await;
-    expect_errors(
+    invalid(
         res,
-        StatusCode::UNPROCESSABLE_ENTITY,
         &[("id_number", "该身份证号已注册，请直接登录或找回密码")],
     )
     .await;
@@ -162,21 +160,16 @@ async fn two_concurrent_registrations_with_one_id_number_make_exactly_one_accoun
     let id = citizen_id();
     // Both pass the check step before either confirms.
     let (c1, c2) = (TestApp::new_client(), TestApp::new_client());
-    let h1 = app
-        .register_person_check(&c1, "张三", &id, &phone(), PASSWORD)
-        .await
-        .text()
-        .await
-        .unwrap();
-    let h2 = app
-        .register_person_check(&c2, "张三", &id, &phone(), PASSWORD)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let mut pages = Vec::new();
+    for c in [&c1, &c2] {
+        let phone = phone();
+        let res = app.register_person_check(c, "张三", &id, &phone, PASSWORD);
+        pages.push(text_of(res.await).await);
+    }
+    let (h1, h2) = (&pages[0], &pages[1]);
     let (r1, r2) = tokio::join!(
-        app.confirm(&c1, &h1, "/rsrc/register/person/confirm"),
-        app.confirm(&c2, &h2, "/rsrc/register/person/confirm")
+        app.confirm(&c1, h1, "/rsrc/register/person/confirm"),
+        app.confirm(&c2, h2, "/rsrc/register/person/confirm")
     );
     let mut statuses = [r1.status(), r2.status()];
     statuses.sort();
@@ -209,12 +202,7 @@ async fn a_forged_or_altered_confirmation_ticket_is_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("请先核对注册信息并点击确认")
-    );
+    assert!(text_of(res).await.contains("请先核对注册信息并点击确认"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 0);
 }
 
@@ -242,9 +230,8 @@ async fn a_unit_registers_and_duplicates_are_refused() {
             ],
         )
         .await;
-    expect_errors(
+    invalid(
         res,
-        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             (
                 "credit_code",

@@ -594,12 +594,7 @@ async fn tokens_scopes_sessions_and_errors() {
     // The browser session works for same-site scripts; writes need the form token header.
     let res = fetch(&pc, &app.url("/rsrc/api/v1/me")).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = pc
-        .post(app.url("/rsrc/api/v1/applications"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = post_json(&pc, app.url("/rsrc/api/v1/applications"), &json!({})).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let csrf = token_in(&get_html(&pc, &app.url("/rsrc/zc/tokens")).await).unwrap();
     let res = pc
@@ -728,12 +723,7 @@ async fn registration_through_the_api_and_strict_queries() {
     let (id, phone) = (citizen_id(), phone());
     let person = json!({"name": "王小明", "id_number": id, "phone": phone,
                         "password": PASSWORD, "password2": PASSWORD});
-    let res = c
-        .post(app.url("/rsrc/api/v1/register/person"))
-        .json(&person)
-        .send()
-        .await
-        .unwrap();
+    let res = post_json(&c, app.url("/rsrc/api/v1/register/person"), &person).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let v: Value = res.json().await.unwrap();
     assert_eq!(
@@ -752,23 +742,18 @@ async fn registration_through_the_api_and_strict_queries() {
         1
     );
     // Again: refused on the field, as the page refuses it; a bad entry names every field.
-    let res = c
-        .post(app.url("/rsrc/api/v1/register/person"))
-        .json(&person)
-        .send()
-        .await
-        .unwrap();
+    let res = post_json(&c, app.url("/rsrc/api/v1/register/person"), &person).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         res.json::<Value>().await.unwrap()["fields"]["id_number"]["code"],
         "id_taken"
     );
-    let res = c
-        .post(app.url("/rsrc/api/v1/register/unit"))
-        .json(&json!({"name": "", "credit_code": "123", "region": "nowhere", "password": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let res = post_json(
+        &c,
+        app.url("/rsrc/api/v1/register/unit"),
+        &json!({"name": "", "credit_code": "123", "region": "nowhere", "password": "x"}),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let fields = res.json::<Value>().await.unwrap()["fields"].clone();
     for f in ["name", "credit_code", "region", "password"] {

@@ -61,14 +61,9 @@ async fn reporting_needs_a_live_path_which_the_superior_approves() {
         "one live path per series and level"
     );
     let res = ch.ask_path(&ch.unit_a, ch.a.unit_id, "2").await;
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("不能向本单位申请上报路径")
-    );
+    assert!(text_of(res).await.contains("不能向本单位申请上报路径"));
     let res = ch.ask_path(&ch.unit_b, ch.a.unit_id, "3").await;
-    assert!(res.text().await.unwrap().contains("该上报路径会形成循环"));
+    assert!(text_of(res).await.contains("该上报路径会形成循环"));
     ch.approve_path().await;
     assert!(app.page(&ch.unit_a, paths).await.contains("已生效"));
 
@@ -263,7 +258,7 @@ async fn the_transfer_form_holds_the_facts_and_its_serial_verifies() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert!(res.text().await.unwrap().contains("未查到该编号"));
+    assert!(text_of(res).await.contains("未查到该编号"));
 }
 
 /// Chapter 6, afterwards: revoking the grant does not undo the approval; what each unit
@@ -342,7 +337,7 @@ async fn two_reviewers_acting_at_once_one_wins() {
         } else {
             r2
         };
-        assert!(loser.text().await.unwrap().contains("该申报已被处理"));
+        assert!(text_of(loser).await.contains("该申报已被处理"));
         assert_eq!(
             app.count("SELECT COUNT(*) AS n FROM application_events WHERE action = 'approve'")
                 .await,

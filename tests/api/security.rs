@@ -38,7 +38,7 @@ async fn a_unit_asks_for_final_authority_only_at_its_city_or_the_province() {
     };
     let res = ask("370200").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("只能向本单位所在市"));
+    assert!(text_of(res).await.contains("只能向本单位所在市"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM final_grants").await, 0);
 
     // Asked of the province, the unit's own city sees it but only the province decides.
@@ -146,7 +146,7 @@ async fn a_successful_login_does_not_clear_the_clients_failures() {
     // Three failures from this address in the window: the captcha is asked even for the
     // account whose password it knows.
     let res = spray(id).await;
-    assert!(res.text().await.unwrap().contains("请输入验证码"));
+    assert!(text_of(res).await.contains("请输入验证码"));
 }
 
 /// The answer to a login without its per-request values (form token, captcha id).

@@ -148,7 +148,7 @@ async fn two_processes_on_one_database_share_sessions() {
     let other = app.sibling().await;
     let res = fetch(&client, &other.url("/rsrc/zc")).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains("张三"));
+    assert!(text_of(res).await.contains("张三"));
 }
 
 #[tokio::test]
@@ -171,7 +171,7 @@ async fn cross_site_and_tokenless_posts_are_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(res.text().await.unwrap().contains("页面已过期"));
+    assert!(text_of(res).await.contains("页面已过期"));
     let res = client
         .post(app.url("/rsrc/login"))
         .header("origin", "http://evil.example")
@@ -180,24 +180,19 @@ async fn cross_site_and_tokenless_posts_are_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = client
-        .post(app.url("/rsrc/login"))
-        .form(&[
+    let res = post_raw(
+        &client,
+        app.url("/rsrc/login"),
+        &[
             ("_csrf", "forged-token-forged-token"),
             ("kind", "person"),
             ("account", &id),
             ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = client
-        .post(app.url("/rsrc/login"))
-        .form(&[("kind", "person")])
-        .send()
-        .await
-        .unwrap();
+    let res = post_raw(&client, app.url("/rsrc/login"), &[("kind", "person")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Same origin with the right token works.
     let res = client

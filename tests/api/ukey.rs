@@ -118,7 +118,7 @@ async fn the_bound_certificate_and_the_password_together_open_the_back_office() 
     let home = fetch(&c, &format!("{}/sdmanager/home", u.url)).await;
     assert_eq!(home.status(), StatusCode::OK);
     assert!(header(&home, "strict-transport-security").contains("max-age=31536000"));
-    assert!(home.text().await.unwrap().contains("UKEY证书 + 密码"));
+    assert!(text_of(home).await.contains("UKEY证书 + 密码"));
 
     // Password only, on the plain listener, is refused for a bound account.
     let res = u
@@ -126,9 +126,8 @@ async fn the_bound_certificate_and_the_password_together_open_the_back_office() 
         .admin_login(&TestApp::new_client(), "sysadmin", PASSWORD)
         .await;
     assert!(
-        res.text()
+        text_of(res)
             .await
-            .unwrap()
             .contains("该账号已绑定UKEY，请使用UKEY登录地址")
     );
 }
@@ -151,14 +150,14 @@ async fn a_certificate_bound_to_nobody_or_to_someone_else_is_refused() {
     // `other` presents a valid certificate that is bound to no account.
     let c = client(&u.certs.ca_pem, Some((&pem, &key)));
     let res = login(&u, &c, "other", PASSWORD).await.unwrap();
-    assert!(res.text().await.unwrap().contains("该证书未绑定此账号"));
+    assert!(text_of(res).await.contains("该证书未绑定此账号"));
     // sysadmin's certificate does not open `other`.
     let c = client(
         &u.certs.ca_pem,
         Some((&u.certs.client_pem, &u.certs.client_key)),
     );
     let res = login(&u, &c, "other", PASSWORD).await.unwrap();
-    assert!(res.text().await.unwrap().contains("该证书未绑定此账号"));
+    assert!(text_of(res).await.contains("该证书未绑定此账号"));
 }
 
 #[tokio::test]

@@ -236,7 +236,7 @@ async fn anonymous_callers_are_sent_to_login() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/rsrc/?m=session_expired");
-    assert!(!res.text().await.unwrap().contains("人民医院"));
+    assert!(!text_of(res).await.contains("人民医院"));
 }
 
 #[tokio::test]

@@ -44,6 +44,45 @@ impl ReqCtx {
     ) -> crate::app::Caller {
         crate::app::Caller::new(user.actor(&state.dicts()), self.ip)
     }
+
+    /// Appends the audit entry of a successful `action` by `actor` from this client, in the
+    /// transaction `c`.
+    pub async fn append(
+        &self,
+        c: &impl sea_orm::ConnectionTrait,
+        now: i64,
+        actor: &Actor,
+        action: &str,
+        object: String,
+        detail: String,
+    ) -> crate::error::Result<i64> {
+        let ip = self.ip.to_string();
+        let event = Event {
+            actor,
+            ip: &ip,
+            action,
+            object,
+            outcome: Outcome::Success,
+            detail,
+        };
+        audit::append(c, now, event).await
+    }
+
+    /// The same entry in a transaction of its own (a download, a view: nothing else changes).
+    pub async fn record(
+        &self,
+        state: &AppState,
+        actor: &Actor,
+        action: &str,
+        object: String,
+        detail: String,
+    ) -> crate::error::Result<()> {
+        let tx = state.db.begin().await?;
+        self.append(&*tx, state.now_ms(), actor, action, object, detail)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// The client certificate presented on the UKEY listener (set by the TLS accept loop).

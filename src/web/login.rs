@@ -232,19 +232,8 @@ async fn decide(
     } else {
         "password"
     };
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &c.actor,
-            ip: &ctx.ip.to_string(),
-            action: "login",
-            object,
-            outcome: Outcome::Success,
-            detail: detail.into(),
-        },
-    )
-    .await?;
+    ctx.append(&*tx, now, &c.actor, "login", object, detail.into())
+        .await?;
     tx.commit().await?;
     // The per-IP failure count is not reset here: a spray that mixes in a known good
     // password must still meet the captcha.
@@ -285,19 +274,9 @@ pub async fn logout(
     let now = state.now_ms();
     let tx = state.db.begin().await?;
     sessions::delete(&*tx, &session.row.id_hash).await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor,
-            ip: &ctx.ip.to_string(),
-            action: "logout",
-            object: format!("{}:{}", session.kind.as_str(), session.row.subject_id),
-            outcome: Outcome::Success,
-            detail: String::new(),
-        },
-    )
-    .await?;
+    let object = format!("{}:{}", session.kind.as_str(), session.row.subject_id);
+    ctx.append(&*tx, now, actor, "logout", object, String::new())
+        .await?;
     tx.commit().await?;
     Ok(())
 }

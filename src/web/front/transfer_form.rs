@@ -12,7 +12,7 @@ use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::infra::pdf::{Step, TransferForm};
 use crate::messages::Msg;
-use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::audit::Actor;
 use crate::store::entities::application;
 use crate::store::{accounts, applications};
 use crate::web::context::ReqCtx;
@@ -115,22 +115,9 @@ pub async fn send(
             return Err(AppError::Conflict(Msg::FormUnavailable));
         }
     };
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor,
-            ip: &ctx.ip.to_string(),
-            action: "form_download",
-            object: format!("application:{}", a.id),
-            outcome: Outcome::Success,
-            detail: data.serial.clone(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let object = format!("application:{}", a.id);
+    ctx.record(state, actor, "form_download", object, data.serial.clone())
+        .await?;
     Ok((
         StatusCode::OK,
         [

@@ -17,7 +17,6 @@ use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::applications::{self, Failure};
 use crate::store::attachments;
-use crate::store::audit::{self, Event, Outcome};
 use crate::store::entities::{application, unit};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
@@ -118,22 +117,11 @@ async fn review_page(
         });
     }
     // Opening the full record is a view of personal information: recorded.
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &user.actor(&state.dicts()),
-            ip: &ctx.ip.to_string(),
-            action: "pii_view",
-            object: format!("application:{}", a.id),
-            outcome: Outcome::Success,
-            detail: "审核页面显示完整身份证号".into(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let actor = user.actor(&state.dicts());
+    let object = format!("application:{}", a.id);
+    let detail = "审核页面显示完整身份证号".into();
+    ctx.record(state, &actor, "pii_view", object, detail)
+        .await?;
     Ok(ReviewPage {
         layout: Layout::front_with_bell(state, ctx, user, "外地调入审核", "/rsrc/zc/review", flash)
             .await?,

@@ -13,7 +13,7 @@ use crate::domain::application::{MAX_FILE_BYTES, Module, Slot};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::attachments::{self};
-use crate::store::audit::{self, Event, Outcome};
+use crate::store::audit;
 use crate::store::entities::application;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
@@ -143,22 +143,9 @@ pub async fn serve(
     f: &attachments::Attachment,
 ) -> Result<Response> {
     let bytes = state.files.get(&f.storage_key).await?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor,
-            ip: &ctx.ip.to_string(),
-            action: "attachment_download",
-            object: format!("application:{}/file:{}", a.id, f.id),
-            outcome: Outcome::Success,
-            detail: String::new(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let object = format!("application:{}/file:{}", a.id, f.id);
+    ctx.record(state, actor, "attachment_download", object, String::new())
+        .await?;
     let ascii: String = f
         .file_name
         .chars()

@@ -174,32 +174,18 @@ async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Res
             (!forwarded.is_empty()).then_some(joined.as_str()),
         )
     };
-    if realm == Realm::Back && !state.settings.back_allows(ip) {
-        return refused(
-            &state,
-            realm,
-            ip,
-            req.method(),
-            req.uri().path(),
-            "outside the allowed networks",
-            Msg::NetworkRefused,
-        )
-        .await;
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let refusal = if realm == Realm::Back && !state.settings.back_allows(ip) {
+        Some(("outside the allowed networks", Msg::NetworkRefused))
+    } else if unsafe_method && is_cross_site(&req) {
+        Some(("cross-site request", Msg::CsrfFailed))
+    } else {
+        None
+    };
+    if let Some((why, msg)) = refusal {
+        return refused(&state, realm, ip, req.method(), req.uri().path(), why, msg).await;
     }
     let cert_fingerprint = req.extensions().get::<PeerCert>().map(|p| p.0.clone());
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && is_cross_site(&req) {
-        return refused(
-            &state,
-            realm,
-            ip,
-            req.method(),
-            req.uri().path(),
-            "cross-site request",
-            Msg::CsrfFailed,
-        )
-        .await;
-    }
     let jar = CookieJar::from_headers(req.headers());
     let csrf_name = cookie_name(&state, realm, "csrf");
     let existing = jar

@@ -31,15 +31,9 @@ pub async fn audited_download(
     export: Export<'_>,
 ) -> crate::error::Result<axum::response::Response> {
     let bytes = sheet.finish()?;
-    let event = crate::store::audit::Event {
-        actor,
-        ip: &ctx.ip.to_string(),
-        action: export.action,
-        object: export.object.into(),
-        outcome: crate::store::audit::Outcome::Success,
-        detail: export.detail,
-    };
-    crate::store::audit::record(&state.db, state.now_ms(), event).await?;
+    let object = export.object.into();
+    ctx.record(state, actor, export.action, object, export.detail)
+        .await?;
     Ok(download(export.name, bytes))
 }
 

@@ -285,7 +285,7 @@ pub async fn exec(c: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Re
 /// Reads a text column holding a code through the type's `parse`; `$unknown` decides what
 /// a code this build does not know becomes (`$s` is the stored text, `$i` the column).
 macro_rules! code_column {
-    ($t:ty, |$s:ident, $i:ident| $unknown:expr) => {
+    ($($t:ty),+ => |$s:ident, $i:ident| $unknown:expr) => {$(
         impl sea_orm::TryGetable for $t {
             fn try_get_by<I: sea_orm::ColIdx>(
                 res: &sea_orm::QueryResult,
@@ -295,33 +295,30 @@ macro_rules! code_column {
                 Self::parse(&$s).map_or_else(|| $unknown, Ok)
             }
         }
-    };
+    )+};
 }
 
 // An application state column read as the workflow's state: the one place stored state
 // strings become `domain::workflow::State`, for every row type that derives
 // `FromQueryResult`. The schema's CHECK constraint admits only known values, so anything
 // else is a read error, never a silent default.
-code_column!(crate::domain::workflow::State, |s, col| Err(
+code_column!(crate::domain::workflow::State => |s, col| Err(
     sea_orm::TryGetError::DbErr(DbErr::Type(format!(
         "unknown application state {s:?} in {col:?}"
     )))
 ));
 // A reporting path's or grant's standing; an unknown value reads as refused.
-code_column!(crate::domain::chain::Standing, |_s, _col| Ok(Self::Refused));
+code_column!(crate::domain::chain::Standing => |_s, _col| Ok(Self::Refused));
 // Codes this build may not know (an attachment's slot, a failed module, a token's subject
 // kind and scope) read as absent (`TryGetError::Null`), so that a row read as `Option<T>`
 // is skipped rather than failing the whole list.
-code_column!(crate::domain::application::Slot, |s, col| Err(
-    unknown_code(s, col)
-));
-code_column!(crate::domain::application::Module, |s, col| Err(
-    unknown_code(s, col)
-));
-code_column!(crate::domain::auth::SubjectKind, |s, col| Err(
-    unknown_code(s, col)
-));
-code_column!(tokens::Scope, |s, col| Err(unknown_code(s, col)));
+code_column!(
+    crate::domain::application::Slot,
+    crate::domain::application::Module,
+    crate::domain::auth::SubjectKind,
+    tokens::Scope
+    => |s, col| Err(unknown_code(s, col))
+);
 
 fn unknown_code(s: String, col: impl std::fmt::Debug) -> sea_orm::TryGetError {
     sea_orm::TryGetError::Null(format!("{col:?} (unknown code {s:?})"))

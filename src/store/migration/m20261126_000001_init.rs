@@ -261,33 +261,37 @@ impl MigrationTrait for Migration {
                 .col(text(DictTitles::Aliases))
                 .col(integer(DictTitles::Sort))
                 .col(boolean(DictTitles::Enabled).default(true))
-                .foreign_key(&mut super::references(
-                    (DictTitles::Table, DictTitles::SeriesCode),
-                    (DictSeries::Table, DictSeries::Code),
-                ))
-                .foreign_key(&mut super::references(
-                    (DictTitles::Table, DictTitles::LevelCode),
-                    (DictLevels::Table, DictLevels::Code),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(DictTitles::Table, DictTitles::SeriesCode)
+                        .to(DictSeries::Table, DictSeries::Code),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(DictTitles::Table, DictTitles::LevelCode)
+                        .to(DictLevels::Table, DictLevels::Code),
+                )
                 .to_owned(),
         )
         .await?;
-        super::unique_index(
-            m,
-            "ux_dict_titles_series_level_name",
-            DictTitles::Table,
-            [
-                DictTitles::SeriesCode,
-                DictTitles::LevelCode,
-                DictTitles::Name,
-            ],
+        m.create_index(
+            Index::create()
+                .name("ux_dict_titles_series_level_name")
+                .table(DictTitles::Table)
+                .col(DictTitles::SeriesCode)
+                .col(DictTitles::LevelCode)
+                .col(DictTitles::Name)
+                .unique()
+                .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_dict_titles_level",
-            DictTitles::Table,
-            [DictTitles::LevelCode, DictTitles::Sort],
+        m.create_index(
+            Index::create()
+                .name("ix_dict_titles_level")
+                .table(DictTitles::Table)
+                .col(DictTitles::LevelCode)
+                .col(DictTitles::Sort)
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -298,18 +302,22 @@ impl MigrationTrait for Migration {
                 .col(string_len(DictSpecialties::Name, 60))
                 .col(integer(DictSpecialties::Sort))
                 .col(boolean(DictSpecialties::Enabled).default(true))
-                .foreign_key(&mut super::references(
-                    (DictSpecialties::Table, DictSpecialties::SeriesCode),
-                    (DictSeries::Table, DictSeries::Code),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(DictSpecialties::Table, DictSpecialties::SeriesCode)
+                        .to(DictSeries::Table, DictSeries::Code),
+                )
                 .to_owned(),
         )
         .await?;
-        super::unique_index(
-            m,
-            "ux_dict_specialties_series_name",
-            DictSpecialties::Table,
-            [DictSpecialties::SeriesCode, DictSpecialties::Name],
+        m.create_index(
+            Index::create()
+                .name("ux_dict_specialties_series_name")
+                .table(DictSpecialties::Table)
+                .col(DictSpecialties::SeriesCode)
+                .col(DictSpecialties::Name)
+                .unique()
+                .to_owned(),
         )
         .await?;
 
@@ -338,17 +346,20 @@ impl MigrationTrait for Migration {
             .col(string_len(Units::ContactName, 60))
             .col(text(Units::ContactPhoneCipher))
             .col(string_len(Units::ContactPhoneMasked, 11))
-            .foreign_key(&mut super::references(
-                (Units::Table, Units::RegionCode),
-                (Regions::Table, Regions::Code),
-            ));
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Units::Table, Units::RegionCode)
+                    .to(Regions::Table, Regions::Code),
+            );
         account_columns(&mut units);
         m.create_table(units.to_owned()).await?;
-        super::index(
-            m,
-            "ix_units_region",
-            Units::Table,
-            [Units::RegionCode, Units::Name],
+        m.create_index(
+            Index::create()
+                .name("ix_units_region")
+                .table(Units::Table)
+                .col(Units::RegionCode)
+                .col(Units::Name)
+                .to_owned(),
         )
         .await?;
 
@@ -363,10 +374,11 @@ impl MigrationTrait for Migration {
             .col(string_len_null(Admins::CertFingerprint, 95).unique_key())
             .col(uuid_null(Admins::CreatedBy))
             .col(big_integer_null(Admins::PasswordChangedAt))
-            .foreign_key(&mut super::references(
-                (Admins::Table, Admins::BureauCode),
-                (Regions::Table, Regions::Code),
-            ));
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Admins::Table, Admins::BureauCode)
+                    .to(Regions::Table, Regions::Code),
+            );
         account_columns(&mut admins);
         m.create_table(admins.to_owned()).await?;
 
@@ -385,18 +397,21 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_sessions_subject",
-            Sessions::Table,
-            [Sessions::SubjectKind, Sessions::SubjectId],
+        m.create_index(
+            Index::create()
+                .name("ix_sessions_subject")
+                .table(Sessions::Table)
+                .col(Sessions::SubjectKind)
+                .col(Sessions::SubjectId)
+                .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_sessions_last_seen",
-            Sessions::Table,
-            [Sessions::LastSeenAt],
+        m.create_index(
+            Index::create()
+                .name("ix_sessions_last_seen")
+                .table(Sessions::Table)
+                .col(Sessions::LastSeenAt)
+                .to_owned(),
         )
         .await?;
 
@@ -409,11 +424,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_captchas_expires",
-            Captchas::Table,
-            [Captchas::ExpiresAt],
+        m.create_index(
+            Index::create()
+                .name("ix_captchas_expires")
+                .table(Captchas::Table)
+                .col(Captchas::ExpiresAt)
+                .to_owned(),
         )
         .await?;
 
@@ -431,15 +447,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_reset_codes_subject",
-            ResetCodes::Table,
-            [
-                ResetCodes::SubjectKind,
-                ResetCodes::SubjectId,
-                ResetCodes::CreatedAt,
-            ],
+        m.create_index(
+            Index::create()
+                .name("ix_reset_codes_subject")
+                .table(ResetCodes::Table)
+                .col(ResetCodes::SubjectKind)
+                .col(ResetCodes::SubjectId)
+                .col(ResetCodes::CreatedAt)
+                .to_owned(),
         )
         .await?;
 
@@ -462,19 +477,30 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        super::index(m, "ix_audit_at", AuditLog::Table, [AuditLog::At]).await?;
-        super::index(
-            m,
-            "ix_audit_action",
-            AuditLog::Table,
-            [AuditLog::Action, AuditLog::Seq],
+        m.create_index(
+            Index::create()
+                .name("ix_audit_at")
+                .table(AuditLog::Table)
+                .col(AuditLog::At)
+                .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_audit_actor",
-            AuditLog::Table,
-            [AuditLog::ActorId, AuditLog::Seq],
+        m.create_index(
+            Index::create()
+                .name("ix_audit_action")
+                .table(AuditLog::Table)
+                .col(AuditLog::Action)
+                .col(AuditLog::Seq)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_audit_actor")
+                .table(AuditLog::Table)
+                .col(AuditLog::ActorId)
+                .col(AuditLog::Seq)
+                .to_owned(),
         )
         .await?;
         m.create_table(

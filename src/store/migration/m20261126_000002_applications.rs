@@ -149,22 +149,26 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(Applications::SubmittedAt))
                 .col(big_integer_null(Applications::FinalAt))
                 .col(string_len_null(Applications::Serial, 40).unique_key())
-                .foreign_key(&mut super::references(
-                    (Applications::Table, Applications::PersonId),
-                    (Persons::Table, Persons::Id),
-                ))
-                .foreign_key(&mut super::references(
-                    (Applications::Table, Applications::HolderUnitId),
-                    (Units::Table, Units::Id),
-                ))
-                .foreign_key(&mut super::references(
-                    (Applications::Table, Applications::DeclareUnitId),
-                    (Units::Table, Units::Id),
-                ))
-                .foreign_key(&mut super::references(
-                    (Applications::Table, Applications::WorkUnitId),
-                    (Units::Table, Units::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Applications::Table, Applications::PersonId)
+                        .to(Persons::Table, Persons::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Applications::Table, Applications::HolderUnitId)
+                        .to(Units::Table, Units::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Applications::Table, Applications::DeclareUnitId)
+                        .to(Units::Table, Units::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Applications::Table, Applications::WorkUnitId)
+                        .to(Units::Table, Units::Id),
+                )
                 .to_owned(),
         )
         .await?;
@@ -190,7 +194,12 @@ impl MigrationTrait for Migration {
                 vec![Applications::State, Applications::SubmittedAt],
             ),
         ] {
-            super::index(m, name, Applications::Table, cols).await?;
+            let mut idx = Index::create();
+            idx.name(name).table(Applications::Table);
+            for c in cols {
+                idx.col(c);
+            }
+            m.create_index(idx.to_owned()).await?;
         }
 
         m.create_table(
@@ -207,25 +216,30 @@ impl MigrationTrait for Migration {
                 .col(string_len(ApplicationEvents::FromState, 12))
                 .col(string_len(ApplicationEvents::ToState, 12))
                 .col(text(ApplicationEvents::Opinion))
-                .foreign_key(&mut super::references(
-                    (ApplicationEvents::Table, ApplicationEvents::ApplicationId),
-                    (Applications::Table, Applications::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ApplicationEvents::Table, ApplicationEvents::ApplicationId)
+                        .to(Applications::Table, Applications::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_application_events_app",
-            ApplicationEvents::Table,
-            [ApplicationEvents::ApplicationId, ApplicationEvents::At],
+        m.create_index(
+            Index::create()
+                .name("ix_application_events_app")
+                .table(ApplicationEvents::Table)
+                .col(ApplicationEvents::ApplicationId)
+                .col(ApplicationEvents::At)
+                .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_application_events_unit",
-            ApplicationEvents::Table,
-            [ApplicationEvents::UnitId, ApplicationEvents::ApplicationId],
+        m.create_index(
+            Index::create()
+                .name("ix_application_events_unit")
+                .table(ApplicationEvents::Table)
+                .col(ApplicationEvents::UnitId)
+                .col(ApplicationEvents::ApplicationId)
+                .to_owned(),
         )
         .await?;
 
@@ -239,22 +253,23 @@ impl MigrationTrait for Migration {
                 .col(uuid(ModuleReviews::UnitId))
                 .col(text(ModuleReviews::Opinion))
                 .col(big_integer(ModuleReviews::CreatedAt))
-                .foreign_key(&mut super::references(
-                    (ModuleReviews::Table, ModuleReviews::ApplicationId),
-                    (Applications::Table, Applications::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ModuleReviews::Table, ModuleReviews::ApplicationId)
+                        .to(Applications::Table, Applications::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        super::unique_index(
-            m,
-            "ux_module_reviews_round_module",
-            ModuleReviews::Table,
-            [
-                ModuleReviews::ApplicationId,
-                ModuleReviews::Round,
-                ModuleReviews::Module,
-            ],
+        m.create_index(
+            Index::create()
+                .name("ux_module_reviews_round_module")
+                .table(ModuleReviews::Table)
+                .col(ModuleReviews::ApplicationId)
+                .col(ModuleReviews::Round)
+                .col(ModuleReviews::Module)
+                .unique()
+                .to_owned(),
         )
         .await?;
 
@@ -270,18 +285,21 @@ impl MigrationTrait for Migration {
                 .col(string_len(Attachments::Sha256, 64))
                 .col(string_len_uniq(Attachments::StorageKey, 80))
                 .col(big_integer(Attachments::CreatedAt))
-                .foreign_key(&mut super::references(
-                    (Attachments::Table, Attachments::ApplicationId),
-                    (Applications::Table, Applications::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Attachments::Table, Attachments::ApplicationId)
+                        .to(Applications::Table, Applications::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_attachments_app",
-            Attachments::Table,
-            [Attachments::ApplicationId, Attachments::Slot],
+        m.create_index(
+            Index::create()
+                .name("ix_attachments_app")
+                .table(Attachments::Table)
+                .col(Attachments::ApplicationId)
+                .col(Attachments::Slot)
+                .to_owned(),
         )
         .await?;
 
@@ -299,15 +317,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_notices_recipient",
-            Notices::Table,
-            [
-                Notices::RecipientKind,
-                Notices::RecipientId,
-                Notices::CreatedAt,
-            ],
+        m.create_index(
+            Index::create()
+                .name("ix_notices_recipient")
+                .table(Notices::Table)
+                .col(Notices::RecipientKind)
+                .col(Notices::RecipientId)
+                .col(Notices::CreatedAt)
+                .to_owned(),
         )
         .await?;
 
@@ -322,18 +339,20 @@ impl MigrationTrait for Migration {
                         .col(UnitBigrams::Gram)
                         .col(UnitBigrams::UnitId),
                 )
-                .foreign_key(&mut super::references(
-                    (UnitBigrams::Table, UnitBigrams::UnitId),
-                    (Units::Table, Units::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(UnitBigrams::Table, UnitBigrams::UnitId)
+                        .to(Units::Table, Units::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_unit_bigrams_unit",
-            UnitBigrams::Table,
-            [UnitBigrams::UnitId],
+        m.create_index(
+            Index::create()
+                .name("ix_unit_bigrams_unit")
+                .table(UnitBigrams::Table)
+                .col(UnitBigrams::UnitId)
+                .to_owned(),
         )
         .await?;
 

@@ -79,22 +79,26 @@ impl MigrationTrait for Migration {
                         .col(ApplicationHolders::ApplicationId)
                         .col(ApplicationHolders::UnitId),
                 )
-                .foreign_key(&mut super::references(
-                    (ApplicationHolders::Table, ApplicationHolders::ApplicationId),
-                    (Applications::Table, Applications::Id),
-                ))
-                .foreign_key(&mut super::references(
-                    (ApplicationHolders::Table, ApplicationHolders::UnitId),
-                    (Units::Table, Units::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ApplicationHolders::Table, ApplicationHolders::ApplicationId)
+                        .to(Applications::Table, Applications::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ApplicationHolders::Table, ApplicationHolders::UnitId)
+                        .to(Units::Table, Units::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_application_holders_unit",
-            ApplicationHolders::Table,
-            [ApplicationHolders::UnitId, ApplicationHolders::Since],
+        m.create_index(
+            Index::create()
+                .name("ix_application_holders_unit")
+                .table(ApplicationHolders::Table)
+                .col(ApplicationHolders::UnitId)
+                .col(ApplicationHolders::Since)
+                .to_owned(),
         )
         .await?;
 
@@ -111,29 +115,35 @@ impl MigrationTrait for Migration {
                 .col(text(ReportPaths::Opinion))
                 .col(big_integer(ReportPaths::CreatedAt))
                 .col(big_integer_null(ReportPaths::DecidedAt))
-                .foreign_key(&mut super::references(
-                    (ReportPaths::Table, ReportPaths::FromUnit),
-                    (Units::Table, Units::Id),
-                ))
-                .foreign_key(&mut super::references(
-                    (ReportPaths::Table, ReportPaths::ToUnit),
-                    (Units::Table, Units::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ReportPaths::Table, ReportPaths::FromUnit)
+                        .to(Units::Table, Units::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ReportPaths::Table, ReportPaths::ToUnit)
+                        .to(Units::Table, Units::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_report_paths_from",
-            ReportPaths::Table,
-            [ReportPaths::FromUnit, ReportPaths::CreatedAt],
+        m.create_index(
+            Index::create()
+                .name("ix_report_paths_from")
+                .table(ReportPaths::Table)
+                .col(ReportPaths::FromUnit)
+                .col(ReportPaths::CreatedAt)
+                .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_report_paths_to",
-            ReportPaths::Table,
-            [ReportPaths::ToUnit, ReportPaths::CreatedAt],
+        m.create_index(
+            Index::create()
+                .name("ix_report_paths_to")
+                .table(ReportPaths::Table)
+                .col(ReportPaths::ToUnit)
+                .col(ReportPaths::CreatedAt)
+                .to_owned(),
         )
         .await?;
 
@@ -150,33 +160,42 @@ impl MigrationTrait for Migration {
                 .col(uuid_null(FinalGrants::DecidedBy))
                 .col(big_integer(FinalGrants::CreatedAt))
                 .col(big_integer_null(FinalGrants::DecidedAt))
-                .foreign_key(&mut super::references(
-                    (FinalGrants::Table, FinalGrants::UnitId),
-                    (Units::Table, Units::Id),
-                ))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(FinalGrants::Table, FinalGrants::UnitId)
+                        .to(Units::Table, Units::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_final_grants_unit",
-            FinalGrants::Table,
-            [FinalGrants::UnitId, FinalGrants::LevelCode],
+        m.create_index(
+            Index::create()
+                .name("ix_final_grants_unit")
+                .table(FinalGrants::Table)
+                .col(FinalGrants::UnitId)
+                .col(FinalGrants::LevelCode)
+                .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_final_grants_bureau",
-            FinalGrants::Table,
-            [
-                FinalGrants::BureauCode,
-                FinalGrants::State,
-                FinalGrants::CreatedAt,
-            ],
+        m.create_index(
+            Index::create()
+                .name("ix_final_grants_bureau")
+                .table(FinalGrants::Table)
+                .col(FinalGrants::BureauCode)
+                .col(FinalGrants::State)
+                .col(FinalGrants::CreatedAt)
+                .to_owned(),
         )
         .await?;
         // The review list filters by applicant name.
-        super::index(m, "ix_persons_name", Persons::Table, [Persons::Name]).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_persons_name")
+                .table(Persons::Table)
+                .col(Persons::Name)
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 

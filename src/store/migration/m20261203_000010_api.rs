@@ -55,11 +55,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_api_tokens_subject",
-            ApiTokens::Table,
-            [ApiTokens::SubjectKind, ApiTokens::SubjectId],
+        m.create_index(
+            Index::create()
+                .name("ix_api_tokens_subject")
+                .table(ApiTokens::Table)
+                .col(ApiTokens::SubjectKind)
+                .col(ApiTokens::SubjectId)
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -80,11 +82,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        super::index(
-            m,
-            "ix_idempotency_keys_created",
-            IdempotencyKeys::Table,
-            [IdempotencyKeys::CreatedAt],
+        m.create_index(
+            Index::create()
+                .name("ix_idempotency_keys_created")
+                .table(IdempotencyKeys::Table)
+                .col(IdempotencyKeys::CreatedAt)
+                .to_owned(),
         )
         .await
     }

@@ -57,51 +57,6 @@ async fn run(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// `CREATE INDEX name ON table (cols…)`: the statement each migration used to spell out.
-async fn index<C: IntoIndexColumn>(
-    m: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoTableRef,
-    cols: impl IntoIterator<Item = C>,
-) -> Result<(), DbErr> {
-    m.create_index(index_of(name, table, cols)).await
-}
-
-/// `CREATE UNIQUE INDEX name ON table (cols…)`.
-async fn unique_index<C: IntoIndexColumn>(
-    m: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoTableRef,
-    cols: impl IntoIterator<Item = C>,
-) -> Result<(), DbErr> {
-    m.create_index(index_of(name, table, cols).unique().to_owned())
-        .await
-}
-
-fn index_of<C: IntoIndexColumn>(
-    name: &str,
-    table: impl IntoTableRef,
-    cols: impl IntoIterator<Item = C>,
-) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for c in cols {
-        idx.col(c);
-    }
-    idx
-}
-
-/// The foreign key `from` (table, column) → `to` (table, column), for `Table::create().foreign_key`.
-fn references(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

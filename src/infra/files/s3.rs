@@ -86,6 +86,9 @@ impl S3Files {
                 .with_endpoint(endpoint)
                 .with_allow_http(endpoint.starts_with("http://"));
         }
+        // The HTTP client's TLS asks rustls for the process's provider; ring is the one this
+        // platform is built with. Installing it twice is harmless (the first one stays).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let store = builder
             .build()
             .with_context(|| format!("configuring the S3 bucket {}", s.bucket))?;
@@ -186,6 +189,32 @@ impl FileStore for S3Files {
                 Some(t) => page_token = Some(t),
                 None => return Ok(out),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(endpoint: Option<&str>) -> S3Settings {
+        S3Settings {
+            bucket: "zhicheng".into(),
+            region: "cn-north-1".into(),
+            endpoint: endpoint.map(str::to_owned),
+            prefix: "files".into(),
+            access_key_id: SecretString::from("key"),
+            secret_access_key: SecretString::from("secret"),
+        }
+    }
+
+    /// The client is built at configuration time: an HTTPS endpoint, and AWS's own, must get a
+    /// TLS client (with ring as rustls's provider) rather than an error or a panic.
+    #[test]
+    fn https_clients_are_built_with_ring() {
+        for endpoint in [Some("https://s3.example.internal:9000"), None] {
+            let files = S3Files::new(&settings(endpoint)).expect("an HTTPS client is built");
+            assert_eq!(files.prefix, "files");
         }
     }
 }

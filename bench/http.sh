@@ -9,7 +9,9 @@
 #
 # Environment: UNITS (100000), APPS (1000000), SMALL_APPS (10000: the growth check),
 # DURATION (seconds per run, 8), CONNS (64), ROUNDS (3), SAVERS (people who save, each on
-# an application of their own: 256), ZHICHENG_BIN (a built binary), BENCH_CACHE (where
+# an application of their own: 256), STEPS (applicants who 确定申报 in the one-shot run, whose
+# employer then 通过 and 数据上报 them: 2000), MIX_APPLICANTS (more, for the mixed workload's
+# one-shot share: 2000), STEP_DURATION (seconds of a one-shot run: 2), ZHICHENG_BIN (a built binary), BENCH_CACHE (where
 # generated SQLite datasets are kept between runs: ~/.cache/zhicheng-bench).
 # Results: bench/out/<backend>-<apps>.md (markdown tables) and .jsonl (every run).
 set -euo pipefail
@@ -22,6 +24,9 @@ SMALL_APPS=${SMALL_APPS:-10000}
 DURATION=${DURATION:-8}
 CONNS=${CONNS:-64}
 ROUNDS=${ROUNDS:-3}
+STEPS=${STEPS:-2000}
+MIX_APPLICANTS=${MIX_APPLICANTS:-2000}
+STEP_DURATION=${STEP_DURATION:-2}
 PG=${1:-}
 DEMO_PASSWORD='Demo#2026pass'
 OP_PASSWORD='Bench#2026operator'
@@ -31,6 +36,10 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v jq >/dev/null || need+=(jq)
 command -v curl >/dev/null || need+=(curl)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v python3 >/dev/null || need+=(python3)
+# The 转入表 is typeset with a CJK font; without one its download answers 409.
+ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 \
+  || [ -n "${ZHICHENG_PDF_FONT:-}" ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
@@ -172,6 +181,104 @@ savers() {
     printf '%s\t/rsrc/zc/transfer/%s/module/transfer\t_csrf=%s&%s\n' "$SAVER" "$APP_ID" "$SAVER_CSRF" "$SAVE_FIELDS" >>"$work/saves.tsv"
   done
 }
+uuid_lit() { # a uuid literal to compare a uuid column with, on either database
+  if [ -n "$PG" ]; then echo "'$1'"; else echo "X'${1//-/}'"; fi
+}
+
+# credit_code: a valid, random 统一社会信用代码 of 济南 (GB 32100 check character).
+credit_code() {
+  python3 -c '
+import random
+cs = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+body = "91370100MA3C" + "".join(random.choice(cs) for _ in range(5))
+print(body + cs[(31 - sum(cs.index(c) * k for c, k in zip(body, w)) % 31) % 31])'
+}
+
+# api TOKEN METHOD PATH [JSON]: one JSON API call; any 4xx/5xx stops the benchmark.
+api() {
+  local args=(-fsS -X "$2" "$FRONT/rsrc/api/v1$3" -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)")
+  [ -n "$1" ] && args+=(-H "Authorization: Bearer $1")
+  [ $# -gt 3 ] && args+=(-H 'Content-Type: application/json' -d "$4")
+  curl "${args[@]}"
+}
+
+# The workflow steps are one-shot changes (确定申报, 通过, 数据上报 each move an application
+# on), so each run sends a list of distinct requests, each once: a request sent twice is
+# refused (4xx) and such a run is reported as having outlasted its list.
+# steps_setup: an employer (STEP_UNIT) on an approved 上报路径 to a superior, so that its
+# 通过 leaves an application 待上报; its page session (STEP_COOKIE, STEP_CSRF); and the
+# dictionary ids an application needs.
+steps_setup() {
+  local code_a code_b sup path ta tb
+  code_a=$(credit_code)
+  code_b=$(credit_code)
+  STEP_UNIT=济南市压测申报机械有限公司
+  STEP_UNIT_ID=$(api "" POST /register/unit "{\"name\":\"$STEP_UNIT\",\"credit_code\":\"$code_a\",\"region\":\"370100\",\"contact\":\"李四\",\"contact_phone\":\"13800000001\",\"password\":\"$DEMO_PASSWORD\",\"password2\":\"$DEMO_PASSWORD\"}" | jq -r .id)
+  sup=$(api "" POST /register/unit "{\"name\":\"济南市压测上级集团有限公司\",\"credit_code\":\"$code_b\",\"region\":\"370100\",\"contact\":\"王五\",\"contact_phone\":\"13800000002\",\"password\":\"$DEMO_PASSWORD\",\"password2\":\"$DEMO_PASSWORD\"}" | jq -r .id)
+  ta=$("$BIN" token --kind unit --account "$code_a" --scope write --days 1 --name bench)
+  tb=$("$BIN" token --kind unit --account "$code_b" --scope write --days 1 --name bench)
+  path=$(api "$ta" POST /paths "{\"superior\":\"$sup\",\"series\":\"05\",\"level\":\"3\"}" | jq -r .id)
+  api "$tb" POST "/paths/$path/decide" '{"decision":"approve"}' >/dev/null
+  STEP_TITLE=$(api "" GET "/dict/titles?level=3" | jq -r '.[] | select(.name=="工程师") | .id')
+  STEP_SPECIALTY=$(api "" GET "/dict/specialties?title=$STEP_TITLE" | jq -r '.[] | select(.name=="机械工程") | .id')
+  STEP_SCAN=$work/scan.pdf
+  printf '%%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%%%EOF\n' >"$STEP_SCAN"
+  export FRONT BIN DEMO_PASSWORD STEP_UNIT STEP_TITLE STEP_SPECIALTY STEP_SCAN
+  IFS=$'\t' read -r STEP_COOKIE STEP_CSRF < <(login front unit "$code_a" "$DEMO_PASSWORD")
+}
+
+# applicants FROM COUNT FILE: COUNT applicants ready for 确定申报 (bench/applicant.sh), four
+# at a time, one line each appended to FILE.
+applicants() {
+  seq "$1" $(($1 + $2 - 1)) | xargs -P 4 -I{} "$ROOT/bench/applicant.sh" {} >>"$3"
+  [ "$(wc -l <"$3")" -ge "$2" ] || { echo "only $(wc -l <"$3") of $2 applicants were prepared" >&2; return 1; }
+}
+
+# step_state STATE: how many of the employer's applications are in STATE.
+step_state() {
+  sql "SELECT COUNT(*) FROM applications WHERE declare_unit_id = $(uuid_lit "$STEP_UNIT_ID") AND state = '$1'"
+}
+
+# submit_list APPLICANTS: the 确定申报 requests of those applicants whose application is
+# still a draft.
+submit_list() {
+  local drafts
+  drafts=$(sql "SELECT $(uuid_col id) FROM applications WHERE declare_unit_id = $(uuid_lit "$STEP_UNIT_ID") AND state = 'draft'")
+  awk -F'\t' -v OFS='\t' 'NR == FNR { draft[$1] = 1; next } ($1 in draft) { print $2, "/rsrc/zc/transfer/" $1 "/submit", "_csrf=" $3 "&version=" $4 "&pledge=on" }' \
+    <(printf '%s\n' "$drafts") "$1"
+}
+
+# review_list STATE: the employer's 通过 (STATE pending) or 数据上报 (STATE to_report) of
+# every application of its in STATE.
+review_list() {
+  sql "SELECT $(uuid_col id), version FROM applications WHERE holder_unit_id = $(uuid_lit "$STEP_UNIT_ID") AND state = '$1'" |
+    tr '|' '\t' | while IFS=$'\t' read -r id v; do
+      if [ "$1" = pending ]; then
+        printf '%s\t/rsrc/zc/review/%s/approve\t_csrf=%s&version=%s&opinion=%%E6%%83%%85%%E5%%86%%B5%%E5%%B1%%9E%%E5%%AE%%9E\n' "$STEP_COOKIE" "$id" "$STEP_CSRF" "$v"
+      else
+        printf '%s\t/rsrc/zc/report\t_csrf=%s&pick=%s%%3A%s\n' "$STEP_COOKIE" "$STEP_CSRF" "$id" "$v"
+      fi
+    done
+}
+
+# step LABEL LIST FROM: one run of a one-shot step over LIST, then a check that exactly the
+# answered requests moved an application out of state FROM.
+step() {
+  local label=$1 list=$2 from=$3 before line moved ok
+  before=$(step_state "$from")
+  line=$(DURATION=$STEP_DURATION run "$label" "$CONNS" "$FRONT/rsrc/" WRK_SAVES="$list")
+  moved=$(( before - $(step_state "$from") ))
+  ok=$(jq '.requests - .http_errors - .socket_errors' <<<"$line")
+  if [ "$(jq '.http_errors' <<<"$line")" -gt 0 ]; then
+    echo "$label: the run outlasted its list of $(wc -l <"$list") ($(jq .http_errors <<<"$line") refused; the rate counts only the answered): raise STEPS" | tee -a "$work/steps.txt" >&2
+    # The rate kept is that of the steps done, not of the refusals that followed.
+    sed -i '$d' "$OUT.jsonl"
+    jq -c '.rps = (.rps * (.requests - .http_errors - .socket_errors) / .requests)' <<<"$line" >>"$OUT.jsonl"
+  fi
+  echo "$label: $ok answered, $moved applications left $from" | tee -a "$work/steps.txt"
+}
+
 SAVE_FIELDS="prev_employer=%E5%8D%97%E4%BA%AC%E6%9F%90%E6%9C%BA%E6%A2%B0%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8&prev_province=%E6%B1%9F%E8%8B%8F%E7%9C%81&moved_date=2024-03-01&how=%E8%B0%83%E5%8A%A8"
 
 # measure NAME APPS: the whole run on one dataset.
@@ -235,6 +342,20 @@ measure() {
   local after; after=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'application_save'")
   local saved_ok; saved_ok=$(jq -s '[.[] | select(.label == "保存 (module, audited)") | .requests - .http_errors - .socket_errors] | add' "$OUT.jsonl")
 
+  # The workflow steps: 确定申报 by STEPS applicants now; their employer's 通过 and 数据上报
+  # after the mixed workload, whose one-shot share (确定申报 of MIX_APPLICANTS more, and 通过)
+  # draws on the same employer.
+  : >"$work/steps.txt"
+  t0=$SECONDS
+  steps_setup
+  : >"$work/applicants1.tsv"
+  : >"$work/applicants2.tsv"
+  applicants 1 "$STEPS" "$work/applicants1.tsv"
+  applicants $((STEPS + 1)) "$MIX_APPLICANTS" "$work/applicants2.tsv"
+  echo "applicants: $STEPS + $MIX_APPLICANTS ready for 确定申报 in $((SECONDS - t0)) s"
+  submit_list "$work/applicants1.tsv" >"$work/submits.tsv"
+  step "确定申报" "$work/submits.tsv" draft
+
   # Latency alone (one connection): how the queue and 我的申报信息 grow with the data, the
   # unit picker's p95, a warm 转入表 and the province's statistics.
   for p in "${pages[@]:1:5}" "${pages[7]}" "${pages[8]}"; do
@@ -242,21 +363,32 @@ measure() {
     run "alone: $label" 1 "$url" WRK_COOKIE="$cookie"
   done
 
-  # The mixed deadline workload at rising concurrency: reads 75 %, saves 25 %.
+  # The mixed deadline workload at rising concurrency: page reads 70 %, saves 25 %, and 5 %
+  # one-shot steps (确定申报 and 通过, alternately, from lists made afresh for each run).
   local mix=$work/mix.tsv
   {
     printf '20\tGET\t/rsrc/zc/transfer\t%s\t\n' "$P"
     printf '20\tGET\t/rsrc/zc/review\t%s\t\n' "$U"
     printf '10\tGET\t/rsrc/zc/review?level=3&state=pending\t%s\t\n' "$U"
     printf '10\tGET\t/rsrc/api/units?q=%%E5%%B8%%82%%E5%%9C%%BA\t%s\t\n' "$P"
-    printf '10\tGET\t/rsrc/verify/%s\t\t\n' "$serial"
+    printf '5\tGET\t/rsrc/verify/%s\t\t\n' "$serial"
     printf '5\tGET\t/rsrc/\t\t\n'
     printf '25\tSAVE\t-\t\t\n'
+    printf '5\tONCE\t-\t\t\n'
   } >"$mix"
   for c in 16 32 64 128 256 512; do
-    local line; line=$(run "mixed" "$c" "$FRONT/rsrc/" WRK_MIX="$mix" WRK_SAVES="$work/saves.tsv")
+    paste -d'\n' <(submit_list "$work/applicants2.tsv") <(review_list pending) | grep -v '^$' >"$work/once.tsv" || true
+    local line; line=$(run "mixed" "$c" "$FRONT/rsrc/" WRK_MIX="$mix" WRK_SAVES="$work/saves.tsv" WRK_ONCE="$work/once.tsv")
+    if [ "$(jq '.http_errors' <<<"$line")" -gt 0 ]; then
+      echo "mixed at $c: $(jq .http_errors <<<"$line") refused (the one-shot list of $(wc -l <"$work/once.tsv") ran out: raise MIX_APPLICANTS)" | tee -a "$work/steps.txt"
+    fi
     if [ "$(jq '.p99 > 100' <<<"$line")" = true ]; then break; fi
   done
+
+  review_list pending >"$work/approvals.tsv"
+  step "通过" "$work/approvals.tsv" pending
+  review_list to_report >"$work/reports.tsv"
+  step "数据上报" "$work/reports.tsv" to_report
 
   # Memory: after the runs, and holding 1,000 connections.
   local after_rss; after_rss=$(rss_mb)
@@ -294,7 +426,7 @@ report() {
     echo "|---|---:|---:|---:|"
     jq -r 'select(.conns == 1) | "| \(.label) | \(.p50) | \(.p95) | \(.p99) |"' "$OUT.jsonl"
     echo
-    echo "Mixed deadline workload (75 % reads, 25 % saves), rising concurrency until p99 passes 100 ms:"
+    echo "Mixed deadline workload (70 % page reads, 25 % saves, 5 % 确定申报 and 通过), rising concurrency until p99 passes 100 ms:"
     echo
     echo "| connections | req/s | p50 ms | p99 ms |"
     echo "|---:|---:|---:|---:|"
@@ -302,6 +434,10 @@ report() {
     echo
     echo "Durable saves ($([ -n "$PG" ] && echo "PostgreSQL, synchronous_commit on" || echo "SQLite, \`synchronous=FULL\`")): $7 answered 303 (saved) in the 保存 runs, $(( $6 - $5 )) audit rows written; the difference, $(( $6 - $5 - $7 )), is the saves in flight when wrk stopped (at most $CONNS a run), which the server finished and wrk no longer counted."
     echo "RSS: $2 MB idle, $3 MB after the runs, $4 MB holding 1,000 connections."
+    echo
+    echo "Workflow steps (one-shot, each over a list of distinct applications, ${STEP_DURATION} s at $CONNS connections):"
+    echo
+    sed 's/^/- /' "$work/steps.txt"
     echo
   } | tee "$OUT.md"
 }

@@ -3,22 +3,29 @@
 --   WRK_METHOD (GET), WRK_BODY, WRK_CTYPE, WRK_COOKIE
 --   WRK_MIX: a file of tab-separated lines "weight<TAB>method<TAB>path<TAB>cookie<TAB>body";
 --            each request is drawn from it by weight (the mixed deadline workload); the
---            method SAVE stands for the next request of WRK_SAVES
---   WRK_SAVES: a file of "cookie<TAB>path<TAB>body" lines, one per person and application,
---            sent in turn, so that no two connections save the same application at once
---            (which the version guard would rightly refuse); alone, the requests are these
-local saves = {}
-local next_save = 0
-local saves_path = os.getenv("WRK_SAVES")
-if saves_path then
-  for line in io.lines(saves_path) do
-    local cookie, p, body = line:match("^([^\t]*)\t([^\t]+)\t(.*)$")
-    if p then
-      saves[#saves + 1] = wrk.format("POST", p, { Cookie = cookie, ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
+--            method SAVE stands for the next request of WRK_SAVES, ONCE for the next of
+--            WRK_ONCE
+--   WRK_SAVES: a file of "cookie<TAB>path<TAB>body" lines (POSTed forms), one per person and
+--            application, sent in turn, so that no two connections change the same
+--            application at once (which the version guard would rightly refuse); alone,
+--            the requests are these
+--   WRK_ONCE: the same for one-shot steps (确定申报, 通过) in the mixed workload
+-- Each wrk thread takes its own share of a list (thread `tid` of WRK_THREADS).
+local function load(path)
+  local list = {}
+  if path then
+    for line in io.lines(path) do
+      local cookie, p, body = line:match("^([^\t]*)\t([^\t]+)\t(.*)$")
+      if p then
+        list[#list + 1] = wrk.format("POST", p, { Cookie = cookie, ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
+      end
     end
   end
+  return list
 end
--- Each wrk thread takes its own share of the saves (thread `tid` of WRK_THREADS).
+local saves_path = os.getenv("WRK_SAVES")
+local lists = { save = load(saves_path), once = load(os.getenv("WRK_ONCE")) }
+local next_of = { save = 0, once = 0 }
 local threads = 0
 setup = function(thread)
   thread:set("tid", threads)
@@ -26,15 +33,21 @@ setup = function(thread)
 end
 init = function()
   local n = tonumber(os.getenv("WRK_THREADS") or "1")
-  local mine = {}
-  for i, r in ipairs(saves) do
-    if (i - 1) % n == (tid or 0) then mine[#mine + 1] = r end
+  for name, list in pairs(lists) do
+    local mine = {}
+    for i, r in ipairs(list) do
+      if (i - 1) % n == (tid or 0) then mine[#mine + 1] = r end
+    end
+    lists[name] = mine
   end
-  saves = mine
+end
+local function take(name)
+  local list = lists[name]
+  next_of[name] = next_of[name] % #list + 1
+  return list[next_of[name]]
 end
 local function save()
-  next_save = next_save % #saves + 1
-  return saves[next_save]
+  return take("save")
 end
 
 local mix = {}
@@ -47,8 +60,8 @@ if path then
       local headers = { Cookie = cookie }
       if method == "POST" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
       total = total + tonumber(w)
-      if method == "SAVE" then
-        mix[#mix + 1] = { upto = total, save = true }
+      if method == "SAVE" or method == "ONCE" then
+        mix[#mix + 1] = { upto = total, list = method:lower() }
       else
         mix[#mix + 1] = { upto = total, req = wrk.format(method, p, headers, body ~= "" and body or nil) }
       end
@@ -66,12 +79,12 @@ if #mix > 0 then
     local r = math.random(total)
     for _, m in ipairs(mix) do
       if r <= m.upto then
-        if m.save then return save() end
+        if m.list then return take(m.list) end
         return m.req
       end
     end
   end
-elseif #saves > 0 then
+elseif #lists.save > 0 then
   request = save
 end
 

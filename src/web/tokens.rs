@@ -2,7 +2,7 @@
 //! the API tokens of their own account. One implementation for both sites.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use crate::messages::Msg;
 use crate::web::context::ReqCtx;
 use crate::web::extract::{CsrfForm, NoFields, Query};
 use crate::web::page::{Flash, Layout, flash_from, render_status};
-use crate::web::session::{AdminUser, FrontUser};
+use crate::web::session::{AdminUser, FrontUser, Signed};
 
 pub struct TokenRow {
     pub id: String,
@@ -236,9 +236,7 @@ async fn created(
 
 /// The page, with the flash a redirect named.
 pub async fn show<U: SignedIn>(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: U,
+    Signed { state, ctx, user }: Signed<U>,
     Query(q): Query<TokensQuery>,
 ) -> Result<Response> {
     let layout = user
@@ -258,9 +256,7 @@ pub async fn show<U: SignedIn>(
 
 /// 生成令牌.
 pub async fn create<U: SignedIn>(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: U,
+    Signed { state, ctx, user }: Signed<U>,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response> {
     let layout = user.layout(&state, &ctx, None).await?;
@@ -270,9 +266,7 @@ pub async fn create<U: SignedIn>(
 
 /// 撤销, back to the page with its message.
 pub async fn revoke<U: SignedIn>(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: U,
+    Signed { state, ctx, user }: Signed<U>,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {

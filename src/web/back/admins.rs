@@ -3,7 +3,6 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -14,11 +13,10 @@ use crate::domain::account::FieldErrors;
 use crate::domain::auth::{AdminRole, may_create_admin};
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
-use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
 use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::{AdminUser, bureau_name};
+use crate::web::session::{AdminUser, Signed, bureau_name};
 
 pub struct Row {
     username: String,
@@ -43,9 +41,7 @@ fn require_system(user: &AdminUser) -> Result<()> {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response> {
     let dicts = state.dicts();
@@ -128,11 +124,7 @@ fn roles() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-pub async fn new_page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-) -> Result<Response> {
+pub async fn new_page(Signed { state, ctx, user }: Signed<AdminUser>) -> Result<Response> {
     require_system(&user)?;
     let form = AdminForm {
         bureau: user.admin.bureau_code.clone(),
@@ -150,9 +142,7 @@ pub async fn new_page(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     CsrfForm(form): CsrfForm<AdminForm>,
 ) -> Result<Response> {
     let input = AdminInput {

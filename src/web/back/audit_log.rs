@@ -3,18 +3,15 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::app::audit_log as app_audit;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::audit::{self, Verification};
-use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct AuditQuery {
@@ -61,9 +58,7 @@ struct AuditPage {
 const PAGE: u64 = 50;
 
 pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response> {
     let filter = audit::Filter {

@@ -3,20 +3,18 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::app::dicts::{self as app_dicts, Change};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::dicts::Kind;
-use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 fn require(user: &AdminUser) -> Result<()> {
     app_dicts::require(&user.admin, user.role)
@@ -54,9 +52,7 @@ pub struct DictQuery {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<DictQuery>,
 ) -> Result<Response> {
     require(&user)?;
@@ -122,9 +118,7 @@ pub struct ChangeForm {
 
 /// 新增, 保存 (rename), 停用 / 启用.
 pub async fn change(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Path(kind): Path<String>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response> {

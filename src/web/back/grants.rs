@@ -3,12 +3,11 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::app::chain::{self as app_chain, GrantDecision};
 use crate::domain::auth::AdminRole;
 use crate::domain::chain::{Standing, bureau_may_revoke};
@@ -16,10 +15,9 @@ use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::chain;
-use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render};
-use crate::web::session::{AdminUser, bureau_name};
+use crate::web::session::{AdminUser, Signed, bureau_name};
 
 pub struct Row {
     pub id: String,
@@ -75,9 +73,7 @@ fn require_operator(user: &AdminUser) -> Result<()> {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<GrantQuery>,
 ) -> Result<Response> {
     require_operator(&user)?;
@@ -162,9 +158,7 @@ pub struct DecideForm {
 
 /// 通过, 不通过 or 撤销.
 pub async fn decide(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<DecideForm>,
 ) -> Result<Response> {

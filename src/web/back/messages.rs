@@ -1,21 +1,16 @@
 //! 站内消息 of back-office users (e.g. a new final-review request for the bureau).
 
-use axum::extract::State;
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
-use crate::web::context::ReqCtx;
 use crate::web::extract::Query;
 use crate::web::front::{MessagesQuery, messages_page};
 use crate::web::page::{Layout, render};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<MessagesQuery>,
 ) -> Result<Response> {
     let layout = Layout::back(&ctx, &user, "站内消息", "/sdmanager/messages", None);

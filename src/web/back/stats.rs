@@ -3,21 +3,18 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::oversight::operator_scope;
-use crate::app::AppState;
 use crate::app::stats::labelled;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::stats::{self, StatsFilter};
-use crate::web::context::ReqCtx;
 use crate::web::export::{Export, audited_download};
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, render};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct StatsQuery {
@@ -118,9 +115,7 @@ fn duration_text(h: Option<f64>) -> String {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
     let f = q.filter(operator_scope(&user)?);
@@ -163,9 +158,7 @@ pub async fn page(
 /// 导出统计表: every table of the page, one sheet each, and the durations, with the same
 /// filters; audited.
 pub async fn export(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response> {
     crate::web::export::allow(&state, user.admin.id).await?;
@@ -204,30 +197,21 @@ pub async fn export(
 
 /// 导出申报明细: the submitted applications under the page's filters, one row each, newest
 /// first, with ID numbers masked.
-pub async fn details(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-    Query(q): Query<StatsQuery>,
-) -> Result<Response> {
-    details_export(state, ctx, user, q, false).await
+pub async fn details(signed: Signed<AdminUser>, Query(q): Query<StatsQuery>) -> Result<Response> {
+    details_export(signed, q, false).await
 }
 
 /// The same list with full ID numbers: the operator's reveal right, asked for with a posted
 /// form (never a link) and audited as an export of personal information.
 pub async fn details_full(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    signed: Signed<AdminUser>,
     CsrfForm(q): CsrfForm<StatsQuery>,
 ) -> Result<Response> {
-    details_export(state, ctx, user, q, true).await
+    details_export(signed, q, true).await
 }
 
 async fn details_export(
-    state: AppState,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     q: StatsQuery,
     full_ids: bool,
 ) -> Result<Response> {

@@ -1,24 +1,20 @@
 //! 解锁, 强制下线 and 重置密码 of units' and persons' accounts.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::operator_scope;
-use crate::app::AppState;
 use crate::app::oversight::{self as app_oversight, AccountAction};
 use crate::domain::auth::SubjectKind;
 use crate::error::{AppError, Result};
-use crate::web::context::ReqCtx;
 use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::page::{Layout, render};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 /// 解锁, 强制下线 or 重置密码 of a unit's account (`UNIT`) or a person's.
 pub async fn account<const UNIT: bool>(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    signed: Signed<AdminUser>,
     Path((id, action)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
@@ -27,13 +23,11 @@ pub async fn account<const UNIT: bool>(
     } else {
         SubjectKind::Person
     };
-    account_action(state, ctx, user, (kind, id), action).await
+    account_action(signed, (kind, id), action).await
 }
 
 async fn account_action(
-    state: AppState,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     (kind, id): (SubjectKind, String),
     action: String,
 ) -> Result<Response> {

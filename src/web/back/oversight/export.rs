@@ -1,23 +1,16 @@
 //! 导出: the region's units as a workbook.
 
-use axum::extract::State;
 use axum::response::Response;
 
 use super::operator_scope;
-use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::oversight;
-use crate::web::context::ReqCtx;
 use crate::web::export::{Export, audited_download};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 /// 导出: the region's units (all of them, bounded), with the contact number masked; audited.
-pub async fn units_export(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-) -> Result<Response> {
+pub async fn units_export(Signed { state, ctx, user }: Signed<AdminUser>) -> Result<Response> {
     crate::web::export::allow(&state, user.admin.id).await?;
     let scope = operator_scope(&user)?;
     let d = state.dicts();

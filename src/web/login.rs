@@ -1,6 +1,7 @@
 //! The login procedure shared by the front site and the back office: captcha after
 //! failures, lockout after five, generic messages, an audit entry for every outcome.
 
+use axum::http::{StatusCode, header};
 use uuid::Uuid;
 
 use super::context::ReqCtx;
@@ -8,7 +9,7 @@ use crate::app::AppState;
 use crate::app::limit::Bucket;
 use crate::domain::auth::{CAPTCHA_AFTER, Realm, SubjectKind, locked_until, return_path};
 use crate::domain::clock::format_minutes;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::infra::crypto;
 use crate::messages::Msg;
 use crate::store::audit::{self, Actor, Event, Outcome};
@@ -36,6 +37,8 @@ pub struct Attempt<'a> {
     /// The account as looked up (normalised, with its kind), which keys the stand-in
     /// counters of a name that belongs to nobody.
     pub account_key: String,
+    /// The form's hidden `next`: where to go after logging in.
+    pub next: &'a str,
 }
 
 pub enum Outcome_ {
@@ -305,6 +308,113 @@ where
     Ok((
         crate::web::session::logout_cookies(&state, ctx.realm),
         axum::response::Redirect::to(home),
+    )
+        .into_response())
+}
+
+/// The part of a login page both sites draw alike: the message of a refused attempt (under
+/// the password, or under the captcha when it is about the captcha), the captcha challenge
+/// when one is asked for, and the page to return to.
+#[derive(Default)]
+pub struct LoginFields {
+    pub error: String,
+    pub captcha_id: Option<String>,
+    pub captcha_error: String,
+    pub next: String,
+}
+
+impl LoginFields {
+    /// A fresh login form, which keeps `next` if the realm may return there.
+    pub fn fresh(realm: Realm, next: Option<&str>) -> Self {
+        LoginFields {
+            next: kept_next(realm, next),
+            ..Default::default()
+        }
+    }
+}
+
+/// The page a signed-in user of the realm lands on when a login names none.
+fn home(realm: Realm) -> &'static str {
+    match realm {
+        Realm::Front => "/rsrc/portal",
+        Realm::Back => "/sdmanager/home",
+    }
+}
+
+/// 登录 on either site: runs the attempt, then either sets the session cookies and leads on
+/// (to `next` when it is one of the realm's pages, else the realm's home), or draws the form
+/// again with 422 through `page`, which adds what the site's form shows besides.
+pub async fn answer<T: askama::Template>(
+    state: &AppState,
+    ctx: &ReqCtx,
+    candidate: Option<Candidate>,
+    input: Attempt<'_>,
+    extra: impl FnOnce(&Candidate) -> Option<Msg>,
+    page: impl FnOnce(LoginFields) -> T,
+) -> Result<axum::response::Response> {
+    use axum::response::{IntoResponse, Redirect};
+    let next = input.next;
+    match attempt(state, ctx, candidate, input, extra).await? {
+        Outcome_::LoggedIn(s) => Ok((
+            crate::web::session::login_cookies(state, ctx.realm, s.token, s.csrf),
+            Redirect::to(landing(ctx.realm, next, home(ctx.realm))),
+        )
+            .into_response()),
+        Outcome_::Refused { message, captcha } => {
+            let (error, captcha_error) = if message.contains("验证码") {
+                (String::new(), message)
+            } else {
+                (message, String::new())
+            };
+            let fields = LoginFields {
+                error,
+                captcha_id: captcha.then(|| crypto::random_token(16)),
+                captcha_error,
+                next: kept_next(ctx.realm, Some(next)),
+            };
+            crate::web::page::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(fields))
+        }
+    }
+}
+
+/// The captcha picture for a challenge id chosen by the login page, on either site; each
+/// request draws a new answer.
+pub async fn captcha_image(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: ReqCtx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let now = state.now_ms();
+    if !state.limiter.hit(Bucket::Captcha, ctx.ip, now).await {
+        return Err(AppError::TooManyRequests);
+    }
+    if !(16..=64).contains(&id.len())
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::NotFound);
+    }
+    let (answer, svg) = crate::infra::captcha::generate();
+    let tx = state.db.begin().await?;
+    crate::store::exec(
+        &*tx,
+        "DELETE FROM captchas WHERE id = ?",
+        vec![id.as_str().into()],
+    )
+    .await?;
+    captcha::create(&*tx, &state.keys, &id, &answer, now).await?;
+    tx.commit().await?;
+    if let Some(log) = &state.captcha_log {
+        log.record(&id, &answer);
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
     )
         .into_response())
 }

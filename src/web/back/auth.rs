@@ -3,7 +3,7 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -16,16 +16,15 @@ use crate::domain::clock::format_minutes;
 use crate::domain::password::PasswordContext;
 use crate::error::AppError;
 use crate::error::Result;
-use crate::infra::crypto::random_token;
 use crate::messages::Msg;
 use crate::store::accounts;
 use crate::store::audit::Actor;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
-use crate::web::login::{self, Attempt, Candidate, Outcome_};
-use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::{AdminUser, LiveSession, bureau_name, login_cookies};
+use crate::web::login::{self, Attempt, Candidate, LoginFields};
+use crate::web::page::{Flash, Layout, flash_from, render, render_status};
+use crate::web::session::{AdminUser, LiveSession, Signed, bureau_name, login_cookies};
 
 #[derive(Template)]
 #[template(path = "back/login.html")]
@@ -48,6 +47,25 @@ fn cert_hint(ctx: &ReqCtx) -> String {
         .unwrap_or_default()
 }
 
+/// The login page, fresh or after a refused attempt.
+fn login_form(
+    ctx: &ReqCtx,
+    flash: Option<Flash>,
+    username: String,
+    fields: LoginFields,
+) -> LoginPage {
+    LoginPage {
+        layout: Layout::public(ctx, "职称后台登录", "/sdmanager", flash),
+        username,
+        error: fields.error,
+        captcha_id: fields.captcha_id,
+        captcha_error: fields.captcha_error,
+        next: fields.next,
+        ukey: ctx.cert_fingerprint.is_some(),
+        cert_hint: cert_hint(ctx),
+    }
+}
+
 pub async fn login_page(
     ctx: ReqCtx,
     session: Option<LiveSession>,
@@ -56,21 +74,13 @@ pub async fn login_page(
     if session.is_some() {
         return Ok(Redirect::to("/sdmanager/home").into_response());
     }
-    render(&LoginPage {
-        layout: Layout::public(
-            &ctx,
-            "职称后台登录",
-            "/sdmanager",
-            flash_from(q.m.as_deref()),
-        ),
-        username: String::new(),
-        error: String::new(),
-        captcha_id: None,
-        captcha_error: String::new(),
-        next: login::kept_next(ctx.realm, q.next.as_deref()),
-        ukey: ctx.cert_fingerprint.is_some(),
-        cert_hint: cert_hint(&ctx),
-    })
+    let fields = LoginFields::fresh(ctx.realm, q.next.as_deref());
+    render(&login_form(
+        &ctx,
+        flash_from(q.m.as_deref()),
+        String::new(),
+        fields,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -131,42 +141,12 @@ pub async fn login(
         captcha: &form.captcha,
         masked_account: username.chars().take(32).collect(),
         account_key: format!("back:{username}"),
+        next: &form.next,
     };
-    match login::attempt(&state, &ctx, candidate, input, binding).await? {
-        Outcome_::LoggedIn(s) => Ok((
-            login_cookies(&state, ctx.realm, s.token, s.csrf),
-            Redirect::to(login::landing(ctx.realm, &form.next, "/sdmanager/home")),
-        )
-            .into_response()),
-        Outcome_::Refused { message, captcha } => {
-            let (error, captcha_error) = if message.contains("验证码") {
-                (String::new(), message)
-            } else {
-                (message, String::new())
-            };
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage {
-                    layout: Layout::public(&ctx, "职称后台登录", "/sdmanager", None),
-                    username: username.chars().take(32).collect(),
-                    error,
-                    captcha_id: captcha.then(|| random_token(16)),
-                    captcha_error,
-                    next: login::kept_next(ctx.realm, Some(&form.next)),
-                    ukey: ctx.cert_fingerprint.is_some(),
-                    cert_hint: cert_hint(&ctx),
-                },
-            )
-        }
-    }
-}
-
-pub async fn captcha_image(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    crate::web::front::captcha_response(&state, &ctx, &id).await
+    login::answer(&state, &ctx, candidate, input, binding, |fields| {
+        login_form(&ctx, None, username.chars().take(32).collect(), fields)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -181,9 +161,7 @@ struct HomePage {
 }
 
 pub async fn home(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response> {
     let bureau = state
@@ -228,9 +206,7 @@ pub async fn password_page(
 }
 
 pub async fn change_password(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response> {
     let invalid = |errors: FieldErrors| {

@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
             "/logout",
             post(crate::web::login::logout_page::<crate::web::session::AdminUser>),
         )
-        .route("/captcha/{id}", get(auth::captcha_image))
+        .route("/captcha/{id}", get(crate::web::login::captcha_image))
         .route("/home", get(auth::home))
         .route(
             "/password",

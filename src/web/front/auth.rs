@@ -1,25 +1,22 @@
-//! 登录 and 退出 on the front site, the captcha picture, the portal and the title home page.
+//! 登录 on the front site, the portal and the title home page.
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::limit::Bucket;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::domain::mask::mask;
-use crate::error::{AppError, Result};
-use crate::infra::crypto::random_token;
-use crate::store::{accounts, audit::Actor, captcha};
+use crate::error::Result;
+use crate::store::{accounts, audit::Actor};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::login::{self, Attempt, Candidate, Outcome_};
-use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::{FrontUser, LiveSession, login_cookies};
+use crate::web::login::{self, Attempt, Candidate, LoginFields};
+use crate::web::page::{Flash, Layout, flash_from, render};
+use crate::web::session::{FrontUser, LiveSession};
 
 #[derive(Template)]
 #[template(path = "front/login.html")]
@@ -40,8 +37,25 @@ pub struct FlashQuery {
     pub m: Option<String>,
 }
 
+/// The login page, fresh or after a refused attempt.
+fn login_form(
+    ctx: &ReqCtx,
+    flash: Option<Flash>,
+    (kind, account): (&str, String),
+    fields: LoginFields,
+) -> LoginPage {
+    LoginPage {
+        layout: Layout::public(ctx, "用户登录", "/rsrc", flash),
+        kind: kind.into(),
+        account,
+        error: fields.error,
+        captcha_id: fields.captcha_id,
+        captcha_error: fields.captcha_error,
+        next: fields.next,
+    }
+}
+
 pub async fn login_page(
-    State(state): State<AppState>,
     ctx: ReqCtx,
     session: Option<LiveSession>,
     Query(q): Query<login::LoginQuery>,
@@ -49,16 +63,13 @@ pub async fn login_page(
     if session.is_some() {
         return Ok(Redirect::to("/rsrc/portal").into_response());
     }
-    let _ = state;
-    render(&LoginPage {
-        layout: Layout::public(&ctx, "用户登录", "/rsrc", flash_from(q.m.as_deref())),
-        kind: "person".into(),
-        account: String::new(),
-        error: String::new(),
-        captcha_id: None,
-        captcha_error: String::new(),
-        next: login::kept_next(ctx.realm, q.next.as_deref()),
-    })
+    let fields = LoginFields::fresh(ctx.realm, q.next.as_deref());
+    render(&login_form(
+        &ctx,
+        flash_from(q.m.as_deref()),
+        ("person", String::new()),
+        fields,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -123,77 +134,23 @@ pub async fn login(
         captcha: &form.captcha,
         masked_account: mask(&account),
         account_key: format!("front:{}:{account}", form.kind == "unit"),
+        next: &form.next,
     };
-    match login::attempt(&state, &ctx, candidate, input, |_| None).await? {
-        Outcome_::LoggedIn(s) => Ok((
-            login_cookies(&state, ctx.realm, s.token, s.csrf),
-            Redirect::to(login::landing(ctx.realm, &form.next, "/rsrc/portal")),
-        )
-            .into_response()),
-        Outcome_::Refused { message, captcha } => {
-            let (error, captcha_error) = if message.contains("验证码") {
-                (String::new(), message)
-            } else {
-                (message, String::new())
-            };
-            let kind = if form.kind == "unit" {
-                "unit"
-            } else {
-                "person"
-            };
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage {
-                    layout: Layout::public(&ctx, "用户登录", "/rsrc", None),
-                    kind: kind.into(),
-                    account: form.account.trim().chars().take(18).collect(),
-                    error,
-                    captcha_id: captcha.then(|| random_token(16)),
-                    captcha_error,
-                    next: login::kept_next(ctx.realm, Some(&form.next)),
-                },
-            )
-        }
-    }
-}
-
-/// The captcha picture for a challenge id chosen by the page; each request draws a new answer.
-pub async fn captcha_image(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    captcha_response(&state, &ctx, &id).await
-}
-
-pub async fn captcha_response(state: &AppState, ctx: &ReqCtx, id: &str) -> Result<Response> {
-    let now = state.now_ms();
-    if !state.limiter.hit(Bucket::Captcha, ctx.ip, now).await {
-        return Err(AppError::TooManyRequests);
-    }
-    if !(16..=64).contains(&id.len())
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(AppError::NotFound);
-    }
-    let (answer, svg) = crate::infra::captcha::generate();
-    let tx = state.db.begin().await?;
-    crate::store::exec(&*tx, "DELETE FROM captchas WHERE id = ?", vec![id.into()]).await?;
-    captcha::create(&*tx, &state.keys, id, &answer, now).await?;
-    tx.commit().await?;
-    if let Some(log) = &state.captcha_log {
-        log.record(id, &answer);
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        svg,
+    let kind = if form.kind == "unit" {
+        "unit"
+    } else {
+        "person"
+    };
+    let typed = form.account.trim().chars().take(18).collect();
+    login::answer(
+        &state,
+        &ctx,
+        candidate,
+        input,
+        |_| None,
+        |fields| login_form(&ctx, None, (kind, typed), fields),
     )
-        .into_response())
+    .await
 }
 
 #[derive(Template)]

@@ -6,7 +6,7 @@ mod messages;
 mod transfer_form;
 
 pub(crate) use account::{PasswordForm, PasswordPage};
-pub(crate) use auth::{FlashQuery, captcha_response, login_page};
+pub(crate) use auth::{FlashQuery, login_page};
 pub(crate) use messages::{MessagesQuery, messages_page};
 pub(crate) use transfer::serve_attachment;
 pub(crate) use transfer_form::send as send_form;
@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
             "/logout",
             post(crate::web::login::logout_page::<crate::web::session::FrontUser>),
         )
-        .route("/captcha/{id}", get(auth::captcha_image))
+        .route("/captcha/{id}", get(crate::web::login::captcha_image))
         .route("/portal", get(auth::portal))
         .route("/zc", get(auth::home))
         .route("/zc/account", get(account::show))

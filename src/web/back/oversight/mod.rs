@@ -11,6 +11,8 @@ pub use export::units_export;
 pub use persons::{person, persons, persons_search, reveal};
 pub use units::{rename, unit, units};
 
+use askama::Template;
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -18,9 +20,8 @@ use crate::app::oversight as app_oversight;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::dicts::Dicts;
-use crate::web::context::ReqCtx;
-use crate::web::page::{Layout, flash_from};
-use crate::web::session::AdminUser;
+use crate::web::page::{Layout, flash_from, render};
+use crate::web::session::{AdminUser, Signed};
 
 /// Operators only; returns the region they may see (`None`: the whole province).
 pub fn operator_scope(user: &AdminUser) -> Result<Option<String>> {
@@ -35,16 +36,38 @@ pub struct SearchQuery {
     m: Option<String>,
 }
 
-/// The layout of a search page (单位查询, 申报人查询), with the flash its redirect asked for.
-async fn search_layout(
-    state: &AppState,
-    ctx: &ReqCtx,
-    user: &AdminUser,
-    title: &'static str,
-    path: &'static str,
-    q: &SearchQuery,
-) -> Result<Layout> {
-    Layout::back_with_bell(state, ctx, user, title, path, flash_from(q.m.as_deref())).await
+/// What a search page found: the text as searched (trimmed and cut), the rows, and the line
+/// that says why there are none (empty when there are rows).
+pub struct Found<R> {
+    pub q: String,
+    pub rows: Vec<R>,
+    pub message: &'static str,
+}
+
+/// A search page of the operator's region (单位查询, 申报人查询), with the flash its redirect
+/// asked for. The text is trimmed and cut to `max_chars`; `find` turns it into the page's rows
+/// (given the region, the text and the time), or says why there are none; `page` puts the
+/// layout of the menu entry `(title, path)` and what was found into the page's template.
+async fn search_page<R, T: Template>(
+    Signed { state, ctx, user }: Signed<AdminUser>,
+    q: SearchQuery,
+    (title, path, max_chars): (&'static str, &'static str, usize),
+    find: impl AsyncFnOnce(&AppState, Option<&str>, &str, i64) -> Result<(Vec<R>, &'static str)>,
+    page: impl FnOnce(Layout, Found<R>) -> T,
+) -> Result<Response> {
+    let scope = operator_scope(&user)?;
+    let text: String = q.q.trim().chars().take(max_chars).collect();
+    let now = state.now_ms();
+    let (rows, message) = find(&state, scope.as_deref(), &text, now).await?;
+    let layout =
+        Layout::back_with_bell(&state, &ctx, &user, title, path, flash_from(q.m.as_deref()))
+            .await?;
+    let found = Found {
+        q: text,
+        rows,
+        message,
+    };
+    render(&page(layout, found))
 }
 
 pub struct AppRow {

@@ -1,10 +1,10 @@
 //! 申报人查询 and 申报人详情, and the audited reveal of a full ID number.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 
-use super::{AppRow, SearchQuery, app_row, operator_scope, search_layout};
+use super::{AppRow, Found, SearchQuery, app_row, operator_scope, search_page};
 use crate::app::oversight as app_oversight;
 use crate::app::{AppState, Caller};
 use crate::domain::auth::locked_until;
@@ -14,7 +14,7 @@ use crate::web::context::ReqCtx;
 use crate::web::extract::Query;
 use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::page::{Flash, Layout, flash_from, render};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 pub struct PersonView {
     pub id: String,
@@ -44,54 +44,43 @@ macro_rules! person_view {
 #[template(path = "back/persons.html")]
 struct PersonsPage {
     layout: Layout,
-    q: String,
-    rows: Vec<PersonView>,
-    message: &'static str,
+    found: Found<PersonView>,
 }
 
-pub async fn persons(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-    Query(q): Query<SearchQuery>,
-) -> Result<Response> {
-    persons_page(state, ctx, user, q).await
+pub async fn persons(signed: Signed<AdminUser>, Query(q): Query<SearchQuery>) -> Result<Response> {
+    persons_page(signed, q).await
 }
 
 /// The search posts its form, so that an ID number never travels in a URL.
 pub async fn persons_search(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    signed: Signed<AdminUser>,
     CsrfForm(q): CsrfForm<SearchQuery>,
 ) -> Result<Response> {
-    persons_page(state, ctx, user, q).await
+    persons_page(signed, q).await
 }
 
-async fn persons_page(
-    state: AppState,
-    ctx: ReqCtx,
-    user: AdminUser,
-    q: SearchQuery,
-) -> Result<Response> {
-    let scope = operator_scope(&user)?;
-    let text: String = q.q.trim().chars().take(30).collect();
-    let now = state.now_ms();
-    let rows = app_oversight::find_persons(&state, scope.as_deref(), &text).await?;
-    let message = if text.is_empty() {
-        "请输入姓名或身份证号查询"
-    } else if rows.is_empty() {
-        "未找到匹配的申报人"
-    } else {
-        ""
+async fn persons_page(signed: Signed<AdminUser>, q: SearchQuery) -> Result<Response> {
+    let find = async |state: &AppState, scope: Option<&str>, text: &str, now| {
+        let rows = app_oversight::find_persons(state, scope, text).await?;
+        let message = if text.is_empty() {
+            "请输入姓名或身份证号查询"
+        } else if rows.is_empty() {
+            "未找到匹配的申报人"
+        } else {
+            ""
+        };
+        let rows = rows.into_iter().map(|p| person_view!(p, now)).collect();
+        Ok((rows, message))
     };
-    let rows = rows.into_iter().map(|p| person_view!(p, now)).collect();
-    render(&PersonsPage {
-        layout: search_layout(&state, &ctx, &user, "申报人查询", "/sdmanager/persons", &q).await?,
-        q: text,
-        rows,
-        message,
-    })
+    let page = |layout, found| PersonsPage { layout, found };
+    search_page(
+        signed,
+        q,
+        ("申报人查询", "/sdmanager/persons", 30),
+        find,
+        page,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -132,9 +121,7 @@ async fn person_page(
 }
 
 pub async fn person(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Path(id): Path<String>,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response> {
@@ -143,9 +130,7 @@ pub async fn person(
 
 /// 显示完整身份证号: a separate, audited action.
 pub async fn reveal(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {

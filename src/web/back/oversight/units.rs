@@ -1,12 +1,12 @@
 //! 单位查询 and 单位详情: search, open, correct a unit's name.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{AppRow, SearchQuery, app_row, operator_scope, search_layout};
+use super::{AppRow, Found, SearchQuery, app_row, operator_scope, search_page};
 use crate::app::AppState;
 use crate::app::oversight as app_oversight;
 use crate::domain::account::FieldErrors;
@@ -20,7 +20,7 @@ use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::extract::Query;
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
-use crate::web::session::AdminUser;
+use crate::web::session::{AdminUser, Signed};
 
 pub struct UnitView {
     pub id: String,
@@ -50,34 +50,21 @@ fn unit_view(state: &AppState, u: UnitRow, now: i64) -> UnitView {
 #[template(path = "back/units.html")]
 struct UnitsPage {
     layout: Layout,
-    q: String,
-    rows: Vec<UnitView>,
-    message: &'static str,
+    found: Found<UnitView>,
 }
 
-pub async fn units(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
-    Query(q): Query<SearchQuery>,
-) -> Result<Response> {
-    let scope = operator_scope(&user)?;
-    let text: String = q.q.trim().chars().take(50).collect();
-    let now = state.now_ms();
-    let (rows, message) = match app_oversight::find_units(&state, scope.as_deref(), &text).await? {
-        Ok(rows) => (rows, ""),
-        Err(m) => (Vec::new(), m.text()),
+pub async fn units(signed: Signed<AdminUser>, Query(q): Query<SearchQuery>) -> Result<Response> {
+    let find = async |state: &AppState, scope: Option<&str>, text: &str, now| {
+        Ok(match app_oversight::find_units(state, scope, text).await? {
+            Ok(rows) => {
+                let rows = rows.into_iter().map(|u| unit_view(state, u, now)).collect();
+                (rows, "")
+            }
+            Err(m) => (Vec::new(), m.text()),
+        })
     };
-    let rows = rows
-        .into_iter()
-        .map(|u| unit_view(&state, u, now))
-        .collect();
-    render(&UnitsPage {
-        layout: search_layout(&state, &ctx, &user, "单位查询", "/sdmanager/units", &q).await?,
-        q: text,
-        rows,
-        message,
-    })
+    let page = |layout, found| UnitsPage { layout, found };
+    search_page(signed, q, ("单位查询", "/sdmanager/units", 50), find, page).await
 }
 
 pub struct Line {
@@ -177,9 +164,7 @@ async fn unit_page(
 }
 
 pub async fn unit(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Path(id): Path<String>,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response> {
@@ -197,9 +182,7 @@ pub struct RenameForm {
 
 /// 更正单位名称: only a bureau can; the reason and both names go to the audit log.
 pub async fn rename(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: AdminUser,
+    Signed { state, ctx, user }: Signed<AdminUser>,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<RenameForm>,
 ) -> Result<Response> {

@@ -2,9 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
 #[derive(DeriveIden)]
 enum AuditArchives {
@@ -17,24 +15,17 @@ enum AuditArchives {
     ArchivedAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(AuditArchives::Table)
-                .col(big_integer(AuditArchives::UpToSeq).primary_key())
-                .col(string_len(AuditArchives::LastHash, 64))
-                .col(big_integer(AuditArchives::Entries))
-                .col(string_len(AuditArchives::File, 500))
-                .col(string_len(AuditArchives::FileSha256, 64))
-                .col(big_integer(AuditArchives::ArchivedAt))
-                .to_owned(),
-        )
-        .await
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.create_table(
+        Table::create()
+            .table(AuditArchives::Table)
+            .col(big_integer(AuditArchives::UpToSeq).primary_key())
+            .col(string_len(AuditArchives::LastHash, 64))
+            .col(big_integer(AuditArchives::Entries))
+            .col(string_len(AuditArchives::File, 500))
+            .col(string_len(AuditArchives::FileSha256, 64))
+            .col(big_integer(AuditArchives::ArchivedAt))
+            .to_owned(),
+    )
+    .await
 }

@@ -6,9 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
 const SQLITE: [&str; 2] = [
     "CREATE TRIGGER tr_audit_log_no_update BEFORE UPDATE ON audit_log \
@@ -49,22 +47,11 @@ const MYSQL: [&str; 2] = [
      END",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let statements: &[&str] = match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => &POSTGRES,
-            sea_orm::DbBackend::MySql => &MYSQL,
-            _ => &SQLITE,
-        };
-        for s in statements {
-            db.execute_unprepared(s).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let statements: &[&str] = match m.get_database_backend() {
+        sea_orm::DbBackend::Postgres => &POSTGRES,
+        sea_orm::DbBackend::MySql => &MYSQL,
+        _ => &SQLITE,
+    };
+    super::run(m, statements).await
 }

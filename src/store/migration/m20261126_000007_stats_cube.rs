@@ -9,9 +9,7 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
 const TABLE: [&str; 2] = [
     "CREATE TABLE stats_cube (\
@@ -71,41 +69,29 @@ fn sqlite() -> Vec<String> {
     ]
 }
 
-/// A plpgsql trigger function that moves a row's count from the cell `old_key` names to
-/// the one `new_key` names (either NULL when the row does not count), with `dec` and `inc`
-/// the statements for each, touching the smaller key first so that two opposite moves at
-/// once cannot deadlock. Shared with the duration cube (migration 11).
-pub(super) fn ordered_move(
-    function: &str,
-    old_key: &str,
-    new_key: &str,
-    dec: &str,
-    inc: &str,
-) -> String {
+/// The statements that move a row's count between two cells, given `old_key` and `new_key`
+/// (either NULL when the row does not count) and `dec` and `inc`, the statements for each
+/// cell: the smaller key is touched first, so that two opposite moves at once cannot
+/// deadlock. The same body serves PostgreSQL's trigger function and MySQL's update trigger.
+fn smaller_key_first(dec: &str, inc: &str) -> String {
     format!(
-        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ \
-         DECLARE old_key text; new_key text; \
-         BEGIN \
-           IF TG_OP <> 'INSERT' THEN old_key := {old_key}; END IF; \
-           IF TG_OP <> 'DELETE' THEN new_key := {new_key}; END IF; \
-           IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
-           IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
-             IF old_key IS NOT NULL THEN {dec} END IF; \
-             IF new_key IS NOT NULL THEN {inc} END IF; \
-           ELSE \
-             {inc} \
-             IF old_key IS NOT NULL THEN {dec} END IF; \
-           END IF; \
-           RETURN NULL; \
-         END $$"
+        "IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
+           IF old_key IS NOT NULL THEN {dec} END IF; \
+           IF new_key IS NOT NULL THEN {inc} END IF; \
+         ELSE \
+           {inc} \
+           IF old_key IS NOT NULL THEN {dec} END IF; \
+         END IF;"
     )
 }
 
-/// MySQL's triggers, one per event (no shared function, no `UPDATE OF`): an insert counts
-/// into the cell `new_key` names, a delete out of `old_key`'s, an update moves the count
-/// when the key changed, touching the smaller key first as [`ordered_move`] does.
-pub(super) fn mysql_triggers(
-    prefix: &str,
+/// PostgreSQL's triggers for the cube table `cube`: one plpgsql function `zc_{cube}`, run
+/// after every insert and delete of an application and after an update of `key_columns`,
+/// that moves the row's count from the cell `old_key` names to the one `new_key` names
+/// ([`smaller_key_first`]). Shared with the duration cube (migration 11).
+pub(super) fn postgres_triggers(
+    cube: &str,
+    key_columns: &str,
     old_key: &str,
     new_key: &str,
     dec: &str,
@@ -113,28 +99,57 @@ pub(super) fn mysql_triggers(
 ) -> Vec<String> {
     vec![
         format!(
-            "CREATE TRIGGER {prefix}_insert AFTER INSERT ON applications FOR EACH ROW \
+            "CREATE FUNCTION zc_{cube}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             DECLARE old_key text; new_key text; \
+             BEGIN \
+               IF TG_OP <> 'INSERT' THEN old_key := {old_key}; END IF; \
+               IF TG_OP <> 'DELETE' THEN new_key := {new_key}; END IF; \
+               IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
+               {} \
+               RETURN NULL; \
+             END $$",
+            smaller_key_first(dec, inc)
+        ),
+        format!(
+            "CREATE TRIGGER tr_{cube}_write AFTER INSERT OR DELETE ON applications \
+             FOR EACH ROW EXECUTE FUNCTION zc_{cube}()"
+        ),
+        format!(
+            "CREATE TRIGGER tr_{cube}_update AFTER UPDATE OF {key_columns} ON applications \
+             FOR EACH ROW EXECUTE FUNCTION zc_{cube}()"
+        ),
+    ]
+}
+
+/// MySQL's triggers for the cube table `cube`, one per event (no shared function, no
+/// `UPDATE OF`): an insert counts into the cell `new_key` names, a delete out of
+/// `old_key`'s, an update moves the count when the key changed ([`smaller_key_first`]).
+pub(super) fn mysql_triggers(
+    cube: &str,
+    old_key: &str,
+    new_key: &str,
+    dec: &str,
+    inc: &str,
+) -> Vec<String> {
+    vec![
+        format!(
+            "CREATE TRIGGER tr_{cube}_insert AFTER INSERT ON applications FOR EACH ROW \
              BEGIN IF ({new_key}) IS NOT NULL THEN {inc} END IF; END"
         ),
         format!(
-            "CREATE TRIGGER {prefix}_delete AFTER DELETE ON applications FOR EACH ROW \
+            "CREATE TRIGGER tr_{cube}_delete AFTER DELETE ON applications FOR EACH ROW \
              BEGIN IF ({old_key}) IS NOT NULL THEN {dec} END IF; END"
         ),
         format!(
-            "CREATE TRIGGER {prefix}_update AFTER UPDATE ON applications FOR EACH ROW \
+            "CREATE TRIGGER tr_{cube}_update AFTER UPDATE ON applications FOR EACH ROW \
              BEGIN \
                DECLARE old_key VARCHAR(255) DEFAULT ({old_key}); \
                DECLARE new_key VARCHAR(255) DEFAULT ({new_key}); \
                IF NOT (old_key <=> new_key) THEN \
-                 IF new_key IS NULL OR (old_key IS NOT NULL AND old_key < new_key) THEN \
-                   IF old_key IS NOT NULL THEN {dec} END IF; \
-                   IF new_key IS NOT NULL THEN {inc} END IF; \
-                 ELSE \
-                   {inc} \
-                   IF old_key IS NOT NULL THEN {dec} END IF; \
-                 END IF; \
+                 {} \
                END IF; \
-             END"
+             END",
+            smaller_key_first(dec, inc)
         ),
     ]
 }
@@ -154,7 +169,7 @@ fn mysql() -> Vec<String> {
          ON DUPLICATE KEY UPDATE n = n + 1;",
         values("NEW")
     );
-    mysql_triggers("tr_stats_cube", &key("OLD"), &key("NEW"), &dec, &inc)
+    mysql_triggers("stats_cube", &key("OLD"), &key("NEW"), &dec, &inc)
 }
 
 fn postgres() -> Vec<String> {
@@ -164,38 +179,23 @@ fn postgres() -> Vec<String> {
          ON CONFLICT (month, region, series, level, state) DO UPDATE SET n = stats_cube.n + 1;",
         values("NEW")
     );
-    vec![
-        ordered_move("zc_stats_cube", &key("OLD"), &key("NEW"), &dec, &inc),
-        "CREATE TRIGGER tr_stats_cube_write AFTER INSERT OR DELETE ON applications \
-         FOR EACH ROW EXECUTE FUNCTION zc_stats_cube()"
-            .to_owned(),
-        format!(
-            "CREATE TRIGGER tr_stats_cube_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
-             FOR EACH ROW EXECUTE FUNCTION zc_stats_cube()"
-        ),
-    ]
+    postgres_triggers(
+        "stats_cube",
+        KEY_COLUMNS,
+        &key("OLD"),
+        &key("NEW"),
+        &dec,
+        &inc,
+    )
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for s in TABLE {
-            db.execute_unprepared(s).await?;
-        }
-        db.execute_unprepared(BACKFILL).await?;
-        let triggers = match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => postgres(),
-            sea_orm::DbBackend::MySql => mysql(),
-            _ => sqlite(),
-        };
-        for s in triggers {
-            db.execute_unprepared(&s).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    super::run(m, TABLE).await?;
+    super::run(m, [BACKFILL]).await?;
+    let triggers = match m.get_database_backend() {
+        sea_orm::DbBackend::Postgres => postgres(),
+        sea_orm::DbBackend::MySql => mysql(),
+        _ => sqlite(),
+    };
+    super::run(m, triggers).await
 }

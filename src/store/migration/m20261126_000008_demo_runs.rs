@@ -4,9 +4,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
 #[derive(DeriveIden)]
 enum DemoRuns {
@@ -16,22 +14,15 @@ enum DemoRuns {
     Persons,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(DemoRuns::Table)
-                .if_not_exists()
-                .col(big_integer(DemoRuns::At))
-                .col(big_integer(DemoRuns::Units))
-                .col(big_integer(DemoRuns::Persons))
-                .to_owned(),
-        )
-        .await
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.create_table(
+        Table::create()
+            .table(DemoRuns::Table)
+            .if_not_exists()
+            .col(big_integer(DemoRuns::At))
+            .col(big_integer(DemoRuns::Units))
+            .col(big_integer(DemoRuns::Persons))
+            .to_owned(),
+    )
+    .await
 }

@@ -4,34 +4,25 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        // MySQL has no partial index: the state leads instead, which serves the same reads.
-        let (lead, only) = if m.get_database_backend() == sea_orm::DbBackend::MySql {
-            ("state, ", "")
-        } else {
-            ("", " WHERE state = 'approved'")
-        };
-        db.execute_unprepared(&format!(
-            "CREATE INDEX ix_applications_approved ON applications \
-             ({lead}submitted_at, declare_region, series_code, final_at){only}"
-        ))
-        .await?;
-        db.execute_unprepared(&format!(
-            "CREATE INDEX ix_applications_approved_region ON applications \
-             ({lead}declare_region, submitted_at, series_code, final_at){only}"
-        ))
-        .await?;
-        Ok(())
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    // MySQL has no partial index: the state leads instead, which serves the same reads.
+    let (lead, only) = if m.get_database_backend() == sea_orm::DbBackend::MySql {
+        ("state, ", "")
+    } else {
+        ("", " WHERE state = 'approved'")
+    };
+    db.execute_unprepared(&format!(
+        "CREATE INDEX ix_applications_approved ON applications \
+         ({lead}submitted_at, declare_region, series_code, final_at){only}"
+    ))
+    .await?;
+    db.execute_unprepared(&format!(
+        "CREATE INDEX ix_applications_approved_region ON applications \
+         ({lead}declare_region, submitted_at, series_code, final_at){only}"
+    ))
+    .await?;
+    Ok(())
 }

@@ -6,9 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
 const TABLE: [&str; 2] = [
     "CREATE TABLE stats_durations (\
@@ -87,7 +85,7 @@ fn sqlite() -> Vec<String> {
     ]
 }
 
-/// As for the counts cube (`ordered_move`), a move between two cells touches the smaller
+/// As for the counts cube (`smaller_key_first`), a move between two cells touches the smaller
 /// key first, so two opposite moves at once cannot deadlock.
 fn mysql() -> Vec<String> {
     let key = |row: &str| {
@@ -108,7 +106,7 @@ fn mysql() -> Vec<String> {
         values("NEW", "DIV")
     );
     super::m20261126_000007_stats_cube::mysql_triggers(
-        "tr_stats_durations",
+        "stats_durations",
         &key("OLD"),
         &key("NEW"),
         &dec,
@@ -133,46 +131,24 @@ fn postgres() -> Vec<String> {
          ON CONFLICT (month, region, hours) DO UPDATE SET n = stats_durations.n + 1;",
         values("NEW", "/")
     );
-    vec![
-        super::m20261126_000007_stats_cube::ordered_move(
-            "zc_stats_durations",
-            &key("OLD"),
-            &key("NEW"),
-            &dec,
-            &inc,
-        ),
-        "CREATE TRIGGER tr_stats_durations_write AFTER INSERT OR DELETE ON applications \
-         FOR EACH ROW EXECUTE FUNCTION zc_stats_durations()"
-            .to_owned(),
-        format!(
-            "CREATE TRIGGER tr_stats_durations_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
-             FOR EACH ROW EXECUTE FUNCTION zc_stats_durations()"
-        ),
-    ]
+    super::m20261126_000007_stats_cube::postgres_triggers(
+        "stats_durations",
+        KEY_COLUMNS,
+        &key("OLD"),
+        &key("NEW"),
+        &dec,
+        &inc,
+    )
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for s in TABLE {
-            db.execute_unprepared(s).await?;
-        }
-        let backend = db.get_database_backend();
-        let div = crate::store::dialect::div(backend);
-        db.execute_unprepared(&backfill(div)).await?;
-        let triggers = match backend {
-            sea_orm::DbBackend::Postgres => postgres(),
-            sea_orm::DbBackend::MySql => mysql(),
-            _ => sqlite(),
-        };
-        for s in triggers {
-            db.execute_unprepared(&s).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let backend = m.get_database_backend();
+    super::run(m, TABLE).await?;
+    super::run(m, [backfill(crate::store::dialect::div(backend))]).await?;
+    let triggers = match backend {
+        sea_orm::DbBackend::Postgres => postgres(),
+        sea_orm::DbBackend::MySql => mysql(),
+        _ => sqlite(),
+    };
+    super::run(m, triggers).await
 }

@@ -6,9 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
 const STATEMENTS: [&str; 4] = [
     "CREATE TABLE rate_limits (\
@@ -23,13 +21,6 @@ const STATEMENTS: [&str; 4] = [
     "CREATE INDEX ix_login_standins_last ON login_standins (last_at)",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        super::run(m, &STATEMENTS).await
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    super::run(m, &STATEMENTS).await
 }

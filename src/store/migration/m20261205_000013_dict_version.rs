@@ -4,22 +4,13 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Named after this file, as every shipped migration was.
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+forward_only!(up);
 
 const STATEMENTS: [&str; 2] = [
     "CREATE TABLE dict_version (id INTEGER NOT NULL PRIMARY KEY, version BIGINT NOT NULL)",
     "INSERT INTO dict_version (id, version) VALUES (1, 0)",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        super::run(m, &STATEMENTS).await
-    }
-
-    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        super::irreversible()
-    }
+async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    super::run(m, &STATEMENTS).await
 }

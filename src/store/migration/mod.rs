@@ -4,6 +4,33 @@
 
 use sea_orm_migration::prelude::*;
 
+/// Declares a file's `Migration`: named after the file, as databases record it (a shipped
+/// name never changes), running the file's `async fn up(m)`, and forward-only (see
+/// [`irreversible`]). Defined before the modules so that each of them can use it.
+macro_rules! forward_only {
+    ($up:ident) => {
+        #[derive(sea_orm_migration::prelude::DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl sea_orm_migration::prelude::MigrationTrait for Migration {
+            async fn up(
+                &self,
+                m: &sea_orm_migration::prelude::SchemaManager,
+            ) -> Result<(), sea_orm_migration::prelude::DbErr> {
+                $up(m).await
+            }
+
+            async fn down(
+                &self,
+                _m: &sea_orm_migration::prelude::SchemaManager,
+            ) -> Result<(), sea_orm_migration::prelude::DbErr> {
+                super::irreversible()
+            }
+        }
+    };
+}
+
 mod m20261126_000001_init;
 mod m20261126_000002_applications;
 mod m20261126_000003_review_chain;
@@ -48,13 +75,54 @@ fn irreversible() -> Result<(), DbErr> {
     ))
 }
 
-/// Runs plain SQL statements in order (the same text on every database).
-async fn run(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+/// Runs plain SQL statements in order.
+async fn run(
+    m: &SchemaManager<'_>,
+    statements: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<(), DbErr> {
     let db = m.get_connection();
     for s in statements {
-        db.execute_unprepared(s).await?;
+        db.execute_unprepared(s.as_ref()).await?;
     }
     Ok(())
+}
+
+/// Creates an index named `name` on `table` over `cols`, in that order; `.unique()` on the
+/// result makes it a unique one.
+fn index<C: IntoIden>(
+    name: &str,
+    table: impl IntoIden,
+    cols: impl IntoIterator<Item = C>,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for c in cols {
+        index.col(c);
+    }
+    index
+}
+
+/// A column of the table being created that refers to another table's column. The
+/// constraint is left unnamed, so each database names it as it did when the migrations
+/// shipped, and has no ON DELETE action, as none of them had.
+trait References {
+    fn references(
+        &mut self,
+        column: impl IntoIden,
+        table: impl IntoIden,
+        to: impl IntoIden,
+    ) -> &mut Self;
+}
+
+impl References for TableCreateStatement {
+    fn references(
+        &mut self,
+        column: impl IntoIden,
+        table: impl IntoIden,
+        to: impl IntoIden,
+    ) -> &mut Self {
+        self.foreign_key(ForeignKey::create().from_col(column).to(table, to))
+    }
 }
 
 #[cfg(test)]

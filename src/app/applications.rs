@@ -5,6 +5,7 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::history::Step;
 use super::{AppState, Caller};
 use crate::domain::account::FieldErrors;
 use crate::domain::application::{
@@ -16,7 +17,7 @@ use crate::domain::workflow::State;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::accounts;
-use crate::store::applications::{self, NewEvent};
+use crate::store::applications;
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::entities::{application, person};
 
@@ -123,29 +124,13 @@ pub async fn create(
     let tx = state.db.begin().await?;
     let draft = applications::create_draft(&*tx, &state.keys, now, p.id, &basic.phone).await?;
     applications::save_basic(&*tx, &state.keys, &draft, &basic, series, now).await?;
-    let label = crate::store::audit::Actor::person_label(p);
-    applications::add_event(
-        &*tx,
-        draft.id,
-        now,
-        NewEvent {
-            actor_kind: "person",
-            actor_id: Some(p.id),
-            actor_label: &label,
-            unit_id: None,
-            action: HistoryAction::Create,
-            from: State::Draft,
-            to: State::Draft,
-            opinion: "",
-        },
-    )
-    .await?;
-    caller
+    Step::by_person(p, None, HistoryAction::Create)
         .record(
             &*tx,
+            caller,
+            draft.id,
+            (State::Draft, State::Draft),
             now,
-            "application_create",
-            format!("application:{}", draft.id),
             "",
         )
         .await?;
@@ -240,31 +225,9 @@ async fn record_save(
     now: i64,
 ) -> Result<()> {
     let st = applications::state(a);
-    let label = crate::store::audit::Actor::person_label(p);
-    applications::add_event(
-        c,
-        a.id,
-        now,
-        NewEvent {
-            actor_kind: "person",
-            actor_id: Some(p.id),
-            actor_label: &label,
-            unit_id: None,
-            action: HistoryAction::Save,
-            from: st,
-            to: st,
-            opinion: module.label(),
-        },
-    )
-    .await?;
-    caller
-        .record(
-            c,
-            now,
-            "application_save",
-            format!("application:{}", a.id),
-            module.as_str(),
-        )
+    Step::by_person(p, None, HistoryAction::Save)
+        .with_opinion(module.label())
+        .record(c, caller, a.id, (st, st), now, module.as_str())
         .await
 }
 

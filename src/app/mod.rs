@@ -10,6 +10,7 @@ pub mod audit_log;
 pub mod caller;
 pub mod chain;
 pub mod dicts;
+mod history;
 pub mod housekeeping;
 pub mod limit;
 pub mod oversight;

@@ -1,10 +1,11 @@
 //! The steps of an application's life, from 确定申报 to 终审通过: each loads what the rule
 //! needs, asks `domain::workflow::transition`, and writes the move, its history step, its
-//! audit entry and its notices in one transaction. A version-guarded update makes exactly
-//! one of two concurrent steps win; the other gets `Msg::AlreadyHandled`.
+//! audit entry and its notices in one transaction (`Move::commit`). A version-guarded
+//! update makes exactly one of two concurrent steps win; the other gets `Msg::AlreadyHandled`.
 
 use uuid::Uuid;
 
+use super::history::Step;
 use super::{AppState, Caller};
 use crate::domain::application::{Gap, Module, Slot, Snapshot, gaps};
 use crate::domain::auth::SubjectKind;
@@ -13,7 +14,7 @@ use crate::domain::workflow::HistoryAction;
 use crate::domain::workflow::{Actor, Command, Position, Refusal, State, transition};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::store::applications::{self, NewEvent};
+use crate::store::applications;
 use crate::store::entities::{application, person, unit};
 use crate::store::{attachments, chain, notices};
 
@@ -63,83 +64,137 @@ fn refusal(r: Refusal) -> AppError {
     })
 }
 
-/// One step of the history, by a person or a unit.
-struct Step<'a> {
-    kind: &'static str,
-    id: Uuid,
-    label: &'a str,
-    unit: Option<Uuid>,
-    action: HistoryAction,
-    opinion: &'a str,
+/// Where the application stands, and where the state machine lets `actor` move it with
+/// `command`; a refusal in the catalogue's words.
+fn decide(a: &application::Model, actor: Actor, command: Command) -> Result<(Position, Position)> {
+    let at = position(a);
+    let to = transition(at, actor, command).map_err(refusal)?;
+    Ok((at, to))
 }
 
-impl Step<'_> {
-    async fn add(
-        &self,
-        c: &impl sea_orm::ConnectionTrait,
-        a: &application::Model,
-        from: Position,
-        to: Position,
-        now: i64,
-    ) -> Result<()> {
-        applications::add_event(
-            c,
-            a.id,
-            now,
-            NewEvent {
-                actor_kind: self.kind,
-                actor_id: Some(self.id),
-                actor_label: self.label,
-                unit_id: self.unit,
-                action: self.action,
-                from: from.state,
-                to: to.state,
-                opinion: self.opinion,
-            },
+/// The audit detail of a plain move: `from -> to`.
+fn arrow(at: Position, to: Position) -> String {
+    format!("{} -> {}", at.state.as_str(), to.state.as_str())
+}
+
+/// A message a step leaves in a person's or a unit's message box when it commits.
+struct Notice {
+    to: (SubjectKind, Uuid),
+    title: &'static str,
+    body: String,
+    link: String,
+}
+
+impl Notice {
+    fn new(
+        to: (SubjectKind, Uuid),
+        title: &'static str,
+        body: impl Into<String>,
+        link: impl Into<String>,
+    ) -> Self {
+        Notice {
+            to,
+            title,
+            body: body.into(),
+            link: link.into(),
+        }
+    }
+
+    /// To the applicant, pointing at the application's progress: every change of state
+    /// reaches the applicant's message box.
+    fn progress(a: &application::Model, title: &'static str, body: impl Into<String>) -> Self {
+        Notice::new(
+            (SubjectKind::Person, a.person_id),
+            title,
+            body,
+            format!("/rsrc/zc/transfer/{}/progress", a.id),
         )
-        .await
-    }
-
-    /// The whole step in `tx`: the application moved to `to` (guarded by its version; 确定申报
-    /// also stamps the submission time), its history row, and the caller's audit entry
-    /// `audit` with `detail`.
-    #[allow(clippy::too_many_arguments)]
-    async fn write(
-        &self,
-        tx: &impl sea_orm::ConnectionTrait,
-        caller: &Caller,
-        a: &application::Model,
-        (at, to): (Position, Position),
-        now: i64,
-        audit: &str,
-        detail: String,
-    ) -> Result<()> {
-        applications::move_to(tx, a, to, self.action == HistoryAction::Submit, now).await?;
-        self.add(tx, a, at, to, now).await?;
-        caller
-            .record(tx, now, audit, format!("application:{}", a.id), detail)
-            .await
     }
 }
 
-/// Every change of state reaches the applicant's message box.
-pub async fn notify_person(
-    c: &impl sea_orm::ConnectionTrait,
-    person: Uuid,
-    app: Uuid,
-    now: i64,
-    title: &str,
-    body: &str,
-) -> Result<()> {
-    notices::notify(
-        c,
-        (SubjectKind::Person, person),
-        now,
-        title,
-        body,
-        &format!("/rsrc/zc/transfer/{app}/progress"),
-    )
-    .await
+/// A step the state machine allowed, with everything it writes when it commits.
+struct Move<'a> {
+    a: &'a application::Model,
+    at: Position,
+    to: Position,
+    step: Step,
+    /// The audit entry's detail.
+    detail: String,
+    /// The 转入表's serial, given at 终审通过.
+    serial: Option<String>,
+    notices: Vec<Notice>,
+}
+
+impl<'a> Move<'a> {
+    /// `a` moving `at` → `to` as `step`, audited with `detail`.
+    fn new(
+        a: &'a application::Model,
+        (at, to): (Position, Position),
+        step: Step,
+        detail: String,
+    ) -> Self {
+        Move {
+            a,
+            at,
+            to,
+            step,
+            detail,
+            serial: None,
+            notices: Vec::new(),
+        }
+    }
+
+    fn with_serial(mut self, serial: String) -> Self {
+        self.serial = Some(serial);
+        self
+    }
+
+    fn notify(mut self, notice: Notice) -> Self {
+        self.notices.push(notice);
+        self
+    }
+
+    /// Writes the step (see `try_commit`); losing to a concurrent step is a conflict.
+    async fn commit(self, state: &AppState, caller: &Caller, now: i64) -> Result<()> {
+        self.try_commit(state, caller, now)
+            .await?
+            .map_err(AppError::Conflict)
+    }
+
+    /// The whole step in one transaction: the application moved (guarded by its version;
+    /// 确定申报 also stamps the submission time), its history row and audit entry, the unit
+    /// it passes to recorded as holding it (so that unit can see it from then on), its
+    /// serial, and the notices. `Ok(Err(why))` when another step moved it first; nothing is
+    /// written then.
+    async fn try_commit(
+        self,
+        state: &AppState,
+        caller: &Caller,
+        now: i64,
+    ) -> Result<std::result::Result<(), Msg>> {
+        let (a, at, to) = (self.a, self.at, self.to);
+        let tx = state.db.begin().await?;
+        let submit = self.step.action() == HistoryAction::Submit;
+        match applications::move_to(&*tx, a, to, submit, now).await {
+            Ok(()) => {}
+            Err(AppError::Conflict(why)) => return Ok(Err(why)),
+            Err(e) => return Err(e),
+        }
+        self.step
+            .record(&*tx, caller, a.id, (at.state, to.state), now, self.detail)
+            .await?;
+        if let Some(next) = to.holder.filter(|u| at.holder != Some(*u)) {
+            chain::hold(&*tx, a.id, next, now).await?;
+        }
+        if let Some(serial) = &self.serial {
+            applications::set_serial(&*tx, a.id, serial).await?;
+        }
+        for n in &self.notices {
+            notices::notify(&*tx, n.to, now, n.title, &n.body, &n.link).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
 }
 
 /// What stands between an application and 确定申报: its gaps, and the missing pledge.
@@ -192,8 +247,7 @@ pub async fn submit(
     pledged: bool,
 ) -> Result<std::result::Result<Position, Unready>> {
     applications::expect_version(a, version)?;
-    let at = position(a);
-    if !matches!(at.state, State::Draft | State::Returned) {
+    if !matches!(applications::state(a), State::Draft | State::Returned) {
         return Err(AppError::Conflict(Msg::AlreadyHandled));
     }
     let found = gaps_of(state, a).await?;
@@ -207,68 +261,41 @@ pub async fn submit(
     let declare_unit = basic
         .declare_unit
         .ok_or(AppError::Conflict(Msg::Incomplete))?;
-    let to = transition(
-        at,
+    let (at, to) = decide(
+        a,
         Actor::Applicant,
         Command::Submit {
             declare_unit,
             complete: true,
         },
-    )
-    .map_err(refusal)?;
+    )?;
     let dicts = state.dicts();
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let label = crate::store::audit::Actor::person_label(p);
-    Step {
-        kind: "person",
-        id: p.id,
-        label: &label,
-        unit: Some(declare_unit),
-        action: HistoryAction::Submit,
-        opinion: "",
-    }
-    .write(
-        &*tx,
-        caller,
+    let title = dicts.title_name(basic.title);
+    Move::new(
         a,
         (at, to),
-        now,
-        "application_submit",
-        format!(
-            "{} -> {} at unit:{declare_unit}",
-            at.state.as_str(),
-            to.state.as_str()
-        ),
+        Step::by_person(p, Some(declare_unit), HistoryAction::Submit),
+        format!("{} at unit:{declare_unit}", arrow(at, to)),
     )
-    .await?;
-    chain::hold(&*tx, a.id, declare_unit, now).await?;
-    notices::notify(
-        &*tx,
+    .notify(Notice::new(
         (SubjectKind::Unit, declare_unit),
-        now,
         "新的外地调入申报待审核",
-        &format!(
-            "{}提交了外地调入资格确认申报（{}），请在“外地调入审核”中办理。",
-            p.name,
-            dicts.title_name(basic.title)
+        format!(
+            "{}提交了外地调入资格确认申报（{title}），请在“外地调入审核”中办理。",
+            p.name
         ),
         "/rsrc/zc",
-    )
-    .await?;
-    notify_person(
-        &*tx,
-        p.id,
-        a.id,
-        now,
+    ))
+    .notify(Notice::progress(
+        a,
         "申报已提交",
-        &format!(
+        format!(
             "您的外地调入资格确认申报已提交，当前状态：{}。",
             to.state.label()
         ),
-    )
+    ))
+    .commit(state, caller, state.now_ms())
     .await?;
-    tx.commit().await?;
     Ok(Ok(to))
 }
 
@@ -281,60 +308,37 @@ pub async fn withdraw(
     version: &str,
 ) -> Result<Position> {
     applications::expect_version(a, version)?;
-    let at = position(a);
     let declare_unit = a
         .declare_unit_id
         .ok_or(AppError::Conflict(Msg::AlreadyHandled))?;
     let acted = applications::unit_acted(&state.db.conn, a.id, a.round, declare_unit).await?;
-    let to = transition(
-        at,
+    let (at, to) = decide(
+        a,
         Actor::Applicant,
         Command::Withdraw {
             declare_unit,
             acted_this_round: acted,
         },
-    )
-    .map_err(refusal)?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    let label = crate::store::audit::Actor::person_label(p);
-    Step {
-        kind: "person",
-        id: p.id,
-        label: &label,
-        unit: Some(declare_unit),
-        action: HistoryAction::Withdraw,
-        opinion: "",
-    }
-    .write(
-        &*tx,
-        caller,
+    )?;
+    Move::new(
         a,
         (at, to),
-        now,
-        "application_withdraw",
-        format!("{} -> {}", at.state.as_str(), to.state.as_str()),
+        Step::by_person(p, Some(declare_unit), HistoryAction::Withdraw),
+        arrow(at, to),
     )
-    .await?;
-    notices::notify(
-        &*tx,
+    .notify(Notice::new(
         (SubjectKind::Unit, declare_unit),
-        now,
         "申报已撤回",
-        &format!("{}撤回了外地调入资格确认申报。", p.name),
+        format!("{}撤回了外地调入资格确认申报。", p.name),
         "/rsrc/zc",
-    )
-    .await?;
-    notify_person(
-        &*tx,
-        p.id,
-        a.id,
-        now,
+    ))
+    .notify(Notice::progress(
+        a,
         "申报已撤回",
         "您的外地调入资格确认申报已撤回，当前状态：未提交。",
-    )
+    ))
+    .commit(state, caller, state.now_ms())
     .await?;
-    tx.commit().await?;
     Ok(to)
 }
 
@@ -346,7 +350,7 @@ pub async fn delete(
     version: &str,
 ) -> Result<()> {
     applications::expect_version(a, version)?;
-    transition(position(a), Actor::Applicant, Command::Delete).map_err(refusal)?;
+    decide(a, Actor::Applicant, Command::Delete)?;
     let now = state.now_ms();
     let tx = state.db.begin().await?;
     let keys = applications::delete_draft(&*tx, a).await?;
@@ -439,16 +443,14 @@ pub async fn approve(
         .len();
     let level = a.level_code.clone().unwrap_or_default();
     let final_authority = chain::has_final_authority(&state.db.conn, unit.id, &level).await?;
-    let at = position(a);
-    let to = transition(
-        at,
+    let (at, to) = decide(
+        a,
         Actor::Unit(unit.id),
         Command::Approve {
             failed_modules: failed,
             final_authority,
         },
-    )
-    .map_err(refusal)?;
+    )?;
     let opinion = crate::domain::account::parse_text(opinion, 500, false).unwrap_or_default();
     let opinion = if opinion.is_empty() {
         "同意".to_owned()
@@ -456,63 +458,44 @@ pub async fn approve(
         opinion
     };
     let now = state.now_ms();
-    let tx = state.db.begin().await?;
     let final_step = to.state == State::Approved;
-    Step {
-        kind: "unit",
-        id: unit.id,
-        label: &unit.name,
-        unit: Some(unit.id),
-        action: if final_step {
-            HistoryAction::Final
-        } else {
-            HistoryAction::Approve
-        },
-        opinion: &opinion,
-    }
-    .write(
-        &*tx,
-        caller,
+    let action = if final_step {
+        HistoryAction::Final
+    } else {
+        HistoryAction::Approve
+    };
+    let approval = Move::new(
         a,
         (at, to),
-        now,
-        "review_approve",
-        format!("{} -> {}", at.state.as_str(), to.state.as_str()),
-    )
-    .await?;
-    if final_step {
+        Step::by_unit(unit, unit.id, action).with_opinion(opinion),
+        arrow(at, to),
+    );
+    let approval = if final_step {
         let day = crate::domain::clock::from_ms(now).to_offset(CST).date();
-        let serial = state.keys.new_serial(&format!(
-            "{:04}{:02}{:02}",
-            day.year(),
-            day.month() as u8,
-            day.day()
-        ));
-        applications::set_serial(&*tx, a.id, &serial).await?;
-        notices::notify(
-            &*tx,
-            (SubjectKind::Person, a.person_id),
-            now,
-            "外地调入资格确认终审通过",
-            &format!(
-                "您的外地调入资格确认申报已由{}终审通过，可在“我的申报信息”中下载转入表。",
-                unit.name
-            ),
-            "/rsrc/zc/transfer",
-        )
-        .await?;
+        approval
+            .with_serial(state.keys.new_serial(&format!(
+                "{:04}{:02}{:02}",
+                day.year(),
+                day.month() as u8,
+                day.day()
+            )))
+            .notify(Notice::new(
+                (SubjectKind::Person, a.person_id),
+                "外地调入资格确认终审通过",
+                format!(
+                    "您的外地调入资格确认申报已由{}终审通过，可在“我的申报信息”中下载转入表。",
+                    unit.name
+                ),
+                "/rsrc/zc/transfer",
+            ))
     } else {
-        notify_person(
-            &*tx,
-            a.person_id,
-            a.id,
-            now,
+        approval.notify(Notice::progress(
+            a,
             "申报审核通过",
-            &format!("{}已审核通过您的申报，待上报上级单位审核。", unit.name),
-        )
-        .await?;
-    }
-    tx.commit().await?;
+            format!("{}已审核通过您的申报，待上报上级单位审核。", unit.name),
+        ))
+    };
+    approval.commit(state, caller, now).await?;
     Ok(to)
 }
 
@@ -526,53 +509,35 @@ pub async fn send_back(
 ) -> Result<Position> {
     applications::expect_version(a, version)?;
     let failures = applications::failures(&state.db.conn, a.id, a.round).await?;
-    let at = position(a);
-    let to = transition(
-        at,
+    let (at, to) = decide(
+        a,
         Actor::Unit(unit.id),
         Command::Return {
             failed_modules: failures.len(),
         },
-    )
-    .map_err(refusal)?;
+    )?;
     let reasons = failures
         .iter()
         .map(|f| format!("{}：{}", f.module.label(), f.opinion))
         .collect::<Vec<_>>()
         .join("；");
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    Step {
-        kind: "unit",
-        id: unit.id,
-        label: &unit.name,
-        unit: Some(unit.id),
-        action: HistoryAction::Return,
-        opinion: &reasons,
-    }
-    .write(
-        &*tx,
-        caller,
+    Move::new(
         a,
         (at, to),
-        now,
-        "review_return",
+        Step::by_unit(unit, unit.id, HistoryAction::Return).with_opinion(&reasons),
         reasons.clone(),
     )
-    .await?;
-    notices::notify(
-        &*tx,
+    .notify(Notice::new(
         (SubjectKind::Person, a.person_id),
-        now,
         "申报已退回",
-        &format!(
+        format!(
             "{}退回了您的外地调入资格确认申报：{reasons}。请修改后重新确定申报。",
             unit.name
         ),
-        &format!("/rsrc/zc/transfer/{}", a.id),
-    )
+        format!("/rsrc/zc/transfer/{}", a.id),
+    ))
+    .commit(state, caller, state.now_ms())
     .await?;
-    tx.commit().await?;
     Ok(to)
 }
 
@@ -640,59 +605,32 @@ pub async fn report(
             }
         };
         let Some(superior) = to.holder else { continue };
-        let now = state.now_ms();
-        let tx = state.db.begin().await?;
-        match applications::move_to(&*tx, &a, to, false, now).await {
-            Ok(()) => {}
-            Err(AppError::Conflict(m)) => {
-                out.problems.push(format!("{person}：{}", m.text()));
-                continue;
-            }
-            Err(e) => return Err(e),
-        }
-        chain::hold(&*tx, a.id, superior, now).await?;
-        Step {
-            kind: "unit",
-            id: unit.id,
-            label: &unit.name,
-            unit: Some(superior),
-            action: HistoryAction::Report,
-            opinion: "",
-        }
-        .add(&*tx, &a, at, to, now)
-        .await?;
-        caller
-            .record(
-                &*tx,
-                now,
-                "review_report",
-                format!("application:{}", a.id),
-                format!("to unit:{superior}"),
-            )
-            .await?;
-        notices::notify(
-            &*tx,
+        let outcome = Move::new(
+            &a,
+            (at, to),
+            Step::by_unit(unit, superior, HistoryAction::Report),
+            format!("to unit:{superior}"),
+        )
+        .notify(Notice::new(
             (SubjectKind::Unit, superior),
-            now,
             "新的外地调入申报待审核",
-            &format!(
+            format!(
                 "{}上报了{person}的外地调入资格确认申报，请在“外地调入审核”中办理。",
                 unit.name
             ),
             "/rsrc/zc/review",
-        )
-        .await?;
-        notify_person(
-            &*tx,
-            a.person_id,
-            a.id,
-            now,
+        ))
+        .notify(Notice::progress(
+            &a,
             "申报已上报",
-            &format!("{}已将您的申报上报上级单位审核。", unit.name),
-        )
+            format!("{}已将您的申报上报上级单位审核。", unit.name),
+        ))
+        .try_commit(state, caller, state.now_ms())
         .await?;
-        tx.commit().await?;
-        out.done.push(a.id);
+        match outcome {
+            Ok(()) => out.done.push(a.id),
+            Err(why) => out.problems.push(format!("{person}：{}", why.text())),
+        }
     }
     if not_ours > 0 {
         out.problems.push(format!(

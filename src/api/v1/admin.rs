@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::types::{ErrorBody, IdempotencyHeader, day_param, day_shaped};
+use super::types::{ErrorBody, IdempotencyHeader, day_param, day_shaped, next_after};
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most, within};
 use crate::app::AppState;
@@ -367,9 +367,7 @@ pub async fn audit(
     };
     let limit = u64::from(q.limit.unwrap_or(50).clamp(1, 100));
     let entries = app_audit::search(&state, me.user.role, &filter, limit).await?;
-    let next = (entries.len() as u64 == limit)
-        .then(|| entries.last().map(|e| e.seq))
-        .flatten();
+    let next = next_after(&entries, limit, |e| e.seq);
     Ok(Json(AuditPage {
         items: entries
             .into_iter()

@@ -61,23 +61,21 @@ pub async fn grants(
         Some(s) => Some(Standing::parse(s).ok_or(AppError::Status(400, Msg::BadChoice))?),
         None => None,
     };
-    let cursor = parse_cursor(&q.cursor)?;
-    let limit = i64::from(q.limit.unwrap_or(20).clamp(1, 100));
+    let (cursor, limit) = keyset(&q.cursor, q.limit)?;
     let list = crate::store::chain::grants_for_bureau_after(
         &state.db.conn,
         &me.user.admin.bureau_code,
         filter,
         cursor,
-        limit,
+        limit as i64,
     )
     .await?;
-    let next = (list.len() as i64 == limit)
-        .then(|| list.last().map(|g| cursor_of(g.created_at, g.id)))
-        .flatten();
-    Ok(Json(GrantPage {
-        items: list.into_iter().map(Into::into).collect(),
-        next,
-    }))
+    Ok(Json(GrantPage::of(
+        list,
+        limit,
+        |g| (g.created_at, g.id),
+        Into::into,
+    )))
 }
 
 /// 通过, 不通过 (with an opinion) or 撤销 (with an opinion).
@@ -219,28 +217,23 @@ async fn details_of(
     full_ids: bool,
 ) -> Resp<Json<DetailPage>> {
     let f = stats_filter(me, &q.from, &q.to, &q.series)?;
-    let cursor = parse_cursor(&q.cursor)?;
-    let limit = u64::from(q.limit.unwrap_or(20).clamp(1, 100));
-    let rows = crate::app::stats::details(state, &me.caller, &f, (cursor, limit), full_ids).await?;
-    let next = (rows.len() as u64 == limit)
-        .then(|| rows.last().map(|r| cursor_of(r.submitted_at, r.id)))
-        .flatten();
-    Ok(Json(DetailPage {
-        items: rows
-            .into_iter()
-            .map(|r| DetailOut {
-                id: r.id,
-                person: r.person,
-                id_number: r.id_number,
-                unit: r.unit,
-                series: r.series,
-                title: r.title,
-                state: r.state.as_str().into(),
-                state_label: r.state.label().into(),
-                submitted_at: r.submitted_at,
-                final_at: r.final_at,
-            })
-            .collect(),
-        next,
-    }))
+    let page = keyset(&q.cursor, q.limit)?;
+    let rows = crate::app::stats::details(state, &me.caller, &f, page, full_ids).await?;
+    Ok(Json(DetailPage::of(
+        rows,
+        page.1,
+        |r| (r.submitted_at, r.id),
+        |r| DetailOut {
+            id: r.id,
+            person: r.person,
+            id_number: r.id_number,
+            unit: r.unit,
+            series: r.series,
+            title: r.title,
+            state: r.state.as_str().into(),
+            state_label: r.state.label().into(),
+            submitted_at: r.submitted_at,
+            final_at: r.final_at,
+        },
+    )))
 }

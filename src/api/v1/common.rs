@@ -42,26 +42,21 @@ pub async fn notices_of(
     to: (crate::domain::auth::SubjectKind, uuid::Uuid),
     q: &PageQuery,
 ) -> Resp<Json<NoticePage>> {
-    let cursor = parse_cursor(&q.cursor)?;
-    let limit = q.limit();
+    let (cursor, limit) = keyset(&q.cursor, q.limit)?;
     let list = crate::store::notices::before(&state.db.conn, to, cursor, limit).await?;
-    let next = (list.len() as u64 == limit)
-        .then(|| list.last().map(|n| cursor_of(n.created_at, n.id)))
-        .flatten();
-    Ok(Json(NoticePage {
-        items: list
-            .into_iter()
-            .map(|n| NoticeOut {
-                id: n.id,
-                title: n.title,
-                body: n.body,
-                link: n.link,
-                created_at: n.created_at,
-                read: n.read,
-            })
-            .collect(),
-        next,
-    }))
+    Ok(Json(NoticePage::of(
+        list,
+        limit,
+        |n| (n.created_at, n.id),
+        |n| NoticeOut {
+            id: n.id,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            created_at: n.created_at,
+            read: n.read,
+        },
+    )))
 }
 
 /// The unit picker: up to 20 units whose name contains `q`.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::types::{ErrorBody, IdempotencyHeader, PageQuery, cursor_of, parse_cursor};
+use super::types::{ErrorBody, IdempotencyHeader, PageQuery, keyset, keyset_page};
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most};
 use crate::app::AppState;
@@ -88,11 +88,7 @@ pub async fn units(
     ))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct UnitPage {
-    pub items: Vec<UnitOut>,
-    pub next: Option<String>,
-}
+keyset_page!(UnitPage of UnitOut);
 
 /// Every unit of the region, newest registration first, paged by `cursor`: the rows of the
 /// page's 导出.
@@ -104,16 +100,14 @@ pub async fn all_units(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Resp<Json<UnitPage>> {
     let region = region(&me)?;
-    let cursor = parse_cursor(&q.cursor)?;
-    let limit = q.limit();
+    let (cursor, limit) = keyset(&q.cursor, q.limit)?;
     let rows = app_oversight::all_units(&state, region.as_deref(), cursor, limit).await?;
-    let next = (rows.len() as u64 == limit)
-        .then(|| rows.last().map(|u| cursor_of(u.created_at, u.id)))
-        .flatten();
-    Ok(Json(UnitPage {
-        items: rows.into_iter().map(|u| UnitOut::of(&state, u)).collect(),
-        next,
-    }))
+    Ok(Json(UnitPage::of(
+        rows,
+        limit,
+        |u| (u.created_at, u.id),
+        |u| UnitOut::of(&state, u),
+    )))
 }
 
 /// One unit of the region.

@@ -85,11 +85,60 @@ pub struct PageQuery {
     pub limit: Option<u32>,
 }
 
-impl PageQuery {
-    pub fn limit(&self) -> u64 {
-        u64::from(self.limit.unwrap_or(20).clamp(1, 100))
+/// Where a keyset page starts (the `cursor` parameter, checked) and how many rows it holds
+/// (the `limit` parameter: 1–100, 20 by default).
+pub fn keyset(
+    cursor: &Option<String>,
+    limit: Option<u32>,
+) -> Result<(Option<(i64, Uuid)>, u64), crate::error::AppError> {
+    Ok((
+        parse_cursor(cursor)?,
+        u64::from(limit.unwrap_or(20).clamp(1, 100)),
+    ))
+}
+
+/// Where the page after `rows` starts, from its last row's `key`: only a full page of
+/// `limit` rows has one, so a shorter page is the last.
+pub fn next_after<R, K>(rows: &[R], limit: u64, key: impl FnOnce(&R) -> K) -> Option<K> {
+    if rows.len() as u64 == limit {
+        rows.last().map(key)
+    } else {
+        None
     }
 }
+
+/// Declares one page of a keyset-paged list (its own schema in the OpenAPI documents):
+/// the rows, and `next`, the cursor of the following page.
+macro_rules! keyset_page {
+    ($page:ident of $item:ident) => {
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            pub items: Vec<$item>,
+            pub next: Option<String>,
+        }
+
+        impl $page {
+            /// A page of at most `limit` `rows`, each shaped by `item`; `key` is a row's
+            /// sort key `(ms, id)`.
+            pub fn of<R>(
+                rows: Vec<R>,
+                limit: u64,
+                key: impl FnOnce(&R) -> (i64, uuid::Uuid),
+                item: impl FnMut(R) -> $item,
+            ) -> Self {
+                let next = $crate::api::v1::types::next_after(&rows, limit, |r| {
+                    let (at, id) = key(r);
+                    $crate::api::v1::types::cursor_of(at, id)
+                });
+                $page {
+                    items: rows.into_iter().map(item).collect(),
+                    next,
+                }
+            }
+        }
+    };
+}
+pub(crate) use keyset_page;
 
 /// A keyset cursor: the sort key `(ms, id)` of the last row.
 pub fn cursor_of(at: i64, id: Uuid) -> String {
@@ -389,11 +438,7 @@ pub struct NoticeOut {
     pub read: bool,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct NoticePage {
-    pub items: Vec<NoticeOut>,
-    pub next: Option<String>,
-}
+keyset_page!(NoticePage of NoticeOut);
 
 /// One row of a unit's queue.
 #[derive(Serialize, ToSchema)]
@@ -412,11 +457,7 @@ pub struct QueueRow {
     pub submitted_at: Option<i64>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct QueuePage {
-    pub items: Vec<QueueRow>,
-    pub next: Option<String>,
-}
+keyset_page!(QueuePage of QueueRow);
 
 const QUEUE_STATES: [&str; 5] = ["", "pending", "returned", "to_report", "approved"];
 const GRANT_STATES: [&str; 5] = ["", "pending", "active", "refused", "revoked"];
@@ -604,11 +645,7 @@ impl From<crate::store::chain::Grant> for GrantOut {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct GrantPage {
-    pub items: Vec<GrantOut>,
-    pub next: Option<String>,
-}
+keyset_page!(GrantPage of GrantOut);
 
 /// 外地调入终审权限申请: 证书等级 and the bureau (the unit's city or the province).
 #[derive(Deserialize, ToSchema)]
@@ -777,8 +814,4 @@ pub struct DetailOut {
     pub final_at: Option<i64>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct DetailPage {
-    pub items: Vec<DetailOut>,
-    pub next: Option<String>,
-}
+keyset_page!(DetailPage of DetailOut);

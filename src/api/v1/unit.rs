@@ -27,8 +27,7 @@ pub async fn queue(
     me: ApiUnit,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> Resp<Json<QueuePage>> {
-    let cursor = parse_cursor(&q.cursor)?;
-    let limit = u64::from(q.limit.unwrap_or(20).clamp(1, 100));
+    let (cursor, limit) = keyset(&q.cursor, q.limit)?;
     let nonempty = |s: &Option<String>| {
         s.clone()
             .map(|s| s.trim().to_owned())
@@ -43,16 +42,12 @@ pub async fn queue(
         ..Filter::default()
     };
     let rows = review::after(&state.db.conn, me.unit.id, &f, cursor, limit).await?;
-    let next = (rows.len() as u64 == limit)
-        .then(|| {
-            rows.last()
-                .map(|r| cursor_of(r.submitted_at.unwrap_or(0), r.id))
-        })
-        .flatten();
     let d = state.dicts();
-    let items = rows
-        .into_iter()
-        .map(|r| QueueRow {
+    Ok(Json(QueuePage::of(
+        rows,
+        limit,
+        |r| (r.submitted_at.unwrap_or(0), r.id),
+        |r| QueueRow {
             id: r.id,
             state: r.state.as_str().into(),
             state_label: r.state.label().into(),
@@ -64,9 +59,8 @@ pub async fn queue(
             series: r.series,
             title: r.title.map(|t| d.title_name(Some(t)).to_owned()),
             submitted_at: r.submitted_at,
-        })
-        .collect();
-    Ok(Json(QueuePage { items, next }))
+        },
+    )))
 }
 
 /// The application as its reviewers see it.

@@ -254,12 +254,7 @@ async fn modules_are_saved_one_by_one_with_their_rules() {
     assert!(location(&res).contains("m=saved"));
     let html = a.detail().await;
     assert!(html.contains("value=\"甲公司\"") && html.contains("value=\"乙公司\""));
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "application_save")
-    );
+    assert!(app.audited("application_save").await);
 }
 
 #[tokio::test]
@@ -303,8 +298,7 @@ async fn attachments_are_checked_by_content_and_size() {
     assert!(page.contains("仅支持PDF、JPG、PNG、GIF格式的文件"));
 
     // Download: the same bytes, as an attachment, to the owner only.
-    let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
-    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let href = a.file_link(&html);
     let res = fetch(&a.client, &app.url(&href)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(header(&res, "content-disposition").starts_with("attachment;"));
@@ -327,14 +321,7 @@ async fn attachments_are_checked_by_content_and_size() {
         1
     );
     // Remove it.
-    let token = app.csrf(&a.client, &app.url(&a.path(""))).await;
-    let res = a
-        .client
-        .post(app.url(&format!("{href}/delete")))
-        .form(&[("_csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = a.remove_file(&href).await;
     assert!(location(&res).contains("m=file_removed"));
     assert_eq!(
         std::fs::read_dir(app.data_dir.path().join("data/files"))
@@ -342,12 +329,7 @@ async fn attachments_are_checked_by_content_and_size() {
             .count(),
         0
     );
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "attachment_download")
-    );
+    assert!(app.audited("attachment_download").await);
 }
 
 #[tokio::test]
@@ -377,11 +359,7 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     assert_eq!(holder, Some(a.unit_id));
     let list = get_html(&a.client, &app.url("/rsrc/zc/transfer")).await;
     assert!(list.contains("待审核") && list.contains(&a.unit_name));
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&("application_submit".into(), "success".into()))
-    );
+    assert!(app.audited_as("application_submit", "success").await);
     // The unit and the person each got a message.
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM notices WHERE recipient_kind = 'unit'")
@@ -411,25 +389,12 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     // 撤回 while the unit has not acted: back to 未提交.
     let html = a.detail().await;
     assert!(html.contains(">撤回</button>"));
-    let token = token_in(&html).unwrap();
-    let version = field_value(&html, "version").unwrap();
-    let res = a
-        .client
-        .post(app.url(&a.path("/withdraw")))
-        .form(&[("_csrf", token.as_str()), ("version", version.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let form = action_form(&html);
+    let res = a.post("/withdraw", &form).await;
     assert!(location(&res).ends_with("m=withdrawn"));
     assert_eq!(app.state_of(&a.app_id).await.0, "draft");
     // Replaying the same withdrawal changes nothing.
-    let res = a
-        .client
-        .post(app.url(&a.path("/withdraw")))
-        .form(&[("_csrf", token.as_str()), ("version", version.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = a.post("/withdraw", &form).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
     let progress = get_html(&a.client, &app.url(&a.path("/progress"))).await;
@@ -447,20 +412,10 @@ async fn a_double_submit_changes_nothing_the_second_time() {
     let app = TestApp::spawn().await;
     let a = app.applicant().await;
     a.complete().await;
-    let html = a.detail().await;
-    let token = token_in(&html).unwrap();
-    let version = a.version().await;
-    let form = [
-        ("_csrf", token.as_str()),
-        ("version", version.as_str()),
-        ("pledge", "1"),
-    ];
-    let url = app.url(&a.path("/submit"));
-    let (r1, r2) = tokio::join!(
-        a.client.post(&url).form(&form).send(),
-        a.client.post(&url).form(&form).send()
-    );
-    let mut statuses = [r1.unwrap().status(), r2.unwrap().status()];
+    let mut form = action_form(&a.detail().await);
+    form.push(("pledge", "1".into()));
+    let (r1, r2) = tokio::join!(a.post("/submit", &form), a.post("/submit", &form));
+    let mut statuses = [r1.status(), r2.status()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
     assert_eq!(
@@ -609,16 +564,7 @@ async fn deleting_a_draft_removes_its_files() {
             .count(),
         1
     );
-    let html = a.detail().await;
-    let token = token_in(&html).unwrap();
-    let version = field_value(&html, "version").unwrap();
-    let res = a
-        .client
-        .post(app.url(&a.path("/delete")))
-        .form(&[("_csrf", token.as_str()), ("version", version.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = a.post("/delete", &action_form(&a.detail().await)).await;
     assert_eq!(location(&res), "/rsrc/zc/transfer?m=deleted");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM applications").await, 0);
     assert_eq!(

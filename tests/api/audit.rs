@@ -1,9 +1,22 @@
 //! The audit log: every security event recorded, chained, and tampering detected.
 
-use sea_orm::ConnectionTrait;
 use zhicheng::store::audit::{Verification, verify};
 
 use crate::helpers::*;
+
+/// What verifying the whole chain finds.
+async fn verified(app: &TestApp) -> Verification {
+    verify(&app.state.db.conn).await.unwrap()
+}
+
+/// A platform on which `n` persons have registered: `n` entries in the log.
+async fn with_registrations(n: usize) -> TestApp {
+    let app = TestApp::spawn().await;
+    for _ in 0..n {
+        app.register_person("张三").await;
+    }
+    app
+}
 
 #[tokio::test]
 async fn registrations_logins_failures_and_logouts_are_recorded_and_chained() {
@@ -42,72 +55,55 @@ async fn registrations_logins_failures_and_logouts_are_recorded_and_chained() {
     assert_eq!(login.ip, "127.0.0.1");
     assert!(login.actor_label.starts_with("张三(") && !login.actor_label.contains(&id));
     assert!(login.at > 1_700_000_000_000, "UTC milliseconds");
-    assert_eq!(
-        verify(&app.state.db.conn).await.unwrap(),
-        Verification::Intact { entries: 5 }
-    );
+    assert_eq!(verified(&app).await, Verification::Intact { entries: 5 });
 }
 
 #[tokio::test]
 async fn the_database_refuses_to_edit_or_delete_audit_entries() {
-    let app = TestApp::spawn().await;
-    for _ in 0..2 {
-        app.register_person("张三").await;
-    }
-    let db = &app.state.db.conn;
+    let app = with_registrations(2).await;
     let mut attempts = vec![
         "UPDATE audit_log SET outcome = 'failure' WHERE seq = 2",
         "UPDATE audit_log SET detail = ''",
         "DELETE FROM audit_log WHERE seq = 1",
         "DELETE FROM audit_log",
     ];
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+    if app.state.db.backend() == sea_orm::DbBackend::Postgres {
         attempts.push("TRUNCATE audit_log");
     }
     for sql in attempts {
-        let err = db
-            .execute_unprepared(sql)
-            .await
-            .expect_err("the log is append-only");
+        let err = app.execute(sql).await.expect_err("the log is append-only");
         assert!(
             err.to_string().contains("audit"),
             "{sql}: refused by the guard, not by chance: {err}"
         );
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log").await, 2);
-    assert_eq!(
-        verify(db).await.unwrap(),
-        Verification::Intact { entries: 2 }
-    );
+    assert_eq!(verified(&app).await, Verification::Intact { entries: 2 });
 }
 
 #[tokio::test]
 async fn an_edited_or_deleted_entry_breaks_the_chain() {
-    let app = TestApp::spawn().await;
-    for _ in 0..3 {
-        app.register_person("张三").await;
-    }
-    let db = &app.state.db.conn;
-    drop_audit_guards(db).await;
-    db.execute_unprepared("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2")
+    let app = with_registrations(3).await;
+    drop_audit_guards(&app.state.db.conn).await;
+    app.execute("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2")
         .await
         .unwrap();
     assert!(matches!(
-        verify(db).await.unwrap(),
+        verified(&app).await,
         Verification::Broken { seq: 2, .. }
     ));
-    db.execute_unprepared("UPDATE audit_log SET outcome = 'success' WHERE seq = 2")
+    app.execute("UPDATE audit_log SET outcome = 'success' WHERE seq = 2")
         .await
         .unwrap();
     assert!(matches!(
-        verify(db).await.unwrap(),
+        verified(&app).await,
         Verification::Intact { entries: 3 }
     ));
-    db.execute_unprepared("DELETE FROM audit_log WHERE seq = 3")
+    app.execute("DELETE FROM audit_log WHERE seq = 3")
         .await
         .unwrap();
     assert!(matches!(
-        verify(db).await.unwrap(),
+        verified(&app).await,
         Verification::Broken { seq: 3, .. }
     ));
 }
@@ -117,18 +113,12 @@ async fn concurrent_appends_keep_one_unbroken_chain() {
     let app = TestApp::spawn().await;
     let tasks: Vec<_> = (0..8).map(|_| app.register_person("张三")).collect();
     futures::future::join_all(tasks).await;
-    assert_eq!(
-        verify(&app.state.db.conn).await.unwrap(),
-        Verification::Intact { entries: 8 }
-    );
+    assert_eq!(verified(&app).await, Verification::Intact { entries: 8 });
 }
 
 #[tokio::test]
 async fn archiving_moves_old_entries_to_a_file_and_the_chain_still_verifies() {
-    let app = TestApp::spawn().await;
-    for _ in 0..3 {
-        app.register_person("张三").await;
-    }
+    let app = with_registrations(3).await;
     // Three entries now; two more 200 days later.
     app.clock.advance_minutes(200 * 24 * 60);
     app.register_person("李四").await;
@@ -145,10 +135,7 @@ async fn archiving_moves_old_entries_to_a_file_and_the_chain_still_verifies() {
     let lines = std::fs::read_to_string(&file).unwrap();
     assert_eq!(lines.lines().count(), 3);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log").await, 1);
-    assert_eq!(
-        verify(&app.state.db.conn).await.unwrap(),
-        Verification::Intact { entries: 4 }
-    );
+    assert_eq!(verified(&app).await, Verification::Intact { entries: 4 });
     // Nothing young enough is removed by a second run.
     let again = zhicheng::store::audit::archive(
         &app.state.db,
@@ -159,24 +146,13 @@ async fn archiving_moves_old_entries_to_a_file_and_the_chain_still_verifies() {
     .await
     .unwrap();
     assert_eq!(again.entries, 0);
-    app.state
-        .db
-        .conn
-        .execute_unprepared("DELETE FROM audit_log")
+    app.execute("DELETE FROM audit_log")
         .await
         .expect_err("entries no archive covers stay");
     drop_audit_guards(&app.state.db.conn).await;
-    app.state
-        .db
-        .conn
-        .execute_unprepared("DELETE FROM audit_log")
-        .await
-        .unwrap();
+    app.execute("DELETE FROM audit_log").await.unwrap();
     assert!(
-        matches!(
-            verify(&app.state.db.conn).await.unwrap(),
-            Verification::Broken { .. }
-        ),
+        matches!(verified(&app).await, Verification::Broken { .. }),
         "removing the rest is still detected"
     );
 }

@@ -1,9 +1,15 @@
 //! The back office: no default admin, password login, one-time passwords, who creates whom.
 
-use reqwest::StatusCode;
+use reqwest::{Client, Response, StatusCode};
 use zhicheng::domain::auth::AdminRole;
 
 use crate::helpers::*;
+
+/// Posts the 新增用户 form.
+async fn new_admin(app: &TestApp, c: &Client, fields: Fields<'_>) -> Response {
+    let page = app.back_url("/sdmanager/admins/new");
+    app.post_form(c, &page, &page, fields).await
+}
 
 #[tokio::test]
 async fn a_fresh_install_has_no_back_office_user() {
@@ -20,11 +26,7 @@ async fn a_fresh_install_has_no_back_office_user() {
 #[tokio::test]
 async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_password() {
     let app = TestApp::spawn().await;
-    app.create_admin("sysadmin", "370000", AdminRole::System, false)
-        .await;
-    let client = TestApp::new_client();
-    let res = app.admin_login(&client, "sysadmin", PASSWORD).await;
-    assert_eq!(location(&res), "/sdmanager/home");
+    let client = app.admin("sysadmin", "370000", AdminRole::System).await;
     let home = get_html(&client, &app.back_url("/sdmanager/home")).await;
     assert!(
         home.contains("职称后台")
@@ -32,20 +34,17 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
             && home.contains("后台用户管理")
     );
 
-    let page = app.back_url("/sdmanager/admins/new");
-    let res = app
-        .post_form(
-            &client,
-            &page,
-            &page,
-            &[
-                ("username", "jn_admin"),
-                ("display_name", "赵六"),
-                ("bureau", "370100"),
-                ("role", "system"),
-            ],
-        )
-        .await;
+    let res = new_admin(
+        &app,
+        &client,
+        &[
+            ("username", "jn_admin"),
+            ("display_name", "赵六"),
+            ("bureau", "370100"),
+            ("role", "system"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     let marker = "id=\"initial-password\">";
@@ -54,11 +53,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
     assert!(initial.len() >= 12);
     let list = get_html(&client, &app.back_url("/sdmanager/admins")).await;
     assert!(list.contains("jn_admin") && list.contains("济南市人力资源和社会保障局"));
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&("admin_create".into(), "success".into()))
-    );
+    assert!(app.audited_as("admin_create", "success").await);
 
     // The city admin must replace the one-time password before anything else.
     let city = TestApp::new_client();
@@ -86,19 +81,17 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
     );
 
     // A city admin creates users for its own city only.
-    let res = app
-        .post_form(
-            &city,
-            &page,
-            &page,
-            &[
-                ("username", "qd_admin"),
-                ("display_name", "钱七"),
-                ("bureau", "370200"),
-                ("role", "operator"),
-            ],
-        )
-        .await;
+    let res = new_admin(
+        &app,
+        &city,
+        &[
+            ("username", "qd_admin"),
+            ("display_name", "钱七"),
+            ("bureau", "370200"),
+            ("role", "operator"),
+        ],
+    )
+    .await;
     invalid(res, &[("bureau", "请选择所属人社局")]).await;
     let list = get_html(&city, &app.back_url("/sdmanager/admins")).await;
     assert!(!list.contains("sysadmin"), "a city sees only its own users");
@@ -107,16 +100,8 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
 #[tokio::test]
 async fn operators_and_auditors_cannot_manage_users() {
     let app = TestApp::spawn().await;
-    app.create_admin("op", "370000", AdminRole::Operator, false)
-        .await;
-    app.create_admin("aud", "370000", AdminRole::Auditor, false)
-        .await;
-    for name in ["op", "aud"] {
-        let client = TestApp::new_client();
-        assert_eq!(
-            location(&app.admin_login(&client, name, PASSWORD).await),
-            "/sdmanager/home"
-        );
+    for (name, role) in [("op", AdminRole::Operator), ("aud", AdminRole::Auditor)] {
+        let client = app.admin(name, "370000", role).await;
         let home = get_html(&client, &app.back_url("/sdmanager/home")).await;
         assert!(
             !home.contains("后台用户管理"),
@@ -136,38 +121,30 @@ async fn operators_and_auditors_cannot_manage_users() {
 #[tokio::test]
 async fn duplicate_usernames_are_refused_with_a_message() {
     let app = TestApp::spawn().await;
-    app.create_admin("sysadmin", "370000", AdminRole::System, false)
-        .await;
-    let client = TestApp::new_client();
-    app.admin_login(&client, "sysadmin", PASSWORD).await;
-    let page = app.back_url("/sdmanager/admins/new");
-    let res = app
-        .post_form(
-            &client,
-            &page,
-            &page,
-            &[
-                ("username", "sysadmin"),
-                ("display_name", "赵六"),
-                ("bureau", "370100"),
-                ("role", "operator"),
-            ],
-        )
-        .await;
+    let client = app.admin("sysadmin", "370000", AdminRole::System).await;
+    let res = new_admin(
+        &app,
+        &client,
+        &[
+            ("username", "sysadmin"),
+            ("display_name", "赵六"),
+            ("bureau", "370100"),
+            ("role", "operator"),
+        ],
+    )
+    .await;
     expect_errors(res, StatusCode::CONFLICT, &[("username", "该用户名已存在")]).await;
-    let res = app
-        .post_form(
-            &client,
-            &page,
-            &page,
-            &[
-                ("username", "x"),
-                ("display_name", ""),
-                ("bureau", "370100"),
-                ("cert_fingerprint", "abc"),
-            ],
-        )
-        .await;
+    let res = new_admin(
+        &app,
+        &client,
+        &[
+            ("username", "x"),
+            ("display_name", ""),
+            ("bureau", "370100"),
+            ("cert_fingerprint", "abc"),
+        ],
+    )
+    .await;
     shows_errors(
         res,
         &[
@@ -184,10 +161,7 @@ async fn duplicate_usernames_are_refused_with_a_message() {
 #[tokio::test]
 async fn back_office_sessions_expire_after_fifteen_idle_minutes() {
     let app = TestApp::spawn().await;
-    app.create_admin("sysadmin", "370000", AdminRole::System, false)
-        .await;
-    let client = TestApp::new_client();
-    app.admin_login(&client, "sysadmin", PASSWORD).await;
+    let client = app.admin("sysadmin", "370000", AdminRole::System).await;
     app.clock.advance_minutes(14);
     assert_eq!(
         status_of(&client, &app.back_url("/sdmanager/home")).await,
@@ -238,12 +212,7 @@ async fn the_back_office_answers_only_the_allowed_networks() {
 async fn the_grants_list_pages_by_fifty_with_links_to_older_requests() {
     let app = TestApp::spawn().await;
     let (code, name, _) = app.register_unit().await;
-    let unit: uuid::Uuid = app
-        .value(
-            &format!("SELECT id FROM units WHERE credit_code = '{code}'"),
-            "id",
-        )
-        .await;
+    let unit = app.unit_id(&code).await;
     let region: String = app
         .value(
             &format!("SELECT region_code FROM units WHERE credit_code = '{code}'"),

@@ -4,7 +4,6 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
 use zhicheng::settings::Settings;
 
 use crate::helpers::*;
@@ -126,15 +125,9 @@ async fn a_backup_taken_under_writes_restores_verifies_and_serves() {
         "{saves} saves restored, {} acknowledged before the backup",
         saves_at_start + acked_before as i64
     );
-    let db = &restored.state.db.conn;
-    let row = db
-        .query_one_raw(zhicheng::store::stmt(
-            db.get_database_backend(),
-            "SELECT p.id_cipher, f.id AS file_id FROM attachments f JOIN applications a ON a.id = f.application_id JOIN persons p ON p.id = a.person_id",
-            vec![],
-        ))
+    let row = restored
+        .first_row("SELECT p.id_cipher, f.id AS file_id FROM attachments f JOIN applications a ON a.id = f.application_id JOIN persons p ON p.id = a.person_id")
         .await
-        .unwrap()
         .unwrap();
     let id_number = restored
         .state

@@ -1,7 +1,6 @@
 //! `zhicheng demo-data`: generated data that looks real and obeys every rule, and a refusal
 //! to touch a database holding anything else.
 
-use sea_orm::ConnectionTrait;
 use zhicheng::domain::ids::CitizenId;
 use zhicheng::store::stats::{StatsFilter, counts, counts_scanned};
 
@@ -49,15 +48,9 @@ async fn demo_data_fills_an_empty_database_with_valid_records() {
     );
     assert!(app.count("SELECT COUNT(*) AS n FROM final_grants").await > 0);
     // ID numbers are valid (check digit, birth date), stored encrypted and masked.
-    let db = &app.state.db.conn;
-    let rows = db
-        .query_all_raw(zhicheng::store::stmt(
-            db.get_database_backend(),
-            "SELECT id_cipher, id_masked FROM persons LIMIT 50",
-            vec![],
-        ))
-        .await
-        .unwrap();
+    let rows = app
+        .rows("SELECT id_cipher, id_masked FROM persons LIMIT 50")
+        .await;
     for r in rows {
         let cipher: String = r.try_get("", "id_cipher").unwrap();
         let masked: String = r.try_get("", "id_masked").unwrap();
@@ -73,6 +66,7 @@ async fn demo_data_fills_an_empty_database_with_valid_records() {
         assert!(!cipher.contains(&id) && masked.contains('*'));
     }
     // The statistics cube agrees with the generated rows.
+    let db = &app.state.db.conn;
     for by in ["state", "city", "month"] {
         let mut scanned = counts_scanned(db, &StatsFilter::default(), by)
             .await

@@ -42,12 +42,7 @@ async fn the_shipped_dictionaries_are_loaded() {
 #[tokio::test]
 async fn the_cascade_answers_titles_by_level_and_specialties_by_title() {
     let app = TestApp::spawn().await;
-    let levels: Value = reqwest::get(app.url("/rsrc/api/dict/levels"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let levels = get_json(app.url("/rsrc/api/dict/levels")).await;
     let names: Vec<&str> = levels
         .as_array()
         .unwrap()
@@ -56,12 +51,7 @@ async fn the_cascade_answers_titles_by_level_and_specialties_by_title() {
         .collect();
     assert_eq!(names, ["正高级", "副高级", "中级", "助理级", "员级"]);
 
-    let titles: Value = reqwest::get(app.url("/rsrc/api/dict/titles?level=1"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let titles = get_json(app.url("/rsrc/api/dict/titles?level=1")).await;
     let engineer = titles
         .as_array()
         .unwrap()
@@ -76,56 +66,17 @@ async fn the_cascade_answers_titles_by_level_and_specialties_by_title() {
             .iter()
             .any(|a| a == "教授级高级工程师")
     );
-    assert!(
-        titles
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["name"] == "教授")
-    );
-    assert!(
-        !titles
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["name"] == "工程师"),
-        "only titles of the level"
-    );
+    assert!(has_name(&titles, "教授"));
+    assert!(!has_name(&titles, "工程师"), "only titles of the level");
 
     let id = engineer["id"].as_str().unwrap();
-    let specs: Value = reqwest::get(app.url(&format!("/rsrc/api/dict/specialties?title={id}")))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        specs
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["name"] == "机械工程")
-    );
-    assert!(
-        !specs
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["name"] == "内科"),
-        "only the title's series"
-    );
+    let specs = get_json(app.url(&format!("/rsrc/api/dict/specialties?title={id}"))).await;
+    assert!(has_name(&specs, "机械工程"));
+    assert!(!has_name(&specs, "内科"), "only the title's series");
 
-    let health: Value = reqwest::get(app.url("/rsrc/api/dict/titles?level=3"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = get_json(app.url("/rsrc/api/dict/titles?level=3")).await;
     for name in ["主治医师", "主管药师", "主管护师", "主管技师"] {
-        assert!(
-            health.as_array().unwrap().iter().any(|t| t["name"] == name),
-            "{name}"
-        );
+        assert!(has_name(&health, name), "{name}");
     }
 
     let res = reqwest::get(app.url("/rsrc/api/dict/titles?level=9"))
@@ -146,10 +97,7 @@ async fn a_dictionary_edit_on_one_node_reaches_the_other() {
     let other = app.sibling().await;
     let levels = |node: &TestApp| {
         let url = node.url("/rsrc/api/dict/levels");
-        async move {
-            let v: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-            v[0]["name"].as_str().unwrap().to_owned()
-        }
+        async move { get_json(url).await[0]["name"].as_str().unwrap().to_owned() }
     };
     // Both nodes have read the version once; nothing changed since.
     other.state.refresh_dicts().await.unwrap();

@@ -3,7 +3,6 @@
 //! `app.chain().await.at_superior().await`, …), so that a test reads as its steps.
 
 use reqwest::{Client, Response, StatusCode, multipart};
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 use zhicheng::domain::auth::AdminRole;
 
@@ -14,6 +13,16 @@ pub type Fields<'a> = &'a [(&'a str, &'a str)];
 
 /// The smallest file the platform takes for a PDF.
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// The attachment slots an application needs before 确定申报.
+pub const REQUIRED_SLOTS: [&str; 6] = [
+    "certificate",
+    "approval",
+    "transfer_proof",
+    "social_insurance",
+    "diploma",
+    "photo",
+];
 
 /// The form fields of a complete work history row.
 pub const WORK_SINCE_2012: &[(&str, &str)] = &[
@@ -84,6 +93,13 @@ impl TestApp {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
         post_raw(c, self.url(action), &form).await
+    }
+
+    /// 找回密码, first step, for a person: the ID number and the phone number given.
+    pub async fn forgot_password(&self, c: &Client, id: &str, phone: &str) -> Response {
+        let page = "/rsrc/password/forgot";
+        let form = [("kind", "person"), ("account", id), ("phone", phone)];
+        self.post_page(c, page, page, &form).await
     }
 
     /// The id of the unit with this credit code.
@@ -183,17 +199,8 @@ impl TestApp {
 
     /// The state and holder of an application.
     pub async fn state_of(&self, id: &str) -> (String, Option<Uuid>) {
-        let row = self
-            .state
-            .db
-            .conn
-            .query_one_raw(sea_orm::Statement::from_string(
-                self.state.db.backend(),
-                format!("SELECT state, holder_unit_id FROM applications WHERE id = '{id}'"),
-            ))
-            .await
-            .unwrap();
-        let row = match row {
+        let sql = format!("SELECT state, holder_unit_id FROM applications WHERE id = '{id}'");
+        let row = match self.first_row(&sql).await {
             Some(r) => r,
             // SQLite stores UUIDs as blobs: compare through the entity instead.
             None => {
@@ -312,6 +319,24 @@ impl Applicant<'_> {
         self.page(&self.path("")).await
     }
 
+    /// Posts `form` as it stands to one of the application's actions (`/withdraw`, …).
+    pub async fn post<T: serde::Serialize + ?Sized>(&self, rest: &str, form: &T) -> Response {
+        post_raw(&self.client, self.app.url(&self.path(rest)), form).await
+    }
+
+    /// The link of the first attachment listed on a detail page.
+    pub fn file_link(&self, detail: &str) -> String {
+        let start = detail.find(&self.path("/files/")).expect("an attachment");
+        detail[start..].chars().take_while(|c| *c != '"').collect()
+    }
+
+    /// 删除 of an attachment by its link, from the detail page.
+    pub async fn remove_file(&self, link: &str) -> Response {
+        let page = self.app.url(&self.path(""));
+        let action = self.app.url(&format!("{link}/delete"));
+        self.app.post_form(&self.client, &page, &action, &[]).await
+    }
+
     /// Fills every module and uploads every required file.
     pub async fn complete(&self) {
         for (module, fields) in [
@@ -366,14 +391,7 @@ impl Applicant<'_> {
                 res.text().await.unwrap()
             );
         }
-        for slot in [
-            "certificate",
-            "approval",
-            "transfer_proof",
-            "social_insurance",
-            "diploma",
-            "photo",
-        ] {
+        for slot in REQUIRED_SLOTS {
             let res = self.upload(slot, "scan.pdf", PDF.to_vec()).await;
             assert!(
                 location(&res).contains("m=uploaded"),
@@ -397,10 +415,6 @@ impl Applicant<'_> {
             "/rsrc/zc/transfer?m=submitted"
         );
         a
-    }
-
-    pub async fn version(&self) -> String {
-        field_value(&self.detail().await, "version").unwrap()
     }
 
     pub async fn submit(&self, pledge: bool) -> Response {
@@ -720,6 +734,24 @@ pub fn pdf_text(bytes: &[u8]) -> String {
         .output()
         .expect("pdftotext (poppler-utils) is installed");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The JSON a GET of a public `url` answers (the dictionaries need no session).
+pub async fn get_json(url: impl reqwest::IntoUrl) -> serde_json::Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// Whether a JSON list holds an entry whose `name` is `name`.
+pub fn has_name(list: &serde_json::Value, name: &str) -> bool {
+    list.as_array().unwrap().iter().any(|e| e["name"] == name)
+}
+
+/// The form token and the version a detail page carries, as its action buttons post them.
+pub fn action_form(detail: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("_csrf", token_in(detail).expect("form token")),
+        ("version", field_value(detail, "version").expect("version")),
+    ]
 }
 
 /// The value of a response header as text.

@@ -170,12 +170,12 @@ async fn the_stylesheet_and_script_come_compressed_and_revalidate() {
         let plain = plain.bytes().await.unwrap();
         assert!(plain.len() > 1000, "{name}");
 
-        let br = client
-            .get(&url)
-            .header("accept-encoding", "gzip, deflate, br, zstd")
-            .send()
-            .await
-            .unwrap();
+        let br = fetch_with(
+            &client,
+            &url,
+            ("accept-encoding", "gzip, deflate, br, zstd"),
+        )
+        .await;
         assert_eq!(br.headers()["content-encoding"], "br");
         let packed = br.bytes().await.unwrap();
         assert!(
@@ -191,12 +191,7 @@ async fn the_stylesheet_and_script_come_compressed_and_revalidate() {
         assert_eq!(unpacked, plain);
 
         // Brotli refused by q=0: gzip.
-        let gz = client
-            .get(&url)
-            .header("accept-encoding", "br;q=0, gzip")
-            .send()
-            .await
-            .unwrap();
+        let gz = fetch_with(&client, &url, ("accept-encoding", "br;q=0, gzip")).await;
         assert_eq!(gz.headers()["content-encoding"], "gzip");
         let packed = gz.bytes().await.unwrap();
         let mut unpacked = Vec::new();
@@ -205,12 +200,7 @@ async fn the_stylesheet_and_script_come_compressed_and_revalidate() {
             .unwrap();
         assert_eq!(unpacked, plain);
 
-        let again = client
-            .get(&url)
-            .header("if-none-match", &etag)
-            .send()
-            .await
-            .unwrap();
+        let again = fetch_with(&client, &url, ("if-none-match", &etag)).await;
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{name}");
         assert!(again.bytes().await.unwrap().is_empty());
     }

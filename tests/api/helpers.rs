@@ -414,32 +414,26 @@ impl TestApp {
         c
     }
 
+    /// A statement for the test's database, written as it is sent (no parameters).
+    fn raw(&self, sql: &str) -> sea_orm::Statement {
+        sea_orm::Statement::from_string(self.state.db.backend(), sql.to_owned())
+    }
+
+    /// The first row a raw query returns, if any.
+    pub async fn first_row(&self, sql: &str) -> Option<sea_orm::QueryResult> {
+        let db = &self.state.db.conn;
+        db.query_one_raw(self.raw(sql)).await.unwrap()
+    }
+
     /// The column `col` of the first row a raw query returns.
     pub async fn value<T: sea_orm::TryGetable>(&self, sql: &str, col: &str) -> T {
-        let db = &self.state.db.conn;
-        db.query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .expect("a row")
-        .try_get("", col)
-        .unwrap()
+        let row = self.first_row(sql).await.expect("a row");
+        row.try_get("", col).unwrap()
     }
 
     /// Counts rows with a raw query returning one `n` column.
     pub async fn count(&self, sql: &str) -> i64 {
-        let db = &self.state.db.conn;
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                sql.to_owned(),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
+        self.value(sql, "n").await
     }
 
     /// The actions recorded in the audit log, oldest first.
@@ -450,6 +444,34 @@ impl TestApp {
             .into_iter()
             .map(|e| (e.action, e.outcome))
             .collect()
+    }
+
+    /// How many audit entries record `action`, whatever their outcome.
+    pub async fn audit_count(&self, action: &str) -> usize {
+        let actions = self.audit_actions().await;
+        actions.iter().filter(|(a, _)| a == action).count()
+    }
+
+    /// Whether the audit log records `action` at least once.
+    pub async fn audited(&self, action: &str) -> bool {
+        self.audit_count(action).await > 0
+    }
+
+    /// Whether the audit log records `action` with this outcome.
+    pub async fn audited_as(&self, action: &str, outcome: &str) -> bool {
+        let actions = self.audit_actions().await;
+        actions.iter().any(|(a, o)| a == action && o == outcome)
+    }
+
+    /// Runs a statement as written (no parameters), as an operator with a SQL console would.
+    pub async fn execute(&self, sql: &str) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        self.state.db.conn.execute_unprepared(sql).await
+    }
+
+    /// The rows a raw query returns.
+    pub async fn rows(&self, sql: &str) -> Vec<sea_orm::QueryResult> {
+        let db = &self.state.db.conn;
+        db.query_all_raw(self.raw(sql)).await.unwrap()
     }
 }
 
@@ -491,6 +513,12 @@ pub async fn get_html(client: &Client, url: &str) -> String {
 /// A GET of `url` by the client.
 pub async fn fetch(client: &Client, url: &str) -> Response {
     client.get(url).send().await.unwrap()
+}
+
+/// A GET of `url` by the client with one more request header.
+pub async fn fetch_with(client: &Client, url: &str, header: (&str, &str)) -> Response {
+    let (name, value) = header;
+    client.get(url).header(name, value).send().await.unwrap()
 }
 
 /// The status of a GET of `url` by the client.
@@ -548,6 +576,17 @@ pub async fn drop_audit_guards(db: &sea_orm::DatabaseConnection) {
     }
 }
 
+/// A person's front-site login form with the right password, as the page posts it with
+/// its form token.
+pub fn person_login_form<'a>(token: &'a str, id: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_csrf", token),
+        ("kind", "person"),
+        ("account", id),
+        ("password", PASSWORD),
+    ]
+}
+
 /// A form posted by the client to `url` as it stands (no form token added).
 pub async fn post_raw<T: serde::Serialize + ?Sized>(
     client: &Client,
@@ -555,6 +594,24 @@ pub async fn post_raw<T: serde::Serialize + ?Sized>(
     form: &T,
 ) -> Response {
     client.post(url).form(form).send().await.unwrap()
+}
+
+/// A form posted by the client to `url` with one more request header (no form token
+/// added).
+pub async fn post_with<T: serde::Serialize + ?Sized>(
+    client: &Client,
+    url: impl reqwest::IntoUrl,
+    header: (&str, &str),
+    form: &T,
+) -> Response {
+    let (name, value) = header;
+    client
+        .post(url)
+        .header(name, value)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// A JSON body posted by the client to `url`.

@@ -3,9 +3,10 @@
 //! need two nodes say so and pass there without checking anything.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use reqwest::StatusCode;
-use zhicheng::app::limit::Bucket;
+use zhicheng::app::limit::{Bucket, RateLimiter};
 use zhicheng::settings::Settings;
 
 use crate::helpers::*;
@@ -24,6 +25,34 @@ async fn node(app: &TestApp, captcha: bool) -> TestApp {
     TestApp::start(settings, dir).await
 }
 
+/// Two nodes on one server database, the captcha off; none on SQLite.
+async fn two_nodes() -> Option<(TestApp, TestApp)> {
+    let a = TestApp::spawn_with(|s| s.captcha = false).await;
+    if !shared(&a) {
+        return None;
+    }
+    let b = node(&a, false).await;
+    Some((a, b))
+}
+
+/// The second node of a race on a server database; on SQLite (one node by nature) none.
+async fn second_node(a: &TestApp) -> Option<TestApp> {
+    if shared(a) {
+        Some(node(a, true).await)
+    } else {
+        None
+    }
+}
+
+/// The limiter the `i`-th event of a race uses: every other one the second node's, when
+/// there is one.
+fn limiter_of(a: &TestApp, b: &Option<TestApp>, i: usize) -> Arc<RateLimiter> {
+    match (b, i % 2) {
+        (Some(b), 1) => b.state.limiter.clone(),
+        _ => a.state.limiter.clone(),
+    }
+}
+
 fn login_error(html: &str) -> String {
     let start = html.find("class=\"error\"").map_or(0, |i| i);
     html[start..].chars().take(300).collect()
@@ -31,11 +60,9 @@ fn login_error(html: &str) -> String {
 
 #[tokio::test]
 async fn two_nodes_share_the_login_budget() {
-    let a = TestApp::spawn_with(|s| s.captcha = false).await;
-    if !shared(&a) {
+    let Some((a, b)) = two_nodes().await else {
         return;
-    }
-    let b = node(&a, false).await;
+    };
     assert!(a.state.limiter.is_shared() && b.state.limiter.is_shared());
     let (id, _) = a.register_person("张三").await;
     // Thirty logins a minute from one address: half through each node.
@@ -60,11 +87,9 @@ async fn two_nodes_share_the_login_budget() {
 
 #[tokio::test]
 async fn two_nodes_share_the_lockout_of_an_unknown_name() {
-    let a = TestApp::spawn_with(|s| s.captcha = false).await;
-    if !shared(&a) {
+    let Some((a, b)) = two_nodes().await else {
         return;
-    }
-    let b = node(&a, false).await;
+    };
     let (registered, _) = a.register_person("张三").await;
     let unknown = citizen_id();
     for round in 1..=5 {
@@ -109,20 +134,13 @@ async fn two_nodes_share_the_lockout_of_an_unknown_name() {
 #[tokio::test]
 async fn parallel_hits_pass_exactly_the_budget() {
     let a = TestApp::spawn().await;
-    let b = if shared(&a) {
-        Some(node(&a, true).await)
-    } else {
-        None
-    };
+    let b = second_node(&a).await;
     let now = a.state.now_ms();
     for (bucket, budget, n) in [(Bucket::Sms, 5, 40), (Bucket::Login, 30, 120)] {
         let ip: IpAddr = format!("10.9.8.{budget}").parse().unwrap();
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..n {
-            let limiter = match (&b, i % 2) {
-                (Some(b), 1) => b.state.limiter.clone(),
-                _ => a.state.limiter.clone(),
-            };
+            let limiter = limiter_of(&a, &b, i);
             tasks.spawn(async move { limiter.hit(bucket, ip, now).await });
         }
         let passed = tasks.join_all().await.into_iter().filter(|ok| *ok).count();
@@ -140,18 +158,11 @@ async fn parallel_hits_pass_exactly_the_budget() {
 #[tokio::test]
 async fn parallel_failures_of_an_unknown_name_count_one_by_one() {
     let a = TestApp::spawn().await;
-    let b = if shared(&a) {
-        Some(node(&a, true).await)
-    } else {
-        None
-    };
+    let b = second_node(&a).await;
     let now = a.state.now_ms();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..10 {
-        let limiter = match (&b, i % 2) {
-            (Some(b), 1) => b.state.limiter.clone(),
-            _ => a.state.limiter.clone(),
-        };
+        let limiter = limiter_of(&a, &b, i);
         tasks.spawn(async move {
             limiter
                 .unknown_account_failed("front:person:NOBODY", now)
@@ -242,18 +253,13 @@ async fn the_housekeeping_forgets_ended_windows_and_stale_stand_ins() {
 async fn refused(app: &TestApp, id: &str, forwarded_for: &str) -> bool {
     let client = TestApp::new_client();
     let token = app.csrf(&client, &app.url("/rsrc/")).await;
-    let res = client
-        .post(app.url("/rsrc/login"))
-        .header("x-forwarded-for", forwarded_for)
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("kind", "person"),
-            ("account", id),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post_with(
+        &client,
+        app.url("/rsrc/login"),
+        ("x-forwarded-for", forwarded_for),
+        &person_login_form(&token, &id),
+    )
+    .await;
     text_of(res).await.contains("操作过于频繁")
 }
 

@@ -1,6 +1,6 @@
 //! Login: generic failures, the captcha after three, the lock after five.
 
-use reqwest::StatusCode;
+use reqwest::{Client, Response, StatusCode};
 
 use crate::helpers::*;
 
@@ -109,11 +109,7 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     let res = app.login(&other, "person", &id, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(login_error(&res.text().await.unwrap()).contains("账号已锁定"));
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&("lockout".into(), "success".into()))
-    );
+    assert!(app.audited_as("lockout", "success").await);
 
     app.clock.advance_minutes(14);
     let res = app.login(&other, "person", &id, PASSWORD).await;
@@ -121,6 +117,20 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     app.clock.advance_minutes(1);
     let res = app.login(&other, "person", &id, PASSWORD).await;
     assert_eq!(location(&res), "/rsrc/portal");
+}
+
+/// Posts a person's login with the right password and an answer to the captcha.
+async fn login_with_captcha(
+    app: &TestApp,
+    client: &Client,
+    token: &str,
+    id: &str,
+    captcha_id: &str,
+    answer: &str,
+) -> Response {
+    let mut form = person_login_form(token, id);
+    form.extend([("captcha_id", captcha_id), ("captcha", answer)]);
+    post_raw(client, app.url("/rsrc/login"), &form).await
 }
 
 #[tokio::test]
@@ -152,25 +162,9 @@ async fn a_captcha_is_asked_after_three_failures() {
     assert!(text_of(res).await.contains("请输入验证码"));
     // A wrong answer is refused and uses the challenge up.
     let token = app.csrf(&client, &app.url("/rsrc/")).await;
-    let form = [
-        ("_csrf", token.as_str()),
-        ("kind", "person"),
-        ("account", &id),
-        ("password", PASSWORD),
-        ("captcha_id", &captcha_id),
-        ("captcha", "ZZZZZ"),
-    ];
-    let res = post_raw(&client, app.url("/rsrc/login"), &form).await;
+    let res = login_with_captcha(&app, &client, &token, &id, &captcha_id, "ZZZZZ").await;
     assert!(text_of(res).await.contains("验证码错误，请重新输入"));
-    let form = [
-        ("_csrf", token.as_str()),
-        ("kind", "person"),
-        ("account", &id),
-        ("password", PASSWORD),
-        ("captcha_id", &captcha_id),
-        ("captcha", &answer),
-    ];
-    let res = post_raw(&client, app.url("/rsrc/login"), &form).await;
+    let res = login_with_captcha(&app, &client, &token, &id, &captcha_id, &answer).await;
     assert!(
         text_of(res).await.contains("验证码错误"),
         "a used challenge cannot be answered again"
@@ -179,15 +173,15 @@ async fn a_captcha_is_asked_after_three_failures() {
     // A fresh challenge, answered right, with the right password, logs in.
     fetch(&client, &app.url(&format!("/rsrc/captcha/{captcha_id}"))).await;
     let answer = app.captchas.answer(&captcha_id).unwrap();
-    let form = [
-        ("_csrf", token.as_str()),
-        ("kind", "person"),
-        ("account", &id),
-        ("password", PASSWORD),
-        ("captcha_id", &captcha_id),
-        ("captcha", &answer.to_lowercase()),
-    ];
-    let res = post_raw(&client, app.url("/rsrc/login"), &form).await;
+    let res = login_with_captcha(
+        &app,
+        &client,
+        &token,
+        &id,
+        &captcha_id,
+        &answer.to_lowercase(),
+    )
+    .await;
     assert_eq!(location(&res), "/rsrc/portal");
 }
 

@@ -1,8 +1,7 @@
 //! The bureaus' back office: units and applicants, corrections, unlocks, resets, the audit
 //! viewer, statistics, and the role-and-region matrix over every back-office page.
 
-use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
+use reqwest::{Client, Response, StatusCode};
 use zhicheng::domain::auth::AdminRole;
 
 use crate::helpers::*;
@@ -133,11 +132,8 @@ async fn locked_accounts_are_unlocked_and_passwords_reset_to_one_time_ones() {
         "/rsrc/zc/password?m=must_change_password",
         "the one-time password must be changed first"
     );
-    let actions = app.audit_actions().await;
-    assert!(
-        actions.iter().any(|(a, _)| a == "account_unlock")
-            && actions.iter().any(|(a, _)| a == "account_reset_password")
-    );
+    assert!(app.audited("account_unlock").await);
+    assert!(app.audited("account_reset_password").await);
 }
 
 #[tokio::test]
@@ -167,12 +163,7 @@ async fn applicants_are_found_by_exact_id_and_the_full_number_is_a_separate_audi
         .back_post_page(&op, &href, &format!("{href}/reveal"), &[])
         .await;
     assert!(text_of(res).await.contains(&id));
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "pii_reveal")
-    );
+    assert!(app.audited("pii_reveal").await);
     // A city sees only applicants with an application declared in that city.
     let jn = app.admin("jn_op", "370100", AdminRole::Operator).await;
     let res = app
@@ -198,10 +189,7 @@ async fn auditors_see_the_log_and_whether_the_chain_holds() {
     let (_, html) = app.back_get(&aud, "/sdmanager/audit?verify=1").await;
     assert!(html.contains("哈希链完整"));
     drop_audit_guards(&app.state.db.conn).await;
-    app.state
-        .db
-        .conn
-        .execute_unprepared("UPDATE audit_log SET detail = 'edited' WHERE seq = 1")
+    app.execute("UPDATE audit_log SET detail = 'edited' WHERE seq = 1")
         .await
         .unwrap();
     let (_, html) = app.back_get(&aud, "/sdmanager/audit?verify=1").await;
@@ -240,11 +228,7 @@ type PostCase<'a> = (String, Vec<(&'a str, &'a str)>, &'a [AdminRole]);
 async fn every_back_office_page_checks_role_and_region() {
     let app = TestApp::spawn().await;
     let (code, _, _) = app.register_unit().await;
-    let unit = zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, &code)
-        .await
-        .unwrap()
-        .unwrap();
-    let unit_page = format!("/sdmanager/units/{}", unit.id);
+    let unit_page = format!("/sdmanager/units/{}", app.unit_id(&code).await);
     // (path, roles allowed) — every GET route of the back office.
     let routes: Vec<(String, &[AdminRole])> = vec![
         (
@@ -373,13 +357,7 @@ async fn every_back_office_page_checks_role_and_region() {
     // Anonymous: every page sends to the login.
     for (path, _) in &routes {
         assert_eq!(
-            location(
-                &TestApp::new_client()
-                    .get(app.back_url(path))
-                    .send()
-                    .await
-                    .unwrap()
-            ),
+            location(&fetch(&TestApp::new_client(), &app.back_url(path)).await),
             format!(
                 "/sdmanager?m=session_expired&next={}",
                 zhicheng::web::percent_encode(path)
@@ -459,14 +437,7 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
         })
         .collect();
     assert_eq!(durations[1..], ["终审通过数=0", "中位数=—", "90%分位=—"]);
-    assert_eq!(
-        app.audit_actions()
-            .await
-            .iter()
-            .filter(|(a, _)| a == "export")
-            .count(),
-        3
-    );
+    assert_eq!(app.audit_count("export").await, 3);
     // 申报明细: masked by default; in full only when asked with the posted form, and audited so.
     let details = |bytes: Vec<u8>| -> Vec<Vec<String>> {
         let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
@@ -497,8 +468,7 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
         full.len() == 18 && !full.contains('*') && full.starts_with(&rows[1][1][..3]),
         "in full: {full}"
     );
-    let actions = app.audit_actions().await;
-    assert!(actions.contains(&("pii_export".to_owned(), "success".to_owned())));
+    assert!(app.audited_as("pii_export", "success").await);
     let qd = app.admin("qd_op", "370200", AdminRole::Operator).await;
     let res = fetch(
         &qd,
@@ -519,68 +489,32 @@ async fn exports_are_workbooks_with_the_filters_masked_numbers_and_an_audit_entr
     assert_eq!(units.rows().nth(1).unwrap()[2].to_string(), "济南市");
 }
 
+/// Posts an edit of the 申报方式 dictionary (`op` and its fields) from its page.
+async fn edit_methods(app: &TestApp, op: &Client, fields: Fields<'_>) -> Response {
+    let page = "/sdmanager/dicts?kind=methods";
+    app.back_post_page(op, page, "/sdmanager/dicts/methods", fields)
+        .await
+}
+
 #[tokio::test]
 async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_forms() {
     let app = TestApp::spawn().await;
     let op = app.admin("sd_op", "370000", AdminRole::Operator).await;
     let page = "/sdmanager/dicts?kind=methods";
-    let res = app
-        .back_post_page(
-            &op,
-            page,
-            "/sdmanager/dicts/methods",
-            &[("op", "add"), ("name", "人才引进专项")],
-        )
-        .await;
+    let res = edit_methods(&app, &op, &[("op", "add"), ("name", "人才引进专项")]).await;
     assert!(location(&res).contains("m=saved"));
-    let res = app
-        .back_post_page(
-            &op,
-            page,
-            "/sdmanager/dicts/methods",
-            &[("op", "add"), ("name", "人才引进专项")],
-        )
-        .await;
+    let res = edit_methods(&app, &op, &[("op", "add"), ("name", "人才引进专项")]).await;
     assert!(
         location(&res).contains("m=dict_duplicate"),
         "names are unique"
     );
-    let methods: serde_json::Value = reqwest::get(app.url("/rsrc/api/dict/declare-methods"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        methods
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["name"] == "人才引进专项")
-    );
+    let methods = get_json(app.url("/rsrc/api/dict/declare-methods")).await;
+    assert!(has_name(&methods, "人才引进专项"));
     // Disable 军队转业 (code 4): gone from new forms, still named on old records.
-    let res = app
-        .back_post_page(
-            &op,
-            page,
-            "/sdmanager/dicts/methods",
-            &[("op", "disable"), ("key", "4")],
-        )
-        .await;
+    let res = edit_methods(&app, &op, &[("op", "disable"), ("key", "4")]).await;
     assert!(location(&res).contains("m=saved"));
-    let methods: serde_json::Value = reqwest::get(app.url("/rsrc/api/dict/declare-methods"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        !methods
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["name"] == "军队转业")
-    );
+    let methods = get_json(app.url("/rsrc/api/dict/declare-methods")).await;
+    assert!(!has_name(&methods, "军队转业"));
     assert_eq!(app.state.dicts().declare_method_name(Some("4")), "军队转业");
     // Rename a title and give it an alias.
     let d = app.state.dicts();
@@ -604,24 +538,10 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
         app.state.dicts().title(t.id).unwrap().aliases,
         vec!["中级工程师".to_owned(), "工程师（中级）".to_owned()]
     );
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .filter(|(a, _)| a == "dict_change")
-            .count()
-            >= 3
-    );
+    assert!(app.audit_count("dict_change").await >= 3);
     // A city operator cannot.
     let jn = app.admin("jn_op", "370100", AdminRole::Operator).await;
-    let res = app
-        .back_post_page(
-            &op,
-            page,
-            "/sdmanager/dicts/methods",
-            &[("op", "add"), ("name", "x")],
-        )
-        .await;
+    let res = edit_methods(&app, &op, &[("op", "add"), ("name", "x")]).await;
     let _ = res;
     assert_eq!(
         status_of(&jn, &app.back_url(page)).await,
@@ -637,11 +557,7 @@ async fn an_operator_ends_all_sessions_of_an_account() {
     app.login(&unit, "unit", &code, PASSWORD).await;
     assert_eq!(status_of(&unit, &app.url("/rsrc/zc")).await, StatusCode::OK);
     let op = app.admin("sd_op", "370000", AdminRole::Operator).await;
-    let id = zhicheng::store::accounts::unit_by_credit_code(&app.state.db.conn, &code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let id = app.unit_id(&code).await;
     let page = format!("/sdmanager/units/{id}");
     let res = app
         .back_post_page(&op, &page, &format!("{page}/logout"), &[])
@@ -651,12 +567,7 @@ async fn an_operator_ends_all_sessions_of_an_account() {
         location(&fetch(&unit, &app.url("/rsrc/zc")).await),
         "/rsrc/?m=session_expired"
     );
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "account_kill_sessions")
-    );
+    assert!(app.audited("account_kill_sessions").await);
 }
 
 #[tokio::test]
@@ -685,28 +596,13 @@ async fn dormant_back_office_accounts_are_disabled_with_their_sessions() {
         StatusCode::OK
     );
     let _ = active;
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "account_disable_inactive")
-    );
+    assert!(app.audited("account_disable_inactive").await);
 }
 
 /// Registers 张三 and returns the person's id.
 async fn registered_person(app: &TestApp) -> uuid::Uuid {
     app.register_person("张三").await;
-    let db = &app.state.db.conn;
-    db.query_one_raw(zhicheng::store::stmt(
-        db.get_database_backend(),
-        "SELECT id FROM persons",
-        vec![],
-    ))
-    .await
-    .unwrap()
-    .unwrap()
-    .try_get("", "id")
-    .unwrap()
+    app.only_id("SELECT id FROM persons").await
 }
 
 /// An application row without form content, for the statistics tests; `submission` is

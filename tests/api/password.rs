@@ -25,14 +25,7 @@ async fn a_forgotten_password_is_reset_with_a_one_time_code() {
     );
 
     let client = TestApp::new_client();
-    let res = app
-        .post_page(
-            &client,
-            "/rsrc/password/forgot",
-            "/rsrc/password/forgot",
-            &[("kind", "person"), ("account", &id), ("phone", &phone)],
-        )
-        .await;
+    let res = app.forgot_password(&client, &id, &phone).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("验证码已发送"));
@@ -90,11 +83,7 @@ async fn a_forgotten_password_is_reset_with_a_one_time_code() {
         status_of(&logged_in, &app.url("/rsrc/zc")).await,
         StatusCode::SEE_OTHER
     );
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&("password_reset".into(), "success".into()))
-    );
+    assert!(app.audited_as("password_reset", "success").await);
 }
 
 #[tokio::test]
@@ -106,16 +95,11 @@ async fn codes_expire_are_rate_limited_and_never_go_to_a_number_that_does_not_ma
         let (client, id) = (client.clone(), id.clone());
         let app = &app;
         async move {
-            app.post_page(
-                &client,
-                "/rsrc/password/forgot",
-                "/rsrc/password/forgot",
-                &[("kind", "person"), ("account", &id), ("phone", &p)],
-            )
-            .await
-            .text()
-            .await
-            .unwrap()
+            app.forgot_password(&client, &id, &p)
+                .await
+                .text()
+                .await
+                .unwrap()
         }
     };
     let other = "13900000000".to_owned();

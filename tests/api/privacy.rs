@@ -124,13 +124,7 @@ async fn no_password_session_id_or_id_number_reaches_the_log_or_a_url() {
     assert!(!crate::helpers::location(&login).contains(&id));
     app.login(&TestApp::new_client(), "person", &id, "Wrong#pass1")
         .await;
-    app.post_page(
-        &client,
-        "/rsrc/password/forgot",
-        "/rsrc/password/forgot",
-        &[("kind", "person"), ("account", &id), ("phone", &phone)],
-    )
-    .await;
+    app.forgot_password(&client, &id, &phone).await;
     let log = String::from_utf8_lossy(&LOG.lock().unwrap()).into_owned();
     assert!(!log.is_empty(), "the test subscriber captures the log");
     assert!(!log.contains(&id), "an ID number reached the log");

@@ -38,11 +38,7 @@ async fn a_person_registers_through_the_confirm_step() {
     let page = get_html(&client, &app.url("/rsrc/register/done?kind=person")).await;
     assert!(page.contains("注册成功") && page.contains(">登录</a>"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 1);
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&("register".into(), "success".into()))
-    );
+    assert!(app.audited_as("register", "success").await);
     // The person can log in straight away.
     let res = app.login(&client, "person", &id, PASSWORD).await;
     assert_eq!(location(&res), "/rsrc/portal");

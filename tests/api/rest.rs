@@ -34,6 +34,16 @@ pub(crate) async fn token(app: &TestApp, c: &Client, url: &str, scope: &str) -> 
     secret
 }
 
+/// Asserts a 200 whose answer is in `state`; the answer.
+fn expect_state((status, answer): (StatusCode, Value), state: &str) -> Value {
+    assert_eq!(
+        (status, answer["state"].as_str()),
+        (StatusCode::OK, Some(state)),
+        "{answer}"
+    );
+    answer
+}
+
 pub(crate) struct Api<'a> {
     pub app: &'a TestApp,
     pub c: Client,
@@ -41,7 +51,31 @@ pub(crate) struct Api<'a> {
     pub back: bool,
 }
 
-impl Api<'_> {
+impl<'a> Api<'a> {
+    /// A client of the front site's API, with a token of `scope` that the logged-in `c`
+    /// created on its 访问令牌 page.
+    pub async fn front_site(app: &'a TestApp, c: &Client, scope: &str) -> Api<'a> {
+        let bearer = token(app, c, &app.url("/rsrc/zc/tokens"), scope).await;
+        Api {
+            app,
+            c: TestApp::new_client(),
+            bearer,
+            back: false,
+        }
+    }
+
+    /// A client of the back office's API, with a token of `scope` that the logged-in back
+    /// office user `c` created on its 访问令牌 page.
+    pub async fn back_office(app: &'a TestApp, c: &Client, scope: &str) -> Api<'a> {
+        let bearer = token(app, c, &app.back_url("/sdmanager/tokens"), scope).await;
+        Api {
+            app,
+            c: TestApp::new_client(),
+            bearer,
+            back: true,
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         if self.back {
             self.app.back_url(path)
@@ -87,12 +121,7 @@ async fn the_whole_story_through_the_api_with_tokens() {
     let (code_b, _, _) = app.register_unit().await;
     let (a_id, b_id) = (app.unit_id(&code_a).await, app.unit_id(&code_b).await);
     let (pc, person_id) = app.person_client().await;
-    let person = Api {
-        app: &app,
-        bearer: token(&app, &pc, &app.url("/rsrc/zc/tokens"), "write").await,
-        c: TestApp::new_client(),
-        back: false,
-    };
+    let person = Api::front_site(&app, &pc, "write").await;
     let d = app.state.dicts();
     let title = d.titles.iter().find(|t| t.name == "工程师").unwrap();
     let specialty = d
@@ -154,14 +183,7 @@ async fn the_whole_story_through_the_api_with_tokens() {
             .await;
         assert_eq!(s, StatusCode::OK, "{module}: {v}");
     }
-    for slot in [
-        "certificate",
-        "approval",
-        "transfer_proof",
-        "social_insurance",
-        "diploma",
-        "photo",
-    ] {
+    for slot in REQUIRED_SLOTS {
         let form = reqwest::multipart::Form::new().text("slot", slot).part(
             "file",
             reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("scan.pdf"),
@@ -228,30 +250,8 @@ async fn the_whole_story_through_the_api_with_tokens() {
     );
 
     // Unit A: the queue, 通过 → 待上报 (no grant), a path to B, 数据上报.
-    let ua = Api {
-        app: &app,
-        bearer: token(
-            &app,
-            &app.unit_client(&code_a).await,
-            &app.url("/rsrc/zc/tokens"),
-            "write",
-        )
-        .await,
-        c: TestApp::new_client(),
-        back: false,
-    };
-    let ub = Api {
-        app: &app,
-        bearer: token(
-            &app,
-            &app.unit_client(&code_b).await,
-            &app.url("/rsrc/zc/tokens"),
-            "write",
-        )
-        .await,
-        c: TestApp::new_client(),
-        back: false,
-    };
+    let ua = Api::front_site(&app, &app.unit_client(&code_a).await, "write").await;
+    let ub = Api::front_site(&app, &app.unit_client(&code_b).await, "write").await;
     let (s, q) = ua.get("/rsrc/api/v1/review?held_now=true").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(q["items"][0]["id"], json!(id));
@@ -262,23 +262,22 @@ async fn the_whole_story_through_the_api_with_tokens() {
         ub.get(&format!("/rsrc/api/v1/review/{id}")).await.0,
         StatusCode::NOT_FOUND
     );
-    let (s, p) = ua
-        .post(
+    let p = expect_state(
+        ua.post(
             &format!("/rsrc/api/v1/review/{id}/approve"),
             json!({"version": v, "opinion": ""}),
         )
-        .await;
-    assert_eq!(
-        (s, p["state"].as_str()),
-        (StatusCode::OK, Some("to_report")),
-        "{p}"
+        .await,
+        "to_report",
     );
-    let (s, r) = ua
-        .post(
+    // 数据上报 of the application A approved.
+    let report = || {
+        ua.post(
             "/rsrc/api/v1/report",
             json!({"items": [{"id": id, "version": p["version"]}]}),
         )
-        .await;
+    };
+    let (s, r) = report().await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         r["problems"][0].as_str().unwrap().contains("上报路径"),
@@ -293,23 +292,15 @@ async fn the_whole_story_through_the_api_with_tokens() {
     assert_eq!(s, StatusCode::CREATED, "{path}");
     let (_, asked) = ub.get("/rsrc/api/v1/paths/asked").await;
     assert_eq!(asked[0]["id"], path["id"]);
-    let (s, decided) = ub
-        .post(
+    expect_state(
+        ub.post(
             &format!("/rsrc/api/v1/paths/{}/decide", path["id"].as_str().unwrap()),
             json!({"decision": "approve"}),
         )
-        .await;
-    assert_eq!(
-        (s, decided["state"].as_str()),
-        (StatusCode::OK, Some("active")),
-        "{decided}"
+        .await,
+        "active",
     );
-    let (s, r) = ua
-        .post(
-            "/rsrc/api/v1/report",
-            json!({"items": [{"id": id, "version": p["version"]}]}),
-        )
-        .await;
+    let (s, r) = report().await;
     assert_eq!(
         (s, r["reported"].clone()),
         (StatusCode::OK, json!([id])),
@@ -327,28 +318,21 @@ async fn the_whole_story_through_the_api_with_tokens() {
     let op = app
         .admin_client("jn_api", "370100", AdminRole::Operator)
         .await;
-    let bureau = Api {
-        app: &app,
-        bearer: token(&app, &op, &app.back_url("/sdmanager/tokens"), "write").await,
-        c: TestApp::new_client(),
-        back: true,
-    };
+    let bureau = Api::back_office(&app, &op, "write").await;
     let (s, list) = bureau.get("/sdmanager/api/v1/grants?state=pending").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list["items"][0]["id"], g["id"]);
-    let (s, granted) = bureau
-        .post(
-            &format!(
-                "/sdmanager/api/v1/grants/{}/decide",
-                g["id"].as_str().unwrap()
-            ),
-            json!({"decision": "approve"}),
-        )
-        .await;
-    assert_eq!(
-        (s, granted["state"].as_str()),
-        (StatusCode::OK, Some("active")),
-        "{granted}"
+    expect_state(
+        bureau
+            .post(
+                &format!(
+                    "/sdmanager/api/v1/grants/{}/decide",
+                    g["id"].as_str().unwrap()
+                ),
+                json!({"decision": "approve"}),
+            )
+            .await,
+        "active",
     );
     // 统计分析 of the city, as on the page: the one application, by state with codes.
     let (s, stats) = bureau.get("/sdmanager/api/v1/stats").await;
@@ -480,16 +464,13 @@ async fn the_whole_story_through_the_api_with_tokens() {
 
     // B: 通过 is now 终审通过; the person downloads the 转入表.
     let (_, q) = ub.get("/rsrc/api/v1/review?held_now=true").await;
-    let (s, fin) = ub
-        .post(
+    expect_state(
+        ub.post(
             &format!("/rsrc/api/v1/review/{id}/approve"),
             json!({"version": q["items"][0]["version"], "opinion": "同意"}),
         )
-        .await;
-    assert_eq!(
-        (s, fin["state"].as_str()),
-        (StatusCode::OK, Some("approved")),
-        "{fin}"
+        .await,
+        "approved",
     );
     let pdf = person
         .c
@@ -583,13 +564,7 @@ async fn tokens_scopes_sessions_and_errors() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "api_token_revoke"),
-        "revocation audited"
-    );
+    assert!(app.audited("api_token_revoke").await, "revocation audited");
 
     // The browser session works for same-site scripts; writes need the form token header.
     let res = fetch(&pc, &app.url("/rsrc/api/v1/me")).await;

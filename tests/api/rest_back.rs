@@ -10,12 +10,7 @@ use crate::rest::{Api, token};
 
 async fn back_api<'a>(app: &'a TestApp, user: &str, bureau: &str, role: AdminRole) -> Api<'a> {
     let c = app.admin_client(user, bureau, role).await;
-    Api {
-        app,
-        bearer: token(app, &c, &app.back_url("/sdmanager/tokens"), "write").await,
-        c: TestApp::new_client(),
-        back: true,
-    }
+    Api::back_office(app, &c, "write").await
 }
 
 #[tokio::test]
@@ -89,19 +84,8 @@ async fn back_office_users_dictionaries_and_the_audit_log_through_the_api() {
         .await;
     assert_eq!(s, StatusCode::OK, "{added}");
     let key = added["key"].as_str().unwrap().to_owned();
-    let public = |v: &Value| {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "接口测试系列")
-    };
-    let front = reqwest::get(app.url("/rsrc/api/v1/dict/series"))
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    assert!(public(&front));
+    let front = get_json(app.url("/rsrc/api/v1/dict/series")).await;
+    assert!(has_name(&front, "接口测试系列"));
     let (s, e) = op
         .post(
             "/sdmanager/api/v1/dicts/series",
@@ -128,13 +112,8 @@ async fn back_office_users_dictionaries_and_the_audit_log_through_the_api() {
         .expect("a disabled entry stays listed here")
         .clone();
     assert_eq!(entry["enabled"], false);
-    let front = reqwest::get(app.url("/rsrc/api/v1/dict/series"))
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    assert!(!public(&front));
+    let front = get_json(app.url("/rsrc/api/v1/dict/series")).await;
+    assert!(!has_name(&front, "接口测试系列"));
     for (path, body, status) in [
         (
             "/sdmanager/api/v1/dicts/series",
@@ -217,12 +196,7 @@ async fn applicants_the_audited_reveal_and_password_reset_through_the_api() {
     let c = app
         .admin_client("sd_persons", "370000", AdminRole::Operator)
         .await;
-    let read = Api {
-        app: &app,
-        bearer: token(&app, &c, &app.back_url("/sdmanager/tokens"), "read").await,
-        c: TestApp::new_client(),
-        back: true,
-    };
+    let read = Api::back_office(&app, &c, "read").await;
 
     // 申报人查询 posts the ID number; a read token may, as it reads only.
     let (s, found) = read

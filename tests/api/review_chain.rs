@@ -21,12 +21,7 @@ async fn the_declare_unit_reviews_it_and_without_authority_approves_it_to_report
         page.contains("id=\"full-id\""),
         "the review page shows the full number"
     );
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "pii_view")
-    );
+    assert!(app.audited("pii_view").await);
     insta::assert_snapshot!("review_page", ch.stable(&visible_text(&page)).await);
     // A has no final authority: 通过 makes it 待上报 at A.
     ch.awaiting_report().await;
@@ -222,14 +217,7 @@ async fn the_transfer_form_holds_the_facts_and_its_serial_verifies() {
         app.status(&ch.unit_a, &ch.review("/form.pdf")).await,
         StatusCode::OK
     );
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .filter(|(a, _)| a == "form_download")
-            .count()
-            >= 2
-    );
+    assert!(app.audit_count("form_download").await >= 2);
 
     // The public check: genuine for this serial, not for an altered one.
     let anyone = TestApp::new_client();
@@ -271,12 +259,7 @@ async fn a_revoked_grant_keeps_the_approval_and_each_unit_opens_what_it_lists() 
     let res = ch.decide_grant(&op, &decide, "revoke", "调整权限").await;
     assert_eq!(location(&res), "/sdmanager/grants?m=revoked");
     assert_eq!(ch.a.state().await.0, "approved");
-    assert!(
-        app.audit_actions()
-            .await
-            .iter()
-            .any(|(a, _)| a == "grant_revoke")
-    );
+    assert!(app.audited("grant_revoke").await);
 
     // Who sees what: what each unit may open equals what its list shows.
     let (unit_c, _) = app.new_unit_client().await;

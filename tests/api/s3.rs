@@ -50,6 +50,23 @@ fn raw_bucket(s: &S3Settings) -> AmazonS3 {
         .unwrap()
 }
 
+/// A platform keeping its attachments in the test server's bucket, under a prefix of the
+/// test's own.
+struct OnS3 {
+    app: TestApp,
+    /// The same bucket seen around the platform.
+    bucket: AmazonS3,
+    s3: S3Settings,
+}
+
+/// The platform of [`OnS3`], or `None` (with a note) when no server is configured.
+async fn on_s3(test: &str) -> Option<OnS3> {
+    let s3 = s3_settings(test)?;
+    let bucket = raw_bucket(&s3);
+    let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
+    Some(OnS3 { app, bucket, s3 })
+}
+
 /// Every object name under `prefix`, sorted.
 async fn names_under(bucket: &AmazonS3, prefix: &str) -> Vec<String> {
     use futures::TryStreamExt;
@@ -76,17 +93,7 @@ async fn json(res: reqwest::Response) -> (StatusCode, Value) {
 }
 
 async fn storage_keys(app: &TestApp) -> Vec<String> {
-    use sea_orm::ConnectionTrait;
-    let rows = app
-        .state
-        .db
-        .conn
-        .query_all_raw(sea_orm::Statement::from_string(
-            app.state.db.backend(),
-            "SELECT storage_key FROM attachments".to_owned(),
-        ))
-        .await
-        .unwrap();
+    let rows = app.rows("SELECT storage_key FROM attachments").await;
     rows.iter()
         .map(|r| r.try_get::<String>("", "storage_key").unwrap())
         .collect()
@@ -94,14 +101,12 @@ async fn storage_keys(app: &TestApp) -> Vec<String> {
 
 #[tokio::test]
 async fn s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket() {
-    let Some(s3) =
-        s3_settings("s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket")
+    let Some(OnS3 { app, bucket, s3 }) =
+        on_s3("s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket").await
     else {
         return;
     };
-    let bucket = raw_bucket(&s3);
-    let prefix = s3.prefix.clone();
-    let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
+    let prefix = s3.prefix;
 
     // Ready: the probe goes to the bucket, and leaves nothing behind.
     let (status, body) = json(reqwest::get(app.url("/readyz")).await.unwrap()).await;
@@ -131,8 +136,7 @@ async fn s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket()
 
     // Downloaded back by its owner: the same bytes.
     let html = a.detail().await;
-    let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
-    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let href = a.file_link(&html);
     let res = fetch(&a.client, &app.url(&href)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "application/pdf");
@@ -146,14 +150,7 @@ async fn s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket()
     assert_eq!(names_under(&bucket, &prefix).await.len(), 1);
 
     // 删除 removes the object.
-    let token = app.csrf(&a.client, &app.url(&a.path(""))).await;
-    let res = a
-        .client
-        .post(app.url(&format!("{href}/delete")))
-        .form(&[("_csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = a.remove_file(&href).await;
     assert!(location(&res).contains("m=file_removed"));
     assert_eq!(names_under(&bucket, &prefix).await, Vec::<String>::new());
     // Removing a key that is not there is no error, as on disk; an invalid key is one.
@@ -164,14 +161,12 @@ async fn s3_attachments_are_uploaded_downloaded_and_removed_through_the_bucket()
 
 #[tokio::test]
 async fn s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_prefix() {
-    let Some(s3) =
-        s3_settings("s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_prefix")
+    let Some(OnS3 { app, bucket, s3 }) =
+        on_s3("s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_prefix").await
     else {
         return;
     };
-    let bucket = raw_bucket(&s3);
-    let prefix = s3.prefix.clone();
-    let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
+    let prefix = s3.prefix;
     let a = app.applicant().await;
     let res = a.upload("photo", "scan.pdf", PDF.to_vec()).await;
     assert!(location(&res).contains("m=uploaded"));
@@ -206,8 +201,7 @@ async fn s3_the_orphan_sweep_removes_only_old_unrecorded_objects_of_its_own_pref
     assert_eq!(names_under(&bucket, &parent).await, left);
     // The recorded file still downloads.
     let html = a.detail().await;
-    let start = html.find(&format!("{}/files/", a.path(""))).unwrap();
-    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let href = a.file_link(&html);
     let res = fetch(&a.client, &app.url(&href)).await;
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
 
@@ -303,14 +297,14 @@ async fn s3_a_store_out_of_reach_is_a_clean_server_error_and_not_ready() {
 
 #[tokio::test]
 async fn s3_a_backup_restores_into_an_empty_prefix_only() {
-    let Some(s3) = s3_settings("s3_a_backup_restores_into_an_empty_prefix_only") else {
-        return;
-    };
     if std::env::var("ZHICHENG_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("mysql")) {
         return; // backup and restore refuse the MySQL family (tests/api/backup.rs)
     }
-    let bucket = raw_bucket(&s3);
-    let app = TestApp::spawn_with(|s| s.files = FilesBackend::S3(s3.clone())).await;
+    let Some(OnS3 { app, bucket, s3 }) =
+        on_s3("s3_a_backup_restores_into_an_empty_prefix_only").await
+    else {
+        return;
+    };
     let a = app.applicant().await;
     let res = a.upload("photo", "scan.pdf", PDF.to_vec()).await;
     assert!(location(&res).contains("m=uploaded"));

@@ -71,6 +71,14 @@ async fn a_unit_asks_for_final_authority_only_at_its_city_or_the_province() {
     );
 }
 
+/// How many units carry exactly this name.
+async fn units_named(app: &TestApp, name: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COUNT(*) AS n FROM units WHERE name = '{name}'"
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn look_alike_unit_names_are_one_name() {
     let app = TestApp::spawn().await;
@@ -97,26 +105,14 @@ async fn look_alike_unit_names_are_one_name() {
         register_named_unit(&app, &wide).await,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(
-        app.count(&format!(
-            "SELECT COUNT(*) AS n FROM units WHERE name = '{base}AB'"
-        ))
-        .await,
-        1
-    );
+    assert_eq!(units_named(&app, &format!("{base}AB")).await, 1);
     // Chinese brackets are kept, and ASCII ones are the same name.
     let branch = format!("{base}（分公司）");
     assert_eq!(
         register_named_unit(&app, &branch).await,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(
-        app.count(&format!(
-            "SELECT COUNT(*) AS n FROM units WHERE name = '{branch}'"
-        ))
-        .await,
-        1
-    );
+    assert_eq!(units_named(&app, &branch).await, 1);
     assert_ne!(
         register_named_unit(&app, &format!("{base}(分公司)")).await,
         StatusCode::SEE_OTHER
@@ -207,14 +203,7 @@ async fn password_recovery_answers_alike_whether_or_not_the_number_matches() {
     let forgot = |p: &str| {
         let (client, id, p, app) = (client.clone(), id.clone(), p.to_owned(), &app);
         async move {
-            let res = app
-                .post_page(
-                    &client,
-                    "/rsrc/password/forgot",
-                    "/rsrc/password/forgot",
-                    &[("kind", "person"), ("account", &id), ("phone", &p)],
-                )
-                .await;
+            let res = app.forgot_password(&client, &id, &p).await;
             (res.status(), res.text().await.unwrap())
         }
     };
@@ -292,18 +281,13 @@ async fn a_form_token_from_outside_the_session_is_refused() {
         .unwrap();
     let first = fetch(&raw, &app.url("/rsrc/")).await;
     let pre = cookie_value(&first, "zc_csrf").unwrap();
-    let res = raw
-        .post(app.url("/rsrc/login"))
-        .header("cookie", format!("zc_csrf={pre}"))
-        .form(&[
-            ("_csrf", pre.as_str()),
-            ("kind", "person"),
-            ("account", &id),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post_with(
+        &raw,
+        app.url("/rsrc/login"),
+        ("cookie", &format!("zc_csrf={pre}")),
+        &person_login_form(&pre, &id),
+    )
+    .await;
     assert_eq!(location(&res), "/rsrc/portal");
     let sid = cookie_value(&res, "zc_sid").unwrap();
     let own = cookie_value(&res, "zc_csrf").unwrap();
@@ -311,13 +295,14 @@ async fn a_form_token_from_outside_the_session_is_refused() {
     let post = |token: String| {
         let (raw, sid, app) = (raw.clone(), sid.clone(), &app);
         async move {
-            raw.post(app.url("/rsrc/zc/transfer/new"))
-                .header("cookie", format!("zc_sid={sid}; zc_csrf={token}"))
-                .form(&[("_csrf", token.as_str()), ("phone", "1")])
-                .send()
-                .await
-                .unwrap()
-                .status()
+            post_with(
+                &raw,
+                app.url("/rsrc/zc/transfer/new"),
+                ("cookie", &format!("zc_sid={sid}; zc_csrf={token}")),
+                &[("_csrf", token.as_str()), ("phone", "1")],
+            )
+            .await
+            .status()
         }
     };
     // A planted pair (cookie and field agree, as a cookie-tossing attacker would arrange).

@@ -285,12 +285,18 @@ impl Settings {
             Some("pretty") | Some("text") => false,
             Some(other) => bail!("ZHICHENG_LOG_FORMAT must be json or text, not {other:?}"),
         };
-        let audit_retention_days = match env("ZHICHENG_AUDIT_RETENTION_DAYS") {
+        // A number of days: the variable's text, else the file's number, else `default`.
+        let days = |var: &str, from_file: Option<u32>, default: u32| match env(var) {
             Some(v) => v
                 .parse()
-                .context("ZHICHENG_AUDIT_RETENTION_DAYS must be a number of days")?,
-            None => file.audit_retention_days.unwrap_or(AUDIT_RETENTION_DAYS),
+                .with_context(|| format!("{var} must be a number of days")),
+            None => Ok(from_file.unwrap_or(default)),
         };
+        let audit_retention_days = days(
+            "ZHICHENG_AUDIT_RETENTION_DAYS",
+            file.audit_retention_days,
+            AUDIT_RETENTION_DAYS,
+        )?;
         let public_url = pick("ZHICHENG_PUBLIC_URL", file.public_url)
             .unwrap_or_else(|| format!("http://{front_listen}"))
             .trim_end_matches('/')
@@ -302,20 +308,10 @@ impl Settings {
         .map(PathBuf::from)
         .into_iter()
         .collect();
-        let back_allow = pick("ZHICHENG_BACK_ALLOW", file.back_allow)
-            .unwrap_or_default()
-            .split([',', ' '])
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| p.parse::<Network>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("ZHICHENG_BACK_ALLOW: {e}"))?;
-        let trusted_proxies = pick("ZHICHENG_TRUSTED_PROXIES", file.trusted_proxies)
-            .unwrap_or_default()
-            .split([',', ' '])
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| p.parse::<Network>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("ZHICHENG_TRUSTED_PROXIES: {e}"))?;
+        let networks =
+            |var: &str, from_file: Option<String>| parse_networks(var, pick(var, from_file));
+        let back_allow = networks("ZHICHENG_BACK_ALLOW", file.back_allow)?;
+        let trusted_proxies = networks("ZHICHENG_TRUSTED_PROXIES", file.trusted_proxies)?;
         let files = files_backend(FilesSources {
             backend: pick("ZHICHENG_FILES_BACKEND", file.files_backend),
             bucket: pick("ZHICHENG_S3_BUCKET", file.s3_bucket),
@@ -340,12 +336,7 @@ impl Settings {
             max_body_bytes: MAX_BODY_BYTES,
             public_url,
             pdf_fonts,
-            inactive_days: match env("ZHICHENG_INACTIVE_DAYS") {
-                Some(v) => v
-                    .parse()
-                    .context("ZHICHENG_INACTIVE_DAYS must be a number of days")?,
-                None => file.inactive_days.unwrap_or(INACTIVE_DAYS),
-            },
+            inactive_days: days("ZHICHENG_INACTIVE_DAYS", file.inactive_days, INACTIVE_DAYS)?,
             back_allow,
             trusted_proxies,
             rate_limit_scale: match env("ZHICHENG_RATE_LIMIT_SCALE") {
@@ -527,6 +518,16 @@ fn plain_http_off_host(endpoint: &str) -> bool {
         None => host_port.split(':').next().unwrap_or_default(),
     };
     !(host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()))
+}
+
+/// A list of networks, separated by commas or spaces, that `var` gave; none when unset.
+fn parse_networks(var: &str, list: Option<String>) -> anyhow::Result<Vec<Network>> {
+    list.unwrap_or_default()
+        .split([',', ' '])
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.parse::<Network>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{var}: {e}"))
 }
 
 fn parse_bool(var: &str, v: &str) -> anyhow::Result<bool> {

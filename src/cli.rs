@@ -324,6 +324,31 @@ async fn token(
     }
 }
 
+/// Records a change the command line made to back-office user `admin`, in the change's own
+/// transaction: the command line is the actor, from the local machine.
+async fn audit_admin_change(
+    tx: &impl sea_orm::ConnectionTrait,
+    now: i64,
+    action: &str,
+    admin: uuid::Uuid,
+    detail: String,
+) -> anyhow::Result<()> {
+    audit::append(
+        tx,
+        now,
+        Event {
+            actor: &Actor::system("command line"),
+            ip: "local",
+            action,
+            object: format!("admin:{admin}"),
+            outcome: Outcome::Success,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 async fn admin(command: AdminCommand) -> anyhow::Result<()> {
     let state =
         crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms)).await?;
@@ -386,22 +411,11 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("creating the user: {e:?}"))?;
-            audit::append(
-                &*tx,
-                now,
-                Event {
-                    actor: &Actor::system("command line"),
-                    ip: "local",
-                    action: "admin_create",
-                    object: format!("admin:{}", created.id),
-                    outcome: Outcome::Success,
-                    detail: format!(
-                        "{} {} {}",
-                        created.username, created.bureau_code, created.role
-                    ),
-                },
-            )
-            .await?;
+            let detail = format!(
+                "{} {} {}",
+                created.username, created.bureau_code, created.role
+            );
+            audit_admin_change(&*tx, now, "admin_create", created.id, detail).await?;
             tx.commit().await?;
             println!(
                 "created back-office user {username} ({}, {})",
@@ -438,19 +452,7 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
             accounts::bind_certificate(&*tx, now, admin.id, Some(&fp))
                 .await
                 .map_err(|e| anyhow::anyhow!("binding: {e:?}"))?;
-            audit::append(
-                &*tx,
-                now,
-                Event {
-                    actor: &Actor::system("command line"),
-                    ip: "local",
-                    action: "cert_bind",
-                    object: format!("admin:{}", admin.id),
-                    outcome: Outcome::Success,
-                    detail: fp.clone(),
-                },
-            )
-            .await?;
+            audit_admin_change(&*tx, now, "cert_bind", admin.id, fp.clone()).await?;
             tx.commit().await?;
             println!("bound certificate {fp} to {username}");
             Ok(())

@@ -167,14 +167,7 @@ impl PersonForm {
             birth_digits: id.as_ref().map(|i| i.birth_digits()),
             ..Default::default()
         };
-        if let Err(e) = check_new_password(&self.password, &self.password2, &ctx) {
-            let field = if e == PasswordError::Mismatch {
-                "password2"
-            } else {
-                "password"
-            };
-            errs.add(field, password_msg(e));
-        }
+        check_password_fields(&mut errs, &self.password, &self.password2, &ctx);
         match (name, id, phone) {
             (Some(name), Some(id), Some(phone)) if errs.is_empty() => Ok(NewPerson {
                 name,
@@ -239,14 +232,7 @@ impl UnitForm {
             credit_code: code.as_ref().map(|c| c.as_str()),
             ..Default::default()
         };
-        if let Err(e) = check_new_password(&self.password, &self.password2, &ctx) {
-            let field = if e == PasswordError::Mismatch {
-                "password2"
-            } else {
-                "password"
-            };
-            errs.add(field, password_msg(e));
-        }
+        check_password_fields(&mut errs, &self.password, &self.password2, &ctx);
         match (name, code, contact, phone) {
             (Some(name), Some(credit_code), Some(contact), Some(contact_phone))
                 if errs.is_empty() =>
@@ -265,13 +251,14 @@ impl UnitForm {
     }
 }
 
-/// Checks a replacement password for an account with the given personal context.
-pub fn parse_new_password(
+/// Checks a new password and its repetition, recording a problem on the field it belongs
+/// to: a mismatch on the repetition (`password2`), anything else on `password`.
+fn check_password_fields(
+    errs: &mut FieldErrors,
     password: &str,
     repeat: &str,
     ctx: &PasswordContext<'_>,
-) -> Result<SecretString, FieldErrors> {
-    let mut errs = FieldErrors::default();
+) {
     if let Err(e) = check_new_password(password, repeat, ctx) {
         let field = if e == PasswordError::Mismatch {
             "password2"
@@ -280,6 +267,16 @@ pub fn parse_new_password(
         };
         errs.add(field, password_msg(e));
     }
+}
+
+/// Checks a replacement password for an account with the given personal context.
+pub fn parse_new_password(
+    password: &str,
+    repeat: &str,
+    ctx: &PasswordContext<'_>,
+) -> Result<SecretString, FieldErrors> {
+    let mut errs = FieldErrors::default();
+    check_password_fields(&mut errs, password, repeat, ctx);
     errs.finish(|| SecretString::from(password.to_owned()))
 }
 

@@ -38,16 +38,23 @@ impl Sex {
     }
 }
 
+/// Both ID numbers and credit codes are 18 characters, typed with any spaces around them
+/// and in either case: the trimmed, upper-case text, or why it cannot be one.
+fn eighteen_characters(raw: &str) -> Result<String, IdError> {
+    let s = raw.trim().to_ascii_uppercase();
+    if s.is_empty() {
+        return Err(IdError::Empty);
+    }
+    if s.chars().count() != 18 {
+        return Err(IdError::Length);
+    }
+    Ok(s)
+}
+
 impl CitizenId {
     /// Parses an ID number; `today` bounds the birth date (no one is born in the future).
     pub fn parse(raw: &str, today: Date) -> Result<Self, IdError> {
-        let s: String = raw.trim().to_ascii_uppercase();
-        if s.is_empty() {
-            return Err(IdError::Empty);
-        }
-        if s.chars().count() != 18 {
-            return Err(IdError::Length);
-        }
+        let s = eighteen_characters(raw)?;
         let bytes = s.as_bytes();
         if !bytes[..17].iter().all(u8::is_ascii_digit)
             || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
@@ -124,13 +131,7 @@ const CREDIT_WEIGHTS: [u32; 17] = [
 
 impl CreditCode {
     pub fn parse(raw: &str) -> Result<Self, IdError> {
-        let s: String = raw.trim().to_ascii_uppercase();
-        if s.is_empty() {
-            return Err(IdError::Empty);
-        }
-        if s.chars().count() != 18 {
-            return Err(IdError::Length);
-        }
+        let s = eighteen_characters(raw)?;
         let bytes = s.as_bytes();
         if !bytes.iter().all(|b| CREDIT_CHARSET.contains(b)) {
             return Err(IdError::Charset);

@@ -307,6 +307,29 @@ mod tests {
         Uuid::from_u128(n)
     }
 
+    /// The applicant sends `p` to `declare_unit`, with every module `complete` or not.
+    fn submit(p: Position, declare_unit: Uuid, complete: bool) -> Result<Position, Refusal> {
+        let cmd = Command::Submit {
+            declare_unit,
+            complete,
+        };
+        transition(p, Actor::Applicant, cmd)
+    }
+
+    /// Unit `by` approves `p`, with `failed_modules` marked and final authority or not.
+    fn approve(
+        p: Position,
+        by: Uuid,
+        failed_modules: usize,
+        final_authority: bool,
+    ) -> Result<Position, Refusal> {
+        let cmd = Command::Approve {
+            failed_modules,
+            final_authority,
+        };
+        transition(p, Actor::Unit(by), cmd)
+    }
+
     #[test]
     fn the_manuals_story() {
         let (a, b) = (unit(1), unit(2));
@@ -314,26 +337,8 @@ mod tests {
             state: State::Draft,
             holder: None,
         };
-        assert_eq!(
-            transition(
-                draft,
-                Actor::Applicant,
-                Command::Submit {
-                    declare_unit: a,
-                    complete: false
-                }
-            ),
-            Err(Refusal::Incomplete)
-        );
-        let p = transition(
-            draft,
-            Actor::Applicant,
-            Command::Submit {
-                declare_unit: a,
-                complete: true,
-            },
-        )
-        .unwrap();
+        assert_eq!(submit(draft, a, false), Err(Refusal::Incomplete));
+        let p = submit(draft, a, true).unwrap();
         assert_eq!(
             p,
             Position {
@@ -341,26 +346,8 @@ mod tests {
                 holder: Some(a)
             }
         );
-        assert_eq!(
-            transition(
-                p,
-                Actor::Unit(b),
-                Command::Approve {
-                    failed_modules: 0,
-                    final_authority: true
-                }
-            ),
-            Err(Refusal::NotYours)
-        );
-        let p = transition(
-            p,
-            Actor::Unit(a),
-            Command::Approve {
-                failed_modules: 0,
-                final_authority: false,
-            },
-        )
-        .unwrap();
+        assert_eq!(approve(p, b, 0, true), Err(Refusal::NotYours));
+        let p = approve(p, a, 0, false).unwrap();
         assert_eq!(p.state, State::ToReport);
         assert_eq!(
             transition(p, Actor::Unit(a), Command::Report { superior: None }),
@@ -378,17 +365,7 @@ mod tests {
             transition(p, Actor::Unit(b), Command::Return { failed_modules: 0 }),
             Err(Refusal::NothingFailed)
         );
-        assert_eq!(
-            transition(
-                p,
-                Actor::Unit(b),
-                Command::Approve {
-                    failed_modules: 1,
-                    final_authority: true
-                }
-            ),
-            Err(Refusal::ModulesFailed)
-        );
+        assert_eq!(approve(p, b, 1, true), Err(Refusal::ModulesFailed));
         let p = transition(p, Actor::Unit(b), Command::Return { failed_modules: 1 }).unwrap();
         assert_eq!(
             p,
@@ -397,29 +374,13 @@ mod tests {
                 holder: None
             }
         );
-        let p = transition(
-            p,
-            Actor::Applicant,
-            Command::Submit {
-                declare_unit: a,
-                complete: true,
-            },
-        )
-        .unwrap();
+        let p = submit(p, a, true).unwrap();
         assert_eq!(
             p.holder,
             Some(a),
             "a resubmission starts again at the 申报单位"
         );
-        let p = transition(
-            p,
-            Actor::Unit(a),
-            Command::Approve {
-                failed_modules: 0,
-                final_authority: true,
-            },
-        )
-        .unwrap();
+        let p = approve(p, a, 0, true).unwrap();
         assert_eq!(p.state, State::Approved);
         for cmd in [
             Command::Delete,

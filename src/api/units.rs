@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::store::unit_search;
 use crate::web::error::ApiError;
 use crate::web::session::FrontUser;
 
@@ -49,35 +48,21 @@ pub async fn search(
     user: FrontUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchOut>, ApiError> {
-    state
-        .limiter
-        .allow(
-            crate::app::limit::Bucket::UnitSearch,
-            user.id(),
-            state.now_ms(),
-        )
-        .await?;
-    if unit_search::normalize_query(&q.q).is_none() {
+    let Some(found) = crate::app::units::search(&state, user.id(), &q.q, LIMIT).await? else {
         return Ok(Json(SearchOut {
             items: Vec::new(),
             message: Some(crate::messages::Msg::QueryTooShort.text()),
         }));
-    }
-    let hits = unit_search::search(&state.db.conn, &q.q, LIMIT).await?;
-    let dicts = state.dicts();
-    let items = hits
-        .into_iter()
-        .map(|h| UnitItem {
-            region: dicts
-                .region(&h.region_code)
-                .map(|r| r.name.clone())
-                .unwrap_or_default(),
-            id: h.id,
-            name: h.name,
-        })
-        .collect();
+    };
     Ok(Json(SearchOut {
-        items,
+        items: found
+            .into_iter()
+            .map(|f| UnitItem {
+                id: f.id,
+                name: f.name,
+                region: f.region,
+            })
+            .collect(),
         message: None,
     }))
 }

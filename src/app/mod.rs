@@ -18,6 +18,7 @@ pub mod reset;
 pub mod state;
 pub mod stats;
 pub mod tokens;
+pub mod units;
 pub mod workflow;
 
 pub use caller::Caller;

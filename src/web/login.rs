@@ -46,18 +46,43 @@ pub enum Outcome_ {
     Refused { message: String, captcha: bool },
 }
 
-/// Runs one login attempt. `extra` is a last check on a correct password (the UKEY binding).
-pub async fn attempt(
-    state: &AppState,
-    ctx: &ReqCtx,
-    candidate: Option<Candidate>,
-    input: Attempt<'_>,
-    extra: impl FnOnce(&Candidate) -> Option<Msg>,
-) -> Result<Outcome_> {
-    let outcome = decide(state, ctx, candidate, input, extra).await?;
-    Ok(counted(ctx, outcome))
+/// The login form of either site; each site reads its own account field and ignores the other's.
+#[derive(serde::Deserialize, Default)]
+pub struct LoginForm {
+    /// The back office's account.
+    #[serde(default)]
+    pub username: String,
+    /// The front site's kind of account, `person` or `unit`.
+    #[serde(default)]
+    pub kind: String,
+    /// The front site's account: an ID number or a credit code.
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub captcha_id: String,
+    #[serde(default)]
+    pub captcha: String,
+    #[serde(default)]
+    pub next: String,
 }
 
+impl LoginForm {
+    /// What the attempt needs of the form, with the account as the site reads it.
+    pub fn attempt(&self, masked_account: String, account_key: String) -> Attempt<'_> {
+        Attempt {
+            password: &self.password,
+            captcha_id: &self.captcha_id,
+            captcha: &self.captcha,
+            masked_account,
+            account_key,
+            next: &self.next,
+        }
+    }
+}
+
+/// Runs one login attempt. `extra` is a last check on a correct password (the UKEY binding).
 async fn decide(
     state: &AppState,
     ctx: &ReqCtx,
@@ -354,7 +379,8 @@ pub async fn answer<T: askama::Template>(
 ) -> Result<axum::response::Response> {
     use axum::response::{IntoResponse, Redirect};
     let next = input.next;
-    match attempt(state, ctx, candidate, input, extra).await? {
+    let outcome = decide(state, ctx, candidate, input, extra).await?;
+    match counted(ctx, outcome) {
         Outcome_::LoggedIn(s) => Ok((
             crate::web::session::login_cookies(state, ctx.realm, s.token, s.csrf),
             Redirect::to(landing(ctx.realm, next, home(ctx.realm))),

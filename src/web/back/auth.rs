@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::accounts::{self as app_accounts, Holder};
@@ -22,7 +21,7 @@ use crate::store::audit::Actor;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
-use crate::web::login::{self, Attempt, Candidate, LoginFields};
+use crate::web::login::{self, Candidate, LoginFields, LoginForm};
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
 use crate::web::session::{AdminUser, LiveSession, Signed, bureau_name, login_cookies};
 
@@ -83,20 +82,6 @@ pub async fn login_page(
     ))
 }
 
-#[derive(Deserialize, Default)]
-pub struct LoginForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    captcha_id: String,
-    #[serde(default)]
-    captcha: String,
-    #[serde(default)]
-    next: String,
-}
-
 pub async fn login(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -135,14 +120,10 @@ pub async fn login(
         (Some(_), _) => Some(Msg::CertNotBound),
         (None, None) => None,
     };
-    let input = Attempt {
-        password: &form.password,
-        captcha_id: &form.captcha_id,
-        captcha: &form.captcha,
-        masked_account: username.chars().take(32).collect(),
-        account_key: format!("back:{username}"),
-        next: &form.next,
-    };
+    let input = form.attempt(
+        username.chars().take(32).collect(),
+        format!("back:{username}"),
+    );
     login::answer(&state, &ctx, candidate, input, binding, |fields| {
         login_form(&ctx, None, username.chars().take(32).collect(), fields)
     })

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::store::{accounts, audit::Actor};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::login::{self, Attempt, Candidate, LoginFields};
+use crate::web::login::{self, Candidate, LoginFields, LoginForm};
 use crate::web::page::{Flash, Layout, flash_from, render};
 use crate::web::session::{FrontUser, LiveSession};
 
@@ -72,22 +72,6 @@ pub async fn login_page(
     ))
 }
 
-#[derive(Deserialize, Default)]
-pub struct LoginForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    account: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    captcha_id: String,
-    #[serde(default)]
-    captcha: String,
-    #[serde(default)]
-    next: String,
-}
-
 pub async fn login(
     State(state): State<AppState>,
     ctx: ReqCtx,
@@ -128,14 +112,10 @@ pub async fn login(
                 password_hash: p.password_hash,
             })
     };
-    let input = Attempt {
-        password: &form.password,
-        captcha_id: &form.captcha_id,
-        captcha: &form.captcha,
-        masked_account: mask(&account),
-        account_key: format!("front:{}:{account}", form.kind == "unit"),
-        next: &form.next,
-    };
+    let input = form.attempt(
+        mask(&account),
+        format!("front:{}:{account}", form.kind == "unit"),
+    );
     let kind = if form.kind == "unit" {
         "unit"
     } else {

@@ -195,13 +195,8 @@ impl FromRequestParts<AppState> for FrontUser {
             FrontUser::Person(p) => p.disabled,
             FrontUser::Unit(u) => u.disabled,
         };
-        if disabled {
-            sessions::delete_for_subject(&state.db.conn, user.kind(), user.id()).await?;
-            return Err(AppError::Unauthenticated);
-        }
-        if user.must_change_password() && !password_page(parts) {
-            return Err(AppError::PasswordChangeRequired);
-        }
+        refuse_disabled(state, (user.kind(), user.id()), disabled).await?;
+        password_first(parts, user.must_change_password())?;
         Ok(user)
     }
 }
@@ -251,22 +246,33 @@ impl FromRequestParts<AppState> for AdminUser {
         let admin = accounts::admin_by_id(&state.db.conn, live.row.subject_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        if admin.disabled {
-            sessions::delete_for_subject(&state.db.conn, SubjectKind::Admin, admin.id).await?;
-            return Err(AppError::Unauthenticated);
-        }
+        refuse_disabled(state, (SubjectKind::Admin, admin.id), admin.disabled).await?;
         let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
-        if admin.must_change_password && !password_page(parts) {
-            return Err(AppError::PasswordChangeRequired);
-        }
+        password_first(parts, admin.must_change_password)?;
         Ok(AdminUser { admin, role })
     }
 }
 
-/// The pages a user with a one-time password may still open.
-fn password_page(parts: &Parts) -> bool {
+/// A disabled account's sessions end with it, this request's too.
+async fn refuse_disabled(
+    state: &AppState,
+    (kind, id): (SubjectKind, uuid::Uuid),
+    disabled: bool,
+) -> Result<(), AppError> {
+    if disabled {
+        sessions::delete_for_subject(&state.db.conn, kind, id).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(())
+}
+
+/// A user with a one-time password may open only the password page and 退出.
+fn password_first(parts: &Parts, must_change_password: bool) -> Result<(), AppError> {
     let p = parts.uri.path();
-    p.ends_with("/password") || p.ends_with("/logout")
+    if must_change_password && !(p.ends_with("/password") || p.ends_with("/logout")) {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(())
 }
 
 /// `Option<X>` as an extractor: `None` for the rejections listed (nobody logged in, or a

@@ -73,6 +73,15 @@ fn is_success(m: Msg) -> bool {
     )
 }
 
+/// The menu entries of a page whose current menu href is `active`.
+fn menu_item(active: &str) -> impl Fn(&'static str, &'static str) -> MenuItem + '_ {
+    move |label, href| MenuItem {
+        label,
+        href,
+        active: href == active,
+    }
+}
+
 /// Reads `?m=code` into a flash.
 pub fn flash_from(code: Option<&str>) -> Option<Flash> {
     let m = Msg::from_code(code?)?;
@@ -107,11 +116,7 @@ impl Layout {
         active: &str,
         flash: Option<Flash>,
     ) -> Self {
-        let item = |label, href: &'static str| MenuItem {
-            label,
-            href,
-            active: href == active,
-        };
+        let item = menu_item(active);
         let account = match user {
             FrontUser::Person(_) => "账号信息",
             FrontUser::Unit(_) => "单位信息",
@@ -146,18 +151,8 @@ impl Layout {
                 ],
             },
         ];
-        Layout {
-            title: title.to_owned(),
-            csrf: ctx.csrf.clone(),
-            base: "/rsrc",
-            user_name: user.name().to_owned(),
-            user_role: user.role_label(),
-            breadcrumb: vec!["专业技术职称".to_owned(), title.to_owned()],
-            menu,
-            flash,
-            unread: None,
-            idle_seconds: Realm::Front.idle_timeout().whole_seconds(),
-        }
+        let who = (user.name().to_owned(), user.role_label());
+        Self::signed_in(ctx, Realm::Front, title, who, menu, flash)
     }
 
     /// `back` with the unread-message count for the header bell.
@@ -169,15 +164,10 @@ impl Layout {
         active: &str,
         flash: Option<Flash>,
     ) -> Result<Self, AppError> {
-        let mut l = Self::back(ctx, user, title, active, flash);
-        l.unread = Some(
-            crate::store::notices::unread(
-                &state.db.conn,
-                (crate::domain::auth::SubjectKind::Admin, user.admin.id),
-            )
-            .await?,
-        );
-        Ok(l)
+        let subject = (crate::domain::auth::SubjectKind::Admin, user.admin.id);
+        Self::back(ctx, user, title, active, flash)
+            .with_bell(state, subject)
+            .await
     }
 
     /// `front` with the unread-message count for the header bell.
@@ -189,10 +179,9 @@ impl Layout {
         active: &str,
         flash: Option<Flash>,
     ) -> Result<Self, AppError> {
-        let mut l = Self::front(ctx, user, title, active, flash);
-        l.unread =
-            Some(crate::store::notices::unread(&state.db.conn, (user.kind(), user.id())).await?);
-        Ok(l)
+        Self::front(ctx, user, title, active, flash)
+            .with_bell(state, (user.kind(), user.id()))
+            .await
     }
 
     /// A back-office page; menu entries depend on the role.
@@ -203,11 +192,7 @@ impl Layout {
         active: &str,
         flash: Option<Flash>,
     ) -> Self {
-        let item = |label, href: &'static str| MenuItem {
-            label,
-            href,
-            active: href == active,
-        };
+        let item = menu_item(active);
         let mut system = vec![item("首页", "/sdmanager/home")];
         if user.role == AdminRole::System {
             system.push(item("后台用户管理", "/sdmanager/admins"));
@@ -243,24 +228,53 @@ impl Layout {
             }),
             AdminRole::System => {}
         }
+        menu.push(MenuGroup {
+            label: "系统管理",
+            items: system,
+        });
+        let who = (
+            format!("{}（{}）", user.admin.display_name, user.admin.username),
+            user.role.label(),
+        );
+        Self::signed_in(ctx, Realm::Back, title, who, menu, flash)
+    }
+
+    /// A page of a signed-in user `(name, role)`: the breadcrumb starts at the site, and
+    /// app.js warns before the realm's idle timeout.
+    fn signed_in(
+        ctx: &ReqCtx,
+        realm: Realm,
+        title: &str,
+        (user_name, user_role): (String, &'static str),
+        menu: Vec<MenuGroup>,
+        flash: Option<Flash>,
+    ) -> Self {
+        let (base, site) = match realm {
+            Realm::Front => ("/rsrc", "专业技术职称"),
+            Realm::Back => ("/sdmanager", "职称后台"),
+        };
         Layout {
             title: title.to_owned(),
             csrf: ctx.csrf.clone(),
-            base: "/sdmanager",
-            user_name: format!("{}（{}）", user.admin.display_name, user.admin.username),
-            user_role: user.role.label(),
-            breadcrumb: vec!["职称后台".to_owned(), title.to_owned()],
-            menu: {
-                menu.push(MenuGroup {
-                    label: "系统管理",
-                    items: system,
-                });
-                menu
-            },
+            base,
+            user_name,
+            user_role,
+            breadcrumb: vec![site.to_owned(), title.to_owned()],
+            menu,
             flash,
-            idle_seconds: Realm::Back.idle_timeout().whole_seconds(),
             unread: None,
+            idle_seconds: realm.idle_timeout().whole_seconds(),
         }
+    }
+
+    /// The layout with the user's unread-message count for the header bell.
+    async fn with_bell(
+        mut self,
+        state: &crate::app::AppState,
+        subject: (crate::domain::auth::SubjectKind, uuid::Uuid),
+    ) -> Result<Self, AppError> {
+        self.unread = Some(crate::store::notices::unread(&state.db.conn, subject).await?);
+        Ok(self)
     }
 }
 

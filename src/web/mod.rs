@@ -34,6 +34,32 @@ use crate::domain::auth::Realm;
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The routes both sites have, for their signed-in user `U`: 退出, the login's captcha
+/// picture, the static files, and under `signed_in` (the signed-in pages' prefix: `/zc` on the
+/// front site) the session keepalive and 访问令牌.
+pub fn site_routes<U>(signed_in: &str) -> Router<AppState>
+where
+    U: tokens::SignedIn
+        + axum::extract::OptionalFromRequestParts<AppState, Rejection = crate::error::AppError>
+        + Sync
+        + 'static,
+{
+    use axum::routing::post;
+    Router::new()
+        .route("/logout", post(login::logout_page::<U>))
+        .route("/captcha/{id}", get(login::captcha_image))
+        .route(&format!("{signed_in}/keepalive"), get(session::keepalive))
+        .route(
+            &format!("{signed_in}/tokens"),
+            get(tokens::show::<U>).post(tokens::create::<U>),
+        )
+        .route(
+            &format!("{signed_in}/tokens/{{id}}/revoke"),
+            post(tokens::revoke::<U>),
+        )
+        .route("/static/{name}", get(static_file))
+}
+
 /// The public site for people and units.
 pub fn front_router(state: AppState) -> Router {
     let small = RequestBodyLimitLayer::new(state.settings.max_body_bytes);

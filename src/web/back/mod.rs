@@ -20,11 +20,6 @@ use crate::app::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(auth::login))
-        .route(
-            "/logout",
-            post(crate::web::login::logout_page::<crate::web::session::AdminUser>),
-        )
-        .route("/captcha/{id}", get(crate::web::login::captcha_image))
         .route("/home", get(auth::home))
         .route(
             "/password",
@@ -33,16 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admins", get(admins::list))
         .route("/grants", get(grants::list))
         .route("/messages", get(messages::page))
-        .route("/keepalive", get(crate::web::session::keepalive))
-        .route(
-            "/tokens",
-            get(crate::web::tokens::show::<crate::web::session::AdminUser>)
-                .post(crate::web::tokens::create::<crate::web::session::AdminUser>),
-        )
-        .route(
-            "/tokens/{id}/revoke",
-            post(crate::web::tokens::revoke::<crate::web::session::AdminUser>),
-        )
         .route("/audit", get(audit_log::page))
         .route("/stats", get(stats::page))
         .route("/dicts", get(dicts::page))
@@ -66,5 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/{action}", post(oversight::account::<false>))
         .route("/grants/{id}/decide", post(grants::decide))
         .route("/admins/new", get(admins::new_page).post(admins::create))
-        .route("/static/{name}", get(crate::web::static_file))
+        .merge(crate::web::site_routes::<crate::web::session::AdminUser>(
+            "",
+        ))
 }

@@ -24,11 +24,6 @@ use crate::app::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(auth::login))
-        .route(
-            "/logout",
-            post(crate::web::login::logout_page::<crate::web::session::FrontUser>),
-        )
-        .route("/captcha/{id}", get(crate::web::login::captcha_image))
         .route("/portal", get(auth::portal))
         .route("/zc", get(auth::home))
         .route("/zc/account", get(account::show))
@@ -53,19 +48,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/password/reset", post(reset::reset))
         .route("/zc/messages", get(messages::page))
-        .route("/zc/keepalive", get(crate::web::session::keepalive))
-        .route(
-            "/zc/tokens",
-            get(crate::web::tokens::show::<crate::web::session::FrontUser>)
-                .post(crate::web::tokens::create::<crate::web::session::FrontUser>),
-        )
-        .route(
-            "/zc/tokens/{id}/revoke",
-            post(crate::web::tokens::revoke::<crate::web::session::FrontUser>),
-        )
         .route("/zc/units", get(units::page))
         .route("/verify/{serial}", get(transfer_form::verify))
-        .route("/static/{name}", get(crate::web::static_file))
+        .merge(crate::web::site_routes::<crate::web::session::FrontUser>("/zc"))
         .merge(transfer::routes())
         .merge(review::routes())
 }

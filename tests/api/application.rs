@@ -43,14 +43,7 @@ async fn a_draft_starts_from_the_list_and_only_one_can_be_open() {
         "sex from the ID number"
     );
     // 保存 needs nothing filled in.
-    let res = app
-        .post_page(
-            &client,
-            "/rsrc/zc/transfer/new",
-            "/rsrc/zc/transfer/new",
-            &[("phone", "")],
-        )
-        .await;
+    let res = app.new_application(&client, &[("phone", "")]).await;
     assert_eq!(location(&res), "/rsrc/zc/transfer?m=saved");
     let list = get_html(&client, &app.url("/rsrc/zc/transfer?m=saved")).await;
     assert!(
@@ -120,10 +113,8 @@ async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
         .id
         .to_string();
     let res = app
-        .post_page(
+        .new_application(
             &client,
-            "/rsrc/zc/transfer/new",
-            "/rsrc/zc/transfer/new",
             &[
                 ("level", "1"),
                 ("title", &title),
@@ -156,22 +147,15 @@ async fn the_basic_form_checks_the_cascade_the_year_and_the_units() {
 
     // Without JavaScript: 刷新选项 redraws the titles of the chosen level, saving nothing.
     let res = app
-        .post_page(
-            &client,
-            "/rsrc/zc/transfer/new",
-            "/rsrc/zc/transfer/new",
-            &[("level", "3"), ("refresh", "1")],
-        )
+        .new_application(&client, &[("level", "3"), ("refresh", "1")])
         .await;
     let html = res.text().await.unwrap();
     assert!(html.contains("工程师（工程技术）") && !html.contains("高级工程师（工程技术）"));
     // A unit typed by its exact name is found without the picker.
     let (_, unit_name, _) = app.register_unit().await;
     let res = app
-        .post_page(
+        .new_application(
             &client,
-            "/rsrc/zc/transfer/new",
-            "/rsrc/zc/transfer/new",
             &[("declare_unit_name", &unit_name), ("is_work_unit", "是")],
         )
         .await;

@@ -85,27 +85,31 @@ async fn the_database_refuses_to_edit_or_delete_audit_entries() {
 async fn an_edited_or_deleted_entry_breaks_the_chain() {
     let app = with_registrations(3).await;
     drop_audit_guards(&app.state.db.conn).await;
-    app.execute("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2")
-        .await
-        .unwrap();
-    assert!(matches!(
-        verified(&app).await,
-        Verification::Broken { seq: 2, .. }
-    ));
-    app.execute("UPDATE audit_log SET outcome = 'success' WHERE seq = 2")
-        .await
-        .unwrap();
-    assert!(matches!(
-        verified(&app).await,
-        Verification::Intact { entries: 3 }
-    ));
-    app.execute("DELETE FROM audit_log WHERE seq = 3")
-        .await
-        .unwrap();
-    assert!(matches!(
-        verified(&app).await,
-        Verification::Broken { seq: 3, .. }
-    ));
+    // Each change, and the first entry at which the chain breaks after it (None: intact).
+    for (sql, broken_at) in [
+        (
+            "UPDATE audit_log SET outcome = 'failure' WHERE seq = 2",
+            Some(2),
+        ),
+        (
+            "UPDATE audit_log SET outcome = 'success' WHERE seq = 2",
+            None,
+        ),
+        ("DELETE FROM audit_log WHERE seq = 3", Some(3)),
+    ] {
+        app.execute(sql).await.unwrap();
+        let found = verified(&app).await;
+        match broken_at {
+            Some(at) => assert!(
+                matches!(found, Verification::Broken { seq, .. } if seq == at),
+                "{sql}: {found:?}"
+            ),
+            None => assert!(
+                matches!(found, Verification::Intact { entries: 3 }),
+                "{sql}: {found:?}"
+            ),
+        }
+    }
 }
 
 #[tokio::test]

@@ -63,16 +63,7 @@ async fn a_province_admin_logs_in_and_creates_a_city_admin_who_must_change_the_p
     assert_eq!(location(&res), "/sdmanager/password?m=must_change_password");
     let pw = app.back_url("/sdmanager/password");
     let res = app
-        .post_form(
-            &city,
-            &pw,
-            &pw,
-            &[
-                ("current", &initial),
-                ("password", "City#Pass2027"),
-                ("password2", "City#Pass2027"),
-            ],
-        )
+        .change_password(&city, &pw, &initial, "City#Pass2027")
         .await;
     assert_eq!(location(&res), "/sdmanager/home?m=password_changed");
     assert_eq!(

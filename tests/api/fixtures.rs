@@ -95,6 +95,25 @@ impl TestApp {
         post_raw(c, self.url(action), &form).await
     }
 
+    /// 新增申报信息: the form posted from its own page.
+    pub async fn new_application(&self, c: &Client, fields: Fields<'_>) -> Response {
+        let page = "/rsrc/zc/transfer/new";
+        self.post_page(c, page, page, fields).await
+    }
+
+    /// 修改密码 on the page at `url` (front site or back office): the current password, then
+    /// the new one twice.
+    pub async fn change_password(
+        &self,
+        c: &Client,
+        url: &str,
+        current: &str,
+        new: &str,
+    ) -> Response {
+        let form = [("current", current), ("password", new), ("password2", new)];
+        self.post_form(c, url, url, &form).await
+    }
+
     /// 找回密码, first step, for a person: the ID number and the phone number given.
     pub async fn forgot_password(&self, c: &Client, id: &str, phone: &str) -> Response {
         let page = "/rsrc/password/forgot";
@@ -164,10 +183,8 @@ impl TestApp {
         let (client, _) = self.person_client().await;
         let (title, specialty) = self.engineer();
         let res = self
-            .post_page(
+            .new_application(
                 &client,
-                "/rsrc/zc/transfer/new",
-                "/rsrc/zc/transfer/new",
                 &[
                     ("phone", "13912345678"),
                     ("declare_unit", &unit.to_string()),
@@ -571,17 +588,10 @@ impl<'a> Chain<'a> {
         decision: &str,
         opinion: &str,
     ) -> Response {
-        let grants = self.app.back_page(op, "/sdmanager/grants").await;
-        let token = token_in(&grants).unwrap();
-        op.post(self.app.back_url(decide))
-            .form(&[
-                ("_csrf", token.as_str()),
-                ("decision", decision),
-                ("opinion", opinion),
-            ])
-            .send()
+        let form = [("decision", decision), ("opinion", opinion)];
+        self.app
+            .back_post_page(op, "/sdmanager/grants", decide, &form)
             .await
-            .unwrap()
     }
 
     /// Unit B, granted final authority, approves: 终审通过. The operator's client and the

@@ -32,11 +32,12 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
     assert!(html.contains(&name), "fuzzy search by two characters");
     let start = detail_link(&html, "/sdmanager/units/");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let rename = format!("{href}/rename");
     let res = app
         .back_post_page(
             &op,
             &href,
-            &format!("{href}/rename"),
+            &rename,
             &[("name", "济南市更正后的单位名称有限公司"), ("reason", "")],
         )
         .await;
@@ -45,7 +46,7 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
         .back_post_page(
             &op,
             &href,
-            &format!("{href}/rename"),
+            &rename,
             &[
                 ("name", "济南市更正后的单位名称有限公司"),
                 ("reason", "营业执照变更"),

@@ -146,29 +146,11 @@ async fn changing_a_password_needs_the_current_one() {
     let (client, id) = app.person_client().await;
     let page = app.url("/rsrc/zc/password");
     let res = app
-        .post_form(
-            &client,
-            &page,
-            &page,
-            &[
-                ("current", "Wrong#pass1"),
-                ("password", "New#Pass2027"),
-                ("password2", "New#Pass2027"),
-            ],
-        )
+        .change_password(&client, &page, "Wrong#pass1", "New#Pass2027")
         .await;
     shows_errors(res, &[("current", "当前密码不正确")]).await;
     let res = app
-        .post_form(
-            &client,
-            &page,
-            &page,
-            &[
-                ("current", PASSWORD),
-                ("password", "New#Pass2027"),
-                ("password2", "New#Pass2027"),
-            ],
-        )
+        .change_password(&client, &page, PASSWORD, "New#Pass2027")
         .await;
     assert_eq!(location(&res), "/rsrc/zc/password?m=password_changed");
     assert!(

@@ -152,22 +152,11 @@ async fn cross_site_and_tokenless_posts_are_refused() {
     let client = TestApp::new_client();
     let token = app.csrf(&client, &app.url("/rsrc/")).await;
     let form = person_login_form(&token, &id);
-    let res = post_with(
-        &client,
-        app.url("/rsrc/login"),
-        ("sec-fetch-site", "cross-site"),
-        &form,
-    )
-    .await;
+    let login_with = |header| post_with(&client, app.url("/rsrc/login"), header, &form);
+    let res = login_with(("sec-fetch-site", "cross-site")).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(text_of(res).await.contains("页面已过期"));
-    let res = post_with(
-        &client,
-        app.url("/rsrc/login"),
-        ("origin", "http://evil.example"),
-        &form,
-    )
-    .await;
+    let res = login_with(("origin", "http://evil.example")).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = post_raw(
         &client,
@@ -179,13 +168,7 @@ async fn cross_site_and_tokenless_posts_are_refused() {
     let res = post_raw(&client, app.url("/rsrc/login"), &[("kind", "person")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Same origin with the right token works.
-    let res = post_with(
-        &client,
-        app.url("/rsrc/login"),
-        ("sec-fetch-site", "same-origin"),
-        &form,
-    )
-    .await;
+    let res = login_with(("sec-fetch-site", "same-origin")).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 

@@ -95,17 +95,28 @@ async fn bind(u: &Ukey, username: &str, fp: &str) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn the_bound_certificate_and_the_password_together_open_the_back_office() {
+/// The UKEY listener with `sysadmin`, whose client certificate is bound to the account.
+async fn with_bound_sysadmin() -> Ukey {
     let u = start().await;
     u.app
         .create_admin("sysadmin", "370000", AdminRole::System, false)
         .await;
     bind(&u, "sysadmin", &u.certs.client_fingerprint).await;
-    let c = client(
+    u
+}
+
+/// A client presenting sysadmin's certificate.
+fn sysadmin_client(u: &Ukey) -> Client {
+    client(
         &u.certs.ca_pem,
         Some((&u.certs.client_pem, &u.certs.client_key)),
-    );
+    )
+}
+
+#[tokio::test]
+async fn the_bound_certificate_and_the_password_together_open_the_back_office() {
+    let u = with_bound_sysadmin().await;
+    let c = sysadmin_client(&u);
 
     let res = login(&u, &c, "sysadmin", "Wrong#pass1").await.unwrap();
     assert_eq!(
@@ -134,14 +145,10 @@ async fn the_bound_certificate_and_the_password_together_open_the_back_office() 
 
 #[tokio::test]
 async fn a_certificate_bound_to_nobody_or_to_someone_else_is_refused() {
-    let u = start().await;
-    u.app
-        .create_admin("sysadmin", "370000", AdminRole::System, false)
-        .await;
+    let u = with_bound_sysadmin().await;
     u.app
         .create_admin("other", "370100", AdminRole::Operator, false)
         .await;
-    bind(&u, "sysadmin", &u.certs.client_fingerprint).await;
     let now = OffsetDateTime::now_utc();
     let (pem, key, _) = u
         .certs
@@ -152,21 +159,14 @@ async fn a_certificate_bound_to_nobody_or_to_someone_else_is_refused() {
     let res = login(&u, &c, "other", PASSWORD).await.unwrap();
     assert!(text_of(res).await.contains("该证书未绑定此账号"));
     // sysadmin's certificate does not open `other`.
-    let c = client(
-        &u.certs.ca_pem,
-        Some((&u.certs.client_pem, &u.certs.client_key)),
-    );
+    let c = sysadmin_client(&u);
     let res = login(&u, &c, "other", PASSWORD).await.unwrap();
     assert!(text_of(res).await.contains("该证书未绑定此账号"));
 }
 
 #[tokio::test]
 async fn missing_foreign_and_expired_certificates_fail_the_handshake() {
-    let u = start().await;
-    u.app
-        .create_admin("sysadmin", "370000", AdminRole::System, false)
-        .await;
-    bind(&u, "sysadmin", &u.certs.client_fingerprint).await;
+    let u = with_bound_sysadmin().await;
     let none = client(&u.certs.ca_pem, None);
     assert!(
         none.get(format!("{}/sdmanager", u.url))

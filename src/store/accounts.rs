@@ -24,6 +24,31 @@ fn table(kind: SubjectKind) -> &'static str {
     }
 }
 
+/// A new account's row: `$model` with a new id, its own columns as given, and the columns
+/// every account table shares (`entities::account_entity`) as an account starts them: the
+/// password given, no failed logins, no lock, enabled, created `now`, never logged in.
+macro_rules! new_account {
+    (
+        $($model:ident)::+ { $($own:tt)* },
+        password_hash: $hash:expr,
+        must_change_password: $must_change:expr,
+        now: $now:expr $(,)?
+    ) => {
+        $($model)::+ {
+            id: Set(Uuid::now_v7()),
+            $($own)*
+            password_hash: Set($hash),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            must_change_password: Set($must_change),
+            disabled: Set(false),
+            created_at: Set($now),
+            updated_at: Set($now),
+            last_login_at: Set(None),
+        }
+    };
+}
+
 /// A person ready to be stored: validated fields and the password already hashed.
 pub struct PersonRecord {
     pub name: String,
@@ -49,26 +74,21 @@ pub async fn insert_person(
     now: i64,
     p: &PersonRecord,
 ) -> Result<person::Model> {
-    let hash = p.password_hash.clone();
-    let model = person::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(p.name.clone()),
-        id_cipher: Set(keys.encrypt(ID_CONTEXT, p.id.as_str())),
-        id_hash: Set(keys.blind_index(ID_CONTEXT, p.id.as_str())),
-        id_masked: Set(mask(p.id.as_str())),
-        sex: Set(p.id.sex().label().to_owned()),
-        birth_date: Set(p.id.birth_date().to_string()),
-        phone_cipher: Set(keys.encrypt(PHONE_CONTEXT, p.phone.as_str())),
-        phone_masked: Set(mask(p.phone.as_str())),
-        password_hash: Set(hash),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        must_change_password: Set(false),
-        disabled: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        last_login_at: Set(None),
-    };
+    let model = new_account!(
+        person::ActiveModel {
+            name: Set(p.name.clone()),
+            id_cipher: Set(keys.encrypt(ID_CONTEXT, p.id.as_str())),
+            id_hash: Set(keys.blind_index(ID_CONTEXT, p.id.as_str())),
+            id_masked: Set(mask(p.id.as_str())),
+            sex: Set(p.id.sex().label().to_owned()),
+            birth_date: Set(p.id.birth_date().to_string()),
+            phone_cipher: Set(keys.encrypt(PHONE_CONTEXT, p.phone.as_str())),
+            phone_masked: Set(mask(p.phone.as_str())),
+        },
+        password_hash: p.password_hash.clone(),
+        must_change_password: false,
+        now: now,
+    );
     model
         .insert(c)
         .await
@@ -85,24 +105,19 @@ pub async fn insert_unit(
     now: i64,
     u: &UnitRecord,
 ) -> Result<unit::Model> {
-    let hash = u.password_hash.clone();
-    let model = unit::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(u.name.clone()),
-        credit_code: Set(u.credit_code.as_str().to_owned()),
-        region_code: Set(u.region.clone()),
-        contact_name: Set(u.contact.clone()),
-        contact_phone_cipher: Set(keys.encrypt(UNIT_PHONE_CONTEXT, u.contact_phone.as_str())),
-        contact_phone_masked: Set(mask(u.contact_phone.as_str())),
-        password_hash: Set(hash),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        must_change_password: Set(false),
-        disabled: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        last_login_at: Set(None),
-    };
+    let model = new_account!(
+        unit::ActiveModel {
+            name: Set(u.name.clone()),
+            credit_code: Set(u.credit_code.as_str().to_owned()),
+            region_code: Set(u.region.clone()),
+            contact_name: Set(u.contact.clone()),
+            contact_phone_cipher: Set(keys.encrypt(UNIT_PHONE_CONTEXT, u.contact_phone.as_str())),
+            contact_phone_masked: Set(mask(u.contact_phone.as_str())),
+        },
+        password_hash: u.password_hash.clone(),
+        must_change_password: false,
+        now: now,
+    );
     let unit = model
         .insert(c)
         .await
@@ -220,24 +235,20 @@ pub async fn insert_admin(
     now: i64,
     a: NewAdmin<'_>,
 ) -> Result<admin::Model> {
-    let model = admin::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        username: Set(a.username.to_owned()),
-        display_name: Set(a.display_name.to_owned()),
-        bureau_code: Set(a.bureau.to_owned()),
-        role: Set(a.role.as_str().to_owned()),
-        cert_fingerprint: Set(a.cert_fingerprint),
-        created_by: Set(a.created_by),
-        password_changed_at: Set(Some(now)),
-        password_hash: Set(crate::infra::crypto::hash_password(a.password)?),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        must_change_password: Set(a.must_change_password),
-        disabled: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        last_login_at: Set(None),
-    };
+    let model = new_account!(
+        admin::ActiveModel {
+            username: Set(a.username.to_owned()),
+            display_name: Set(a.display_name.to_owned()),
+            bureau_code: Set(a.bureau.to_owned()),
+            role: Set(a.role.as_str().to_owned()),
+            cert_fingerprint: Set(a.cert_fingerprint),
+            created_by: Set(a.created_by),
+            password_changed_at: Set(Some(now)),
+        },
+        password_hash: crate::infra::crypto::hash_password(a.password)?,
+        must_change_password: a.must_change_password,
+        now: now,
+    );
     model
         .insert(c)
         .await

@@ -1,5 +1,33 @@
 //! Table models for the tables the code reads and writes as whole rows.
 
+/// The model of an account table (`persons`, `units`, `admins`): its id, its own columns
+/// as given, then the columns every account table shares, as the first migration's
+/// `account_columns` creates them: the password, the lockout and the lifecycle.
+macro_rules! account_entity {
+    ($table:literal { $($own:tt)* }) => {
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = $table)]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            $($own)*
+            pub password_hash: String,
+            pub failed_logins: i32,
+            pub locked_until: Option<i64>,
+            pub must_change_password: bool,
+            pub disabled: bool,
+            pub created_at: i64,
+            pub updated_at: i64,
+            pub last_login_at: Option<i64>,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 pub mod admin;
 pub mod application;
 pub mod person;

@@ -2,12 +2,11 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth::FlashQuery;
-use crate::app::AppState;
+use super::logged_in::{LoggedIn, Member};
 use crate::app::accounts as app_accounts;
 use crate::domain::account::FieldErrors;
 use crate::domain::clock::format_minutes;
@@ -25,8 +24,8 @@ struct AccountPage {
     note: &'static str,
 }
 
-pub async fn show(State(state): State<AppState>, ctx: ReqCtx, user: FrontUser) -> Result<Response> {
-    let (title, rows, note) = match &user {
+pub async fn show(me: Member) -> Result<Response> {
+    let (title, rows, note) = match &me.user {
         FrontUser::Person(p) => (
             "账号信息",
             vec![
@@ -46,7 +45,7 @@ pub async fn show(State(state): State<AppState>, ctx: ReqCtx, user: FrontUser) -
                 ("统一社会信用代码", u.credit_code.clone()),
                 (
                     "所属地区",
-                    state
+                    me.state
                         .dicts()
                         .region(&u.region_code)
                         .map(|r| r.name.clone())
@@ -61,7 +60,7 @@ pub async fn show(State(state): State<AppState>, ctx: ReqCtx, user: FrontUser) -
     };
     let active = "/rsrc/zc/account";
     render(&AccountPage {
-        layout: Layout::front_with_bell(&state, &ctx, &user, title, active, None).await?,
+        layout: me.layout(title, active, None).await?,
         rows,
         note,
     })
@@ -105,32 +104,32 @@ pub type PasswordForm = crate::app::accounts::PasswordChange;
 /// Changing a password needs the current one; every other session of the account ends
 /// and this one is replaced by a new session id.
 pub async fn change_password(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: FrontUser,
+    me: Member,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response> {
-    let secrets = user.password_secrets(&state);
+    let LoggedIn {
+        state, ctx, user, ..
+    } = &me;
+    let secrets = user.password_secrets(state);
     let invalid = |errors: FieldErrors| {
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &PasswordPage {
-                layout: Layout::front(&ctx, &user, "修改密码", "/rsrc/zc/password", None),
+                layout: Layout::front(ctx, user, "修改密码", "/rsrc/zc/password", None),
                 action: "/rsrc/zc/password",
                 errors,
             },
         )
     };
     let who = secrets.holder();
-    let caller = ctx.caller(&state, &user);
-    let fresh = match app_accounts::change_password(&state, &caller, &who, &form, Some(None)).await
-    {
+    let caller = me.caller();
+    let fresh = match app_accounts::change_password(state, &caller, &who, &form, Some(None)).await {
         Ok(fresh) => fresh.expect("a session was asked for"),
         Err(AppError::Validation(errors)) => return invalid(errors),
         Err(e) => return Err(e),
     };
     Ok((
-        login_cookies(&state, ctx.realm, fresh.token, fresh.csrf),
+        login_cookies(state, ctx.realm, fresh.token, fresh.csrf),
         Redirect::to("/rsrc/zc/password?m=password_changed"),
     )
         .into_response())

@@ -2,20 +2,18 @@
 //! 50 a page; opening the box reads them.
 
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::logged_in::Member;
 use crate::app::AppState;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::notices;
-use crate::web::context::ReqCtx;
 use crate::web::extract::Query;
 use crate::web::page::{Layout, render};
-use crate::web::session::FrontUser;
 
 pub struct Row {
     pub title: String,
@@ -84,12 +82,9 @@ pub async fn messages_page(
     })
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: FrontUser,
-    Query(q): Query<MessagesQuery>,
-) -> Result<Response> {
-    let layout = Layout::front(&ctx, &user, "站内消息", "/rsrc/zc/messages", None);
-    render(&messages_page(&state, (user.kind(), user.id()), &q, layout).await?)
+pub async fn page(me: Member, Query(q): Query<MessagesQuery>) -> Result<Response> {
+    let user = &me.user;
+    // No unread count to fetch: opening the box reads every message.
+    let layout = Layout::front(&me.ctx, user, "站内消息", "/rsrc/zc/messages", None);
+    render(&messages_page(&me.state, (user.kind(), user.id()), &q, layout).await?)
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 mod auth;
+mod logged_in;
 mod messages;
 mod transfer_form;
 
@@ -50,7 +51,9 @@ pub fn routes() -> Router<AppState> {
         .route("/zc/messages", get(messages::page))
         .route("/zc/units", get(units::page))
         .route("/verify/{serial}", get(transfer_form::verify))
-        .merge(crate::web::site_routes::<crate::web::session::FrontUser>("/zc"))
+        .merge(crate::web::site_routes::<crate::web::session::FrontUser>(
+            "/zc",
+        ))
         .merge(transfer::routes())
         .merge(review::routes())
 }

@@ -16,7 +16,7 @@ use crate::store::audit::Actor;
 use crate::store::entities::application;
 use crate::store::{accounts, applications};
 use crate::web::context::ReqCtx;
-use crate::web::front::review::load_view;
+use crate::web::front::review::{load_view, name_of};
 use crate::web::page::{Layout, render};
 
 fn date_of(ms: i64) -> String {
@@ -65,10 +65,10 @@ pub async fn form_data(state: &AppState, a: &application::Model) -> Result<Trans
     Ok(TransferForm {
         verify_url: format!("{}/rsrc/verify/{serial}", state.settings.public_url),
         serial,
-        name: v.person_name.clone(),
-        sex: v.sex.clone(),
-        birth_date: v.birth_date.clone(),
-        id_number: v.id_number.clone(),
+        name: v.applicant.name.clone(),
+        sex: v.applicant.sex.clone(),
+        birth_date: v.applicant.birth_date.clone(),
+        id_number: v.applicant.id_number.clone(),
         original_title: get(&v.original, "职称名称"),
         original_series: get(&v.original, "职称系列"),
         original_level: get(&v.original, "职称级别"),
@@ -171,16 +171,8 @@ pub async fn verify(
             .map(|c| format!("{c}{}", "*".repeat(chars.count())))
             .unwrap_or_default();
         page.title = d.title_name(v.title_id).to_owned();
-        page.level = v
-            .level_code
-            .as_deref()
-            .map(|l| d.level_name(l).to_owned())
-            .unwrap_or_default();
-        page.series = v
-            .series_code
-            .as_deref()
-            .map(|s| d.series_name(s).to_owned())
-            .unwrap_or_default();
+        page.level = name_of(v.level_code.as_deref(), |l| d.level_name(l));
+        page.series = name_of(v.series_code.as_deref(), |s| d.series_name(s));
         page.unit = v.unit_name.unwrap_or_default();
         page.date = v.final_at.map(date_of).unwrap_or_default();
         page.genuine = true;

@@ -3,17 +3,14 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::app::AppState;
+use super::logged_in::Member;
 use crate::error::Result;
 use crate::messages::Msg;
 use crate::store::unit_search;
-use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};
-use crate::web::session::FrontUser;
 
 pub struct Hit {
     pub name: String,
@@ -35,12 +32,8 @@ pub struct UnitQuery {
     q: String,
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: FrontUser,
-    Query(query): Query<UnitQuery>,
-) -> Result<Response> {
+pub async fn page(me: Member, Query(query): Query<UnitQuery>) -> Result<Response> {
+    let state = &me.state;
     let q: String = query.q.trim().chars().take(50).collect();
     let (hits, message) = if q.is_empty() {
         (Vec::new(), "")
@@ -51,7 +44,7 @@ pub async fn page(
             .limiter
             .allow(
                 crate::app::limit::Bucket::UnitSearch,
-                user.id(),
+                me.user.id(),
                 state.now_ms(),
             )
             .await?;
@@ -74,8 +67,7 @@ pub async fn page(
         };
         (hits, message)
     };
-    let layout =
-        Layout::front_with_bell(&state, &ctx, &user, "选择单位", "/rsrc/zc/transfer", None).await?;
+    let layout = me.layout("选择单位", "/rsrc/zc/transfer", None).await?;
     render(&UnitsPage {
         layout,
         q,

@@ -4,25 +4,23 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{AppView, Unit, load_view, visible};
-use crate::app::{AppState, workflow};
+use super::{AppView, Unit, load_view, opinions_on};
+use crate::app::workflow;
 use crate::domain::application::Module;
 use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::applications::{self, Failure};
 use crate::store::attachments;
-use crate::store::entities::{application, unit};
-use crate::web::context::ReqCtx;
+use crate::store::entities::application;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
-use crate::web::session::FrontUser;
 use axum::http::StatusCode;
 
 pub struct OpinionRow {
@@ -49,57 +47,38 @@ struct ReviewPage {
 
 impl ReviewPage {
     fn failed(&self, module: &str) -> String {
-        self.current
-            .iter()
-            .filter(|f| f.module.as_str() == module)
-            .map(|f| f.opinion.clone())
-            .collect::<Vec<_>>()
-            .join("；")
+        opinions_on(&self.current, module)
     }
 }
 
 pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
+    me: Unit,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response> {
-    let a = visible(&state, &unit, &id).await?;
-    render(&review_page(&state, &ctx, &unit, &user, &a, flash_from(q.m.as_deref())).await?)
+    let a = me.visible(&id).await?;
+    render(&review_page(&me, &a, flash_from(q.m.as_deref())).await?)
 }
 
 /// A 通过 or 退回 the marks do not allow (a failed module, or none): the review page itself
 /// again, with the reason at the top and every mark and opinion as the reviewer left them.
-async fn refused_here(
-    state: &AppState,
-    ctx: &ReqCtx,
-    unit: &unit::Model,
-    user: &FrontUser,
-    a: &application::Model,
-    m: Msg,
-) -> Result<Response> {
+async fn refused_here(me: &Unit, a: &application::Model, m: Msg) -> Result<Response> {
     let flash = Some(Flash {
         ok: false,
         text: m.text(),
     });
-    render_status(
-        StatusCode::CONFLICT,
-        &review_page(state, ctx, unit, user, a, flash).await?,
-    )
+    render_status(StatusCode::CONFLICT, &review_page(me, a, flash).await?)
 }
 
 async fn review_page(
-    state: &AppState,
-    ctx: &ReqCtx,
-    unit: &unit::Model,
-    user: &FrontUser,
+    me: &Unit,
     a: &application::Model,
     flash: Option<Flash>,
 ) -> Result<ReviewPage> {
+    let state = &me.state;
     let v = load_view(state, a).await?;
     let st = applications::state(a);
-    let can_act = st == WfState::Pending && a.holder_unit_id == Some(unit.id);
+    let can_act = st == WfState::Pending && a.holder_unit_id == Some(me.account.id);
     let all = applications::all_failures(&state.db.conn, a.id).await?;
     let (current, earlier): (Vec<_>, Vec<_>) = all
         .into_iter()
@@ -117,14 +96,13 @@ async fn review_page(
         });
     }
     // Opening the full record is a view of personal information: recorded.
-    let actor = user.actor(&state.dicts());
     let object = format!("application:{}", a.id);
     let detail = "审核页面显示完整身份证号".into();
-    ctx.record(state, &actor, "pii_view", object, detail)
+    me.ctx
+        .record(state, &me.actor(), "pii_view", object, detail)
         .await?;
     Ok(ReviewPage {
-        layout: Layout::front_with_bell(state, ctx, user, "外地调入审核", "/rsrc/zc/review", flash)
-            .await?,
+        layout: me.layout("外地调入审核", "/rsrc/zc/review", flash).await?,
         state_label: st.label(),
         state_colour: st.colour(),
         version: a.version,
@@ -139,18 +117,13 @@ async fn review_page(
     })
 }
 
-pub async fn download(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    Path((id, file)): Path<(String, String)>,
-) -> Result<Response> {
-    let a = visible(&state, &unit, &id).await?;
+pub async fn download(me: Unit, Path((id, file)): Path<(String, String)>) -> Result<Response> {
+    let a = me.visible(&id).await?;
     let file_id = Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
-    let f = attachments::find(&state.db.conn, a.id, file_id)
+    let f = attachments::find(&me.state.db.conn, a.id, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::web::front::serve_attachment(&state, &ctx, &user.actor(&state.dicts()), &a, &f).await
+    crate::web::front::serve_attachment(&me.state, &me.ctx, &me.actor(), &a, &f).await
 }
 
 #[derive(Deserialize, Default)]
@@ -167,16 +140,14 @@ fn back(a: &application::Model, m: Msg) -> Response {
 
 /// 不通过: marks one module failed with the reviewer's opinion.
 pub async fn fail(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
+    me: Unit,
     Path((id, module)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
-    let a = workflow::held(&state, &unit, &id).await?;
+    let a = me.held(&id).await?;
     let module = Module::parse(&module).ok_or(AppError::NotFound)?;
-    let caller = ctx.caller(&state, &user);
-    match workflow::fail_module(&state, &caller, &unit, &a, module, &form.opinion).await {
+    let (state, caller) = (&me.state, me.caller());
+    match workflow::fail_module(state, &caller, &me.account, &a, module, &form.opinion).await {
         Ok(()) => Ok(back(&a, Msg::ModuleFailed)),
         Err(AppError::Validation(_)) => Ok(back(&a, Msg::OpinionRequired)),
         Err(e) => Err(e),
@@ -184,62 +155,74 @@ pub async fn fail(
 }
 
 pub async fn unfail(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
+    me: Unit,
     Path((id, module)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
-    let a = workflow::held(&state, &unit, &id).await?;
+    let a = me.held(&id).await?;
     let module = Module::parse(&module).ok_or(AppError::NotFound)?;
-    workflow::unfail_module(&state, &ctx.caller(&state, &user), &unit, &a, module).await?;
+    workflow::unfail_module(&me.state, &me.caller(), &me.account, &a, module).await?;
     Ok(back(&a, Msg::Decided))
+}
+
+/// The outcome of 通过 or 退回: `done` on success; the refusal `expected` of this decision
+/// redraws the review page with its reason, anything else is an error page.
+async fn decided<T>(
+    me: &Unit,
+    a: &application::Model,
+    outcome: Result<T>,
+    expected: Msg,
+    done: Response,
+) -> Result<Response> {
+    match outcome {
+        Ok(_) => Ok(done),
+        Err(AppError::Conflict(m)) if m == expected => refused_here(me, a, m).await,
+        Err(e) => Err(e),
+    }
 }
 
 /// 通过: final when the unit holds the grant for the level, otherwise 待上报 here.
 pub async fn approve(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
+    me: Unit,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
-    let a = workflow::held(&state, &unit, &id).await?;
-    let caller = ctx.caller(&state, &user);
-    match workflow::approve(&state, &caller, &unit, &a, &form.version, &form.opinion).await {
-        Ok(_) => Ok(back(&a, Msg::Approved)),
-        Err(AppError::Conflict(m @ Msg::FailuresFirst)) => {
-            refused_here(&state, &ctx, &unit, &user, &a, m).await
-        }
-        Err(e) => Err(e),
-    }
+    let a = me.held(&id).await?;
+    let (state, caller) = (&me.state, me.caller());
+    let outcome = workflow::approve(
+        state,
+        &caller,
+        &me.account,
+        &a,
+        &form.version,
+        &form.opinion,
+    )
+    .await;
+    decided(
+        &me,
+        &a,
+        outcome,
+        Msg::FailuresFirst,
+        back(&a, Msg::Approved),
+    )
+    .await
 }
 
 /// 退回: the whole application goes back to the applicant with the failed modules open.
 pub async fn send_back(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
+    me: Unit,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
-    let a = workflow::held(&state, &unit, &id).await?;
-    match workflow::send_back(&state, &ctx.caller(&state, &user), &unit, &a, &form.version).await {
-        Ok(_) => Ok(Redirect::to("/rsrc/zc/review?m=returned").into_response()),
-        Err(AppError::Conflict(m @ Msg::NothingFailed)) => {
-            refused_here(&state, &ctx, &unit, &user, &a, m).await
-        }
-        Err(e) => Err(e),
-    }
+    let a = me.held(&id).await?;
+    let outcome =
+        workflow::send_back(&me.state, &me.caller(), &me.account, &a, &form.version).await;
+    let done = Redirect::to("/rsrc/zc/review?m=returned").into_response();
+    decided(&me, &a, outcome, Msg::NothingFailed, done).await
 }
 
 /// The 转入表 for the units on the application's chain.
-pub async fn download_form(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let a = visible(&state, &unit, &id).await?;
-    crate::web::front::send_form(&state, &ctx, &user.actor(&state.dicts()), &a).await
+pub async fn download_form(me: Unit, Path(id): Path<String>) -> Result<Response> {
+    let a = me.visible(&id).await?;
+    crate::web::front::send_form(&me.state, &me.ctx, &me.actor(), &a).await
 }

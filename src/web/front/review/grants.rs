@@ -3,25 +3,20 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::Unit;
-use crate::app::AppState;
+use super::{Unit, refused_at};
 use crate::app::chain as app_chain;
 use crate::domain::account::FieldErrors;
 use crate::domain::clock::format_minutes;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::store::chain;
 use crate::store::dicts::choices;
-use crate::store::entities::unit;
-use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
-use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::{FrontUser, bureau_name};
+use crate::web::page::{Flash, Layout, flash_from, render, render_status};
+use crate::web::session::bureau_name;
 
 pub struct GrantRow {
     pub level: String,
@@ -58,16 +53,13 @@ impl GrantsPage {
 }
 
 async fn grants_page(
-    state: &AppState,
-    ctx: &ReqCtx,
-    unit: &unit::Model,
-    user: &FrontUser,
+    me: &Unit,
     form: GrantForm,
     errors: FieldErrors,
-    flash: Option<crate::web::page::Flash>,
+    flash: Option<Flash>,
 ) -> Result<GrantsPage> {
-    let d = state.dicts();
-    let rows = chain::grants_of_unit(&state.db.conn, unit.id)
+    let (unit, d) = (&me.account, me.state.dicts());
+    let rows = chain::grants_of_unit(&me.state.db.conn, unit.id)
         .await?
         .into_iter()
         .map(|g| GrantRow {
@@ -83,15 +75,9 @@ async fn grants_page(
         })
         .collect();
     Ok(GrantsPage {
-        layout: Layout::front_with_bell(
-            state,
-            ctx,
-            user,
-            "外地调入终审权限申请",
-            "/rsrc/zc/paths",
-            flash,
-        )
-        .await?,
+        layout: me
+            .layout("外地调入终审权限申请", "/rsrc/zc/paths", flash)
+            .await?,
         rows,
         form,
         errors,
@@ -105,51 +91,23 @@ async fn grants_page(
     })
 }
 
-pub async fn grants(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
+pub async fn grants(me: Unit, Query(q): Query<FlashQuery>) -> Result<Response> {
     let form = GrantForm {
-        bureau: unit.region_code.clone(),
+        bureau: me.account.region_code.clone(),
         ..Default::default()
     };
-    render(
-        &grants_page(
-            &state,
-            &ctx,
-            &unit,
-            &user,
-            form,
-            FieldErrors::default(),
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
-    )
+    let flash = flash_from(q.m.as_deref());
+    render(&grants_page(&me, form, FieldErrors::default(), flash).await?)
 }
 
 /// 保存 of 外地调入终审权限申请: 证书等级 and 所属机构; the bureau decides in the back office.
-pub async fn request_grant(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    CsrfForm(form): CsrfForm<GrantForm>,
-) -> Result<Response> {
-    let caller = ctx.caller(&state, &user);
-    let (status, errors) =
-        match app_chain::request_grant(&state, &caller, &unit, &form.level, &form.bureau).await {
-            Ok(_) => return Ok(Redirect::to("/rsrc/zc/grants?m=grant_requested").into_response()),
-            Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
-            Err(AppError::Conflict(m)) => {
-                let mut errors = FieldErrors::default();
-                errors.add("level", m);
-                (StatusCode::CONFLICT, errors)
-            }
-            Err(e) => return Err(e),
-        };
-    render_status(
-        status,
-        &grants_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-    )
+pub async fn request_grant(me: Unit, CsrfForm(form): CsrfForm<GrantForm>) -> Result<Response> {
+    let (state, caller) = (&me.state, me.caller());
+    let outcome =
+        app_chain::request_grant(state, &caller, &me.account, &form.level, &form.bureau).await;
+    let (status, errors) = match refused_at(outcome, "level")? {
+        Ok(_) => return Ok(Redirect::to("/rsrc/zc/grants?m=grant_requested").into_response()),
+        Err(refused) => refused,
+    };
+    render_status(status, &grants_page(&me, form, errors, None).await?)
 }

@@ -9,16 +9,14 @@ mod report;
 mod view;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+use crate::domain::account::FieldErrors;
 use crate::error::{AppError, Result};
-use crate::store::entities::unit;
-use crate::web::session::FrontUser;
 
-pub use view::{AppView, load_view};
+pub use view::{AppView, Applicant, basic_rows, load_view, name_of, opinions_on};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,21 +39,23 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// A logged-in unit; people get "not found" for the units' pages.
-pub struct Unit(pub unit::Model, pub FrontUser);
+pub use super::logged_in::Unit;
 
-impl FromRequestParts<AppState> for Unit {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        match FrontUser::from_request_parts(parts, state).await? {
-            FrontUser::Unit(u) => Ok(Unit(u.clone(), FrontUser::Unit(u))),
-            FrontUser::Person(_) => Err(AppError::NotFound),
+/// A request form's refusal as the page redraws it: field errors as they are (422); a
+/// conflict (asked already, granted already) as the message beside `field` (409). Any
+/// other error is an error page.
+pub fn refused_at<T>(
+    outcome: Result<T>,
+    field: &'static str,
+) -> Result<std::result::Result<T, (StatusCode, FieldErrors)>> {
+    match outcome {
+        Ok(done) => Ok(Ok(done)),
+        Err(AppError::Validation(errors)) => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors))),
+        Err(AppError::Conflict(m)) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, m);
+            Ok(Err((StatusCode::CONFLICT, errors)))
         }
+        Err(e) => Err(e),
     }
 }
-
-pub use crate::app::workflow::visible;

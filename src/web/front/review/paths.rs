@@ -2,13 +2,12 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::Unit;
+use super::{Unit, refused_at};
 use crate::app::AppState;
 use crate::app::chain::{self as app_chain, PathRequest};
 use crate::domain::account::FieldErrors;
@@ -16,12 +15,9 @@ use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::store::chain;
 use crate::store::dicts::choices;
-use crate::store::entities::unit;
-use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
-use crate::web::page::{Layout, flash_from, render, render_status};
-use crate::web::session::FrontUser;
+use crate::web::page::{Flash, Layout, flash_from, render, render_status};
 
 pub struct PathRow {
     pub id: String,
@@ -86,19 +82,18 @@ impl PathsPage {
 }
 
 async fn paths_page(
-    state: &AppState,
-    ctx: &ReqCtx,
-    unit: &unit::Model,
-    user: &FrontUser,
+    me: &Unit,
     form: PathForm,
     errors: FieldErrors,
-    flash: Option<crate::web::page::Flash>,
+    flash: Option<Flash>,
 ) -> Result<PathsPage> {
-    let d = state.dicts();
+    let (state, d) = (&me.state, me.state.dicts());
     Ok(PathsPage {
-        layout: Layout::front_with_bell(state, ctx, user, "上报路径申请", "/rsrc/zc/paths", flash)
-            .await?,
-        rows: path_rows(state, chain::paths_from(&state.db.conn, unit.id).await?),
+        layout: me.layout("上报路径申请", "/rsrc/zc/paths", flash).await?,
+        rows: path_rows(
+            state,
+            chain::paths_from(&state.db.conn, me.account.id).await?,
+        ),
         form,
         errors,
         series: choices(&d.series),
@@ -106,59 +101,30 @@ async fn paths_page(
     })
 }
 
-pub async fn mine(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
-    render(
-        &paths_page(
-            &state,
-            &ctx,
-            &unit,
-            &user,
-            PathForm::default(),
-            FieldErrors::default(),
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
-    )
+pub async fn mine(me: Unit, Query(q): Query<FlashQuery>) -> Result<Response> {
+    let flash = flash_from(q.m.as_deref());
+    render(&paths_page(&me, PathForm::default(), FieldErrors::default(), flash).await?)
 }
 
 /// 新增: asks a superior unit for a path for one series and level.
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    CsrfForm(mut form): CsrfForm<PathForm>,
-) -> Result<Response> {
+pub async fn create(me: Unit, CsrfForm(mut form): CsrfForm<PathForm>) -> Result<Response> {
     let request = PathRequest {
         superior: Uuid::parse_str(form.superior.trim()).ok(),
         superior_name: form.superior_name.clone(),
         series: form.series.clone(),
         level: form.level.clone(),
     };
-    let (status, errors) =
-        match app_chain::request_path(&state, &ctx.caller(&state, &user), &unit, &request).await {
-            Ok(_) => return Ok(Redirect::to("/rsrc/zc/paths?m=path_requested").into_response()),
-            Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
-            Err(AppError::Conflict(m)) => {
-                let mut errors = FieldErrors::default();
-                errors.add("series", m);
-                (StatusCode::CONFLICT, errors)
-            }
-            Err(e) => return Err(e),
-        };
+    let outcome = app_chain::request_path(&me.state, &me.caller(), &me.account, &request).await;
+    let (status, errors) = match refused_at(outcome, "series")? {
+        Ok(_) => return Ok(Redirect::to("/rsrc/zc/paths?m=path_requested").into_response()),
+        Err(refused) => refused,
+    };
     // Redraw with the superior as found, so the picker shows its name.
-    if let Some(s) = app_chain::superior_of(&state, &request).await? {
+    if let Some(s) = app_chain::superior_of(&me.state, &request).await? {
         form.superior = s.id.to_string();
         form.superior_name = s.name;
     }
-    render_status(
-        status,
-        &paths_page(&state, &ctx, &unit, &user, form, errors, None).await?,
-    )
+    render_status(status, &paths_page(&me, form, errors, None).await?)
 }
 
 #[derive(Template)]
@@ -168,23 +134,14 @@ struct AskedPage {
     rows: Vec<PathRow>,
 }
 
-pub async fn asked(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
+pub async fn asked(me: Unit, Query(q): Query<FlashQuery>) -> Result<Response> {
+    let flash = flash_from(q.m.as_deref());
+    let paths = chain::paths_to(&me.state.db.conn, me.account.id).await?;
     render(&AskedPage {
-        layout: Layout::front_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "上报路径审核",
-            "/rsrc/zc/paths/review",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
-        rows: path_rows(&state, chain::paths_to(&state.db.conn, unit.id).await?),
+        layout: me
+            .layout("上报路径审核", "/rsrc/zc/paths/review", flash)
+            .await?,
+        rows: path_rows(&me.state, paths),
     })
 }
 
@@ -198,15 +155,13 @@ pub struct DecideForm {
 
 /// 通过 / 不通过 of a path asked of this unit.
 pub async fn decide(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
+    me: Unit,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<DecideForm>,
 ) -> Result<Response> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let approve = form.decision == "approve";
-    let caller = ctx.caller(&state, &user);
-    app_chain::decide_path(&state, &caller, &unit, id, approve, &form.opinion).await?;
+    let (state, caller) = (&me.state, me.caller());
+    app_chain::decide_path(state, &caller, &me.account, id, approve, &form.opinion).await?;
     Ok(Redirect::to("/rsrc/zc/paths/review?m=decided").into_response())
 }

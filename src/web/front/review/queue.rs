@@ -2,18 +2,17 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::Unit;
+use super::{Unit, name_of};
 use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::dicts::choices;
 use crate::store::review::{self, Filter, PAGE_SIZE};
-use crate::web::context::ReqCtx;
+use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render};
 
 #[derive(Deserialize, Default, Clone)]
@@ -92,21 +91,52 @@ pub struct Row {
     pub version: i32,
 }
 
+/// What the 审核 and 上报 lists share: the conditions as typed, one page of rows, where that
+/// page stands, and the options of the 申报级别 and 职称系列 selects.
+pub struct Listing {
+    pub q: QueryForm,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub page: u64,
+    pub pages: u64,
+    pub prev: String,
+    pub next: String,
+    pub levels: Vec<(String, String)>,
+    pub series: Vec<(String, String)>,
+}
+
+impl Listing {
+    /// The page of `q` among the applications `f` selects of those the unit holds or held.
+    pub async fn load(
+        state: &AppState,
+        unit: uuid::Uuid,
+        q: QueryForm,
+        f: &Filter,
+    ) -> Result<Self> {
+        let (list, total) = review::page(&state.db.conn, unit, f, q.page_no()).await?;
+        let pages = ((total.max(0) as u64).div_ceil(PAGE_SIZE)).max(1);
+        let d = state.dicts();
+        Ok(Listing {
+            rows: rows(state, unit, list),
+            total,
+            page: q.page_no().min(pages - 1),
+            pages,
+            prev: q.with_page(q.page_no().saturating_sub(1)),
+            next: q.with_page(q.page_no() + 1),
+            levels: choices(&d.levels),
+            series: choices(&d.series),
+            q,
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "front/review/queue.html")]
 struct QueuePage {
     layout: Layout,
-    q: QueryForm,
-    rows: Vec<Row>,
-    total: i64,
-    page: u64,
-    pages: u64,
-    prev: String,
-    next: String,
+    list: Listing,
     /// The current conditions for the export link (never the ID number).
     export: String,
-    levels: Vec<(String, String)>,
-    series: Vec<(String, String)>,
     states: Vec<(&'static str, &'static str)>,
 }
 
@@ -121,16 +151,8 @@ pub fn rows(state: &AppState, unit: uuid::Uuid, list: Vec<review::Row>) -> Vec<R
                 name: r.name,
                 id_masked: r.id_masked,
                 title: d.title_name(r.title).to_owned(),
-                level: r
-                    .level
-                    .as_deref()
-                    .map(|l| d.level_name(l).to_owned())
-                    .unwrap_or_default(),
-                series: r
-                    .series
-                    .as_deref()
-                    .map(|s| d.series_name(s).to_owned())
-                    .unwrap_or_default(),
+                level: name_of(r.level.as_deref(), |l| d.level_name(l)),
+                series: name_of(r.series.as_deref(), |s| d.series_name(s)),
                 state: st.label(),
                 colour: st.colour(),
                 submitted: r.submitted_at.map(format_minutes).unwrap_or_default(),
@@ -141,72 +163,40 @@ pub fn rows(state: &AppState, unit: uuid::Uuid, list: Vec<review::Row>) -> Vec<R
         .collect()
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    unit: Unit,
-    Query(q): Query<QueryForm>,
-) -> Result<Response> {
-    queue(state, ctx, unit, q).await
+pub async fn page(me: Unit, Query(q): Query<QueryForm>) -> Result<Response> {
+    queue(me, q).await
 }
 
 /// 查询 posts the conditions, so that an ID number never travels in a URL.
-pub async fn search(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    unit: Unit,
-    crate::web::extract::CsrfForm(q): crate::web::extract::CsrfForm<QueryForm>,
-) -> Result<Response> {
-    queue(state, ctx, unit, q).await
+pub async fn search(me: Unit, CsrfForm(q): CsrfForm<QueryForm>) -> Result<Response> {
+    queue(me, q).await
 }
 
-async fn queue(
-    state: AppState,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    q: QueryForm,
-) -> Result<Response> {
-    let (list, total) =
-        review::page(&state.db.conn, unit.id, &q.filter(&state), q.page_no()).await?;
-    let pages = ((total.max(0) as u64).div_ceil(PAGE_SIZE)).max(1);
-    let d = state.dicts();
+async fn queue(me: Unit, q: QueryForm) -> Result<Response> {
+    let f = q.filter(&me.state);
     render(&QueuePage {
-        layout: Layout::front_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "外地调入审核",
-            "/rsrc/zc/review",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
-        rows: rows(&state, unit.id, list),
-        total,
-        page: q.page_no().min(pages - 1),
-        pages,
-        prev: q.with_page(q.page_no().saturating_sub(1)),
-        next: q.with_page(q.page_no() + 1),
+        layout: me
+            .layout(
+                "外地调入审核",
+                "/rsrc/zc/review",
+                flash_from(q.m.as_deref()),
+            )
+            .await?,
         export: q.with_page(0),
-        levels: choices(&d.levels),
-        series: choices(&d.series),
+        list: Listing::load(&me.state, me.account.id, q, &f).await?,
         states: WfState::ALL
             .iter()
             .filter(|s| **s != WfState::Draft)
             .map(|s| (s.as_str(), s.label()))
             .collect(),
-        q,
     })
 }
 
 /// 导出: the queue with the current conditions as a workbook (masked ID numbers), audited.
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Unit(unit, user): Unit,
-    Query(q): Query<QueryForm>,
-) -> Result<Response> {
-    crate::web::export::allow(&state, unit.id).await?;
-    let f = q.filter(&state);
+pub async fn export(me: Unit, Query(q): Query<QueryForm>) -> Result<Response> {
+    let (state, unit) = (&me.state, &me.account);
+    crate::web::export::allow(state, unit.id).await?;
+    let f = q.filter(state);
     let mut sheet = crate::infra::export::Sheet::new(
         "外地调入审核",
         &[
@@ -226,7 +216,7 @@ pub async fn export(
             break;
         }
         offset += list.len() as u64;
-        for r in rows(&state, unit.id, list) {
+        for r in rows(state, unit.id, list) {
             if !sheet.push(&[
                 r.name,
                 r.id_masked,
@@ -247,6 +237,5 @@ pub async fn export(
         object: "review_queue",
         detail: format!("{n} rows"),
     };
-    let actor = user.actor(&state.dicts());
-    crate::web::export::audited_download(&state, &ctx, &actor, sheet, export).await
+    crate::web::export::audited_download(state, &me.ctx, &me.actor(), sheet, export).await
 }

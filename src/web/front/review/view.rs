@@ -3,11 +3,13 @@
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::domain::application::Slot;
+use crate::domain::application::{Basic, Slot};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::HistoryAction;
 use crate::error::Result;
-use crate::store::entities::application;
+use crate::store::applications::Failure;
+use crate::store::dicts::Dicts;
+use crate::store::entities::{application, person};
 use crate::store::{accounts, applications, attachments};
 use crate::web::front::transfer::{UnitNames, unit_name};
 
@@ -26,14 +28,33 @@ pub struct HistoryRow {
     pub to: &'static str,
 }
 
-/// An application laid out for reading.
-pub struct AppView {
-    pub id: Uuid,
-    pub person_name: String,
-    /// The full number: only for reviewers (audited) and the 转入表.
+/// The applicant as registered, with the full ID number: only for reviewers (audited), the
+/// applicant's own 基本信息 page and the 转入表.
+pub struct Applicant {
+    pub name: String,
     pub id_number: String,
     pub sex: String,
     pub birth_date: String,
+}
+
+impl Applicant {
+    pub fn of(state: &AppState, p: &person::Model) -> Self {
+        Applicant {
+            name: p.name.clone(),
+            id_number: state
+                .keys
+                .decrypt(accounts::ID_CONTEXT, &p.id_cipher)
+                .unwrap_or_else(|_| p.id_masked.clone()),
+            sex: p.sex.clone(),
+            birth_date: p.birth_date.clone(),
+        }
+    }
+}
+
+/// An application laid out for reading.
+pub struct AppView {
+    pub id: Uuid,
+    pub applicant: Applicant,
     pub basic: Vec<(&'static str, String)>,
     pub original: Vec<(&'static str, String)>,
     pub transfer: Vec<(&'static str, String)>,
@@ -49,6 +70,54 @@ pub struct AppView {
     pub specialty_name: String,
 }
 
+/// The reviewers' opinions on one module, as one text (a module may fail at several units).
+pub fn opinions_on(failures: &[Failure], module: &str) -> String {
+    failures
+        .iter()
+        .filter(|f| f.module.as_str() == module)
+        .map(|f| f.opinion.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// A dictionary name for a code that may be missing: nothing for no code.
+pub fn name_of<'d>(code: Option<&str>, name: impl Fn(&str) -> &'d str) -> String {
+    code.map(|c| name(c).to_owned()).unwrap_or_default()
+}
+
+/// 基本信息 as label and value, in the order the 详细 page and the review page show it.
+/// The units come as names because the two pages word the work unit differently.
+pub fn basic_rows(
+    d: &Dicts,
+    b: &Basic,
+    declare_unit: String,
+    work_unit: String,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("手机号", b.phone.clone()),
+        ("申报单位", declare_unit),
+        (
+            "是否是工作单位",
+            b.is_work_unit
+                .map(|w| if w { "是" } else { "否" }.to_owned())
+                .unwrap_or_default(),
+        ),
+        ("工作单位", work_unit),
+        ("申报级别", name_of(b.level.as_deref(), |l| d.level_name(l))),
+        ("申报职称", d.title_name(b.title).to_owned()),
+        ("现从事专业", d.specialty_name(b.specialty).to_owned()),
+        (
+            "申报方式",
+            d.declare_method_name(b.declare_method.as_deref())
+                .to_owned(),
+        ),
+        (
+            "职称获得年度",
+            b.title_year.map(|y| y.to_string()).unwrap_or_default(),
+        ),
+    ]
+}
+
 pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppView> {
     let d = state.dicts();
     let person = accounts::person_by_id(&state.db.conn, a.person_id)
@@ -62,39 +131,9 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
     } else {
         unit_name(state, b.work_unit).await?
     };
-    let level_name = b
-        .level
-        .as_deref()
-        .map(|l| d.level_name(l).to_owned())
-        .unwrap_or_default();
-    let series_name = a
-        .series_code
-        .as_deref()
-        .map(|s| d.series_name(s).to_owned())
-        .unwrap_or_default();
-    let basic = vec![
-        ("手机号", b.phone.clone()),
-        ("申报单位", declare_unit.clone()),
-        (
-            "是否是工作单位",
-            b.is_work_unit
-                .map(|w| if w { "是" } else { "否" }.to_owned())
-                .unwrap_or_default(),
-        ),
-        ("工作单位", work_unit.clone()),
-        ("申报级别", level_name.clone()),
-        ("申报职称", d.title_name(b.title).to_owned()),
-        ("现从事专业", d.specialty_name(b.specialty).to_owned()),
-        (
-            "申报方式",
-            d.declare_method_name(b.declare_method.as_deref())
-                .to_owned(),
-        ),
-        (
-            "职称获得年度",
-            b.title_year.map(|y| y.to_string()).unwrap_or_default(),
-        ),
-    ];
+    let level_name = name_of(b.level.as_deref(), |l| d.level_name(l));
+    let series_name = name_of(a.series_code.as_deref(), |s| d.series_name(s));
+    let basic = basic_rows(&d, &b, declare_unit.clone(), work_unit.clone());
     let o = &m.original;
     let original = vec![
         ("职称名称", o.title_name.clone()),
@@ -141,13 +180,7 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
     }
     Ok(AppView {
         id: a.id,
-        person_name: person.name.clone(),
-        id_number: state
-            .keys
-            .decrypt(accounts::ID_CONTEXT, &person.id_cipher)
-            .unwrap_or_else(|_| person.id_masked.clone()),
-        sex: person.sex.clone(),
-        birth_date: person.birth_date.clone(),
+        applicant: Applicant::of(state, &person),
         basic,
         original,
         transfer,

@@ -3,12 +3,11 @@
 //! it (the 刷新选项 button redraws the dependent lists).
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::{AppPath, Person, own};
+use super::{AppPath, Person, frame};
 use crate::app::AppState;
 use crate::app::applications as app_applications;
 use crate::domain::account::FieldErrors;
@@ -16,11 +15,10 @@ use crate::domain::application::{BasicForm, Module, editable};
 use crate::error::{AppError, Result};
 use crate::store::accounts;
 use crate::store::applications::{self};
-use crate::store::entities::{application, person};
-use crate::web::context::ReqCtx;
+use crate::store::entities::application;
 use crate::web::extract::CsrfForm;
+use crate::web::front::review::Applicant;
 use crate::web::page::{Layout, render, render_status};
-use crate::web::session::FrontUser;
 
 #[derive(Template)]
 #[template(path = "front/transfer/basic.html")]
@@ -29,10 +27,7 @@ struct BasicPage {
     action: String,
     form: BasicForm,
     errors: FieldErrors,
-    name: String,
-    id_number: String,
-    sex: String,
-    birth_date: String,
+    applicant: Applicant,
     levels: Vec<(String, String)>,
     titles: Vec<(String, String)>,
     specialties: Vec<(String, String)>,
@@ -48,15 +43,12 @@ impl BasicPage {
 
 /// Builds the page with the dependent lists for what the form currently holds.
 async fn page(
-    state: &AppState,
-    ctx: &ReqCtx,
-    user: &FrontUser,
-    p: &person::Model,
+    me: &Person,
     action: String,
     form: BasicForm,
     errors: FieldErrors,
 ) -> Result<BasicPage> {
-    let d = state.dicts();
+    let (state, p, d) = (&me.state, &me.account, me.state.dicts());
     let titles = d
         .titles_at(form.level.trim())
         .map(|t| {
@@ -77,17 +69,8 @@ async fn page(
                 .collect()
         })
         .unwrap_or_default();
-    let layout = Layout::front_with_bell(
-        state,
-        ctx,
-        user,
-        "外地调入资格确认",
-        "/rsrc/zc/transfer",
-        None,
-    )
-    .await?;
     Ok(BasicPage {
-        layout,
+        layout: frame(me, None).await?,
         back: if action.ends_with("/new") {
             "/rsrc/zc/transfer".into()
         } else {
@@ -96,13 +79,7 @@ async fn page(
         action,
         form,
         errors,
-        name: p.name.clone(),
-        id_number: state
-            .keys
-            .decrypt(accounts::ID_CONTEXT, &p.id_cipher)
-            .unwrap_or_else(|_| p.id_masked.clone()),
-        sex: p.sex.clone(),
-        birth_date: p.birth_date.clone(),
+        applicant: Applicant::of(state, p),
         levels: crate::store::dicts::choices(&d.levels),
         titles,
         specialties,
@@ -132,11 +109,8 @@ async fn form_of(state: &AppState, a: &application::Model) -> Result<BasicForm> 
     })
 }
 
-pub async fn new_page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
-) -> Result<Response> {
+pub async fn new_page(me: Person) -> Result<Response> {
+    let (state, p) = (&me.state, &me.account);
     if applications::has_open(&state.db.conn, p.id).await? {
         return Ok(Redirect::to("/rsrc/zc/transfer?m=open_application_exists").into_response());
     }
@@ -148,28 +122,13 @@ pub async fn new_page(
         phone,
         ..Default::default()
     };
-    render(
-        &page(
-            &state,
-            &ctx,
-            &user,
-            &p,
-            "/rsrc/zc/transfer/new".into(),
-            form,
-            FieldErrors::default(),
-        )
-        .await?,
-    )
+    let action = "/rsrc/zc/transfer/new".into();
+    render(&page(&me, action, form, FieldErrors::default()).await?)
 }
 
-pub async fn edit_page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
-    id: AppPath,
-) -> Result<Response> {
-    let a = own(&state, &p, &id).await?;
-    let failed: Vec<Module> = applications::failures(&state.db.conn, a.id, a.round)
+pub async fn edit_page(me: Person, id: AppPath) -> Result<Response> {
+    let a = me.own(&id).await?;
+    let failed: Vec<Module> = applications::failures(&me.state.db.conn, a.id, a.round)
         .await?
         .into_iter()
         .map(|f| f.module)
@@ -179,19 +138,9 @@ pub async fn edit_page(
             Redirect::to(&format!("/rsrc/zc/transfer/{}?m=module_locked", a.id)).into_response(),
         );
     }
-    let form = form_of(&state, &a).await?;
-    render(
-        &page(
-            &state,
-            &ctx,
-            &user,
-            &p,
-            format!("/rsrc/zc/transfer/{}/basic", a.id),
-            form,
-            FieldErrors::default(),
-        )
-        .await?,
-    )
+    let form = form_of(&me.state, &a).await?;
+    let action = format!("/rsrc/zc/transfer/{}/basic", a.id);
+    render(&page(&me, action, form, FieldErrors::default()).await?)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -202,82 +151,52 @@ pub struct Submitted {
     refresh: Option<String>,
 }
 
-/// Saves through `save`; a field error redraws the page with what was typed (unit names
-/// resolved) and the message beside the field.
-#[allow(clippy::too_many_arguments)]
+/// Saves the form submitted to `action` through `save`, unless it asked only to refresh the
+/// dependent lists; a field error redraws the page with what was typed (unit names resolved)
+/// and the message beside the field.
 async fn saved_or_page(
-    state: &AppState,
-    ctx: &ReqCtx,
-    user: &FrontUser,
-    p: &person::Model,
+    me: &Person,
     action: String,
-    mut form: BasicForm,
-    refresh: bool,
+    sub: Submitted,
     save: impl AsyncFnOnce(&mut BasicForm) -> Result<String>,
 ) -> Result<Response> {
-    if refresh {
-        return render(&page(state, ctx, user, p, action, form, FieldErrors::default()).await?);
+    let mut form = sub.form;
+    if sub.refresh.is_some() {
+        return render(&page(me, action, form, FieldErrors::default()).await?);
     }
     match save(&mut form).await {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(state, ctx, user, p, action, form, errors).await?,
+            &page(me, action, form, errors).await?,
         ),
         Err(e) => Err(e),
     }
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
-    CsrfForm(sub): CsrfForm<Submitted>,
-) -> Result<Response> {
+pub async fn create(me: Person, CsrfForm(sub): CsrfForm<Submitted>) -> Result<Response> {
+    let (state, p) = (&me.state, &me.account);
     if applications::has_open(&state.db.conn, p.id).await? {
         return Ok(Redirect::to("/rsrc/zc/transfer?m=open_application_exists").into_response());
     }
-    let caller = ctx.caller(&state, &user);
+    let caller = me.caller();
     let action = "/rsrc/zc/transfer/new".to_owned();
-    saved_or_page(
-        &state,
-        &ctx,
-        &user,
-        &p,
-        action,
-        sub.form,
-        sub.refresh.is_some(),
-        async |form: &mut BasicForm| {
-            app_applications::create(&state, &caller, &p, form).await?;
-            Ok("/rsrc/zc/transfer?m=saved".to_owned())
-        },
-    )
+    saved_or_page(&me, action, sub, async |form: &mut BasicForm| {
+        app_applications::create(state, &caller, p, form).await?;
+        Ok("/rsrc/zc/transfer?m=saved".to_owned())
+    })
     .await
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
-    id: AppPath,
-    CsrfForm(sub): CsrfForm<Submitted>,
-) -> Result<Response> {
-    let a = own(&state, &p, &id).await?;
-    app_applications::expect_editable(&state, &a, Module::Basic).await?;
-    let caller = ctx.caller(&state, &user);
+pub async fn save(me: Person, id: AppPath, CsrfForm(sub): CsrfForm<Submitted>) -> Result<Response> {
+    let a = me.own(&id).await?;
+    let (state, p) = (&me.state, &me.account);
+    app_applications::expect_editable(state, &a, Module::Basic).await?;
+    let caller = me.caller();
     let action = format!("/rsrc/zc/transfer/{}/basic", a.id);
-    saved_or_page(
-        &state,
-        &ctx,
-        &user,
-        &p,
-        action,
-        sub.form,
-        sub.refresh.is_some(),
-        async |form: &mut BasicForm| {
-            app_applications::save_basic(&state, &caller, &p, &a, form).await?;
-            Ok(format!("/rsrc/zc/transfer/{}?m=saved#module-basic", a.id))
-        },
-    )
+    saved_or_page(&me, action, sub, async |form: &mut BasicForm| {
+        app_applications::save_basic(state, &caller, p, &a, form).await?;
+        Ok(format!("/rsrc/zc/transfer/{}?m=saved#module-basic", a.id))
+    })
     .await
 }

@@ -2,13 +2,12 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Person, own, unit_name};
-use crate::app::AppState;
+use super::{Person, frame, unit_name};
 use crate::app::applications::{self as app_applications, ModuleInput};
 use crate::domain::account::FieldErrors;
 use crate::domain::application::{
@@ -21,10 +20,9 @@ use crate::error::{AppError, Result};
 use crate::store::applications::{self, Failure};
 use crate::store::attachments::{self, Attachment};
 use crate::store::entities::application;
-use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::page::{Layout, flash_from, render_status};
-use crate::web::session::FrontUser;
+use crate::web::front::review::{basic_rows, opinions_on};
+use crate::web::page::{Flash, Layout, flash_from, render_status};
 
 pub struct FileView {
     pub id: String,
@@ -91,12 +89,7 @@ impl DetailPage {
         self.err(module, app::row_field(field, *i))
     }
     fn opinion(&self, module: &str) -> String {
-        self.failures
-            .iter()
-            .filter(|f| f.module.as_str() == module)
-            .map(|f| f.opinion.clone())
-            .collect::<Vec<_>>()
-            .join("；")
+        opinions_on(&self.failures, module)
     }
 }
 
@@ -114,13 +107,11 @@ fn size_label(bytes: i64) -> String {
 
 /// Builds the page for an application as stored (module data may be replaced by a form being redrawn).
 pub async fn build(
-    state: &AppState,
-    ctx: &ReqCtx,
-    user: &FrontUser,
+    me: &Person,
     a: &application::Model,
-    flash: Option<crate::web::page::Flash>,
+    flash: Option<Flash>,
 ) -> Result<DetailPage> {
-    let d = state.dicts();
+    let (state, d) = (&me.state, me.state.dicts());
     let st = applications::state(a);
     let b = applications::basic(&state.keys, a);
     let mods = applications::modules(a);
@@ -137,42 +128,13 @@ pub async fn build(
         .collect();
     let files = attachments::list(&state.db.conn, a.id).await?;
     let slots = slot_views(&files);
-    let basic_rows = vec![
-        ("手机号", b.phone.clone()),
-        ("申报单位", unit_name(state, b.declare_unit).await?),
-        (
-            "是否是工作单位",
-            b.is_work_unit
-                .map(|w| if w { "是" } else { "否" }.to_owned())
-                .unwrap_or_default(),
-        ),
-        (
-            "工作单位",
-            if b.is_work_unit == Some(true) {
-                "（同申报单位）".to_owned()
-            } else {
-                unit_name(state, b.work_unit).await?
-            },
-        ),
-        (
-            "申报级别",
-            b.level
-                .as_deref()
-                .map(|l| d.level_name(l).to_owned())
-                .unwrap_or_default(),
-        ),
-        ("申报职称", d.title_name(b.title).to_owned()),
-        ("现从事专业", d.specialty_name(b.specialty).to_owned()),
-        (
-            "申报方式",
-            d.declare_method_name(b.declare_method.as_deref())
-                .to_owned(),
-        ),
-        (
-            "职称获得年度",
-            b.title_year.map(|y| y.to_string()).unwrap_or_default(),
-        ),
-    ];
+    let declare_unit = unit_name(state, b.declare_unit).await?;
+    let work_unit = if b.is_work_unit == Some(true) {
+        "（同申报单位）".to_owned()
+    } else {
+        unit_name(state, b.work_unit).await?
+    };
+    let basic_rows = basic_rows(&d, &b, declare_unit, work_unit);
     let withdraw = st == WfState::Pending
         && a.holder_unit_id == a.declare_unit_id
         && match a.declare_unit_id {
@@ -180,15 +142,7 @@ pub async fn build(
             None => false,
         };
     Ok(DetailPage {
-        layout: Layout::front_with_bell(
-            state,
-            ctx,
-            user,
-            "外地调入资格确认",
-            "/rsrc/zc/transfer",
-            flash,
-        )
-        .await?,
+        layout: frame(me, flash).await?,
         id: a.id.to_string(),
         version: a.version,
         state_label: st.label(),
@@ -248,15 +202,13 @@ fn slot_views(files: &[Attachment]) -> Vec<SlotView> {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
+    me: Person,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response> {
-    let a = own(&state, &p, &id).await?;
+    let a = me.own(&id).await?;
     let flash = flash_from(q.m.as_deref());
-    let mut page = build(&state, &ctx, &user, &a, None).await?;
+    let mut page = build(&me, &a, None).await?;
     // A refused upload is told at its slot, where the person is, not at the page top.
     match (flash, page.slots.iter_mut().find(|s| s.code == q.slot)) {
         (Some(f), Some(slot)) if !f.ok => slot.error = f.text,
@@ -356,45 +308,37 @@ impl ModuleForm {
         }
     }
     fn education_rows(&self) -> Vec<EducationRow> {
-        let n = [
-            self.school.len(),
-            self.major.len(),
-            self.education.len(),
-            self.degree.len(),
-            self.graduated.len(),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(0);
-        (0..n.min(app::MAX_ROWS))
-            .map(|i| EducationRow {
-                school: at(&self.school, i),
-                major: at(&self.major, i),
-                education: at(&self.education, i),
-                degree: at(&self.degree, i),
-                graduated: at(&self.graduated, i),
-            })
-            .collect()
+        let columns = [
+            &self.school,
+            &self.major,
+            &self.education,
+            &self.degree,
+            &self.graduated,
+        ];
+        posted_rows(&columns, |i| EducationRow {
+            school: at(&self.school, i),
+            major: at(&self.major, i),
+            education: at(&self.education, i),
+            degree: at(&self.degree, i),
+            graduated: at(&self.graduated, i),
+        })
     }
     fn work_rows(&self) -> Vec<WorkRow> {
-        let n = [
-            self.from.len(),
-            self.to.len(),
-            self.employer.len(),
-            self.post.len(),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(0);
-        (0..n.min(app::MAX_ROWS))
-            .map(|i| WorkRow {
-                from: at(&self.from, i),
-                to: at(&self.to, i),
-                employer: at(&self.employer, i),
-                post: at(&self.post, i),
-            })
-            .collect()
+        let columns = [&self.from, &self.to, &self.employer, &self.post];
+        posted_rows(&columns, |i| WorkRow {
+            from: at(&self.from, i),
+            to: at(&self.to, i),
+            employer: at(&self.employer, i),
+            post: at(&self.post, i),
+        })
     }
+}
+
+/// The rows of a table posted as one repeated field per column: as many as the longest
+/// column holds (at most `MAX_ROWS`), a cell missing from a shorter column empty.
+fn posted_rows<T>(columns: &[&Vec<String>], row: impl FnMut(usize) -> T) -> Vec<T> {
+    let n = columns.iter().map(|c| c.len()).max().unwrap_or(0);
+    (0..n.min(app::MAX_ROWS)).map(row).collect()
 }
 
 /// Applies 增加一条 / 删除此条 to the rows as typed.
@@ -412,13 +356,11 @@ fn edit_rows<T: Default>(mut rows: Vec<T>, form: &ModuleForm) -> Vec<T> {
 
 /// Saves 原职称信息, 调入信息, 学历信息 or 工作经历.
 pub async fn save_module(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
+    me: Person,
     Path((id, module)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<ModuleForm>,
 ) -> Result<Response> {
-    let a = own(&state, &p, &id).await?;
+    let a = me.own(&id).await?;
     let module = Module::parse(&module)
         .filter(|m| {
             matches!(
@@ -427,8 +369,8 @@ pub async fn save_module(
             )
         })
         .ok_or(AppError::NotFound)?;
-    app_applications::expect_editable(&state, &a, module).await?;
-    let mut page = build(&state, &ctx, &user, &a, None).await?;
+    app_applications::expect_editable(&me.state, &a, module).await?;
+    let mut page = build(&me, &a, None).await?;
     // Row edits redraw the page with the typed values and save nothing.
     if form.add_row.is_some() || form.remove_row.is_some() {
         match module {
@@ -445,7 +387,7 @@ pub async fn save_module(
         Module::Work => ModuleInput::Work(form.work_rows()),
         Module::Basic | Module::Attachments => return Err(AppError::NotFound),
     };
-    match app_applications::save_module(&state, &ctx.caller(&state, &user), &p, &a, &input).await {
+    match app_applications::save_module(&me.state, &me.caller(), &me.account, &a, &input).await {
         Ok(()) => Ok(Redirect::to(&format!(
             "/rsrc/zc/transfer/{}?m=saved#module-{}",
             a.id,

@@ -1,12 +1,12 @@
 //! 附件材料: upload by slot (type decided by content, 5 MB each), download, remove.
 //! Bytes are written durably before the record commits; a failed commit removes them.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::{Person, own};
+use super::Person;
 use crate::app::AppState;
 use crate::app::applications as app_applications;
 use crate::domain::application::{MAX_FILE_BYTES, Module, Slot};
@@ -92,25 +92,19 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload> {
     Ok(up)
 }
 
-pub async fn upload(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
-    Path(id): Path<String>,
-    mp: Multipart,
-) -> Result<Response> {
+pub async fn upload(me: Person, Path(id): Path<String>, mp: Multipart) -> Result<Response> {
     let up = read_upload(mp).await?;
-    if up.csrf.is_empty() || up.csrf != ctx.csrf {
+    if up.csrf.is_empty() || up.csrf != me.ctx.csrf {
         return Err(AppError::Csrf);
     }
-    let a = own(&state, &p, &id).await?;
-    app_applications::expect_editable(&state, &a, Module::Attachments).await?;
+    let (state, a) = (&me.state, me.own(&id).await?);
+    app_applications::expect_editable(state, &a, Module::Attachments).await?;
     let slot = Slot::parse(&up.slot).ok_or(AppError::Conflict(Msg::BadChoice))?;
     if up.too_large {
         return Ok(refused(&a, Msg::FileTooLarge, slot));
     }
-    let caller = ctx.caller(&state, &user);
-    match app_applications::upload(&state, &caller, &a, slot, &up.file_name, &up.bytes).await {
+    let caller = me.caller();
+    match app_applications::upload(state, &caller, &a, slot, &up.file_name, &up.bytes).await {
         Ok(_) => Ok(back(&a, Msg::Uploaded)),
         Err(AppError::Conflict(m)) if m != Msg::AlreadyHandled && m != Msg::ModuleLocked => {
             Ok(refused(&a, m, slot))
@@ -120,18 +114,13 @@ pub async fn upload(
 }
 
 /// Serves a file as a download, to its owner (units on its chain come with the review chain).
-pub async fn download(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
-    Path((id, file)): Path<(String, String)>,
-) -> Result<Response> {
-    let a = own(&state, &p, &id).await?;
+pub async fn download(me: Person, Path((id, file)): Path<(String, String)>) -> Result<Response> {
+    let a = me.own(&id).await?;
     let file_id = Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
-    let f = attachments::find(&state.db.conn, a.id, file_id)
+    let f = attachments::find(&me.state.db.conn, a.id, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    serve(&state, &ctx, &user.actor(&state.dicts()), &a, &f).await
+    serve(&me.state, &me.ctx, &me.actor(), &a, &f).await
 }
 
 /// Sends an attachment with download headers and records the download.
@@ -174,13 +163,11 @@ pub async fn serve(
 }
 
 pub async fn remove(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
+    me: Person,
     Path((id, file)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
-    let a = own(&state, &p, &id).await?;
-    app_applications::remove_attachment(&state, &ctx.caller(&state, &user), &a, &file).await?;
+    let a = me.own(&id).await?;
+    app_applications::remove_attachment(&me.state, &me.caller(), &a, &file).await?;
     Ok(back(&a, Msg::FileRemoved))
 }

@@ -2,17 +2,16 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::Path;
 use axum::response::Response;
 
-use super::{Person, UnitNames};
-use crate::app::AppState;
+use super::{Person, UnitNames, frame};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::applications;
-use crate::web::context::ReqCtx;
 use crate::web::front::FlashQuery;
+use crate::web::front::review::name_of;
 use crate::web::page::{Layout, flash_from, render};
 
 pub struct Row {
@@ -37,16 +36,12 @@ struct ListPage {
     has_open: bool,
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(person, user): Person,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
-    let apps = applications::list_for_person(&state.db.conn, person.id, 50).await?;
+pub async fn page(me: Person, Query(q): Query<FlashQuery>) -> Result<Response> {
+    let state = &me.state;
+    let apps = applications::list_for_person(&state.db.conn, me.account.id, 50).await?;
     let dicts = state.dicts();
     let units = UnitNames::load(
-        &state,
+        state,
         apps.iter()
             .flat_map(|a| [a.declare_unit_id, a.holder_unit_id]),
     )
@@ -57,11 +52,7 @@ pub async fn page(
         rows.push(Row {
             id: a.id.to_string(),
             title: dicts.title_name(a.title_id).to_owned(),
-            level: a
-                .level_code
-                .as_deref()
-                .map(|l| dicts.level_name(l).to_owned())
-                .unwrap_or_default(),
+            level: name_of(a.level_code.as_deref(), |l| dicts.level_name(l)),
             declare_unit: units.name(a.declare_unit_id),
             state: st.label(),
             colour: st.colour(),
@@ -76,28 +67,16 @@ pub async fn page(
         });
     }
     let has_open = apps.iter().any(|a| applications::state(a).is_open());
+    let flash = flash_from(q.m.as_deref());
     render(&ListPage {
-        layout: Layout::front_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "外地调入资格确认",
-            "/rsrc/zc/transfer",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+        layout: frame(&me, flash).await?,
         rows,
         has_open,
     })
 }
 
 /// 下载转入表: the applicant's own, once 终审通过.
-pub async fn download_form(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(person, user): Person,
-    axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Response> {
-    let a = super::own(&state, &person, &id).await?;
-    crate::web::front::send_form(&state, &ctx, &user.actor(&state.dicts()), &a).await
+pub async fn download_form(me: Person, Path(id): Path<String>) -> Result<Response> {
+    let a = me.own(&id).await?;
+    crate::web::front::send_form(&me.state, &me.ctx, &me.actor(), &a).await
 }

@@ -11,16 +11,14 @@ mod list;
 mod progress;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Path};
-use axum::http::request::Parts;
+use axum::extract::Path;
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::error::{AppError, Result};
-use crate::store::entities::person;
-use crate::web::session::FrontUser;
+use crate::error::Result;
+use crate::web::page::{Flash, Layout};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -51,24 +49,14 @@ pub fn upload_routes() -> Router<AppState> {
         .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
 }
 
-/// A logged-in person; units get "not found" for the applicant's pages.
-pub struct Person(pub person::Model, pub FrontUser);
+pub use super::logged_in::Person;
 
-impl FromRequestParts<AppState> for Person {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        match FrontUser::from_request_parts(parts, state).await? {
-            FrontUser::Person(p) => Ok(Person(p.clone(), FrontUser::Person(p))),
-            FrontUser::Unit(_) => Err(AppError::NotFound),
-        }
-    }
+/// The frame of every applicant's page: they all stand under the one menu entry
+/// 外地调入资格确认.
+pub async fn frame(me: &Person, flash: Option<Flash>) -> Result<Layout> {
+    me.layout("外地调入资格确认", "/rsrc/zc/transfer", flash)
+        .await
 }
-
-pub use crate::app::workflow::own;
 
 /// `/zc/transfer/{id}/…` path parameters.
 pub type AppPath = Path<String>;

@@ -1,16 +1,14 @@
 //! 查看进度: every step of the application as a timeline.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 
-use super::{Person, UnitNames, own};
-use crate::app::AppState;
+use super::{Person, UnitNames, frame};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::HistoryAction;
 use crate::error::Result;
 use crate::store::applications;
-use crate::web::context::ReqCtx;
 use crate::web::page::{Layout, render};
 
 pub struct Step {
@@ -34,15 +32,10 @@ struct ProgressPage {
     steps: Vec<Step>,
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    Person(p, user): Person,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let a = own(&state, &p, &id).await?;
+pub async fn page(me: Person, Path(id): Path<String>) -> Result<Response> {
+    let (state, a) = (&me.state, me.own(&id).await?);
     let events = applications::events(&state.db.conn, a.id).await?;
-    let units = UnitNames::load(&state, events.iter().map(|e| e.unit_id)).await?;
+    let units = UnitNames::load(state, events.iter().map(|e| e.unit_id)).await?;
     let mut steps = Vec::with_capacity(events.len());
     for e in events.iter().rev() {
         let to = e.to_state;
@@ -58,15 +51,7 @@ pub async fn page(
     }
     let st = applications::state(&a);
     render(&ProgressPage {
-        layout: Layout::front_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "外地调入资格确认",
-            "/rsrc/zc/transfer",
-            None,
-        )
-        .await?,
+        layout: frame(&me, None).await?,
         id: a.id.to_string(),
         title: state.dicts().title_name(a.title_id).to_owned(),
         state_label: st.label(),

@@ -33,6 +33,21 @@ impl Caller {
         object: impl Display,
         detail: impl Into<String>,
     ) -> Result<()> {
+        self.record_outcome(c, now, action, object, Outcome::Success, detail)
+            .await
+    }
+
+    /// Appends a step by this caller with its `outcome` to the audit log, inside `c`: an
+    /// attempt that was denied or failed is audited as well as one that succeeded.
+    pub async fn record_outcome(
+        &self,
+        c: &impl ConnectionTrait,
+        now: i64,
+        action: &str,
+        object: impl Display,
+        outcome: Outcome,
+        detail: impl Into<String>,
+    ) -> Result<()> {
         audit::append(
             c,
             now,
@@ -41,7 +56,7 @@ impl Caller {
                 ip: &self.ip,
                 action,
                 object: object.to_string(),
-                outcome: Outcome::Success,
+                outcome,
                 detail: detail.into(),
             },
         )

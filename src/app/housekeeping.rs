@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
+use crate::app::{AppState, Caller};
 
 /// Runs the housekeeping until the process ends (the server aborts it at shutdown).
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -66,12 +66,13 @@ pub async fn sweep_orphans(state: &AppState, now: i64) -> anyhow::Result<usize> 
 /// Back-office accounts unused for `inactive_days` are disabled and their sessions ended
 /// (等保: no dormant privileged accounts). Each one is audited.
 pub async fn disable_inactive(state: &AppState, now: i64) -> anyhow::Result<usize> {
-    use crate::store::audit::{self, Actor, Event, Outcome};
+    use crate::store::audit::Actor;
     let cutoff = now - i64::from(state.settings.inactive_days) * 86_400_000;
     let tx = state.db.begin().await?;
     let stale = crate::store::accounts::inactive_admins(&*tx, cutoff)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let housekeeping = Caller::new(Actor::system("housekeeping"), "local");
     for (id, username) in &stale {
         crate::store::exec(
             &*tx,
@@ -86,23 +87,19 @@ pub async fn disable_inactive(state: &AppState, now: i64) -> anyhow::Result<usiz
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        audit::append(
-            &*tx,
-            now,
-            Event {
-                actor: &Actor::system("housekeeping"),
-                ip: "local",
-                action: "account_disable_inactive",
-                object: format!("admin:{id}"),
-                outcome: Outcome::Success,
-                detail: format!(
+        housekeeping
+            .record(
+                &*tx,
+                now,
+                "account_disable_inactive",
+                format!("admin:{id}"),
+                format!(
                     "{username}: no login for {} days",
                     state.settings.inactive_days
                 ),
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     tx.commit().await?;
     Ok(stale.len())

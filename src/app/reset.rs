@@ -10,8 +10,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::app::limit::Bucket;
+use crate::app::{AppState, Caller};
 use crate::domain::account::{FieldErrors, parse_new_password};
 use crate::domain::auth::SubjectKind;
 use crate::domain::ids::Phone;
@@ -19,7 +19,7 @@ use crate::domain::mask::mask;
 use crate::domain::password::PasswordContext;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::store::audit::{self, Actor, Event, Outcome};
+use crate::store::audit::{Actor, Outcome};
 use crate::store::reset::{self, Verdict};
 use crate::store::{accounts, sessions};
 
@@ -112,19 +112,16 @@ pub async fn send_code(
         (true, false) => Outcome::Denied,
         (false, _) => Outcome::Failure,
     };
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &actor,
-            ip: &ip.to_string(),
-            action: "reset_code",
+    Caller::new(actor, ip)
+        .record_outcome(
+            &*tx,
+            now,
+            "reset_code",
             object,
             outcome,
-            detail: mask(phone.as_str()),
-        },
-    )
-    .await?;
+            mask(phone.as_str()),
+        )
+        .await?;
     tx.commit().await?;
     if matched && issued.is_ok() {
         state.sms.send(
@@ -226,19 +223,15 @@ pub async fn reset(
     )
     .await?;
     sessions::delete_for_subject(&*tx, kind, id).await?;
-    audit::append(
-        &*tx,
-        now,
-        Event {
-            actor: &actor,
-            ip: &ip.to_string(),
-            action: "password_reset",
-            object: format!("{}:{id}", kind.as_str()),
-            outcome: Outcome::Success,
-            detail: String::new(),
-        },
-    )
-    .await?;
+    Caller::new(actor, ip)
+        .record(
+            &*tx,
+            now,
+            "password_reset",
+            format!("{}:{id}", kind.as_str()),
+            "",
+        )
+        .await?;
     tx.commit().await?;
     Ok(Ok(()))
 }

@@ -54,18 +54,12 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
     let have = codes(c, "SELECT code AS k FROM regions").await?;
     for (i, r) in regions.iter().enumerate() {
         if !have.contains(&r.code) {
-            exec(
-                c,
-                "INSERT INTO regions (code, name, short, sort, enabled) VALUES (?, ?, ?, ?, ?)",
-                vec![
-                    r.code.clone().into(),
-                    r.name.clone().into(),
-                    r.short.clone().into(),
-                    (i as i32).into(),
-                    true.into(),
-                ],
-            )
-            .await?;
+            let values = vec![
+                r.code.clone().into(),
+                r.name.clone().into(),
+                r.short.clone().into(),
+            ];
+            insert_entry(c, "regions", "code, name, short", values, i).await?;
             added += 1;
         }
     }
@@ -78,17 +72,8 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
         let have = codes(c, &format!("SELECT code AS k FROM {table}")).await?;
         for (i, it) in items.iter().enumerate() {
             if !have.contains(&it.code) {
-                exec(
-                    c,
-                    &format!("INSERT INTO {table} (code, name, sort, enabled) VALUES (?, ?, ?, ?)"),
-                    vec![
-                        it.code.clone().into(),
-                        it.name.clone().into(),
-                        (i as i32).into(),
-                        true.into(),
-                    ],
-                )
-                .await?;
+                let values = vec![it.code.clone().into(), it.name.clone().into()];
+                insert_entry(c, table, "code, name", values, i).await?;
                 added += 1;
             }
         }
@@ -111,20 +96,15 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
         let s = code_of(&series, &t.series)?;
         let l = code_of(&levels, &t.level)?;
         if !have.contains(&format!("{s}|{l}|{}", t.name)) {
-            exec(
-                c,
-                "INSERT INTO dict_titles (id, series_code, level_code, name, aliases, sort, enabled) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                vec![
-                    Uuid::now_v7().into(),
-                    s.into(),
-                    l.into(),
-                    t.name.clone().into(),
-                    serde_json::to_string(&t.aliases)?.into(),
-                    (i as i32).into(),
-                    true.into(),
-                ],
-            )
-            .await?;
+            let values = vec![
+                Uuid::now_v7().into(),
+                s.into(),
+                l.into(),
+                t.name.clone().into(),
+                serde_json::to_string(&t.aliases)?.into(),
+            ];
+            let columns = "id, series_code, level_code, name, aliases";
+            insert_entry(c, "dict_titles", columns, values, i).await?;
             added += 1;
         }
     }
@@ -138,12 +118,8 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
         let s = code_of(&series, &sp.series)?;
         for (i, name) in sp.names.iter().enumerate() {
             if !have.contains(&format!("{s}|{name}")) {
-                exec(
-                    c,
-                    "INSERT INTO dict_specialties (id, series_code, name, sort, enabled) VALUES (?, ?, ?, ?, ?)",
-                    vec![Uuid::now_v7().into(), s.clone().into(), name.clone().into(), (i as i32).into(), true.into()],
-                )
-                .await?;
+                let values = vec![Uuid::now_v7().into(), s.clone().into(), name.clone().into()];
+                insert_entry(c, "dict_specialties", "id, series_code, name", values, i).await?;
                 added += 1;
             }
         }
@@ -152,6 +128,22 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
         bump_version(c).await?;
     }
     Ok(added)
+}
+
+/// Inserts one shipped entry into `table`: `values` for `columns`, then its place in its
+/// list as the sort order, enabled.
+async fn insert_entry(
+    c: &impl ConnectionTrait,
+    table: &str,
+    columns: &str,
+    mut values: Vec<Value>,
+    sort: usize,
+) -> Result<(), sea_orm::DbErr> {
+    let marks = vec!["?"; values.len() + 2].join(", ");
+    values.extend([(sort as i32).into(), true.into()]);
+    let sql = format!("INSERT INTO {table} ({columns}, sort, enabled) VALUES ({marks})");
+    exec(c, &sql, values).await?;
+    Ok(())
 }
 
 /// Marks the dictionaries changed, in the transaction that changes them: every node reloads

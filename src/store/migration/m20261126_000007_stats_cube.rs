@@ -24,8 +24,6 @@ const BACKFILL: &str = "INSERT INTO stats_cube (month, region, series, level, st
      FROM applications WHERE submitted_month IS NOT NULL \
      GROUP BY submitted_month, COALESCE(declare_region, ''), COALESCE(series_code, ''), COALESCE(level_code, ''), state";
 
-const KEY_COLUMNS: &str = "state, series_code, level_code, declare_region, submitted_month";
-
 fn cell(row: &str) -> String {
     format!(
         "month = {row}.submitted_month AND region = COALESCE({row}.declare_region, '') \
@@ -40,33 +38,149 @@ fn values(row: &str) -> String {
     )
 }
 
-/// SQLite takes one writer at a time, so lock order does not arise there.
-fn sqlite() -> Vec<String> {
-    let upsert = |row: &str, guard: &str| {
-        format!(
-            "INSERT INTO stats_cube (month, region, series, level, state, n) SELECT {}, 1 {guard} \
-             ON CONFLICT (month, region, series, level, state) DO UPDATE SET n = n + 1;",
-            values(row)
-        )
-    };
-    vec![
-        format!(
-            "CREATE TRIGGER tr_stats_cube_insert AFTER INSERT ON applications WHEN NEW.submitted_month IS NOT NULL \
-             BEGIN {} END",
-            upsert("NEW", "WHERE 1")
-        ),
-        format!(
-            "CREATE TRIGGER tr_stats_cube_delete AFTER DELETE ON applications WHEN OLD.submitted_month IS NOT NULL \
-             BEGIN UPDATE stats_cube SET n = n - 1 WHERE {}; END",
-            cell("OLD")
-        ),
-        format!(
-            "CREATE TRIGGER tr_stats_cube_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
-             BEGIN UPDATE stats_cube SET n = n - 1 WHERE OLD.submitted_month IS NOT NULL AND {}; {} END",
-            cell("OLD"),
-            upsert("NEW", "WHERE NEW.submitted_month IS NOT NULL")
-        ),
-    ]
+/// A cube of counts kept by triggers on `applications`, and the triggers for each database,
+/// written once for this cube and the durations' (migration 11). Each method takes the SQL
+/// that says, of a row (`OLD` or `NEW`), which cell it counts in.
+pub(super) struct Cube {
+    /// The table, also the stem of its triggers' names (`tr_{table}_…`, `zc_{table}`).
+    pub table: &'static str,
+    /// The table's key: the columns that name a cell.
+    pub cells: &'static str,
+    /// The applications' columns whose update can move a row to another cell.
+    pub key_columns: &'static str,
+}
+
+impl Cube {
+    /// Counts a row out of the cell that `cell`, a condition on the cube, selects.
+    fn dec(&self, cell: &str) -> String {
+        format!("UPDATE {} SET n = n - 1 WHERE {cell};", self.table)
+    }
+
+    /// SQLite's triggers, given whether a row counts, the condition selecting its cell and
+    /// the values naming it. SQLite takes one writer at a time, so lock order does not
+    /// arise there.
+    pub fn sqlite_triggers(
+        &self,
+        counts: impl Fn(&str) -> String,
+        cell: impl Fn(&str) -> String,
+        values: impl Fn(&str) -> String,
+    ) -> Vec<String> {
+        let Cube {
+            table,
+            cells,
+            key_columns,
+        } = self;
+        let upsert = |guard: &str| {
+            format!(
+                "INSERT INTO {table} ({cells}, n) SELECT {}, 1 WHERE {guard} \
+                 ON CONFLICT ({cells}) DO UPDATE SET n = n + 1;",
+                values("NEW")
+            )
+        };
+        vec![
+            format!(
+                "CREATE TRIGGER tr_{table}_insert AFTER INSERT ON applications WHEN {} BEGIN {} END",
+                counts("NEW"),
+                upsert("1")
+            ),
+            format!(
+                "CREATE TRIGGER tr_{table}_delete AFTER DELETE ON applications WHEN {} BEGIN {} END",
+                counts("OLD"),
+                self.dec(&cell("OLD"))
+            ),
+            format!(
+                "CREATE TRIGGER tr_{table}_update AFTER UPDATE OF {key_columns} ON applications \
+                 BEGIN {} {} END",
+                self.dec(&format!("{} AND {}", counts("OLD"), cell("OLD"))),
+                upsert(&counts("NEW"))
+            ),
+        ]
+    }
+
+    /// PostgreSQL's triggers: one plpgsql function `zc_{table}`, run after every insert and
+    /// delete of an application and after an update of the key columns, that moves the
+    /// row's count from the cell `old_key` names to the one `new_key` names (either NULL
+    /// when the row does not count), [`smaller_key_first`]. `old_cell` selects the old
+    /// row's cell, `new_values` name the new one's.
+    pub fn postgres_triggers(
+        &self,
+        old_key: &str,
+        new_key: &str,
+        old_cell: &str,
+        new_values: &str,
+    ) -> Vec<String> {
+        let Cube {
+            table,
+            cells,
+            key_columns,
+        } = self;
+        let inc = format!(
+            "INSERT INTO {table} ({cells}, n) VALUES ({new_values}, 1) \
+             ON CONFLICT ({cells}) DO UPDATE SET n = {table}.n + 1;"
+        );
+        vec![
+            format!(
+                "CREATE FUNCTION zc_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 DECLARE old_key text; new_key text; \
+                 BEGIN \
+                   IF TG_OP <> 'INSERT' THEN old_key := {old_key}; END IF; \
+                   IF TG_OP <> 'DELETE' THEN new_key := {new_key}; END IF; \
+                   IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
+                   {} \
+                   RETURN NULL; \
+                 END $$",
+                smaller_key_first(&self.dec(old_cell), &inc)
+            ),
+            format!(
+                "CREATE TRIGGER tr_{table}_write AFTER INSERT OR DELETE ON applications \
+                 FOR EACH ROW EXECUTE FUNCTION zc_{table}()"
+            ),
+            format!(
+                "CREATE TRIGGER tr_{table}_update AFTER UPDATE OF {key_columns} ON applications \
+                 FOR EACH ROW EXECUTE FUNCTION zc_{table}()"
+            ),
+        ]
+    }
+
+    /// MySQL's triggers, one per event (no shared function, no `UPDATE OF`): an insert
+    /// counts into the cell `new_key` names, a delete out of `old_key`'s, an update moves
+    /// the count when the key changed ([`smaller_key_first`]); the keys and cells as for
+    /// [`Cube::postgres_triggers`].
+    pub fn mysql_triggers(
+        &self,
+        old_key: &str,
+        new_key: &str,
+        old_cell: &str,
+        new_values: &str,
+    ) -> Vec<String> {
+        let Cube { table, cells, .. } = self;
+        let dec = self.dec(old_cell);
+        let inc = format!(
+            "INSERT INTO {table} ({cells}, n) VALUES ({new_values}, 1) \
+             ON DUPLICATE KEY UPDATE n = n + 1;"
+        );
+        vec![
+            format!(
+                "CREATE TRIGGER tr_{table}_insert AFTER INSERT ON applications FOR EACH ROW \
+                 BEGIN IF ({new_key}) IS NOT NULL THEN {inc} END IF; END"
+            ),
+            format!(
+                "CREATE TRIGGER tr_{table}_delete AFTER DELETE ON applications FOR EACH ROW \
+                 BEGIN IF ({old_key}) IS NOT NULL THEN {dec} END IF; END"
+            ),
+            format!(
+                "CREATE TRIGGER tr_{table}_update AFTER UPDATE ON applications FOR EACH ROW \
+                 BEGIN \
+                   DECLARE old_key VARCHAR(255) DEFAULT ({old_key}); \
+                   DECLARE new_key VARCHAR(255) DEFAULT ({new_key}); \
+                   IF NOT (old_key <=> new_key) THEN \
+                     {} \
+                   END IF; \
+                 END",
+                smaller_key_first(&dec, &inc)
+            ),
+        ]
+    }
 }
 
 /// The statements that move a row's count between two cells, given `old_key` and `new_key`
@@ -85,74 +199,11 @@ fn smaller_key_first(dec: &str, inc: &str) -> String {
     )
 }
 
-/// PostgreSQL's triggers for the cube table `cube`: one plpgsql function `zc_{cube}`, run
-/// after every insert and delete of an application and after an update of `key_columns`,
-/// that moves the row's count from the cell `old_key` names to the one `new_key` names
-/// ([`smaller_key_first`]). Shared with the duration cube (migration 11).
-pub(super) fn postgres_triggers(
-    cube: &str,
-    key_columns: &str,
-    old_key: &str,
-    new_key: &str,
-    dec: &str,
-    inc: &str,
-) -> Vec<String> {
-    vec![
-        format!(
-            "CREATE FUNCTION zc_{cube}() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             DECLARE old_key text; new_key text; \
-             BEGIN \
-               IF TG_OP <> 'INSERT' THEN old_key := {old_key}; END IF; \
-               IF TG_OP <> 'DELETE' THEN new_key := {new_key}; END IF; \
-               IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
-               {} \
-               RETURN NULL; \
-             END $$",
-            smaller_key_first(dec, inc)
-        ),
-        format!(
-            "CREATE TRIGGER tr_{cube}_write AFTER INSERT OR DELETE ON applications \
-             FOR EACH ROW EXECUTE FUNCTION zc_{cube}()"
-        ),
-        format!(
-            "CREATE TRIGGER tr_{cube}_update AFTER UPDATE OF {key_columns} ON applications \
-             FOR EACH ROW EXECUTE FUNCTION zc_{cube}()"
-        ),
-    ]
-}
-
-/// MySQL's triggers for the cube table `cube`, one per event (no shared function, no
-/// `UPDATE OF`): an insert counts into the cell `new_key` names, a delete out of
-/// `old_key`'s, an update moves the count when the key changed ([`smaller_key_first`]).
-pub(super) fn mysql_triggers(
-    cube: &str,
-    old_key: &str,
-    new_key: &str,
-    dec: &str,
-    inc: &str,
-) -> Vec<String> {
-    vec![
-        format!(
-            "CREATE TRIGGER tr_{cube}_insert AFTER INSERT ON applications FOR EACH ROW \
-             BEGIN IF ({new_key}) IS NOT NULL THEN {inc} END IF; END"
-        ),
-        format!(
-            "CREATE TRIGGER tr_{cube}_delete AFTER DELETE ON applications FOR EACH ROW \
-             BEGIN IF ({old_key}) IS NOT NULL THEN {dec} END IF; END"
-        ),
-        format!(
-            "CREATE TRIGGER tr_{cube}_update AFTER UPDATE ON applications FOR EACH ROW \
-             BEGIN \
-               DECLARE old_key VARCHAR(255) DEFAULT ({old_key}); \
-               DECLARE new_key VARCHAR(255) DEFAULT ({new_key}); \
-               IF NOT (old_key <=> new_key) THEN \
-                 {} \
-               END IF; \
-             END",
-            smaller_key_first(dec, inc)
-        ),
-    ]
-}
+const CUBE: Cube = Cube {
+    table: "stats_cube",
+    cells: "month, region, series, level, state",
+    key_columns: "state, series_code, level_code, declare_region, submitted_month",
+};
 
 /// The cell key of a row, NULL when the row does not count (PostgreSQL and MySQL alike).
 fn key(row: &str) -> String {
@@ -162,40 +213,21 @@ fn key(row: &str) -> String {
     )
 }
 
-fn mysql() -> Vec<String> {
-    let dec = format!("UPDATE stats_cube SET n = n - 1 WHERE {};", cell("OLD"));
-    let inc = format!(
-        "INSERT INTO stats_cube (month, region, series, level, state, n) VALUES ({}, 1) \
-         ON DUPLICATE KEY UPDATE n = n + 1;",
-        values("NEW")
-    );
-    mysql_triggers("stats_cube", &key("OLD"), &key("NEW"), &dec, &inc)
-}
-
-fn postgres() -> Vec<String> {
-    let dec = format!("UPDATE stats_cube SET n = n - 1 WHERE {};", cell("OLD"));
-    let inc = format!(
-        "INSERT INTO stats_cube (month, region, series, level, state, n) VALUES ({}, 1) \
-         ON CONFLICT (month, region, series, level, state) DO UPDATE SET n = stats_cube.n + 1;",
-        values("NEW")
-    );
-    postgres_triggers(
-        "stats_cube",
-        KEY_COLUMNS,
-        &key("OLD"),
-        &key("NEW"),
-        &dec,
-        &inc,
-    )
-}
-
 async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     super::run(m, TABLE).await?;
     super::run(m, [BACKFILL]).await?;
     let triggers = match m.get_database_backend() {
-        sea_orm::DbBackend::Postgres => postgres(),
-        sea_orm::DbBackend::MySql => mysql(),
-        _ => sqlite(),
+        sea_orm::DbBackend::Postgres => {
+            CUBE.postgres_triggers(&key("OLD"), &key("NEW"), &cell("OLD"), &values("NEW"))
+        }
+        sea_orm::DbBackend::MySql => {
+            CUBE.mysql_triggers(&key("OLD"), &key("NEW"), &cell("OLD"), &values("NEW"))
+        }
+        _ => CUBE.sqlite_triggers(
+            |row| format!("{row}.submitted_month IS NOT NULL"),
+            cell,
+            values,
+        ),
     };
     super::run(m, triggers).await
 }

@@ -4,6 +4,7 @@
 //! province's page on a million applications otherwise scanned every approved row.
 //! Series is not a key (it would multiply the rows by thirty): a series filter scans.
 
+use super::m20261126_000007_stats_cube::Cube;
 use sea_orm_migration::prelude::*;
 
 forward_only!(up);
@@ -53,37 +54,11 @@ fn backfill(div: &str) -> String {
     )
 }
 
-const KEY_COLUMNS: &str = "state, final_at, submitted_at, submitted_month, declare_region";
-
-fn sqlite() -> Vec<String> {
-    let upsert = |row: &str, guard: &str| {
-        format!(
-            "INSERT INTO stats_durations (month, region, hours, n) SELECT {}, 1 WHERE {guard} \
-             ON CONFLICT (month, region, hours) DO UPDATE SET n = n + 1;",
-            values(row, "/")
-        )
-    };
-    vec![
-        format!(
-            "CREATE TRIGGER tr_stats_durations_insert AFTER INSERT ON applications WHEN {} BEGIN {} END",
-            counted("NEW"),
-            upsert("NEW", "1")
-        ),
-        format!(
-            "CREATE TRIGGER tr_stats_durations_delete AFTER DELETE ON applications WHEN {} \
-             BEGIN UPDATE stats_durations SET n = n - 1 WHERE {}; END",
-            counted("OLD"),
-            cell("OLD", "/")
-        ),
-        format!(
-            "CREATE TRIGGER tr_stats_durations_update AFTER UPDATE OF {KEY_COLUMNS} ON applications \
-             BEGIN UPDATE stats_durations SET n = n - 1 WHERE {} AND {}; {} END",
-            counted("OLD"),
-            cell("OLD", "/"),
-            upsert("NEW", &counted("NEW"))
-        ),
-    ]
-}
+const CUBE: Cube = Cube {
+    table: "stats_durations",
+    cells: "month, region, hours",
+    key_columns: "state, final_at, submitted_at, submitted_month, declare_region",
+};
 
 /// As for the counts cube (`smaller_key_first`), a move between two cells touches the smaller
 /// key first, so two opposite moves at once cannot deadlock.
@@ -96,21 +71,11 @@ fn mysql() -> Vec<String> {
             hours(row, "DIV")
         )
     };
-    let dec = format!(
-        "UPDATE stats_durations SET n = n - 1 WHERE {};",
-        cell("OLD", "DIV")
-    );
-    let inc = format!(
-        "INSERT INTO stats_durations (month, region, hours, n) VALUES ({}, 1) \
-         ON DUPLICATE KEY UPDATE n = n + 1;",
-        values("NEW", "DIV")
-    );
-    super::m20261126_000007_stats_cube::mysql_triggers(
-        "stats_durations",
+    CUBE.mysql_triggers(
         &key("OLD"),
         &key("NEW"),
-        &dec,
-        &inc,
+        &cell("OLD", "DIV"),
+        &values("NEW", "DIV"),
     )
 }
 
@@ -122,22 +87,11 @@ fn postgres() -> Vec<String> {
             counted(row)
         )
     };
-    let dec = format!(
-        "UPDATE stats_durations SET n = n - 1 WHERE {};",
-        cell("OLD", "/")
-    );
-    let inc = format!(
-        "INSERT INTO stats_durations (month, region, hours, n) VALUES ({}, 1) \
-         ON CONFLICT (month, region, hours) DO UPDATE SET n = stats_durations.n + 1;",
-        values("NEW", "/")
-    );
-    super::m20261126_000007_stats_cube::postgres_triggers(
-        "stats_durations",
-        KEY_COLUMNS,
+    CUBE.postgres_triggers(
         &key("OLD"),
         &key("NEW"),
-        &dec,
-        &inc,
+        &cell("OLD", "/"),
+        &values("NEW", "/"),
     )
 }
 
@@ -148,7 +102,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     let triggers = match backend {
         sea_orm::DbBackend::Postgres => postgres(),
         sea_orm::DbBackend::MySql => mysql(),
-        _ => sqlite(),
+        _ => CUBE.sqlite_triggers(counted, |row| cell(row, "/"), |row| values(row, "/")),
     };
     super::run(m, triggers).await
 }

@@ -32,16 +32,12 @@ pub struct AuditQuery {
     verify: Option<String>,
 }
 
+/// An entry as the page lists it: the stored entry, with its time and actor as read.
 pub struct Row {
-    pub seq: i64,
     pub time: String,
+    /// The actor's label, or its kind when it has none.
     pub actor: String,
-    pub org: String,
-    pub ip: String,
-    pub action: String,
-    pub object: String,
-    pub outcome: String,
-    pub detail: String,
+    pub entry: audit::Entry,
 }
 
 #[derive(Template)]
@@ -84,19 +80,13 @@ pub async fn page(
     let rows = entries
         .into_iter()
         .map(|e| Row {
-            seq: e.seq,
             time: format_minutes(e.at),
             actor: if e.actor_label.is_empty() {
                 e.actor_kind.clone()
             } else {
                 e.actor_label.clone()
             },
-            org: e.org,
-            ip: e.ip,
-            action: e.action,
-            object: e.object,
-            outcome: e.outcome,
-            detail: e.detail,
+            entry: e,
         })
         .collect();
     let (chain, chain_ok) = if q.verify.is_some() {

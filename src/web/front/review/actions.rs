@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{AppView, Unit, load_view, opinions_on};
+use super::{AppView, Tag, Unit, load_view, opinions_on};
 use crate::app::workflow;
 use crate::domain::application::Module;
 use crate::domain::workflow::State as WfState;
@@ -35,8 +35,7 @@ pub struct OpinionRow {
 struct ReviewPage {
     layout: Layout,
     v: AppView,
-    state_label: &'static str,
-    state_colour: &'static str,
+    state: Tag,
     version: i32,
     can_act: bool,
     /// Marks of the current round.
@@ -103,8 +102,7 @@ async fn review_page(
         .await?;
     Ok(ReviewPage {
         layout: me.layout("外地调入审核", "/rsrc/zc/review", flash).await?,
-        state_label: st.label(),
-        state_colour: st.colour(),
+        state: Tag::from(st),
         version: a.version,
         can_act,
         current,

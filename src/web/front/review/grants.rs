@@ -6,7 +6,7 @@ use askama::Template;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Unit, refused_at};
+use super::{Tag, Unit, refused_at};
 use crate::app::chain as app_chain;
 use crate::domain::account::FieldErrors;
 use crate::domain::clock::format_minutes;
@@ -21,8 +21,7 @@ use crate::web::session::bureau_name;
 pub struct GrantRow {
     pub level: String,
     pub bureau: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     pub opinion: String,
     pub created: String,
 }
@@ -68,8 +67,10 @@ async fn grants_page(
                 .region(&g.bureau)
                 .map(|r| bureau_name(&r.name))
                 .unwrap_or_default(),
-            state: g.standing.grant_label(),
-            colour: g.standing.colour(),
+            state: Tag {
+                label: g.standing.grant_label(),
+                colour: g.standing.colour(),
+            },
             opinion: g.opinion,
             created: format_minutes(g.created_at),
         })

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Unit, refused_at};
+use super::{Tag, Unit, refused_at};
 use crate::app::AppState;
 use crate::app::chain::{self as app_chain, PathRequest};
 use crate::domain::account::FieldErrors;
@@ -25,8 +25,7 @@ pub struct PathRow {
     pub to: String,
     pub series: String,
     pub level: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     pub pending: bool,
     pub opinion: String,
     pub created: String,
@@ -42,8 +41,10 @@ fn path_rows(state: &AppState, list: Vec<chain::Path>) -> Vec<PathRow> {
             to: p.to_name,
             series: d.series_name(&p.series).to_owned(),
             level: d.level_name(&p.level).to_owned(),
-            state: p.standing.path_label(),
-            colour: p.standing.colour(),
+            state: Tag {
+                label: p.standing.path_label(),
+                colour: p.standing.colour(),
+            },
             pending: p.standing == crate::domain::chain::Standing::Pending,
             opinion: p.opinion,
             created: format_minutes(p.created_at),

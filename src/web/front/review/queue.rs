@@ -5,7 +5,7 @@ use askama::Template;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Unit, name_of};
+use super::{Tag, Unit, name_of};
 use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
@@ -84,8 +84,7 @@ pub struct Row {
     pub title: String,
     pub level: String,
     pub series: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     pub submitted: String,
     pub mine: bool,
     pub version: i32,
@@ -153,8 +152,7 @@ pub fn rows(state: &AppState, unit: uuid::Uuid, list: Vec<review::Row>) -> Vec<R
                 title: d.title_name(r.title).to_owned(),
                 level: name_of(r.level.as_deref(), |l| d.level_name(l)),
                 series: name_of(r.series.as_deref(), |s| d.series_name(s)),
-                state: st.label(),
-                colour: st.colour(),
+                state: Tag::from(st),
                 submitted: r.submitted_at.map(format_minutes).unwrap_or_default(),
                 mine: r.holder == Some(unit) && st == WfState::Pending,
                 version: r.version,
@@ -223,7 +221,7 @@ pub async fn export(me: Unit, Query(q): Query<QueryForm>) -> Result<Response> {
                 r.title,
                 r.level,
                 r.series,
-                r.state.to_owned(),
+                r.state.label.to_owned(),
                 r.submitted,
             ])? {
                 break 'pages;

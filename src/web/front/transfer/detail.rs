@@ -21,7 +21,7 @@ use crate::store::applications::{self, Failure};
 use crate::store::attachments::{self, Attachment};
 use crate::store::entities::application;
 use crate::web::extract::CsrfForm;
-use crate::web::front::review::{basic_rows, opinions_on};
+use crate::web::front::review::{Tag, basic_rows, opinions_on};
 use crate::web::page::{Flash, Layout, flash_from, render_status};
 
 pub struct FileView {
@@ -47,8 +47,7 @@ pub struct DetailPage {
     pub layout: Layout,
     pub id: String,
     pub version: i32,
-    pub state_label: &'static str,
-    pub state_colour: &'static str,
+    pub state: Tag,
     pub holder: String,
     pub basic_rows: Vec<(&'static str, String)>,
     pub original: Original,
@@ -145,8 +144,7 @@ pub async fn build(
         layout: frame(me, flash).await?,
         id: a.id.to_string(),
         version: a.version,
-        state_label: st.label(),
-        state_colour: st.colour(),
+        state: Tag::from(st),
         holder: unit_name(
             state,
             a.holder_unit_id

@@ -11,7 +11,7 @@ use crate::domain::workflow::State as WfState;
 use crate::error::Result;
 use crate::store::applications;
 use crate::web::front::FlashQuery;
-use crate::web::front::review::name_of;
+use crate::web::front::review::{Tag, name_of};
 use crate::web::page::{Layout, flash_from, render};
 
 pub struct Row {
@@ -19,8 +19,7 @@ pub struct Row {
     pub title: String,
     pub level: String,
     pub declare_unit: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     pub holder: String,
     pub updated: String,
     pub version: i32,
@@ -54,8 +53,7 @@ pub async fn page(me: Person, Query(q): Query<FlashQuery>) -> Result<Response> {
             title: dicts.title_name(a.title_id).to_owned(),
             level: name_of(a.level_code.as_deref(), |l| dicts.level_name(l)),
             declare_unit: units.name(a.declare_unit_id),
-            state: st.label(),
-            colour: st.colour(),
+            state: Tag::from(st),
             holder: units.name(
                 a.holder_unit_id
                     .filter(|_| matches!(st, WfState::Pending | WfState::ToReport)),

@@ -9,6 +9,7 @@ use crate::domain::clock::format_minutes;
 use crate::domain::workflow::HistoryAction;
 use crate::error::Result;
 use crate::store::applications;
+use crate::web::front::review::Tag;
 use crate::web::page::{Layout, render};
 
 pub struct Step {
@@ -16,8 +17,7 @@ pub struct Step {
     pub what: String,
     pub who: String,
     pub unit: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     pub opinion: String,
 }
 
@@ -27,8 +27,7 @@ struct ProgressPage {
     layout: Layout,
     id: String,
     title: String,
-    state_label: &'static str,
-    state_colour: &'static str,
+    state: Tag,
     steps: Vec<Step>,
 }
 
@@ -44,8 +43,7 @@ pub async fn page(me: Person, Path(id): Path<String>) -> Result<Response> {
             what: HistoryAction::label_of(&e.action).to_owned(),
             who: e.actor_label.clone(),
             unit: units.name(e.unit_id),
-            state: to.label(),
-            colour: to.colour(),
+            state: Tag::from(to),
             opinion: e.opinion.clone(),
         });
     }
@@ -54,8 +52,7 @@ pub async fn page(me: Person, Path(id): Path<String>) -> Result<Response> {
         layout: frame(&me, None).await?,
         id: a.id.to_string(),
         title: state.dicts().title_name(a.title_id).to_owned(),
-        state_label: st.label(),
-        state_colour: st.colour(),
+        state: Tag::from(st),
         steps,
     })
 }

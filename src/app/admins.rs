@@ -14,13 +14,18 @@ use crate::store::entities::admin;
 /// The most users one list shows.
 pub const LIST_LIMIT: u64 = 200;
 
-/// System administrators only.
-pub fn require_system(role: AdminRole) -> Result<()> {
-    if role == AdminRole::System {
+/// Only the role `needed` may; every other back-office role is forbidden.
+pub fn require_role(role: AdminRole, needed: AdminRole) -> Result<()> {
+    if role == needed {
         Ok(())
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// System administrators only.
+pub fn require_system(role: AdminRole) -> Result<()> {
+    require_role(role, AdminRole::System)
 }
 
 /// The users `me` manages: every bureau's for the province, the own bureau's for a city;

@@ -3,16 +3,12 @@
 
 use crate::app::AppState;
 use crate::domain::auth::AdminRole;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::store::audit::{self, Entry, Filter, Verification};
 
 /// Auditors only.
 pub fn require(role: AdminRole) -> Result<()> {
-    if role == AdminRole::Auditor {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    super::admins::require_role(role, AdminRole::Auditor)
 }
 
 /// At most `limit` entries matching `filter`, keyset-paged by sequence number.

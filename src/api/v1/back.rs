@@ -41,11 +41,7 @@ pub async fn messages(
 }
 
 fn operator(me: &ApiAdmin) -> Result<(), AppError> {
-    if me.user.role == AdminRole::Operator {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    crate::app::admins::require_role(me.user.role, AdminRole::Operator)
 }
 
 /// Requests and grants the bureau sees, newest first, optionally of one state.

@@ -323,14 +323,15 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     let res = a.submit(true).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
-    for gap in [
-        "请填写“批准文号”",
-        "请至少填写一条学历信息",
-        "请上传“证件照”",
-        "href=\"#module-original\"",
-    ] {
-        assert!(html.contains(gap), "{gap}");
-    }
+    assert_contains_all(
+        &html,
+        &[
+            "请填写“批准文号”",
+            "请至少填写一条学历信息",
+            "请上传“证件照”",
+            "href=\"#module-original\"",
+        ],
+    );
     a.complete().await;
     let res = a.submit(false).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -382,9 +383,7 @@ async fn submitting_lists_what_is_missing_then_goes_to_the_declare_unit() {
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
     let progress = get_html(&a.client, &app.url(&a.path("/progress"))).await;
-    for step in ["新增申报信息", "保存", "确定申报", "撤回"] {
-        assert!(progress.contains(step), "{step}");
-    }
+    assert_contains_all(&progress, &["新增申报信息", "保存", "确定申报", "撤回"]);
     assert!(
         progress.contains(&a.unit_name),
         "the step names the unit it went to"

@@ -107,14 +107,15 @@ async fn a_backup_taken_under_writes_restores_verifies_and_serves() {
     let settings = Settings::for_tests(data, url);
     let report = zhicheng::backup::restore(&settings, &target).await.unwrap();
     let text = report.lines.join("\n");
-    for needle in [
-        "rows:",
-        "attachments: 1 files",
-        "audit chain: intact",
-        "master key: the backup's",
-    ] {
-        assert!(text.contains(needle), "{needle} in:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "rows:",
+            "attachments: 1 files",
+            "audit chain: intact",
+            "master key: the backup's",
+        ],
+    );
 
     // Served from the restore: every save acknowledged before the backup began is there,
     // the person logs in and downloads the file uploaded before the backup.

@@ -43,13 +43,10 @@ async fn the_shipped_dictionaries_are_loaded() {
 async fn the_cascade_answers_titles_by_level_and_specialties_by_title() {
     let app = TestApp::spawn().await;
     let levels = get_json(app.url("/rsrc/api/dict/levels")).await;
-    let names: Vec<&str> = levels
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["正高级", "副高级", "中级", "助理级", "员级"]);
+    assert_eq!(
+        texts(&levels, "name"),
+        ["正高级", "副高级", "中级", "助理级", "员级"]
+    );
 
     let titles = get_json(app.url("/rsrc/api/dict/titles?level=1")).await;
     let engineer = titles

@@ -764,6 +764,19 @@ pub fn action_form(detail: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The text field `key` of every entry of a JSON list.
+pub fn texts<'v>(list: &'v serde_json::Value, key: &str) -> Vec<&'v str> {
+    let entries = list.as_array().unwrap().iter();
+    entries.map(|e| e[key].as_str().unwrap()).collect()
+}
+
+/// Asserts that `text` holds each of `needles`, naming the one it misses.
+pub fn assert_contains_all(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
+
 /// The value of a response header as text.
 pub fn header<'r>(res: &'r Response, name: &str) -> &'r str {
     res.headers()[name].to_str().unwrap()

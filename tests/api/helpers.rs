@@ -476,6 +476,12 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Moves the platform's clock on by `minutes`, then a GET of `url` by the client.
+    pub async fn fetch_after(&self, minutes: i64, client: &Client, url: &str) -> Response {
+        self.clock.advance_minutes(minutes);
+        fetch(client, url).await
+    }
+
     /// How many text messages went to a number.
     pub fn state_sms_count(&self, phone: &str) -> usize {
         self.sms

@@ -79,16 +79,17 @@ async fn metrics_count_routes_by_template_on_the_back_office_only() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(header(&res, "content-type").starts_with("text/plain"));
     let text = res.text().await.unwrap();
-    for needle in [
-        "http_requests_total{site=\"front\",route=\"/rsrc/zc/transfer/{id}\",method=\"GET\",status=\"200\"}",
-        "http_request_duration_seconds_bucket{site=\"front\",route=\"/rsrc/zc/transfer/{id}\"",
-        "zhicheng_logins_total{site=\"front\",outcome=\"ok\"}",
-        "zhicheng_logins_total{site=\"front\",outcome=\"failed\"}",
-        "zhicheng_transitions_total{action=\"create\"}",
-        "db_pool_connections{state=\"max\"}",
-    ] {
-        assert!(text.contains(needle), "{needle} missing from:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "http_requests_total{site=\"front\",route=\"/rsrc/zc/transfer/{id}\",method=\"GET\",status=\"200\"}",
+            "http_request_duration_seconds_bucket{site=\"front\",route=\"/rsrc/zc/transfer/{id}\"",
+            "zhicheng_logins_total{site=\"front\",outcome=\"ok\"}",
+            "zhicheng_logins_total{site=\"front\",outcome=\"failed\"}",
+            "zhicheng_transitions_total{action=\"create\"}",
+            "db_pool_connections{state=\"max\"}",
+        ],
+    );
     assert!(
         !text.contains(&a.app_id),
         "concrete paths (ids) never become labels"

@@ -484,12 +484,7 @@ async fn the_whole_story_through_the_api_with_tokens() {
     let (_, hist) = person
         .get(&format!("/rsrc/api/v1/applications/{id}/history"))
         .await;
-    let actions: Vec<&str> = hist
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["action"].as_str().unwrap())
-        .collect();
+    let actions = texts(&hist, "action");
     assert!(
         actions.contains(&"submit") && actions.contains(&"report") && actions.contains(&"final"),
         "{actions:?}"

@@ -97,11 +97,17 @@ async fn bind(u: &Ukey, username: &str, fp: &str) {
 
 /// The UKEY listener with `sysadmin`, whose client certificate is bound to the account.
 async fn with_bound_sysadmin() -> Ukey {
+    let u = with_sysadmin().await;
+    bind(&u, "sysadmin", &u.certs.client_fingerprint).await;
+    u
+}
+
+/// The UKEY listener with the back-office user `sysadmin`, no certificate bound yet.
+async fn with_sysadmin() -> Ukey {
     let u = start().await;
     u.app
         .create_admin("sysadmin", "370000", AdminRole::System, false)
         .await;
-    bind(&u, "sysadmin", &u.certs.client_fingerprint).await;
     u
 }
 
@@ -205,10 +211,7 @@ async fn missing_foreign_and_expired_certificates_fail_the_handshake() {
 
 #[tokio::test]
 async fn a_revoked_certificate_fails_the_handshake() {
-    let u = start().await;
-    u.app
-        .create_admin("sysadmin", "370000", AdminRole::System, false)
-        .await;
+    let u = with_sysadmin().await;
     let (pem, key, fp) = u.certs.client_numbered("sysadmin", REVOKED_SERIAL).unwrap();
     bind(&u, "sysadmin", &fp).await;
     let c = client(&u.certs.ca_pem, Some((&pem, &key)));

@@ -136,21 +136,18 @@ async fn decide(
         || "account:unknown".to_owned(),
         |c| format!("{}:{}", c.kind.as_str(), c.id),
     );
+    let ip = ctx.ip.to_string();
+    // Every outcome but a login is audited about the same actor and object.
+    let event = |outcome: Outcome, action: &'static str, detail: String| Event {
+        actor: &actor,
+        ip: &ip,
+        action,
+        object: object.clone(),
+        outcome,
+        detail,
+    };
     let record = |outcome: Outcome, action: &'static str, detail: String| {
-        let actor = actor.clone();
-        let object = object.clone();
-        let ip = ctx.ip.to_string();
-        async move {
-            let event = Event {
-                actor: &actor,
-                ip: &ip,
-                action,
-                object,
-                outcome,
-                detail,
-            };
-            audit::record(&state.db, now, event).await
-        }
+        audit::record(&state.db, now, event(outcome, action, detail))
     };
 
     if let Some(until) = locked_until(account_lock, now) {
@@ -191,34 +188,11 @@ async fn decide(
             Some((kind, id)) => {
                 let tx = state.db.begin().await?;
                 let (failed, lock) = accounts::record_failure(&*tx, kind, id, now).await?;
-                let ip = ctx.ip.to_string();
-                audit::append(
-                    &*tx,
-                    now,
-                    Event {
-                        actor: &actor,
-                        ip: &ip,
-                        action: "login",
-                        object: object.clone(),
-                        outcome: Outcome::Failure,
-                        detail: "wrong password".into(),
-                    },
-                )
-                .await?;
+                let failure = event(Outcome::Failure, "login", "wrong password".into());
+                audit::append(&*tx, now, failure).await?;
                 if lock.is_some() {
-                    audit::append(
-                        &*tx,
-                        now,
-                        Event {
-                            actor: &actor,
-                            ip: &ip,
-                            action: "lockout",
-                            object: object.clone(),
-                            outcome: Outcome::Success,
-                            detail: "5 wrong passwords".into(),
-                        },
-                    )
-                    .await?;
+                    let lockout = event(Outcome::Success, "lockout", "5 wrong passwords".into());
+                    audit::append(&*tx, now, lockout).await?;
                 }
                 tx.commit().await?;
                 (failed, lock)
@@ -356,6 +330,23 @@ impl LoginFields {
             ..Default::default()
         }
     }
+}
+
+/// The login page (`GET`) of either site; a signed-in user goes on to the realm's home.
+/// `page` draws the site's form from the flash `?m=` asked for and the fresh form.
+pub async fn show_form<T: askama::Template>(
+    ctx: &ReqCtx,
+    session: Option<crate::web::session::LiveSession>,
+    q: LoginQuery,
+    page: impl FnOnce(Option<crate::web::page::Flash>, LoginFields) -> T,
+) -> Result<axum::response::Response> {
+    use axum::response::{IntoResponse, Redirect};
+    if session.is_some() {
+        return Ok(Redirect::to(home(ctx.realm)).into_response());
+    }
+    let fields = LoginFields::fresh(ctx.realm, q.next.as_deref());
+    let flash = crate::web::page::flash_from(q.m.as_deref());
+    crate::web::page::render(&page(flash, fields))
 }
 
 /// The page a signed-in user of the realm lands on when a login names none.

@@ -70,16 +70,10 @@ pub async fn login_page(
     session: Option<LiveSession>,
     Query(q): Query<login::LoginQuery>,
 ) -> Result<Response> {
-    if session.is_some() {
-        return Ok(Redirect::to("/sdmanager/home").into_response());
-    }
-    let fields = LoginFields::fresh(ctx.realm, q.next.as_deref());
-    render(&login_form(
-        &ctx,
-        flash_from(q.m.as_deref()),
-        String::new(),
-        fields,
-    ))
+    login::show_form(&ctx, session, q, |flash, fields| {
+        login_form(&ctx, flash, String::new(), fields)
+    })
+    .await
 }
 
 pub async fn login(

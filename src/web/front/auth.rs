@@ -3,7 +3,7 @@
 use crate::web::extract::Query;
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -60,16 +60,10 @@ pub async fn login_page(
     session: Option<LiveSession>,
     Query(q): Query<login::LoginQuery>,
 ) -> Result<Response> {
-    if session.is_some() {
-        return Ok(Redirect::to("/rsrc/portal").into_response());
-    }
-    let fields = LoginFields::fresh(ctx.realm, q.next.as_deref());
-    render(&login_form(
-        &ctx,
-        flash_from(q.m.as_deref()),
-        ("person", String::new()),
-        fields,
-    ))
+    login::show_form(&ctx, session, q, |flash, fields| {
+        login_form(&ctx, flash, ("person", String::new()), fields)
+    })
+    .await
 }
 
 pub async fn login(

@@ -13,7 +13,7 @@ use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::page::{Layout, flash_from, render, render_status};
+use crate::web::page::{Flash, Layout, flash_from, render, render_status};
 use crate::web::session::{FrontUser, login_cookies};
 
 #[derive(Template)]
@@ -74,9 +74,19 @@ pub struct PasswordPage {
     pub errors: FieldErrors,
 }
 
-impl PasswordPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
+field_errors!(PasswordPage);
+
+/// The front site's 修改密码 page, fresh or with the errors of a refused change.
+fn password_form(
+    ctx: &ReqCtx,
+    user: &FrontUser,
+    flash: Option<Flash>,
+    errors: FieldErrors,
+) -> PasswordPage {
+    PasswordPage {
+        layout: Layout::front(ctx, user, "修改密码", "/rsrc/zc/password", flash),
+        action: "/rsrc/zc/password",
+        errors,
     }
 }
 
@@ -85,17 +95,8 @@ pub async fn password_page(
     user: FrontUser,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response> {
-    render(&PasswordPage {
-        layout: Layout::front(
-            &ctx,
-            &user,
-            "修改密码",
-            "/rsrc/zc/password",
-            flash_from(q.m.as_deref()),
-        ),
-        action: "/rsrc/zc/password",
-        errors: FieldErrors::default(),
-    })
+    let flash = flash_from(q.m.as_deref());
+    render(&password_form(&ctx, &user, flash, FieldErrors::default()))
 }
 
 /// The 修改密码 form of every site.
@@ -114,11 +115,7 @@ pub async fn change_password(
     let invalid = |errors: FieldErrors| {
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                layout: Layout::front(ctx, user, "修改密码", "/rsrc/zc/password", None),
-                action: "/rsrc/zc/password",
-                errors,
-            },
+            &password_form(ctx, user, None, errors),
         )
     };
     let who = secrets.holder();

@@ -1,5 +1,17 @@
 //! The front site (`/rsrc/`): login, registration, the portal and the account pages.
 
+/// Gives form pages the `self.err("field")` their templates show beside each field: the
+/// message of `errors` for that field, or nothing.
+macro_rules! field_errors {
+    ($($page:ty),+ $(,)?) => {
+        $(impl $page {
+            fn err(&self, field: &str) -> &'static str {
+                self.errors.get(field).unwrap_or("")
+            }
+        })+
+    };
+}
+
 pub mod account;
 mod auth;
 mod logged_in;

@@ -34,11 +34,7 @@ struct PersonPage {
     errors: FieldErrors,
 }
 
-impl PersonPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
+field_errors!(PersonPage);
 
 #[derive(Template)]
 #[template(path = "front/register_person_confirm.html")]
@@ -203,11 +199,7 @@ struct UnitPage {
     regions: Vec<Region>,
 }
 
-impl UnitPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
+field_errors!(UnitPage);
 
 #[derive(Template)]
 #[template(path = "front/register_unit_confirm.html")]

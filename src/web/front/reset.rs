@@ -27,12 +27,6 @@ struct ForgotPage {
     errors: FieldErrors,
 }
 
-impl ForgotPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
-
 #[derive(Template)]
 #[template(path = "front/reset.html")]
 struct ResetPage {
@@ -41,11 +35,7 @@ struct ResetPage {
     errors: FieldErrors,
 }
 
-impl ResetPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
+field_errors!(ForgotPage, ResetPage);
 
 pub async fn forgot_page(ctx: ReqCtx) -> Result<Response> {
     render(&ForgotPage {

@@ -136,14 +136,23 @@ fn back(a: &application::Model, m: Msg) -> Response {
     Redirect::to(&format!("/rsrc/zc/review/{}?m={}", a.id, m.code())).into_response()
 }
 
+/// The application a module mark is for (held by this unit now) and the module it marks.
+async fn held_module(
+    me: &Unit,
+    (id, module): (String, String),
+) -> Result<(application::Model, Module)> {
+    let a = me.held(&id).await?;
+    let module = Module::parse(&module).ok_or(AppError::NotFound)?;
+    Ok((a, module))
+}
+
 /// 不通过: marks one module failed with the reviewer's opinion.
 pub async fn fail(
     me: Unit,
-    Path((id, module)): Path<(String, String)>,
+    Path(at): Path<(String, String)>,
     CsrfForm(form): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
-    let a = me.held(&id).await?;
-    let module = Module::parse(&module).ok_or(AppError::NotFound)?;
+    let (a, module) = held_module(&me, at).await?;
     let (state, caller) = (&me.state, me.caller());
     match workflow::fail_module(state, &caller, &me.account, &a, module, &form.opinion).await {
         Ok(()) => Ok(back(&a, Msg::ModuleFailed)),
@@ -154,11 +163,10 @@ pub async fn fail(
 
 pub async fn unfail(
     me: Unit,
-    Path((id, module)): Path<(String, String)>,
+    Path(at): Path<(String, String)>,
     CsrfForm(_): CsrfForm<OpinionForm>,
 ) -> Result<Response> {
-    let a = me.held(&id).await?;
-    let module = Module::parse(&module).ok_or(AppError::NotFound)?;
+    let (a, module) = held_module(&me, at).await?;
     workflow::unfail_module(&me.state, &me.caller(), &me.account, &a, module).await?;
     Ok(back(&a, Msg::Decided))
 }

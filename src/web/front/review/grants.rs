@@ -45,11 +45,7 @@ struct GrantsPage {
     bureaus: Vec<(String, String)>,
 }
 
-impl GrantsPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
+field_errors!(GrantsPage);
 
 async fn grants_page(
     me: &Unit,

@@ -76,11 +76,7 @@ struct PathsPage {
     levels: Vec<(String, String)>,
 }
 
-impl PathsPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
+field_errors!(PathsPage);
 
 async fn paths_page(
     me: &Unit,

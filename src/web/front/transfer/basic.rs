@@ -35,11 +35,7 @@ struct BasicPage {
     back: String,
 }
 
-impl BasicPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
+field_errors!(BasicPage);
 
 /// Builds the page with the dependent lists for what the form currently holds.
 async fn page(

@@ -112,6 +112,20 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+impl ApiUser {
+    /// The caller if `pick` accepts its kind (person or unit); the other kind is told "not
+    /// found", so a path reveals nothing to whom it is not for.
+    async fn narrowed<T>(
+        parts: &mut Parts,
+        state: &AppState,
+        pick: impl FnOnce(FrontUser) -> Option<T>,
+    ) -> Result<(T, Caller), ApiError> {
+        let u = ApiUser::from_request_parts(parts, state).await?;
+        let picked = pick(u.user).ok_or(AppError::NotFound)?;
+        Ok((picked, u.caller))
+    }
+}
+
 /// A person calling the front API; units are told "not found".
 pub struct ApiPerson {
     pub person: crate::store::entities::person::Model,
@@ -122,14 +136,12 @@ impl FromRequestParts<AppState> for ApiPerson {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let u = ApiUser::from_request_parts(parts, state).await?;
-        match u.user {
-            FrontUser::Person(person) => Ok(ApiPerson {
-                person,
-                caller: u.caller,
-            }),
-            FrontUser::Unit(_) => Err(AppError::NotFound.into()),
-        }
+        let (person, caller) = ApiUser::narrowed(parts, state, |u| match u {
+            FrontUser::Person(p) => Some(p),
+            FrontUser::Unit(_) => None,
+        })
+        .await?;
+        Ok(ApiPerson { person, caller })
     }
 }
 
@@ -143,14 +155,12 @@ impl FromRequestParts<AppState> for ApiUnit {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let u = ApiUser::from_request_parts(parts, state).await?;
-        match u.user {
-            FrontUser::Unit(unit) => Ok(ApiUnit {
-                unit,
-                caller: u.caller,
-            }),
-            FrontUser::Person(_) => Err(AppError::NotFound.into()),
-        }
+        let (unit, caller) = ApiUser::narrowed(parts, state, |u| match u {
+            FrontUser::Unit(unit) => Some(unit),
+            FrontUser::Person(_) => None,
+        })
+        .await?;
+        Ok(ApiUnit { unit, caller })
     }
 }
 

@@ -28,6 +28,13 @@ pub struct Registered {
     pub name: String,
 }
 
+impl Registered {
+    /// The 201 answer of a registration.
+    fn created(id: uuid::Uuid, account: String, name: String) -> (StatusCode, Json<Registered>) {
+        (StatusCode::CREATED, Json(Registered { id, account, name }))
+    }
+}
+
 /// 个人注册: name, ID number, mobile and the password twice; 422 names each wrong field.
 /// Needs no credential; a repeated call is refused as already registered.
 #[utoipa::path(post, path = "/rsrc/api/v1/register/person", tag = TAG, security(()),
@@ -43,13 +50,10 @@ pub async fn person(
         .await?
         .map_err(AppError::Validation)?;
     let p = accounts::register_person(&state, &ctx.ip.to_string(), &record).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Registered {
-            id: p.id,
-            account: record.id.as_str().to_owned(),
-            name: p.name,
-        }),
+    Ok(Registered::created(
+        p.id,
+        record.id.as_str().to_owned(),
+        p.name,
     ))
 }
 
@@ -67,14 +71,7 @@ pub async fn unit(
         .await?
         .map_err(AppError::Validation)?;
     let u = accounts::register_unit(&state, &ctx.ip.to_string(), &record).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Registered {
-            id: u.id,
-            account: u.credit_code,
-            name: u.name,
-        }),
-    ))
+    Ok(Registered::created(u.id, u.credit_code, u.name))
 }
 
 /// 找回密码, first step.

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::logged_in::Member;
 use crate::error::Result;
 use crate::messages::Msg;
-use crate::store::unit_search;
 use crate::web::page::{Layout, render};
 
 pub struct Hit {
@@ -40,24 +39,13 @@ pub async fn page(me: Member, Query(query): Query<UnitQuery>) -> Result<Response
     } else if q.chars().count() < 2 {
         (Vec::new(), Msg::QueryTooShort.text())
     } else {
-        state
-            .limiter
-            .allow(
-                crate::app::limit::Bucket::UnitSearch,
-                me.user.id(),
-                state.now_ms(),
-            )
-            .await?;
-        let d = state.dicts();
-        let hits: Vec<Hit> = unit_search::search(&state.db.conn, &q, 20)
+        let hits: Vec<Hit> = crate::app::units::search(state, me.user.id(), &q, 20)
             .await?
+            .unwrap_or_default()
             .into_iter()
-            .map(|h| Hit {
-                region: d
-                    .region(&h.region_code)
-                    .map(|r| r.name.clone())
-                    .unwrap_or_default(),
-                name: h.name,
+            .map(|f| Hit {
+                name: f.name,
+                region: f.region,
             })
             .collect();
         let message = if hits.is_empty() {

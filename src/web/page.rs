@@ -278,6 +278,20 @@ impl Layout {
     }
 }
 
+impl super::session::Signed<AdminUser> {
+    /// The layout of a back-office page under the menu entry `(title, active)`, with the
+    /// header bell and the flash that `?m=` names.
+    pub async fn layout(
+        &self,
+        title: &str,
+        active: &str,
+        m: Option<&str>,
+    ) -> Result<Layout, AppError> {
+        let flash = flash_from(m);
+        Layout::back_with_bell(&self.state, &self.ctx, &self.user, title, active, flash).await
+    }
+}
+
 /// Renders a template to a response, or an error page if rendering fails.
 pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
     t.render()

@@ -135,25 +135,17 @@ struct HomePage {
     last_login: Option<String>,
 }
 
-pub async fn home(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
+pub async fn home(signed: Signed<AdminUser>, Query(q): Query<FlashQuery>) -> Result<Response> {
+    let Signed { state, ctx, user } = &signed;
     let bureau = state
         .dicts()
         .region(&user.admin.bureau_code)
         .map(|r| bureau_name(&r.name))
         .unwrap_or_default();
     render(&HomePage {
-        layout: Layout::back_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "首页",
-            "/sdmanager/home",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+        layout: signed
+            .layout("首页", "/sdmanager/home", q.m.as_deref())
+            .await?,
         username: user.admin.username.clone(),
         bureau,
         role: user.role.label(),

@@ -13,7 +13,7 @@ use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::dicts::Kind;
 use crate::web::extract::CsrfForm;
-use crate::web::page::{Layout, flash_from, render};
+use crate::web::page::{Layout, render};
 use crate::web::session::{AdminUser, Signed};
 
 fn require(user: &AdminUser) -> Result<()> {
@@ -51,10 +51,8 @@ pub struct DictQuery {
     m: Option<String>,
 }
 
-pub async fn page(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Query(q): Query<DictQuery>,
-) -> Result<Response> {
+pub async fn page(signed: Signed<AdminUser>, Query(q): Query<DictQuery>) -> Result<Response> {
+    let Signed { state, user, .. } = &signed;
     require(&user)?;
     let kind = Kind::parse(&q.kind).unwrap_or(Kind::Series);
     let series_filter = app_dicts::series_or_first(&state, &q.series);
@@ -70,15 +68,9 @@ pub async fn page(
         .collect();
     let d = state.dicts();
     render(&DictsPage {
-        layout: Layout::back_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "字典管理",
-            "/sdmanager/dicts",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+        layout: signed
+            .layout("字典管理", "/sdmanager/dicts", q.m.as_deref())
+            .await?,
         kind: kind.as_str(),
         kind_label: kind.label(),
         kinds: [Kind::Series, Kind::Titles, Kind::Specialties, Kind::Methods]

@@ -16,7 +16,7 @@ use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::chain;
 use crate::web::extract::CsrfForm;
-use crate::web::page::{Layout, flash_from, render};
+use crate::web::page::{Layout, render};
 use crate::web::session::{AdminUser, Signed, bureau_name};
 
 pub struct Row {
@@ -72,10 +72,8 @@ fn require_operator(user: &AdminUser) -> Result<()> {
     }
 }
 
-pub async fn list(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Query(q): Query<GrantQuery>,
-) -> Result<Response> {
+pub async fn list(signed: Signed<AdminUser>, Query(q): Query<GrantQuery>) -> Result<Response> {
+    let Signed { state, user, .. } = &signed;
     require_operator(&user)?;
     let d = state.dicts();
     let filter = Standing::parse(&q.state);
@@ -128,15 +126,9 @@ pub async fn list(
         })
         .collect();
     render(&GrantsPage {
-        layout: Layout::back_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "外地调终审权限审核",
-            "/sdmanager/grants",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+        layout: signed
+            .layout("外地调终审权限审核", "/sdmanager/grants", q.m.as_deref())
+            .await?,
         bureau: d
             .region(&user.admin.bureau_code)
             .map(|r| bureau_name(&r.name))

@@ -20,7 +20,7 @@ use crate::app::oversight as app_oversight;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::dicts::Dicts;
-use crate::web::page::{Layout, flash_from, render};
+use crate::web::page::{Layout, render};
 use crate::web::session::{AdminUser, Signed};
 
 /// Operators only; returns the region they may see (`None`: the whole province).
@@ -49,19 +49,17 @@ pub struct Found<R> {
 /// (given the region, the text and the time), or says why there are none; `page` puts the
 /// layout of the menu entry `(title, path)` and what was found into the page's template.
 async fn search_page<R, T: Template>(
-    Signed { state, ctx, user }: Signed<AdminUser>,
+    signed: Signed<AdminUser>,
     q: SearchQuery,
     (title, path, max_chars): (&'static str, &'static str, usize),
     find: impl AsyncFnOnce(&AppState, Option<&str>, &str, i64) -> Result<(Vec<R>, &'static str)>,
     page: impl FnOnce(Layout, Found<R>) -> T,
 ) -> Result<Response> {
-    let scope = operator_scope(&user)?;
+    let scope = operator_scope(&signed.user)?;
     let text: String = q.q.trim().chars().take(max_chars).collect();
-    let now = state.now_ms();
-    let (rows, message) = find(&state, scope.as_deref(), &text, now).await?;
-    let layout =
-        Layout::back_with_bell(&state, &ctx, &user, title, path, flash_from(q.m.as_deref()))
-            .await?;
+    let now = signed.state.now_ms();
+    let (rows, message) = find(&signed.state, scope.as_deref(), &text, now).await?;
+    let layout = signed.layout(title, path, q.m.as_deref()).await?;
     let found = Found {
         q: text,
         rows,

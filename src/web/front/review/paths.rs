@@ -7,14 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Tag, Unit, refused_at};
+use super::{LevelSeries, Tag, Unit, refused_at};
 use crate::app::AppState;
 use crate::app::chain::{self as app_chain, PathRequest};
 use crate::domain::account::FieldErrors;
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::store::chain;
-use crate::store::dicts::choices;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
@@ -72,8 +71,7 @@ struct PathsPage {
     rows: Vec<PathRow>,
     form: PathForm,
     errors: FieldErrors,
-    series: Vec<(String, String)>,
-    levels: Vec<(String, String)>,
+    choices: LevelSeries,
 }
 
 field_errors!(PathsPage);
@@ -84,7 +82,7 @@ async fn paths_page(
     errors: FieldErrors,
     flash: Option<Flash>,
 ) -> Result<PathsPage> {
-    let (state, d) = (&me.state, me.state.dicts());
+    let state = &me.state;
     Ok(PathsPage {
         layout: me.layout("上报路径申请", "/rsrc/zc/paths", flash).await?,
         rows: path_rows(
@@ -93,8 +91,7 @@ async fn paths_page(
         ),
         form,
         errors,
-        series: choices(&d.series),
-        levels: choices(&d.levels),
+        choices: LevelSeries::of(&state.dicts()),
     })
 }
 

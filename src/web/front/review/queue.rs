@@ -5,12 +5,11 @@ use askama::Template;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Tag, Unit, name_of};
+use super::{LevelSeries, Tag, Unit, name_of};
 use crate::app::AppState;
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
-use crate::store::dicts::choices;
 use crate::store::review::{self, Filter, PAGE_SIZE};
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, flash_from, render};
@@ -100,8 +99,7 @@ pub struct Listing {
     pub pages: u64,
     pub prev: String,
     pub next: String,
-    pub levels: Vec<(String, String)>,
-    pub series: Vec<(String, String)>,
+    pub choices: LevelSeries,
 }
 
 impl Listing {
@@ -114,7 +112,6 @@ impl Listing {
     ) -> Result<Self> {
         let (list, total) = review::page(&state.db.conn, unit, f, q.page_no()).await?;
         let pages = ((total.max(0) as u64).div_ceil(PAGE_SIZE)).max(1);
-        let d = state.dicts();
         Ok(Listing {
             rows: rows(state, unit, list),
             total,
@@ -122,8 +119,7 @@ impl Listing {
             pages,
             prev: q.with_page(q.page_no().saturating_sub(1)),
             next: q.with_page(q.page_no() + 1),
-            levels: choices(&d.levels),
-            series: choices(&d.series),
+            choices: LevelSeries::of(&state.dicts()),
             q,
         })
     }

@@ -8,7 +8,7 @@ use crate::domain::clock::format_minutes;
 use crate::domain::workflow::{HistoryAction, State as WfState};
 use crate::error::Result;
 use crate::store::applications::Failure;
-use crate::store::dicts::Dicts;
+use crate::store::dicts::{Dicts, choices};
 use crate::store::entities::{application, person};
 use crate::store::{accounts, applications, attachments};
 use crate::web::front::transfer::{UnitNames, unit_name};
@@ -68,6 +68,21 @@ pub struct AppView {
     pub level_name: String,
     pub title_name: String,
     pub specialty_name: String,
+}
+
+/// The options of a page's 级别 and 系列 selects, from the dictionaries.
+pub struct LevelSeries {
+    pub levels: Vec<(String, String)>,
+    pub series: Vec<(String, String)>,
+}
+
+impl LevelSeries {
+    pub fn of(d: &Dicts) -> Self {
+        LevelSeries {
+            levels: choices(&d.levels),
+            series: choices(&d.series),
+        }
+    }
 }
 
 /// A state shown as its coloured tag: the label and the colour always go together.

@@ -21,7 +21,7 @@ use crate::store::applications::{self, Failure};
 use crate::store::attachments::{self, Attachment};
 use crate::store::entities::application;
 use crate::web::extract::CsrfForm;
-use crate::web::front::review::{Tag, basic_rows, opinions_on};
+use crate::web::front::review::{LevelSeries, Tag, basic_rows, opinions_on};
 use crate::web::page::{Flash, Layout, flash_from, render_status};
 
 pub struct FileView {
@@ -64,8 +64,7 @@ pub struct DetailPage {
     pub can_submit: bool,
     pub can_withdraw: bool,
     pub can_delete: bool,
-    pub series: Vec<(String, String)>,
-    pub levels: Vec<(String, String)>,
+    pub choices: LevelSeries,
     pub obtained_by: Vec<String>,
     pub issuers: Vec<String>,
     pub provinces: Vec<String>,
@@ -166,8 +165,7 @@ pub async fn build(
         can_submit: matches!(st, WfState::Draft | WfState::Returned),
         can_withdraw: withdraw,
         can_delete: st == WfState::Draft,
-        series: crate::store::dicts::choices(&d.series),
-        levels: crate::store::dicts::choices(&d.levels),
+        choices: LevelSeries::of(&d),
         obtained_by: strings(&OBTAINED_BY),
         issuers: strings(&ISSUERS),
         provinces: strings(&app::previous_provinces()),

@@ -257,7 +257,7 @@ async fn refused(app: &TestApp, id: &str, forwarded_for: &str) -> bool {
         &client,
         app.url("/rsrc/login"),
         ("x-forwarded-for", forwarded_for),
-        &person_login_form(&token, &id),
+        &person_login_form(&token, id),
     )
     .await;
     text_of(res).await.contains("操作过于频繁")

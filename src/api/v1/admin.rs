@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::types::{ErrorBody, IdempotencyHeader, day_param, day_shaped, next_after};
+use super::types::{ErrorBody, IdempotencyHeader, day_param, days_shaped, next_after};
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most, within};
 use crate::app::AppState;
@@ -305,7 +305,8 @@ pub struct AuditQuery {
 impl Bounds for AuditQuery {
     const INTEGERS: &'static [&'static str] = &["before", "limit"];
     fn check(&self) -> Result<(), AppError> {
-        if !day_shaped(&self.from) || !day_shaped(&self.to) || self.before.is_some_and(|b| b < 1) {
+        days_shaped(&self.from, &self.to)?;
+        if self.before.is_some_and(|b| b < 1) {
             return Err(AppError::Status(400, Msg::BadRequest));
         }
         at_most(self.actor.as_deref(), 50)?;

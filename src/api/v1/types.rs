@@ -671,7 +671,7 @@ pub struct GrantQuery {
 /// Whether a day parameter is absent, empty or shaped `YYYY-MM-DD` (a trailing newline
 /// aside, which the documented pattern's `$` allows); whether it is a calendar day is the
 /// handler's question.
-pub fn day_shaped(s: &Option<String>) -> bool {
+fn day_shaped(s: &Option<String>) -> bool {
     match s.as_deref().map(|d| d.strip_suffix('\n').unwrap_or(d)) {
         None | Some("") => true,
         Some(d) => {
@@ -684,6 +684,22 @@ pub fn day_shaped(s: &Option<String>) -> bool {
                     }
                 })
         }
+    }
+}
+
+/// A `from`–`to` pair of day parameters, each absent, empty or shaped `YYYY-MM-DD`; any
+/// other shape is a 400.
+pub fn days_shaped(
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<(), crate::error::AppError> {
+    if day_shaped(from) && day_shaped(to) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::Status(
+            400,
+            crate::messages::Msg::BadRequest,
+        ))
     }
 }
 
@@ -719,12 +735,7 @@ pub struct StatsParams {
 
 impl Bounds for StatsParams {
     fn check(&self) -> Result<(), crate::error::AppError> {
-        if !day_shaped(&self.from) || !day_shaped(&self.to) {
-            return Err(crate::error::AppError::Status(
-                400,
-                crate::messages::Msg::BadRequest,
-            ));
-        }
+        days_shaped(&self.from, &self.to)?;
         at_most(self.series.as_deref(), 16)
     }
 }
@@ -784,12 +795,7 @@ pub struct DetailsParams {
 impl Bounds for DetailsParams {
     const INTEGERS: &'static [&'static str] = &["limit"];
     fn check(&self) -> Result<(), crate::error::AppError> {
-        if !day_shaped(&self.from) || !day_shaped(&self.to) {
-            return Err(crate::error::AppError::Status(
-                400,
-                crate::messages::Msg::BadRequest,
-            ));
-        }
+        days_shaped(&self.from, &self.to)?;
         parse_cursor(&self.cursor)?;
         at_most(self.series.as_deref(), 16)?;
         within(self.limit, 1, 100)

@@ -53,10 +53,10 @@ pub struct DictQuery {
 
 pub async fn page(signed: Signed<AdminUser>, Query(q): Query<DictQuery>) -> Result<Response> {
     let Signed { state, user, .. } = &signed;
-    require(&user)?;
+    require(user)?;
     let kind = Kind::parse(&q.kind).unwrap_or(Kind::Series);
-    let series_filter = app_dicts::series_or_first(&state, &q.series);
-    let entries: Vec<Entry> = app_dicts::entries(&state, kind, &series_filter)
+    let series_filter = app_dicts::series_or_first(state, &q.series);
+    let entries: Vec<Entry> = app_dicts::entries(state, kind, &series_filter)
         .into_iter()
         .map(|e| Entry {
             key: e.key,

@@ -74,7 +74,7 @@ fn require_operator(user: &AdminUser) -> Result<()> {
 
 pub async fn list(signed: Signed<AdminUser>, Query(q): Query<GrantQuery>) -> Result<Response> {
     let Signed { state, user, .. } = &signed;
-    require_operator(&user)?;
+    require_operator(user)?;
     let d = state.dicts();
     let filter = Standing::parse(&q.state);
     // A cursor not of the form this page writes is a 400, never a silent first page.

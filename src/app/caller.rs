@@ -4,6 +4,7 @@ use std::fmt::Display;
 
 use sea_orm::ConnectionTrait;
 
+use super::AppState;
 use crate::error::Result;
 use crate::store::audit::{self, Actor, Event, Outcome};
 
@@ -35,6 +36,22 @@ impl Caller {
     ) -> Result<()> {
         self.record_outcome(c, now, action, object, Outcome::Success, detail)
             .await
+    }
+
+    /// Audits a step that writes nothing else (a reveal, an export of personal data), in a
+    /// transaction of its own.
+    pub async fn record_alone(
+        &self,
+        state: &AppState,
+        action: &str,
+        object: impl Display,
+        detail: impl Into<String>,
+    ) -> Result<()> {
+        let tx = state.db.begin().await?;
+        self.record(&*tx, state.now_ms(), action, object, detail)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Appends a step by this caller with its `outcome` to the audit log, inside `c`: an

@@ -231,12 +231,9 @@ pub async fn person_detail(
 /// audited (PIPL: who saw whose number, when).
 pub async fn reveal_id(state: &AppState, caller: &Caller, p: &person::Model) -> Result<String> {
     let full = state.keys.decrypt(accounts::ID_CONTEXT, &p.id_cipher)?;
-    let now = state.now_ms();
-    let tx = state.db.begin().await?;
     caller
-        .record(&*tx, now, "pii_reveal", format!("person:{}", p.id), "")
+        .record_alone(state, "pii_reveal", format!("person:{}", p.id), "")
         .await?;
-    tx.commit().await?;
     Ok(full)
 }
 

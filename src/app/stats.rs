@@ -104,17 +104,14 @@ pub async fn details(
         .map(|r| detail(state, r, full_ids))
         .collect::<Result<Vec<_>>>()?;
     if full_ids {
-        let tx = state.db.begin().await?;
         caller
-            .record(
-                &*tx,
-                state.now_ms(),
+            .record_alone(
+                state,
                 "pii_export",
                 "applications",
                 format!("{} rows through the API, ID numbers in full", details.len()),
             )
             .await?;
-        tx.commit().await?;
     }
     Ok(details)
 }

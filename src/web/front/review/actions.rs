@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{AppView, Tag, Unit, load_view, opinions_on};
 use crate::app::workflow;
@@ -16,7 +15,6 @@ use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::applications::{self, Failure};
-use crate::store::attachments;
 use crate::store::entities::application;
 use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
@@ -117,11 +115,7 @@ async fn review_page(
 
 pub async fn download(me: Unit, Path((id, file)): Path<(String, String)>) -> Result<Response> {
     let a = me.visible(&id).await?;
-    let file_id = Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
-    let f = attachments::find(&me.state.db.conn, a.id, file_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    crate::web::front::serve_attachment(&me.state, &me.ctx, &me.actor(), &a, &f).await
+    crate::web::front::transfer::serve_named(&me, &a, &file).await
 }
 
 #[derive(Deserialize, Default)]

@@ -18,6 +18,7 @@ use crate::store::entities::application;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::extract::NoFields;
+use crate::web::front::logged_in::LoggedIn;
 
 /// Back to the slot an upload was refused for, with the reason shown there.
 fn refused(a: &application::Model, m: Msg, slot: Slot) -> Response {
@@ -116,11 +117,21 @@ pub async fn upload(me: Person, Path(id): Path<String>, mp: Multipart) -> Result
 /// Serves a file as a download, to its owner (units on its chain come with the review chain).
 pub async fn download(me: Person, Path((id, file)): Path<(String, String)>) -> Result<Response> {
     let a = me.own(&id).await?;
-    let file_id = Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
+    serve_named(&me, &a, &file).await
+}
+
+/// Serves the attachment `file` (its id as the path gives it) of an application the caller
+/// may read: the applicant's own, or one on the unit's chain.
+pub async fn serve_named<A>(
+    me: &LoggedIn<A>,
+    a: &application::Model,
+    file: &str,
+) -> Result<Response> {
+    let file_id = Uuid::parse_str(file).map_err(|_| AppError::NotFound)?;
     let f = attachments::find(&me.state.db.conn, a.id, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    serve(&me.state, &me.ctx, &me.actor(), &a, &f).await
+    serve(&me.state, &me.ctx, &me.actor(), a, &f).await
 }
 
 /// Sends an attachment with download headers and records the download.

@@ -6,7 +6,7 @@ mod basic;
 mod detail;
 mod files;
 
-pub(crate) use files::serve as serve_attachment;
+pub(crate) use files::{serve as serve_attachment, serve_named};
 mod list;
 mod progress;
 

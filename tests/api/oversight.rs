@@ -540,14 +540,18 @@ async fn province_operators_edit_dictionaries_and_disabled_entries_leave_the_for
         vec!["中级工程师".to_owned(), "工程师（中级）".to_owned()]
     );
     assert!(app.audit_count("dict_change").await >= 3);
-    // A city operator cannot.
+    // A city operator can neither open 字典管理 nor post a change to it.
     let jn = app.admin("jn_op", "370100", AdminRole::Operator).await;
-    let res = edit_methods(&app, &op, &[("op", "add"), ("name", "x")]).await;
-    let _ = res;
     assert_eq!(
         status_of(&jn, &app.back_url(page)).await,
         StatusCode::FORBIDDEN
     );
+    let token = app.csrf(&jn, &app.back_url("/sdmanager/home")).await;
+    let form = [("op", "add"), ("name", "市级新增方式"), ("_csrf", &token)];
+    let res = post_raw(&jn, app.back_url("/sdmanager/dicts/methods"), &form).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let methods = get_json(app.url("/rsrc/api/dict/declare-methods")).await;
+    assert!(!has_name(&methods, "市级新增方式"));
 }
 
 #[tokio::test]

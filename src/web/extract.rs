@@ -103,6 +103,16 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The form of a decision on a request (a 上报路径 asked of a unit, a 终审权限 asked of a
+/// bureau): the button pressed (通过, 不通过 or 撤销) and the opinion typed.
+#[derive(serde::Deserialize, Default)]
+pub struct DecideForm {
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub opinion: String,
+}
+
 /// The body of a form that carries nothing but its token (退出).
 #[derive(serde::Deserialize)]
 pub struct NoFields {}

@@ -15,7 +15,7 @@ use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::chain;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::{CsrfForm, DecideForm};
 use crate::web::page::{Layout, render};
 use crate::web::session::{AdminUser, Signed, bureau_name};
 
@@ -138,14 +138,6 @@ pub async fn list(signed: Signed<AdminUser>, Query(q): Query<GrantQuery>) -> Res
         next,
         older: cursor.is_some(),
     })
-}
-
-#[derive(Deserialize, Default)]
-pub struct DecideForm {
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    opinion: String,
 }
 
 /// 通过, 不通过 or 撤销.

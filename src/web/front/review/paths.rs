@@ -14,7 +14,7 @@ use crate::domain::account::FieldErrors;
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::store::chain;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::{CsrfForm, DecideForm};
 use crate::web::front::FlashQuery;
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
 
@@ -137,14 +137,6 @@ pub async fn asked(me: Unit, Query(q): Query<FlashQuery>) -> Result<Response> {
             .await?,
         rows: path_rows(&me.state, paths),
     })
-}
-
-#[derive(Deserialize, Default)]
-pub struct DecideForm {
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    opinion: String,
 }
 
 /// 通过 / 不通过 of a path asked of this unit.

@@ -14,6 +14,8 @@ pub use crate::infra::files::{FilesBackend, S3Settings};
 const AUDIT_RETENTION_DAYS: u32 = 190;
 /// Back-office accounts without a login for this long are disabled (days).
 const INACTIVE_DAYS: u32 = 90;
+/// How often a node checks whether another changed the dictionaries.
+const DICT_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
 /// The largest form body (uploads have their own limit).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The S3 region when none is set (S3-compatible servers mostly ignore it, but sign with it).
@@ -68,6 +70,10 @@ pub struct Settings {
     pub rate_limit_scale: u32,
     /// Where attachments are stored.
     pub files: FilesBackend,
+    /// How often each node checks whether another changed the dictionaries (字典管理).
+    /// Not read from the file or the environment: every node reloads within ten seconds,
+    /// as the README promises; a test that watches a node reload only when told sets it long.
+    pub dict_check: std::time::Duration,
 }
 
 /// An address block (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`) the back office is reachable from.
@@ -339,6 +345,7 @@ impl Settings {
             inactive_days: days("ZHICHENG_INACTIVE_DAYS", file.inactive_days, INACTIVE_DAYS)?,
             back_allow,
             trusted_proxies,
+            dict_check: DICT_CHECK,
             rate_limit_scale: match env("ZHICHENG_RATE_LIMIT_SCALE") {
                 Some(v) => v
                     .parse::<u32>()
@@ -429,6 +436,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             rate_limit_scale: 1,
             files: FilesBackend::Local,
+            dict_check: DICT_CHECK,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::app::{AppState, Caller};
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
-        let mut dicts = tokio::time::interval(DICT_CHECK);
+        let mut dicts = tokio::time::interval(state.settings.dict_check);
         loop {
             tokio::select! {
                 _ = tick.tick() => sweep(&state).await,
@@ -23,9 +23,6 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         }
     })
 }
-
-/// How often a node checks whether another changed the dictionaries (字典管理).
-pub const DICT_CHECK: Duration = Duration::from_secs(10);
 
 /// One pass of the five-minute work.
 async fn sweep(state: &AppState) {

@@ -91,7 +91,11 @@ async fn the_cascade_answers_titles_by_level_and_specialties_by_title() {
 async fn a_dictionary_edit_on_one_node_reaches_the_other() {
     use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
-    let other = app.sibling().await;
+    // The other node's own check (every ten seconds) would race the test's: it checks only
+    // when the test says, once its start-up check is done.
+    let other = app
+        .sibling_with(|s| s.dict_check = std::time::Duration::from_secs(3600))
+        .await;
     let levels = |node: &TestApp| {
         let url = node.url("/rsrc/api/dict/levels");
         async move { get_json(url).await[0]["name"].as_str().unwrap().to_owned() }

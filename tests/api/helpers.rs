@@ -146,9 +146,15 @@ impl TestApp {
 
     /// A second platform process on the same database and data directory.
     pub async fn sibling(&self) -> TestApp {
+        self.sibling_with(|_| {}).await
+    }
+
+    /// The same with its settings changed first.
+    pub async fn sibling_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let settings =
+        let mut settings =
             Settings::for_tests(self.data_dir.path().join("data"), self.database_url.clone());
+        tweak(&mut settings);
         Self::start(settings, dir).await
     }
 

@@ -66,7 +66,7 @@ pub async fn request_path(
     let mut next = std::collections::HashMap::new();
     let mut at = superior.id;
     for _ in 0..64 {
-        match chain::live_superior(&state.db.conn, at, &r.series, &r.level).await? {
+        match chain::superior(&state.db.conn, chain::Along::Live, at, &r.series, &r.level).await? {
             Some(n) => {
                 next.insert(at, n);
                 if n == unit.id {

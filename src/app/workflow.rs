@@ -586,7 +586,14 @@ pub async fn report(
             a.series_code.clone().unwrap_or_default(),
             a.level_code.clone().unwrap_or_default(),
         );
-        let superior = chain::active_superior(&state.db.conn, unit.id, &series, &level).await?;
+        let superior = chain::superior(
+            &state.db.conn,
+            chain::Along::Active,
+            unit.id,
+            &series,
+            &level,
+        )
+        .await?;
         let at = position(&a);
         let to = match transition(at, Actor::Unit(unit.id), Command::Report { superior }) {
             Ok(to) => to,

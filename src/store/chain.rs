@@ -80,12 +80,26 @@ pub async fn path(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Path>> {
         .next())
 }
 
-/// The superior along the unit's path for a series and level that matches `cond`.
-async fn superior(
+/// Which paths lead to a superior: any live one (pending or active), for the cycle check;
+/// or only an active one, where 数据上报 sends the application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Along {
+    Live,
+    Active,
+}
+
+/// The superior along the unit's path for a series and level, if there is one.
+pub async fn superior(
     c: &impl ConnectionTrait,
-    (unit, series, level): (Uuid, &str, &str),
-    cond: &str,
+    along: Along,
+    unit: Uuid,
+    series: &str,
+    level: &str,
 ) -> Result<Option<Uuid>> {
+    let cond = match along {
+        Along::Live => "",
+        Along::Active => " AND state = 'active'",
+    };
     Ok(super::query_scalar(
         c,
         &format!("SELECT to_unit FROM report_paths WHERE live_key = ?{cond}"),
@@ -93,26 +107,6 @@ async fn superior(
         "to_unit",
     )
     .await?)
-}
-
-/// The superior along a live path (pending or active) for the cycle check.
-pub async fn live_superior(
-    c: &impl ConnectionTrait,
-    unit: Uuid,
-    series: &str,
-    level: &str,
-) -> Result<Option<Uuid>> {
-    superior(c, (unit, series, level), "").await
-}
-
-/// The superior along the active path, where 数据上报 sends the application.
-pub async fn active_superior(
-    c: &impl ConnectionTrait,
-    unit: Uuid,
-    series: &str,
-    level: &str,
-) -> Result<Option<Uuid>> {
-    superior(c, (unit, series, level), " AND state = 'active'").await
 }
 
 /// Asks for a path; the unique live key refuses a second live path for the same series and level.

@@ -39,6 +39,7 @@ fn s3_settings(test: &str) -> Option<S3Settings> {
 /// A client of the same bucket that goes around the platform, to see what it stored.
 fn raw_bucket(s: &S3Settings) -> AmazonS3 {
     use secrecy::ExposeSecret;
+    zhicheng::infra::files::install_tls_provider();
     AmazonS3Builder::new()
         .with_bucket_name(&s.bucket)
         .with_region(&s.region)

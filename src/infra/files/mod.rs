@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::bail;
 
 pub use local::LocalFiles;
-pub use s3::{S3Files, S3Settings};
+pub use s3::{S3Files, S3Settings, install_tls_provider};
 
 /// Where attachments are stored (`ZHICHENG_FILES_BACKEND`).
 #[derive(Debug, Clone)]

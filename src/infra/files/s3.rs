@@ -51,6 +51,13 @@ pub struct S3Files {
     prefix: String,
 }
 
+/// Makes ring, the provider this platform is built with, rustls's provider for the process:
+/// the S3 client's TLS asks for it when the client is built, and panics without one. Call it
+/// before building any `object_store` client; a second call changes nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl S3Files {
     /// Configures the client; nothing is contacted until the first request (`/readyz` says
     /// whether the bucket answers).
@@ -86,9 +93,7 @@ impl S3Files {
                 .with_endpoint(endpoint)
                 .with_allow_http(endpoint.starts_with("http://"));
         }
-        // The HTTP client's TLS asks rustls for the process's provider; ring is the one this
-        // platform is built with. Installing it twice is harmless (the first one stays).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let store = builder
             .build()
             .with_context(|| format!("configuring the S3 bucket {}", s.bucket))?;

@@ -27,6 +27,21 @@ pub struct Candidate {
     pub actor: Actor,
 }
 
+impl Candidate {
+    /// The account a login names, with the audit actor it acts as.
+    pub fn of(kind: SubjectKind, row: crate::store::entities::LoginColumns, actor: Actor) -> Self {
+        Candidate {
+            kind,
+            id: row.id,
+            password_hash: row.password_hash,
+            failed: row.failed_logins,
+            locked_until: row.locked_until,
+            disabled: row.disabled,
+            actor,
+        }
+    }
+}
+
 /// What the user typed besides the account.
 pub struct Attempt<'a> {
     pub password: &'a str,

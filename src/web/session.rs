@@ -161,13 +161,7 @@ impl FrontUser {
     pub fn actor(&self, dicts: &crate::store::dicts::Dicts) -> crate::store::audit::Actor {
         match self {
             FrontUser::Person(p) => crate::store::audit::Actor::person(p),
-            FrontUser::Unit(u) => crate::store::audit::Actor::unit(
-                u,
-                dicts
-                    .region(&u.region_code)
-                    .map(|r| r.name.clone())
-                    .unwrap_or_default(),
-            ),
+            FrontUser::Unit(u) => unit_actor(u, dicts),
         }
     }
 }
@@ -210,15 +204,32 @@ pub struct AdminUser {
 
 impl AdminUser {
     pub fn actor(&self, dicts: &crate::store::dicts::Dicts) -> crate::store::audit::Actor {
-        crate::store::audit::Actor {
-            kind: "admin",
-            id: Some(self.admin.id),
-            label: self.admin.username.clone(),
-            org: dicts
-                .region(&self.admin.bureau_code)
-                .map(|r| bureau_name(&r.name))
-                .unwrap_or_default(),
-        }
+        admin_actor(&self.admin, dicts)
+    }
+}
+
+/// A unit as the audit log names it: with its region.
+pub fn unit_actor(
+    u: &unit::Model,
+    dicts: &crate::store::dicts::Dicts,
+) -> crate::store::audit::Actor {
+    let region = dicts.region(&u.region_code).map(|r| r.name.clone());
+    crate::store::audit::Actor::unit(u, region.unwrap_or_default())
+}
+
+/// A back-office user as the audit log names it: with the bureau.
+pub fn admin_actor(
+    a: &admin::Model,
+    dicts: &crate::store::dicts::Dicts,
+) -> crate::store::audit::Actor {
+    crate::store::audit::Actor {
+        kind: "admin",
+        id: Some(a.id),
+        label: a.username.clone(),
+        org: dicts
+            .region(&a.bureau_code)
+            .map(|r| bureau_name(&r.name))
+            .unwrap_or_default(),
     }
 }
 

@@ -25,7 +25,29 @@ macro_rules! account_entity {
         pub enum Relation {}
 
         impl ActiveModelBehavior for ActiveModel {}
+
+        impl Model {
+            /// What a login checks of this account.
+            pub fn login_columns(self) -> $crate::store::entities::LoginColumns {
+                $crate::store::entities::LoginColumns {
+                    id: self.id,
+                    password_hash: self.password_hash,
+                    failed_logins: self.failed_logins,
+                    locked_until: self.locked_until,
+                    disabled: self.disabled,
+                }
+            }
+        }
     };
+}
+
+/// The columns a login checks, which every account table has.
+pub struct LoginColumns {
+    pub id: uuid::Uuid,
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
 }
 
 pub mod admin;

@@ -17,13 +17,14 @@ use crate::error::AppError;
 use crate::error::Result;
 use crate::messages::Msg;
 use crate::store::accounts;
-use crate::store::audit::Actor;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
 use crate::web::login::{self, Candidate, LoginFields, LoginForm};
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
-use crate::web::session::{AdminUser, LiveSession, Signed, bureau_name, login_cookies};
+use crate::web::session::{
+    AdminUser, LiveSession, Signed, admin_actor, bureau_name, login_cookies,
+};
 
 #[derive(Template)]
 #[template(path = "back/login.html")]
@@ -89,22 +90,9 @@ pub async fn login(
         accounts::admin_by_username(&state.db.conn, username).await?
     };
     let bound = admin.as_ref().and_then(|a| a.cert_fingerprint.clone());
-    let candidate = admin.map(|a| Candidate {
-        kind: SubjectKind::Admin,
-        id: a.id,
-        failed: a.failed_logins,
-        locked_until: a.locked_until,
-        disabled: a.disabled,
-        actor: Actor {
-            kind: "admin",
-            id: Some(a.id),
-            label: a.username.clone(),
-            org: dicts
-                .region(&a.bureau_code)
-                .map(|r| bureau_name(&r.name))
-                .unwrap_or_default(),
-        },
-        password_hash: a.password_hash,
+    let candidate = admin.map(|a| {
+        let actor = admin_actor(&a, &dicts);
+        Candidate::of(SubjectKind::Admin, a.login_columns(), actor)
     });
     let presented = ctx.cert_fingerprint.clone();
     // A bound account logs in only with its certificate; on the UKEY listener every account needs one.

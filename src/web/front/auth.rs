@@ -16,7 +16,7 @@ use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::login::{self, Candidate, LoginFields, LoginForm};
 use crate::web::page::{Flash, Layout, flash_from, render};
-use crate::web::session::{FrontUser, LiveSession};
+use crate::web::session::{FrontUser, LiveSession, unit_actor};
 
 #[derive(Template)]
 #[template(path = "front/login.html")]
@@ -78,32 +78,16 @@ pub async fn login(
     } else if form.kind == "unit" {
         accounts::unit_by_credit_code(&state.db.conn, &account)
             .await?
-            .map(|u| Candidate {
-                kind: SubjectKind::Unit,
-                id: u.id,
-                failed: u.failed_logins,
-                locked_until: u.locked_until,
-                disabled: u.disabled,
-                actor: Actor::unit(
-                    &u,
-                    dicts
-                        .region(&u.region_code)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default(),
-                ),
-                password_hash: u.password_hash,
+            .map(|u| {
+                let actor = unit_actor(&u, &dicts);
+                Candidate::of(SubjectKind::Unit, u.login_columns(), actor)
             })
     } else {
         accounts::person_by_id_number(&state.db.conn, &state.keys, &account)
             .await?
-            .map(|p| Candidate {
-                kind: SubjectKind::Person,
-                id: p.id,
-                failed: p.failed_logins,
-                locked_until: p.locked_until,
-                disabled: p.disabled,
-                actor: Actor::person(&p),
-                password_hash: p.password_hash,
+            .map(|p| {
+                let actor = Actor::person(&p);
+                Candidate::of(SubjectKind::Person, p.login_columns(), actor)
             })
     };
     let input = form.attempt(

@@ -22,13 +22,11 @@ EOF
 )
 phone=166$(printf '%08d' "$i")
 
-# call METHOD PATH [JSON]: a JSON API call with the applicant's token; any 4xx/5xx stops.
-call() {
-  local args=(-fsS -X "$1" "$API$2" -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)")
-  [ -n "${token:-}" ] && args+=(-H "Authorization: Bearer $token")
-  [ $# -gt 2 ] && args+=(-H 'Content-Type: application/json' -d "$3")
-  curl "${args[@]}"
-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
+# call METHOD PATH [JSON]: a JSON API call with the applicant's token (none before it has one).
+call() { api "${token:-}" "$@"; }
 
 call POST /register/person \
   "{\"name\":\"压测申报人\",\"id_number\":\"$id\",\"phone\":\"$phone\",\"password\":\"$DEMO_PASSWORD\",\"password2\":\"$DEMO_PASSWORD\"}" >/dev/null
@@ -52,14 +50,6 @@ detail=$(call GET "/applications/$app")
 version=$(jq -r .version <<<"$detail")
 
 # The page session: the cookies and the form token the 确定申报 form posts with.
-jar=$(mktemp)
-trap 'rm -f "$jar"' EXIT
-curl -s -c "$jar" -b "$jar" -o /dev/null "$FRONT/rsrc/"
-csrf=$(awk '$6 ~ /csrf$/ {print $7}' "$jar")
-code=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' "$FRONT/rsrc/login" \
-  --data-urlencode "_csrf=$csrf" --data-urlencode "kind=person" --data-urlencode "account=$id" \
-  --data-urlencode "password=$DEMO_PASSWORD")
-[ "$code" = 303 ] || { echo "applicant $i: login answered $code" >&2; exit 1; }
-cookie=$(awk '$6 ~ /^zc_/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")
-csrf=$(awk '$6 ~ /csrf$/ {print $7}' "$jar")
+IFS=$'\t' read -r cookie csrf < <(login front person "$id" "$DEMO_PASSWORD")
+[ -n "$cookie" ] || exit 1 # login has said why
 printf '%s\t%s\t%s\t%s\n' "$app" "$cookie" "$csrf" "$version"

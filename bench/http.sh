@@ -60,6 +60,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+. "$ROOT/bench/lib.sh"
 FRONT=http://127.0.0.1:19600
 BACKURL=http://127.0.0.1:19602
 export ZHICHENG_FRONT_LISTEN=127.0.0.1:19600 ZHICHENG_BACK_LISTEN=127.0.0.1:19602
@@ -115,24 +116,6 @@ stop() {
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 rss_mb() { echo $(( $(ps -o rss= -p "$server") / 1024 )); }
-
-# login SITE KIND ACCOUNT PASSWORD: prints "cookie-header<TAB>csrf" of a fresh session.
-login() {
-  local jar="$work/jar.$RANDOM" site=$1 base token code
-  if [ "$site" = front ]; then base=$FRONT/rsrc; else base=$BACKURL/sdmanager; fi
-  curl -s -c "$jar" -b "$jar" -o /dev/null "$base/"
-  token=$(awk '$6 ~ /csrf$/ {print $7}' "$jar")
-  if [ "$site" = front ]; then
-    code=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' "$base/login" \
-      --data-urlencode "_csrf=$token" --data-urlencode "kind=$2" --data-urlencode "account=$3" --data-urlencode "password=$4")
-  else
-    code=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' "$base/login" \
-      --data-urlencode "_csrf=$token" --data-urlencode "username=$3" --data-urlencode "password=$4")
-  fi
-  [ "$code" = 303 ] || { echo "login of $3 answered $code" >&2; return 1; }
-  # The form token is renewed at login: the one to post with is the jar's now.
-  printf '%s\t%s\n' "$(awk '$6 ~ /^zc_/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")" "$(awk '$6 ~ /csrf$/ {print $7}' "$jar")"
-}
 
 # check URL COOKIE: the page must answer 200 before it is measured.
 check() {
@@ -193,14 +176,6 @@ cs = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 body = "91370100MA3C" + "".join(random.choice(cs) for _ in range(5))
 print(body + cs[(31 - sum(cs.index(c) * k for c, k in zip(body, w)) % 31) % 31])'
-}
-
-# api TOKEN METHOD PATH [JSON]: one JSON API call; any 4xx/5xx stops the benchmark.
-api() {
-  local args=(-fsS -X "$2" "$FRONT/rsrc/api/v1$3" -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)")
-  [ -n "$1" ] && args+=(-H "Authorization: Bearer $1")
-  [ $# -gt 3 ] && args+=(-H 'Content-Type: application/json' -d "$4")
-  curl "${args[@]}"
 }
 
 # The workflow steps are one-shot changes (确定申报, 通过, 数据上报 each move an application

@@ -13,7 +13,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         let mut dicts = tokio::time::interval(state.settings.dict_check);
         loop {
             tokio::select! {
-                _ = tick.tick() => sweep(&state).await,
+                _ = tick.tick(), if state.settings.sweep => sweep(&state).await,
                 _ = dicts.tick() => match state.refresh_dicts().await {
                     Ok(true) => tracing::info!("dictionaries changed elsewhere: reloaded"),
                     Ok(false) => {}

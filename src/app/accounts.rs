@@ -24,10 +24,10 @@ use super::Caller;
 /// Hashes a password off the async threads (Argon2 takes tens of milliseconds).
 pub async fn hash_password(password: &str) -> Result<String> {
     let password = password.to_owned();
-    let hashed =
-        tokio::task::spawn_blocking(move || crate::infra::crypto::hash_password(&password))
-            .await
-            .map_err(|e| anyhow::anyhow!("hashing task: {e}"))?;
+    let hashed = crate::infra::cpu::run("hashing", move || {
+        crate::infra::crypto::hash_password(&password)
+    })
+    .await?;
     Ok(hashed?)
 }
 
@@ -170,10 +170,10 @@ pub async fn change_password(
     reopen: Option<Option<&str>>,
 ) -> Result<Option<sessions::NewSession>> {
     let (current, hash) = (change.current.clone(), who.hash.to_owned());
-    let ok =
-        tokio::task::spawn_blocking(move || crate::infra::crypto::verify_password(&current, &hash))
-            .await
-            .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
+    let ok = crate::infra::cpu::run("password check", move || {
+        crate::infra::crypto::verify_password(&current, &hash)
+    })
+    .await?;
     if !ok {
         return Err(AppError::field("current", Msg::CurrentPasswordWrong));
     }

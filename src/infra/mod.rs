@@ -2,6 +2,7 @@
 //! depends on `domain` at most, never on `store`, `app` or the HTTP side.
 
 pub mod captcha;
+pub mod cpu;
 pub mod crypto;
 pub mod export;
 pub mod files;

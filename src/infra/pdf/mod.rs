@@ -1,6 +1,9 @@
 //! The 转入表 as a PDF, typeset by typst with a CJK font found on the system or configured.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -21,6 +24,38 @@ pub const DEFAULT_FONTS: &[&str] = &[
 /// A ready typesetter, or why there is none (told to the operator at start and on use).
 pub struct Renderer {
     engine: Result<TypstEngine<typst_as_lib::TypstTemplateMainFile>, String>,
+    recent: Mutex<Recent>,
+}
+
+/// Forms typeset in the last minute, by a digest of everything printed on them (the printing
+/// minute included): the same facts make the same bytes, so a second download within the
+/// minute is not typeset again. Bounded in time and number: these hold ID numbers.
+#[derive(Default)]
+struct Recent(HashMap<[u8; 32], (Instant, Arc<[u8]>)>);
+
+/// How long a typeset form is kept, and how many at most.
+const RECENT_FOR: Duration = Duration::from_secs(60);
+const RECENT_MAX: usize = 64;
+
+impl Recent {
+    fn get(&mut self, key: &[u8; 32], now: Instant) -> Option<Arc<[u8]>> {
+        self.0
+            .retain(|_, (at, _)| now.duration_since(*at) < RECENT_FOR);
+        self.0.get(key).map(|(_, pdf)| pdf.clone())
+    }
+
+    fn put(&mut self, key: [u8; 32], pdf: Arc<[u8]>, now: Instant) {
+        if self.0.len() >= RECENT_MAX {
+            self.0.clear();
+        }
+        self.0.insert(key, (now, pdf));
+    }
+}
+
+fn digest(form: &TransferForm) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let json = serde_json::to_vec(form).ok()?;
+    Some(sha2::Sha256::digest(json).into())
 }
 
 /// One review step on the form.
@@ -71,7 +106,10 @@ impl Renderer {
                     .main_file(TEMPLATE)
                     .fonts([bytes.as_slice()])
                     .build();
-                Renderer { engine: Ok(engine) }
+                Renderer {
+                    engine: Ok(engine),
+                    recent: Mutex::default(),
+                }
             }
             Err(e) => {
                 tracing::error!(
@@ -79,6 +117,7 @@ impl Renderer {
                 );
                 Renderer {
                     engine: Err(format!("{e:#}")),
+                    recent: Mutex::default(),
                 }
             }
         }
@@ -88,8 +127,22 @@ impl Renderer {
         self.engine.is_ok()
     }
 
-    /// Typesets one form.
-    pub fn render(&self, form: &TransferForm) -> anyhow::Result<Vec<u8>> {
+    /// The PDF of `form` if the same form was typeset within the last minute.
+    pub fn recent(&self, form: &TransferForm) -> Option<Arc<[u8]>> {
+        self.recent.lock().ok()?.get(&digest(form)?, Instant::now())
+    }
+
+    /// Typesets one form (CPU-heavy: call it through `infra::cpu::run`), and keeps it for
+    /// [`Renderer::recent`].
+    pub fn render(&self, form: &TransferForm) -> anyhow::Result<Arc<[u8]>> {
+        let pdf: Arc<[u8]> = self.typeset(form)?.into();
+        if let (Some(key), Ok(mut recent)) = (digest(form), self.recent.lock()) {
+            recent.put(key, pdf.clone(), Instant::now());
+        }
+        Ok(pdf)
+    }
+
+    fn typeset(&self, form: &TransferForm) -> anyhow::Result<Vec<u8>> {
         let engine = self
             .engine
             .as_ref()
@@ -133,4 +186,42 @@ fn load_font(configured: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<u8>)> {
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::{RECENT_FOR, RECENT_MAX, Recent};
+
+    #[test]
+    fn a_typeset_form_is_kept_a_minute_and_the_number_kept_is_bounded() {
+        let t0 = Instant::now();
+        let pdf: Arc<[u8]> = Arc::from(&b"%PDF-1.7"[..]);
+        let mut recent = Recent::default();
+        recent.put([1; 32], pdf.clone(), t0);
+        assert_eq!(
+            recent.get(&[1; 32], t0 + Duration::from_secs(59)),
+            Some(pdf.clone())
+        );
+        assert_eq!(
+            recent.get(&[2; 32], t0),
+            None,
+            "another form is not this one"
+        );
+        assert_eq!(
+            recent.get(&[1; 32], t0 + RECENT_FOR),
+            None,
+            "kept a minute only"
+        );
+        assert!(
+            recent.0.is_empty(),
+            "expired forms are dropped, not only hidden"
+        );
+        for i in 0..=RECENT_MAX {
+            recent.put([i as u8; 32], pdf.clone(), t0);
+        }
+        assert!(recent.0.len() <= RECENT_MAX);
+    }
 }

@@ -101,12 +101,12 @@ pub async fn send(
         return Err(AppError::NotFound);
     }
     let data = form_data(state, a).await?;
-    let pdf = {
-        let state = state.clone();
-        let data = data.clone();
-        tokio::task::spawn_blocking(move || state.pdf().render(&data))
-            .await
-            .map_err(|e| anyhow::anyhow!("typesetting task: {e}"))?
+    let pdf = match state.pdf().recent(&data) {
+        Some(pdf) => Ok(pdf),
+        None => {
+            let (state, data) = (state.clone(), data.clone());
+            crate::infra::cpu::run("typesetting", move || state.pdf().render(&data)).await?
+        }
     };
     let pdf = match pdf {
         Ok(p) => p,
@@ -125,7 +125,7 @@ pub async fn send(
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"transfer-{}.pdf\"; filename*=UTF-8''%E8%BD%AC%E5%85%A5%E8%A1%A8-{}.pdf", data.serial, data.serial)),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        pdf,
+        axum::body::Bytes::from_owner(pdf),
     )
         .into_response())
 }

@@ -94,12 +94,8 @@ pub async fn rename_unit(
     reason: &str,
 ) -> Result<String> {
     let mut errors = FieldErrors::default();
-    let name = parse_unit_name(name)
-        .map_err(|m| errors.add("name", m))
-        .ok();
-    let reason = parse_text(reason, 200, true)
-        .map_err(|m| errors.add("reason", m))
-        .ok();
+    let name = errors.check("name", parse_unit_name(name));
+    let reason = errors.check("reason", parse_text(reason, 200, true));
     let (Some(name), Some(reason)) = (name, reason) else {
         return Err(AppError::Validation(errors));
     };

@@ -58,9 +58,10 @@ pub async fn send_code(
     if account.is_empty() {
         errors.add("account", Msg::Required);
     }
-    let phone = Phone::parse(phone)
-        .map_err(|e| errors.add("phone", crate::domain::account::phone_msg(e)))
-        .ok();
+    let phone = errors.check(
+        "phone",
+        Phone::parse(phone).map_err(crate::domain::account::phone_msg),
+    );
     let Some(phone) = phone.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };

@@ -81,8 +81,7 @@ fn choice(errs: &mut FieldErrors, field: &'static str, value: &str, allowed: &[&
 }
 
 fn text(errs: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
-    parse_text(value, max, false)
-        .map_err(|m| errs.add(field, m))
+    errs.check(field, parse_text(value, max, false))
         .unwrap_or_default()
 }
 

@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 
+use crate::app::accounts::{account_object, replace_password};
 use crate::app::{AppState, Caller};
 use crate::domain::account::{FieldErrors, parse_text, parse_unit_name};
 use crate::domain::auth::{AdminRole, PROVINCE_CODE, SubjectKind};
@@ -171,19 +172,12 @@ pub async fn account_action(
         }
         AccountAction::Reset => {
             let pw = crate::domain::password::generate_one_time();
-            accounts::set_password(&*tx, kind, subject, &pw, true, now).await?;
-            sessions::delete_for_subject(&*tx, kind, subject).await?;
+            replace_password(&*tx, (kind, subject), &pw, true, now).await?;
             ("account_reset_password", Some(pw))
         }
     };
     caller
-        .record(
-            &*tx,
-            now,
-            audit_action,
-            format!("{}:{subject}", kind.as_str()),
-            "",
-        )
+        .record(&*tx, now, audit_action, account_object((kind, subject)), "")
         .await?;
     tx.commit().await?;
     Ok(one_time)

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::app::limit::Bucket;
@@ -185,8 +186,7 @@ pub async fn change_password(
     let (kind, id) = who.subject;
     let now = state.now_ms();
     let tx = state.db.begin().await?;
-    accounts::set_password(&*tx, kind, id, expose(&new), false, now).await?;
-    sessions::delete_for_subject(&*tx, kind, id).await?;
+    replace_password(&*tx, who.subject, expose(&new), false, now).await?;
     let fresh = match reopen {
         Some(fingerprint) => {
             Some(sessions::create(&*tx, kind, id, &caller.ip, fingerprint, now).await?)
@@ -198,12 +198,32 @@ pub async fn change_password(
             &*tx,
             now,
             "password_change",
-            format!("{}:{id}", kind.as_str()),
+            account_object(who.subject),
             "",
         )
         .await?;
     tx.commit().await?;
     Ok(fresh)
+}
+
+/// A new password for the account, and every session of it ended, inside the caller's
+/// transaction: 修改密码, 找回密码 and a bureau's reset each leave no old session behind.
+/// `must_change` marks a one-time password.
+pub(super) async fn replace_password(
+    c: &impl ConnectionTrait,
+    (kind, id): (SubjectKind, Uuid),
+    password: &str,
+    must_change: bool,
+    now: i64,
+) -> Result<()> {
+    accounts::set_password(c, kind, id, password, must_change, now).await?;
+    sessions::delete_for_subject(c, kind, id).await?;
+    Ok(())
+}
+
+/// How the audit log names an account: `person:…`, `unit:…` or `admin:…`.
+pub(super) fn account_object((kind, id): (SubjectKind, Uuid)) -> String {
+    format!("{}:{id}", kind.as_str())
 }
 
 /// What a person's or unit's new password is checked against: its hash and its personal

@@ -74,9 +74,7 @@ pub async fn create(
     if !valid_username(username) {
         errors.add("username", Msg::UsernameInvalid);
     }
-    let display = parse_person_name(&input.display_name)
-        .map_err(|m| errors.add("display_name", m))
-        .ok();
+    let display = errors.check("display_name", parse_person_name(&input.display_name));
     if state.dicts().region(&input.bureau).is_none()
         || !may_create_admin(role, &me.bureau_code, &input.bureau)
     {

@@ -47,12 +47,17 @@ pub fn series_or_first(state: &AppState, series: &str) -> String {
 /// Every entry of `kind`, disabled ones included; titles and specialties of one series.
 pub fn entries(state: &AppState, kind: Kind, series: &str) -> Vec<Entry> {
     let d = state.dicts();
-    let coded = |code: &str, name: &str, enabled: bool| Entry {
-        key: code.to_owned(),
+    // An entry without extra or aliases; each kind adds what it has.
+    let plain = |key: String, name: &str, enabled: bool| Entry {
+        key,
         name: name.to_owned(),
-        extra: code.to_owned(),
+        extra: String::new(),
         aliases: Vec::new(),
         enabled,
+    };
+    let coded = |code: &str, name: &str, enabled: bool| Entry {
+        extra: code.to_owned(),
+        ..plain(code.to_owned(), name, enabled)
     };
     match kind {
         Kind::Series => d
@@ -70,24 +75,16 @@ pub fn entries(state: &AppState, kind: Kind, series: &str) -> Vec<Entry> {
             .iter()
             .filter(|t| t.series_code == series)
             .map(|t| Entry {
-                key: t.id.to_string(),
-                name: t.name.clone(),
                 extra: d.level_name(&t.level_code).to_owned(),
                 aliases: t.aliases.clone(),
-                enabled: t.enabled,
+                ..plain(t.id.to_string(), &t.name, t.enabled)
             })
             .collect(),
         Kind::Specialties => d
             .specialties
             .iter()
             .filter(|s| s.series_code == series)
-            .map(|s| Entry {
-                key: s.id.to_string(),
-                name: s.name.clone(),
-                extra: String::new(),
-                aliases: Vec::new(),
-                enabled: s.enabled,
-            })
+            .map(|s| plain(s.id.to_string(), &s.name, s.enabled))
             .collect(),
     }
 }

@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 
+use crate::app::accounts::{account_object, replace_password};
 use crate::app::{AppState, Caller};
 use crate::domain::account::{FieldErrors, parse_text, parse_unit_name};
 use crate::domain::auth::{AdminRole, PROVINCE_CODE, SubjectKind};
@@ -94,12 +95,8 @@ pub async fn rename_unit(
     reason: &str,
 ) -> Result<String> {
     let mut errors = FieldErrors::default();
-    let name = parse_unit_name(name)
-        .map_err(|m| errors.add("name", m))
-        .ok();
-    let reason = parse_text(reason, 200, true)
-        .map_err(|m| errors.add("reason", m))
-        .ok();
+    let name = errors.check("name", parse_unit_name(name));
+    let reason = errors.check("reason", parse_text(reason, 200, true));
     let (Some(name), Some(reason)) = (name, reason) else {
         return Err(AppError::Validation(errors));
     };
@@ -175,19 +172,12 @@ pub async fn account_action(
         }
         AccountAction::Reset => {
             let pw = crate::domain::password::generate_one_time();
-            accounts::set_password(&*tx, kind, subject, &pw, true, now).await?;
-            sessions::delete_for_subject(&*tx, kind, subject).await?;
+            replace_password(&*tx, (kind, subject), &pw, true, now).await?;
             ("account_reset_password", Some(pw))
         }
     };
     caller
-        .record(
-            &*tx,
-            now,
-            audit_action,
-            format!("{}:{subject}", kind.as_str()),
-            "",
-        )
+        .record(&*tx, now, audit_action, account_object((kind, subject)), "")
         .await?;
     tx.commit().await?;
     Ok(one_time)

@@ -10,6 +10,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::app::accounts::{account_object, replace_password};
 use crate::app::limit::Bucket;
 use crate::app::{AppState, Caller};
 use crate::domain::account::{FieldErrors, parse_new_password};
@@ -19,9 +20,9 @@ use crate::domain::mask::mask;
 use crate::domain::password::PasswordContext;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
+use crate::store::accounts;
 use crate::store::audit::{Actor, Outcome};
 use crate::store::reset::{self, Verdict};
-use crate::store::{accounts, sessions};
 
 const TICKET: &str = "password.reset";
 
@@ -58,9 +59,10 @@ pub async fn send_code(
     if account.is_empty() {
         errors.add("account", Msg::Required);
     }
-    let phone = Phone::parse(phone)
-        .map_err(|e| errors.add("phone", crate::domain::account::phone_msg(e)))
-        .ok();
+    let phone = errors.check(
+        "phone",
+        Phone::parse(phone).map_err(crate::domain::account::phone_msg),
+    );
     let Some(phone) = phone.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
@@ -94,7 +96,7 @@ pub async fn send_code(
     // ticket, the writes and every later answer (wrong code, used up) are then the same.
     let matched = subject.is_some();
     let (id, actor, object) = match subject {
-        Some((id, actor)) => (id, actor, format!("{}:{id}", kind.as_str())),
+        Some((id, actor)) => (id, actor, account_object((kind, id))),
         None => (
             Uuid::now_v7(),
             Actor {
@@ -213,24 +215,16 @@ pub async fn reset(
             .map(|p| Actor::person(&p)),
     }
     .ok_or(AppError::NotFound)?;
-    accounts::set_password(
+    replace_password(
         &*tx,
-        kind,
-        id,
+        (kind, id),
         crate::domain::account::expose(&new),
         false,
         now,
     )
     .await?;
-    sessions::delete_for_subject(&*tx, kind, id).await?;
     Caller::new(actor, ip)
-        .record(
-            &*tx,
-            now,
-            "password_reset",
-            format!("{}:{id}", kind.as_str()),
-            "",
-        )
+        .record(&*tx, now, "password_reset", account_object((kind, id)), "")
         .await?;
     tx.commit().await?;
     Ok(Ok(()))

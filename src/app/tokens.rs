@@ -34,8 +34,8 @@ pub async fn create(
     r: &TokenRequest,
 ) -> Result<(Uuid, String)> {
     let mut errors = FieldErrors::default();
-    let name = parse_text(&r.name, 64, true)
-        .map_err(|m| errors.add("name", m))
+    let name = errors
+        .check("name", parse_text(&r.name, 64, true))
         .unwrap_or_default();
     let scope = Scope::parse(&r.scope);
     if scope.is_none() {

@@ -23,6 +23,10 @@ impl FieldErrors {
     pub fn get(&self, field: &str) -> Option<&'static str> {
         self.0.get(field).map(|m| m.text())
     }
+    /// The parsed value, or `None` with its message recorded on `field`.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, Msg>) -> Option<T> {
+        parsed.map_err(|m| self.add(field, m)).ok()
+    }
     /// `Ok(value)` when no field failed.
     pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
         if self.is_empty() {
@@ -153,15 +157,12 @@ pub struct NewPerson {
 impl PersonForm {
     pub fn parse(&self, today: Date) -> Result<NewPerson, FieldErrors> {
         let mut errs = FieldErrors::default();
-        let name = parse_person_name(&self.name)
-            .map_err(|m| errs.add("name", m))
-            .ok();
-        let id = CitizenId::parse(&self.id_number, today)
-            .map_err(|e| errs.add("id_number", citizen_msg(e)))
-            .ok();
-        let phone = Phone::parse(&self.phone)
-            .map_err(|e| errs.add("phone", phone_msg(e)))
-            .ok();
+        let name = errs.check("name", parse_person_name(&self.name));
+        let id = errs.check(
+            "id_number",
+            CitizenId::parse(&self.id_number, today).map_err(citizen_msg),
+        );
+        let phone = errs.check("phone", Phone::parse(&self.phone).map_err(phone_msg));
         let ctx = PasswordContext {
             id_number: id.as_ref().map(|i| i.as_str()),
             birth_digits: id.as_ref().map(|i| i.birth_digits()),
@@ -213,21 +214,19 @@ pub struct NewUnit {
 impl UnitForm {
     pub fn parse(&self, known_region: impl Fn(&str) -> bool) -> Result<NewUnit, FieldErrors> {
         let mut errs = FieldErrors::default();
-        let name = parse_unit_name(&self.name)
-            .map_err(|m| errs.add("name", m))
-            .ok();
-        let code = CreditCode::parse(&self.credit_code)
-            .map_err(|e| errs.add("credit_code", credit_msg(e)))
-            .ok();
+        let name = errs.check("name", parse_unit_name(&self.name));
+        let code = errs.check(
+            "credit_code",
+            CreditCode::parse(&self.credit_code).map_err(credit_msg),
+        );
         if !known_region(self.region.trim()) {
             errs.add("region", Msg::RegionUnknown);
         }
-        let contact = parse_person_name(&self.contact)
-            .map_err(|m| errs.add("contact", m))
-            .ok();
-        let phone = Phone::parse(&self.contact_phone)
-            .map_err(|e| errs.add("contact_phone", phone_msg(e)))
-            .ok();
+        let contact = errs.check("contact", parse_person_name(&self.contact));
+        let phone = errs.check(
+            "contact_phone",
+            Phone::parse(&self.contact_phone).map_err(phone_msg),
+        );
         let ctx = PasswordContext {
             credit_code: code.as_ref().map(|c| c.as_str()),
             ..Default::default()

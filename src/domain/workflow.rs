@@ -171,26 +171,24 @@ impl HistoryAction {
 }
 
 impl Command {
-    pub fn action(self) -> &'static str {
+    /// The step's name in code and its label on a page, side by side.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            Command::Submit { .. } => "submit",
-            Command::Withdraw { .. } => "withdraw",
-            Command::Approve { .. } => "approve",
-            Command::Return { .. } => "return",
-            Command::Report { .. } => "report",
-            Command::Delete => "delete",
+            Command::Submit { .. } => ("submit", "确定申报"),
+            Command::Withdraw { .. } => ("withdraw", "撤回"),
+            Command::Approve { .. } => ("approve", "通过"),
+            Command::Return { .. } => ("return", "退回"),
+            Command::Report { .. } => ("report", "数据上报"),
+            Command::Delete => ("delete", "删除"),
         }
     }
 
+    pub fn action(self) -> &'static str {
+        self.names().0
+    }
+
     pub fn label(self) -> &'static str {
-        match self {
-            Command::Submit { .. } => "确定申报",
-            Command::Withdraw { .. } => "撤回",
-            Command::Approve { .. } => "通过",
-            Command::Return { .. } => "退回",
-            Command::Report { .. } => "数据上报",
-            Command::Delete => "删除",
-        }
+        self.names().1
     }
 }
 

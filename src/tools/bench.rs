@@ -148,29 +148,46 @@ async fn measure(db: &Db, label: &str, units: usize) -> anyhow::Result<()> {
             hits += usize::from(!found.is_empty());
             rows += found.len();
         }
-        times.sort();
+        let Timings {
+            n,
+            p50,
+            p95,
+            p99,
+            max,
+        } = Timings::of(times);
         println!(
-            "unit-search {label} units={count} len={len} n={} p50={:.2}ms p95={:.2}ms p99={:.2}ms max={:.2}ms hits={hits} rows={rows}",
-            times.len(),
-            ms(pct(&times, 0.50)),
-            ms(pct(&times, 0.95)),
-            ms(pct(&times, 0.99)),
-            ms(times.last().copied().unwrap_or_default()),
+            "unit-search {label} units={count} len={len} n={n} p50={p50:.2}ms p95={p95:.2}ms p99={p99:.2}ms max={max:.2}ms hits={hits} rows={rows}"
         );
     }
     Ok(())
 }
 
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i]
+/// The counted runs of one measurement: how many, and the milliseconds at the 50th, 95th
+/// and 99th percentile and of the slowest.
+struct Timings {
+    n: usize,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+impl Timings {
+    fn of(mut times: Vec<Duration>) -> Self {
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let pct = |p: f64| match times.len() {
+            0 => Duration::ZERO,
+            n => times[((p * n as f64).ceil() as usize).clamp(1, n) - 1],
+        };
+        Timings {
+            n: times.len(),
+            p50: ms(pct(0.50)),
+            p95: ms(pct(0.95)),
+            p99: ms(pct(0.99)),
+            max: ms(times.last().copied().unwrap_or_default()),
+        }
+    }
 }
 
 async fn count_units(db: &Db) -> anyhow::Result<i64> {
@@ -876,13 +893,11 @@ pub async fn stats(db: &Db, runs: usize) -> anyhow::Result<()> {
             }
             total = s.tables[0].iter().map(|r| r.1).sum::<i64>();
         }
-        times.sort();
+        let Timings {
+            n, p50, p95, max, ..
+        } = Timings::of(times);
         println!(
-            "stats {label}: applications={total} n={} p50={:.1}ms p95={:.1}ms max={:.1}ms",
-            times.len(),
-            ms(pct(&times, 0.50)),
-            ms(pct(&times, 0.95)),
-            ms(times.last().copied().unwrap_or_default()),
+            "stats {label}: applications={total} n={n} p50={p50:.1}ms p95={p95:.1}ms max={max:.1}ms"
         );
     }
     Ok(())

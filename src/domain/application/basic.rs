@@ -61,9 +61,8 @@ impl BasicForm {
         let phone = if self.phone.trim().is_empty() {
             String::new()
         } else {
-            Phone::parse(&self.phone)
+            errs.check("phone", Phone::parse(&self.phone).map_err(phone_msg))
                 .map(|p| p.as_str().to_owned())
-                .map_err(|e| errs.add("phone", phone_msg(e)))
                 .unwrap_or_default()
         };
         let is_work_unit = match self.is_work_unit.as_str() {

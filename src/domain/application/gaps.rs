@@ -33,42 +33,22 @@ fn gap(module: Module, what: impl Into<String>) -> Gap {
 pub fn gaps(s: &Snapshot<'_>) -> Vec<Gap> {
     let mut g = Vec::new();
     let b = s.basic;
-    let need = |g: &mut Vec<Gap>, m: Module, ok: bool, label: &str| {
-        if !ok {
-            g.push(gap(m, format!("请填写“{label}”")));
-        }
-    };
-    need(&mut g, Module::Basic, !b.phone.is_empty(), "手机号");
-    need(&mut g, Module::Basic, b.declare_unit.is_some(), "申报单位");
-    need(
-        &mut g,
-        Module::Basic,
-        b.is_work_unit.is_some(),
-        "是否是工作单位",
-    );
-    need(
-        &mut g,
-        Module::Basic,
-        b.is_work_unit == Some(true) || b.work_unit.is_some(),
-        "工作单位",
-    );
-    need(&mut g, Module::Basic, b.level.is_some(), "申报级别");
-    need(&mut g, Module::Basic, b.title.is_some(), "申报职称");
-    need(&mut g, Module::Basic, b.specialty.is_some(), "现从事专业");
-    need(
-        &mut g,
-        Module::Basic,
-        b.declare_method.is_some(),
-        "申报方式",
-    );
-    need(
-        &mut g,
-        Module::Basic,
-        b.title_year.is_some(),
-        "职称获得年度",
-    );
-    let o = s.original;
-    for (v, label) in [
+    let (o, t) = (s.original, s.transfer);
+    let basic = [
+        (!b.phone.is_empty(), "手机号"),
+        (b.declare_unit.is_some(), "申报单位"),
+        (b.is_work_unit.is_some(), "是否是工作单位"),
+        (
+            b.is_work_unit == Some(true) || b.work_unit.is_some(),
+            "工作单位",
+        ),
+        (b.level.is_some(), "申报级别"),
+        (b.title.is_some(), "申报职称"),
+        (b.specialty.is_some(), "现从事专业"),
+        (b.declare_method.is_some(), "申报方式"),
+        (b.title_year.is_some(), "职称获得年度"),
+    ];
+    let original = [
         (&o.title_name, "职称名称"),
         (&o.series, "职称系列"),
         (&o.level, "职称级别"),
@@ -78,17 +58,23 @@ pub fn gaps(s: &Snapshot<'_>) -> Vec<Gap> {
         (&o.issuer_region, "发证省份或系统"),
         (&o.certificate_no, "证书编号"),
         (&o.obtained_date, "取得时间"),
-    ] {
-        need(&mut g, Module::Original, !v.is_empty(), label);
-    }
-    let t = s.transfer;
-    for (v, label) in [
+    ];
+    let transfer = [
         (&t.prev_employer, "原工作单位"),
         (&t.prev_province, "原单位所在省份"),
         (&t.moved_date, "调入时间"),
         (&t.how, "调入方式"),
-    ] {
-        need(&mut g, Module::Transfer, !v.is_empty(), label);
+    ];
+    // Every field 确定申报 needs: (module, whether it is filled in, label).
+    let fields = basic
+        .into_iter()
+        .map(|(ok, label)| (Module::Basic, ok, label))
+        .chain(original.map(|(v, label)| (Module::Original, !v.is_empty(), label)))
+        .chain(transfer.map(|(v, label)| (Module::Transfer, !v.is_empty(), label)));
+    for (module, ok, label) in fields {
+        if !ok {
+            g.push(gap(module, format!("请填写“{label}”")));
+        }
     }
     if s.education.is_empty() {
         g.push(gap(Module::Education, "请至少填写一条学历信息"));

@@ -81,8 +81,7 @@ fn choice(errs: &mut FieldErrors, field: &'static str, value: &str, allowed: &[&
 }
 
 fn text(errs: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
-    parse_text(value, max, false)
-        .map_err(|m| errs.add(field, m))
+    errs.check(field, parse_text(value, max, false))
         .unwrap_or_default()
 }
 
@@ -174,50 +173,49 @@ pub fn row_field(field: &str, i: usize) -> &'static str {
     keys[pos].as_str()
 }
 
+/// Cleans repeated rows with `clean` (given the errors, the row's index and the row as
+/// typed); blank rows are dropped, at most `MAX_ROWS` are kept.
+fn parse_rows<R: Default + PartialEq>(
+    rows: &[R],
+    mut clean: impl FnMut(&mut FieldErrors, usize, &R) -> R,
+) -> Result<Vec<R>, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let out: Vec<R> = rows
+        .iter()
+        .filter(|r| **r != R::default())
+        .take(MAX_ROWS)
+        .enumerate()
+        .map(|(i, r)| clean(&mut e, i, r))
+        .collect();
+    e.finish(|| out)
+}
+
 /// Cleans 学历信息 rows; blank rows are dropped.
 pub fn parse_education(
     rows: &[EducationRow],
     today: Date,
 ) -> Result<Vec<EducationRow>, FieldErrors> {
-    let mut e = FieldErrors::default();
-    let mut out = Vec::new();
-    for (i, r) in rows
-        .iter()
-        .filter(|r| **r != EducationRow::default())
-        .take(MAX_ROWS)
-        .enumerate()
-    {
-        out.push(EducationRow {
-            school: text(&mut e, row_field("school", i), &r.school, 100),
-            major: text(&mut e, row_field("major", i), &r.major, 60),
-            education: choice(&mut e, row_field("education", i), &r.education, &EDUCATIONS),
-            degree: choice(&mut e, row_field("degree", i), &r.degree, &DEGREES),
-            graduated: date(&mut e, row_field("graduated", i), &r.graduated, today),
-        });
-    }
-    e.finish(|| out)
+    parse_rows(rows, |e, i, r| EducationRow {
+        school: text(e, row_field("school", i), &r.school, 100),
+        major: text(e, row_field("major", i), &r.major, 60),
+        education: choice(e, row_field("education", i), &r.education, &EDUCATIONS),
+        degree: choice(e, row_field("degree", i), &r.degree, &DEGREES),
+        graduated: date(e, row_field("graduated", i), &r.graduated, today),
+    })
 }
 
 /// Cleans 工作经历 rows; blank rows are dropped; a row may not end before it starts.
 pub fn parse_work(rows: &[WorkRow], today: Date) -> Result<Vec<WorkRow>, FieldErrors> {
-    let mut e = FieldErrors::default();
-    let mut out = Vec::new();
-    for (i, r) in rows
-        .iter()
-        .filter(|r| **r != WorkRow::default())
-        .take(MAX_ROWS)
-        .enumerate()
-    {
+    parse_rows(rows, |e, i, r| {
         let row = WorkRow {
-            from: date(&mut e, row_field("from", i), &r.from, today),
-            to: date(&mut e, row_field("to", i), &r.to, today),
-            employer: text(&mut e, row_field("employer", i), &r.employer, 100),
-            post: text(&mut e, row_field("post", i), &r.post, 60),
+            from: date(e, row_field("from", i), &r.from, today),
+            to: date(e, row_field("to", i), &r.to, today),
+            employer: text(e, row_field("employer", i), &r.employer, 100),
+            post: text(e, row_field("post", i), &r.post, 60),
         };
         if !row.from.is_empty() && !row.to.is_empty() && row.to < row.from {
             e.add(row_field("to", i), Msg::EndBeforeStart);
         }
-        out.push(row);
-    }
-    e.finish(|| out)
+        row
+    })
 }

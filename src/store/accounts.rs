@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use super::entities::{admin, person, unit};
-use super::{exec, unique_violation};
+use super::{exec, unique_or};
 use crate::domain::auth::{AdminRole, SubjectKind, after_failure};
 use crate::domain::ids::{CitizenId, CreditCode, Phone};
 use crate::domain::mask::mask;
@@ -89,13 +89,9 @@ pub async fn insert_person(
         must_change_password: false,
         now: now,
     );
-    model
-        .insert(c)
-        .await
-        .map_err(|e| match unique_violation(&e) {
-            Some(_) => AppError::field("id_number", Msg::IdTaken),
-            None => e.into(),
-        })
+    unique_or(model.insert(c).await, |_| {
+        AppError::field("id_number", Msg::IdTaken)
+    })
 }
 
 /// Creates a unit; unique indexes on the credit code and the name decide duplicates.
@@ -118,16 +114,13 @@ pub async fn insert_unit(
         must_change_password: false,
         now: now,
     );
-    let unit = model
-        .insert(c)
-        .await
-        .map_err(|e| match unique_violation(&e) {
-            Some(detail) if detail.contains("credit_code") => {
-                AppError::field("credit_code", Msg::CreditTaken)
-            }
-            Some(_) => AppError::field("name", Msg::UnitNameTaken),
-            None => e.into(),
-        })?;
+    let unit = unique_or(model.insert(c).await, |detail| {
+        if detail.contains("credit_code") {
+            AppError::field("credit_code", Msg::CreditTaken)
+        } else {
+            AppError::field("name", Msg::UnitNameTaken)
+        }
+    })?;
     super::unit_search::index_unit(c, unit.id, &unit.name).await?;
     Ok(unit)
 }
@@ -249,16 +242,17 @@ pub async fn insert_admin(
         must_change_password: a.must_change_password,
         now: now,
     );
-    model
-        .insert(c)
-        .await
-        .map_err(|e| match unique_violation(&e) {
-            Some(detail) if detail.contains("fingerprint") => {
-                AppError::field("cert_fingerprint", Msg::FingerprintTaken)
-            }
-            Some(_) => AppError::field("username", Msg::UsernameTaken),
-            None => e.into(),
-        })
+    unique_or(model.insert(c).await, |detail| {
+        if detail.contains("fingerprint") {
+            fingerprint_taken()
+        } else {
+            AppError::field("username", Msg::UsernameTaken)
+        }
+    })
+}
+
+fn fingerprint_taken() -> AppError {
+    AppError::field("cert_fingerprint", Msg::FingerprintTaken)
 }
 
 pub async fn bind_certificate(
@@ -273,13 +267,8 @@ pub async fn bind_certificate(
         vec![fp.map(str::to_owned).into(), now.into(), admin_id.into()],
     )
     .await;
-    match res {
-        Ok(_) => Ok(()),
-        Err(e) if unique_violation(&e).is_some() => {
-            Err(AppError::field("cert_fingerprint", Msg::FingerprintTaken))
-        }
-        Err(e) => Err(e.into()),
-    }
+    unique_or(res, |_| fingerprint_taken())?;
+    Ok(())
 }
 
 /// Counts one wrong password atomically; on the fifth the account locks.

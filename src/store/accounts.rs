@@ -133,6 +133,25 @@ async fn one_where<E: EntityTrait>(
     Ok(E::find().filter(cond).one(c).await?)
 }
 
+/// `name(arg) -> entity::Column;`: a lookup of one account by a unique column's value.
+macro_rules! account_by {
+    ($($name:ident($arg:ident: $ty:ty) -> $entity:ident::$col:ident;)+) => {$(
+        pub async fn $name(c: &impl ConnectionTrait, $arg: $ty) -> Result<Option<$entity::Model>> {
+            one_where::<$entity::Entity>(c, $entity::Column::$col.eq($arg)).await
+        }
+    )+};
+}
+
+account_by! {
+    person_by_id(id: Uuid) -> person::Id;
+    unit_by_id(id: Uuid) -> unit::Id;
+    unit_by_credit_code(code: &str) -> unit::CreditCode;
+    unit_by_name(name: &str) -> unit::Name;
+    admin_by_id(id: Uuid) -> admin::Id;
+    admin_by_username(username: &str) -> admin::Username;
+    admin_by_fingerprint(fp: &str) -> admin::CertFingerprint;
+}
+
 pub async fn person_by_id_number(
     c: &impl ConnectionTrait,
     keys: &Keys,
@@ -140,17 +159,6 @@ pub async fn person_by_id_number(
 ) -> Result<Option<person::Model>> {
     let hash = keys.blind_index(ID_CONTEXT, id_number);
     one_where::<person::Entity>(c, person::Column::IdHash.eq(hash)).await
-}
-
-pub async fn person_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>> {
-    Ok(person::Entity::find_by_id(id).one(c).await?)
-}
-
-pub async fn unit_by_credit_code(
-    c: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<unit::Model>> {
-    one_where::<unit::Entity>(c, unit::Column::CreditCode.eq(code)).await
 }
 
 /// Units' names by id in one query, for lists that show several; unknown ids are absent.
@@ -171,28 +179,6 @@ pub async fn unit_names(
         .all(c)
         .await?;
     Ok(rows.into_iter().collect())
-}
-
-pub async fn unit_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<unit::Model>> {
-    Ok(unit::Entity::find_by_id(id).one(c).await?)
-}
-
-pub async fn admin_by_username(
-    c: &impl ConnectionTrait,
-    username: &str,
-) -> Result<Option<admin::Model>> {
-    one_where::<admin::Entity>(c, admin::Column::Username.eq(username)).await
-}
-
-pub async fn admin_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<admin::Model>> {
-    Ok(admin::Entity::find_by_id(id).one(c).await?)
-}
-
-pub async fn admin_by_fingerprint(
-    c: &impl ConnectionTrait,
-    fp: &str,
-) -> Result<Option<admin::Model>> {
-    one_where::<admin::Entity>(c, admin::Column::CertFingerprint.eq(fp)).await
 }
 
 /// The back-office users a bureau manages, newest first, at most `limit`.
@@ -351,10 +337,6 @@ pub async fn set_password(
 
 pub async fn unit_name_taken(c: &impl ConnectionTrait, name: &str) -> Result<bool> {
     Ok(unit_by_name(c, name).await?.is_some())
-}
-
-pub async fn unit_by_name(c: &impl ConnectionTrait, name: &str) -> Result<Option<unit::Model>> {
-    one_where::<unit::Entity>(c, unit::Column::Name.eq(name)).await
 }
 
 /// Enabled back-office users whose last login (or creation) is older than `cutoff`.

@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use super::entities::{admin, person, unit};
-use super::{exec, unique_violation};
+use super::{exec, unique_or};
 use crate::domain::auth::{AdminRole, SubjectKind, after_failure};
 use crate::domain::ids::{CitizenId, CreditCode, Phone};
 use crate::domain::mask::mask;
@@ -89,13 +89,9 @@ pub async fn insert_person(
         must_change_password: false,
         now: now,
     );
-    model
-        .insert(c)
-        .await
-        .map_err(|e| match unique_violation(&e) {
-            Some(_) => AppError::field("id_number", Msg::IdTaken),
-            None => e.into(),
-        })
+    unique_or(model.insert(c).await, |_| {
+        AppError::field("id_number", Msg::IdTaken)
+    })
 }
 
 /// Creates a unit; unique indexes on the credit code and the name decide duplicates.
@@ -118,16 +114,13 @@ pub async fn insert_unit(
         must_change_password: false,
         now: now,
     );
-    let unit = model
-        .insert(c)
-        .await
-        .map_err(|e| match unique_violation(&e) {
-            Some(detail) if detail.contains("credit_code") => {
-                AppError::field("credit_code", Msg::CreditTaken)
-            }
-            Some(_) => AppError::field("name", Msg::UnitNameTaken),
-            None => e.into(),
-        })?;
+    let unit = unique_or(model.insert(c).await, |detail| {
+        if detail.contains("credit_code") {
+            AppError::field("credit_code", Msg::CreditTaken)
+        } else {
+            AppError::field("name", Msg::UnitNameTaken)
+        }
+    })?;
     super::unit_search::index_unit(c, unit.id, &unit.name).await?;
     Ok(unit)
 }
@@ -140,6 +133,25 @@ async fn one_where<E: EntityTrait>(
     Ok(E::find().filter(cond).one(c).await?)
 }
 
+/// `name(arg) -> entity::Column;`: a lookup of one account by a unique column's value.
+macro_rules! account_by {
+    ($($name:ident($arg:ident: $ty:ty) -> $entity:ident::$col:ident;)+) => {$(
+        pub async fn $name(c: &impl ConnectionTrait, $arg: $ty) -> Result<Option<$entity::Model>> {
+            one_where::<$entity::Entity>(c, $entity::Column::$col.eq($arg)).await
+        }
+    )+};
+}
+
+account_by! {
+    person_by_id(id: Uuid) -> person::Id;
+    unit_by_id(id: Uuid) -> unit::Id;
+    unit_by_credit_code(code: &str) -> unit::CreditCode;
+    unit_by_name(name: &str) -> unit::Name;
+    admin_by_id(id: Uuid) -> admin::Id;
+    admin_by_username(username: &str) -> admin::Username;
+    admin_by_fingerprint(fp: &str) -> admin::CertFingerprint;
+}
+
 pub async fn person_by_id_number(
     c: &impl ConnectionTrait,
     keys: &Keys,
@@ -147,17 +159,6 @@ pub async fn person_by_id_number(
 ) -> Result<Option<person::Model>> {
     let hash = keys.blind_index(ID_CONTEXT, id_number);
     one_where::<person::Entity>(c, person::Column::IdHash.eq(hash)).await
-}
-
-pub async fn person_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>> {
-    Ok(person::Entity::find_by_id(id).one(c).await?)
-}
-
-pub async fn unit_by_credit_code(
-    c: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<unit::Model>> {
-    one_where::<unit::Entity>(c, unit::Column::CreditCode.eq(code)).await
 }
 
 /// Units' names by id in one query, for lists that show several; unknown ids are absent.
@@ -178,28 +179,6 @@ pub async fn unit_names(
         .all(c)
         .await?;
     Ok(rows.into_iter().collect())
-}
-
-pub async fn unit_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<unit::Model>> {
-    Ok(unit::Entity::find_by_id(id).one(c).await?)
-}
-
-pub async fn admin_by_username(
-    c: &impl ConnectionTrait,
-    username: &str,
-) -> Result<Option<admin::Model>> {
-    one_where::<admin::Entity>(c, admin::Column::Username.eq(username)).await
-}
-
-pub async fn admin_by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<admin::Model>> {
-    Ok(admin::Entity::find_by_id(id).one(c).await?)
-}
-
-pub async fn admin_by_fingerprint(
-    c: &impl ConnectionTrait,
-    fp: &str,
-) -> Result<Option<admin::Model>> {
-    one_where::<admin::Entity>(c, admin::Column::CertFingerprint.eq(fp)).await
 }
 
 /// The back-office users a bureau manages, newest first, at most `limit`.
@@ -249,16 +228,17 @@ pub async fn insert_admin(
         must_change_password: a.must_change_password,
         now: now,
     );
-    model
-        .insert(c)
-        .await
-        .map_err(|e| match unique_violation(&e) {
-            Some(detail) if detail.contains("fingerprint") => {
-                AppError::field("cert_fingerprint", Msg::FingerprintTaken)
-            }
-            Some(_) => AppError::field("username", Msg::UsernameTaken),
-            None => e.into(),
-        })
+    unique_or(model.insert(c).await, |detail| {
+        if detail.contains("fingerprint") {
+            fingerprint_taken()
+        } else {
+            AppError::field("username", Msg::UsernameTaken)
+        }
+    })
+}
+
+fn fingerprint_taken() -> AppError {
+    AppError::field("cert_fingerprint", Msg::FingerprintTaken)
 }
 
 pub async fn bind_certificate(
@@ -273,13 +253,8 @@ pub async fn bind_certificate(
         vec![fp.map(str::to_owned).into(), now.into(), admin_id.into()],
     )
     .await;
-    match res {
-        Ok(_) => Ok(()),
-        Err(e) if unique_violation(&e).is_some() => {
-            Err(AppError::field("cert_fingerprint", Msg::FingerprintTaken))
-        }
-        Err(e) => Err(e.into()),
-    }
+    unique_or(res, |_| fingerprint_taken())?;
+    Ok(())
 }
 
 /// Counts one wrong password atomically; on the fifth the account locks.
@@ -362,10 +337,6 @@ pub async fn set_password(
 
 pub async fn unit_name_taken(c: &impl ConnectionTrait, name: &str) -> Result<bool> {
     Ok(unit_by_name(c, name).await?.is_some())
-}
-
-pub async fn unit_by_name(c: &impl ConnectionTrait, name: &str) -> Result<Option<unit::Model>> {
-    one_where::<unit::Entity>(c, unit::Column::Name.eq(name)).await
 }
 
 /// Enabled back-office users whose last login (or creation) is older than `cutoff`.

@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::application::{self, Model};
-use super::{exec, guarded, query_as, query_one_as, unique_violation};
+use super::{exec, guarded, insert_new, query_as, query_one_as, unique_or};
 use crate::domain::application::{Basic, EducationRow, Module, Original, Transfer, WorkRow};
 use crate::domain::mask::mask;
 use crate::domain::workflow::HistoryAction;
@@ -58,13 +58,9 @@ pub async fn create_draft(
         declare_region: Set(None),
         submitted_month: Set(None),
     };
-    model
-        .insert(c)
-        .await
-        .map_err(|e| match unique_violation(&e) {
-            Some(_) => AppError::Conflict(Msg::OpenApplicationExists),
-            None => e.into(),
-        })
+    unique_or(model.insert(c).await, |_| {
+        AppError::Conflict(Msg::OpenApplicationExists)
+    })
 }
 
 /// The person's application, or `None` whether it does not exist or is someone else's.
@@ -325,22 +321,21 @@ pub async fn add_event(
     now: i64,
     e: NewEvent<'_>,
 ) -> Result<()> {
-    exec(
+    let label: String = e.actor_label.chars().take(200).collect();
+    insert_new(
         c,
-        "INSERT INTO application_events (id, application_id, at, actor_kind, actor_id, actor_label, unit_id, action, from_state, to_state, opinion) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "application_events",
         vec![
-            Uuid::now_v7().into(),
-            app.into(),
-            now.into(),
-            e.actor_kind.into(),
-            e.actor_id.into(),
-            e.actor_label.chars().take(200).collect::<String>().into(),
-            e.unit_id.into(),
-            e.action.as_str().into(),
-            e.from.as_str().into(),
-            e.to.as_str().into(),
-            e.opinion.into(),
+            ("application_id", app.into()),
+            ("at", now.into()),
+            ("actor_kind", e.actor_kind.into()),
+            ("actor_id", e.actor_id.into()),
+            ("actor_label", label.into()),
+            ("unit_id", e.unit_id.into()),
+            ("action", e.action.as_str().into()),
+            ("from_state", e.from.as_str().into()),
+            ("to_state", e.to.as_str().into()),
+            ("opinion", e.opinion.into()),
         ],
     )
     .await?;
@@ -421,10 +416,17 @@ pub async fn fail_module(
         vec![app.into(), round.into(), module.as_str().into()],
     )
     .await?;
-    exec(
+    insert_new(
         c,
-        "INSERT INTO module_reviews (id, application_id, round, module, unit_id, opinion, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        vec![Uuid::now_v7().into(), app.into(), round.into(), module.as_str().into(), unit.into(), opinion.into(), now.into()],
+        "module_reviews",
+        vec![
+            ("application_id", app.into()),
+            ("round", round.into()),
+            ("module", module.as_str().into()),
+            ("unit_id", unit.into()),
+            ("opinion", opinion.into()),
+            ("created_at", now.into()),
+        ],
     )
     .await?;
     Ok(())

@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::{exec, query_as, query_one_as};
+use super::{exec, insert_new, query_as, query_one_as};
 use crate::domain::application::Slot;
 use crate::error::Result;
 
@@ -34,21 +34,18 @@ pub async fn insert(
     now: i64,
     a: NewAttachment<'_>,
 ) -> Result<Uuid> {
-    let id = Uuid::now_v7();
-    exec(
+    let id = insert_new(
         c,
-        "INSERT INTO attachments (id, application_id, slot, file_name, content_type, size, sha256, storage_key, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "attachments",
         vec![
-            id.into(),
-            app.into(),
-            a.slot.as_str().into(),
-            a.file_name.into(),
-            a.content_type.into(),
-            a.size.into(),
-            a.sha256.into(),
-            a.storage_key.into(),
-            now.into(),
+            ("application_id", app.into()),
+            ("slot", a.slot.as_str().into()),
+            ("file_name", a.file_name.into()),
+            ("content_type", a.content_type.into()),
+            ("size", a.size.into()),
+            ("sha256", a.sha256.into()),
+            ("storage_key", a.storage_key.into()),
+            ("created_at", now.into()),
         ],
     )
     .await?;

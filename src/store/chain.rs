@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::{exec, guarded, query_as, unique_violation};
+use super::{exec, guarded, insert_new, query_as, unique_or};
 use crate::domain::chain::{Standing, grant_key, path_key};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
@@ -109,6 +109,18 @@ pub async fn superior(
     .await?)
 }
 
+/// The columns of a new request (a path or a grant): pending under its live key, with no
+/// opinion yet and undecided.
+fn pending(live_key: String, now: i64) -> [(&'static str, Value); 5] {
+    [
+        ("state", "pending".into()),
+        ("live_key", live_key.into()),
+        ("opinion", "".into()),
+        ("created_at", now.into()),
+        ("decided_at", Option::<i64>::None.into()),
+    ]
+}
+
 /// Asks for a path; the unique live key refuses a second live path for the same series and level.
 pub async fn create_path(
     c: &impl ConnectionTrait,
@@ -118,19 +130,37 @@ pub async fn create_path(
     level: &str,
     now: i64,
 ) -> Result<Uuid> {
-    let id = Uuid::now_v7();
-    let res = exec(
-        c,
-        "INSERT INTO report_paths (id, from_unit, to_unit, series_code, level_code, state, live_key, opinion, created_at, decided_at) \
-         VALUES (?, ?, ?, ?, ?, 'pending', ?, '', ?, NULL)",
-        vec![id.into(), from.into(), to.into(), series.into(), level.into(), path_key(from, series, level).into(), now.into()],
-    )
-    .await;
-    match res {
-        Ok(_) => Ok(id),
-        Err(e) if unique_violation(&e).is_some() => Err(AppError::Conflict(Msg::PathExists)),
-        Err(e) => Err(e.into()),
-    }
+    let mut cols = vec![
+        ("from_unit", from.into()),
+        ("to_unit", to.into()),
+        ("series_code", series.into()),
+        ("level_code", level.into()),
+    ];
+    cols.extend(pending(path_key(from, series, level), now));
+    let res = insert_new(c, "report_paths", cols).await;
+    unique_or(res, |_| AppError::Conflict(Msg::PathExists))
+}
+
+/// 通过 (the request becomes active) or 不通过 (refused, its live key freed) of a pending
+/// path or grant by `decider`, the column naming who may decide it; `set` are the other
+/// columns the decision writes, `values` theirs, then the id and the decider's.
+async fn decide(
+    c: &impl ConnectionTrait,
+    table: &str,
+    decider: &str,
+    approve: bool,
+    set: &str,
+    values: Vec<Value>,
+) -> Result<()> {
+    let (state, freed) = if approve {
+        ("active", "")
+    } else {
+        ("refused", ", live_key = NULL")
+    };
+    let sql = format!(
+        "UPDATE {table} SET state = '{state}', {set}{freed} WHERE id = ? AND {decider} = ? AND state = 'pending'"
+    );
+    guarded(exec(c, &sql, values).await?)
 }
 
 /// 通过 or 不通过 by the superior; only a pending path can be decided, once.
@@ -142,29 +172,16 @@ pub async fn decide_path(
     opinion: &str,
     now: i64,
 ) -> Result<()> {
-    let (state, keep_key) = if approve {
-        ("active", true)
-    } else {
-        ("refused", false)
-    };
-    let sql = if keep_key {
-        "UPDATE report_paths SET state = ?, opinion = ?, decided_at = ? WHERE id = ? AND to_unit = ? AND state = 'pending'"
-    } else {
-        "UPDATE report_paths SET state = ?, opinion = ?, decided_at = ?, live_key = NULL WHERE id = ? AND to_unit = ? AND state = 'pending'"
-    };
-    let rows = exec(
+    let values = vec![opinion.into(), now.into(), id.into(), to.into()];
+    decide(
         c,
-        sql,
-        vec![
-            state.into(),
-            opinion.into(),
-            now.into(),
-            id.into(),
-            to.into(),
-        ],
+        "report_paths",
+        "to_unit",
+        approve,
+        "opinion = ?, decided_at = ?",
+        values,
     )
-    .await?;
-    guarded(rows)
+    .await
 }
 
 /// A final-review grant request or grant.
@@ -245,19 +262,15 @@ pub async fn request_grant(
     bureau: &str,
     now: i64,
 ) -> Result<Uuid> {
-    let id = Uuid::now_v7();
-    let res = exec(
-        c,
-        "INSERT INTO final_grants (id, unit_id, level_code, bureau_code, state, live_key, opinion, decided_by, created_at, decided_at) \
-         VALUES (?, ?, ?, ?, 'pending', ?, '', NULL, ?, NULL)",
-        vec![id.into(), unit.into(), level.into(), bureau.into(), grant_key(unit, level).into(), now.into()],
-    )
-    .await;
-    match res {
-        Ok(_) => Ok(id),
-        Err(e) if unique_violation(&e).is_some() => Err(AppError::Conflict(Msg::GrantExists)),
-        Err(e) => Err(e.into()),
-    }
+    let mut cols = vec![
+        ("unit_id", unit.into()),
+        ("level_code", level.into()),
+        ("bureau_code", bureau.into()),
+        ("decided_by", Option::<Uuid>::None.into()),
+    ];
+    cols.extend(pending(grant_key(unit, level), now));
+    let res = insert_new(c, "final_grants", cols).await;
+    unique_or(res, |_| AppError::Conflict(Msg::GrantExists))
 }
 
 /// 通过 / 不通过 by the bureau the request names.
@@ -270,24 +283,15 @@ pub async fn decide_grant(
     by: Uuid,
     now: i64,
 ) -> Result<()> {
-    let sql = if approve {
-        "UPDATE final_grants SET state = 'active', opinion = ?, decided_by = ?, decided_at = ? WHERE id = ? AND bureau_code = ? AND state = 'pending'"
-    } else {
-        "UPDATE final_grants SET state = 'refused', opinion = ?, decided_by = ?, decided_at = ?, live_key = NULL WHERE id = ? AND bureau_code = ? AND state = 'pending'"
-    };
-    let rows = exec(
-        c,
-        sql,
-        vec![
-            opinion.into(),
-            by.into(),
-            now.into(),
-            id.into(),
-            bureau.into(),
-        ],
-    )
-    .await?;
-    guarded(rows)
+    let values = vec![
+        opinion.into(),
+        by.into(),
+        now.into(),
+        id.into(),
+        bureau.into(),
+    ];
+    let set = "opinion = ?, decided_by = ?, decided_at = ?";
+    decide(c, "final_grants", "bureau_code", approve, set, values).await
 }
 
 /// Revokes an active grant; applications already approved stay approved.

@@ -96,15 +96,7 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
         let s = code_of(&series, &t.series)?;
         let l = code_of(&levels, &t.level)?;
         if !have.contains(&format!("{s}|{l}|{}", t.name)) {
-            let values = vec![
-                Uuid::now_v7().into(),
-                s.into(),
-                l.into(),
-                t.name.clone().into(),
-                serde_json::to_string(&t.aliases)?.into(),
-            ];
-            let columns = "id, series_code, level_code, name, aliases";
-            insert_entry(c, "dict_titles", columns, values, i).await?;
+            insert_title(c, &s, &l, &t.name, &t.aliases, i).await?;
             added += 1;
         }
     }
@@ -118,8 +110,7 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
         let s = code_of(&series, &sp.series)?;
         for (i, name) in sp.names.iter().enumerate() {
             if !have.contains(&format!("{s}|{name}")) {
-                let values = vec![Uuid::now_v7().into(), s.clone().into(), name.clone().into()];
-                insert_entry(c, "dict_specialties", "id, series_code, name", values, i).await?;
+                insert_specialty(c, &s, name, i).await?;
                 added += 1;
             }
         }
@@ -130,8 +121,8 @@ pub async fn seed(tx: &WriteTx) -> anyhow::Result<usize> {
     Ok(added)
 }
 
-/// Inserts one shipped entry into `table`: `values` for `columns`, then its place in its
-/// list as the sort order, enabled.
+/// Inserts one entry into `table`, shipped or added by hand: `values` for `columns`, then
+/// `sort`, its place in its list, enabled.
 async fn insert_entry(
     c: &impl ConnectionTrait,
     table: &str,
@@ -144,6 +135,42 @@ async fn insert_entry(
     let sql = format!("INSERT INTO {table} ({columns}, sort, enabled) VALUES ({marks})");
     exec(c, &sql, values).await?;
     Ok(())
+}
+
+/// Inserts a title under a new id (see `insert_entry`); its aliases are stored as JSON.
+async fn insert_title(
+    c: &impl ConnectionTrait,
+    series: &str,
+    level: &str,
+    name: &str,
+    aliases: &[String],
+    sort: usize,
+) -> Result<Uuid, sea_orm::DbErr> {
+    let id = Uuid::now_v7();
+    let aliases = serde_json::to_string(aliases).unwrap_or_default();
+    let values = vec![
+        id.into(),
+        series.into(),
+        level.into(),
+        name.into(),
+        aliases.into(),
+    ];
+    let columns = "id, series_code, level_code, name, aliases";
+    insert_entry(c, "dict_titles", columns, values, sort).await?;
+    Ok(id)
+}
+
+/// Inserts a specialty under a new id (see `insert_entry`).
+async fn insert_specialty(
+    c: &impl ConnectionTrait,
+    series: &str,
+    name: &str,
+    sort: usize,
+) -> Result<Uuid, sea_orm::DbErr> {
+    let id = Uuid::now_v7();
+    let values = vec![id.into(), series.into(), name.into()];
+    insert_entry(c, "dict_specialties", "id, series_code, name", values, sort).await?;
+    Ok(id)
 }
 
 /// Marks the dictionaries changed, in the transaction that changes them: every node reloads
@@ -462,6 +489,9 @@ pub async fn set_enabled(
     update_entry(c, kind, key, "enabled = ?", vec![enabled.into()]).await
 }
 
+/// Where a title or specialty added by hand sorts: after every shipped one.
+const ADDED_SORT: usize = 9999;
+
 /// Adds an entry; series and 申报方式 get the next free code.
 pub async fn add(
     c: &impl ConnectionTrait,
@@ -488,32 +518,16 @@ pub async fn add(
             } else {
                 next.to_string()
             };
-            exec(
-                c,
-                &format!("INSERT INTO {table} (code, name, sort, enabled) VALUES (?, ?, ?, ?)"),
-                vec![
-                    code.clone().into(),
-                    name.into(),
-                    (next as i32).into(),
-                    true.into(),
-                ],
-            )
-            .await?;
+            let values = vec![code.clone().into(), name.into()];
+            insert_entry(c, table, "code, name", values, next as usize).await?;
             Ok(code)
         }
         Kind::Titles => {
-            let id = Uuid::now_v7();
-            exec(
-                c,
-                "INSERT INTO dict_titles (id, series_code, level_code, name, aliases, sort, enabled) VALUES (?, ?, ?, ?, ?, 9999, ?)",
-                vec![id.into(), series.into(), level.into(), name.into(), serde_json::to_string(aliases).unwrap_or_default().into(), true.into()],
-            )
-            .await?;
+            let id = insert_title(c, series, level, name, aliases, ADDED_SORT).await?;
             Ok(id.to_string())
         }
         Kind::Specialties => {
-            let id = Uuid::now_v7();
-            exec(c, "INSERT INTO dict_specialties (id, series_code, name, sort, enabled) VALUES (?, ?, ?, 9999, ?)", vec![id.into(), series.into(), name.into(), true.into()]).await?;
+            let id = insert_specialty(c, series, name, ADDED_SORT).await?;
             Ok(id.to_string())
         }
     }

@@ -379,6 +379,18 @@ pub fn unique_violation(err: &DbErr) -> Option<String> {
     }
 }
 
+/// A write's result with a unique-constraint violation turned into `taken(detail)` (`detail`
+/// names the constraint or index): the schema decides "already exists", even under a race.
+pub fn unique_or<T>(
+    res: Result<T, DbErr>,
+    taken: impl FnOnce(&str) -> crate::error::AppError,
+) -> crate::error::Result<T> {
+    res.map_err(|e| match unique_violation(&e) {
+        Some(detail) => taken(&detail),
+        None => e.into(),
+    })
+}
+
 /// Inserts many rows with multi-row statements, chunked below both databases' parameter limits.
 pub async fn insert_rows(
     c: &impl ConnectionTrait,
@@ -400,6 +412,20 @@ pub async fn insert_rows(
         exec(c, &sql, batch.into_iter().flatten().collect()).await?;
     }
     Ok(())
+}
+
+/// Inserts one row under a new id (keys are made in Rust: UUIDv7) and returns that id;
+/// `cols` are the row's other columns with their values.
+pub async fn insert_new(
+    c: &impl ConnectionTrait,
+    table: &str,
+    cols: Vec<(&str, Value)>,
+) -> Result<uuid::Uuid, DbErr> {
+    let id = uuid::Uuid::now_v7();
+    let (names, values): (Vec<&str>, Vec<Value>) =
+        std::iter::once(("id", id.into())).chain(cols).unzip();
+    insert_rows(c, table, &names, vec![values]).await?;
+    Ok(id)
 }
 
 /// Runs a `SELECT COUNT(*) AS n …` and returns `n`.

@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::{exec, query_as};
+use super::{exec, insert_new, query_as};
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
 
@@ -49,10 +49,18 @@ pub async fn notify(
     body: &str,
     link: &str,
 ) -> Result<()> {
-    exec(
+    insert_new(
         c,
-        "INSERT INTO notices (id, recipient_kind, recipient_id, title, body, link, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-        vec![Uuid::now_v7().into(), to.0.as_str().into(), to.1.into(), title.into(), body.into(), link.into(), now.into()],
+        "notices",
+        vec![
+            ("recipient_kind", to.0.as_str().into()),
+            ("recipient_id", to.1.into()),
+            ("title", title.into()),
+            ("body", body.into()),
+            ("link", link.into()),
+            ("created_at", now.into()),
+            ("read_at", Option::<i64>::None.into()),
+        ],
     )
     .await?;
     Ok(())

@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::{exec, query_one_as};
+use super::{exec, insert_new, query_one_as};
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
 use crate::infra::crypto::Keys;
@@ -50,16 +50,17 @@ pub async fn issue(
         vec![now.into(), kind.as_str().into(), subject.into()],
     )
     .await?;
-    exec(
+    insert_new(
         c,
-        "INSERT INTO reset_codes (id, subject_kind, subject_id, code_tag, attempts, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, 0, ?, NULL, ?)",
+        "reset_codes",
         vec![
-            Uuid::now_v7().into(),
-            kind.as_str().into(),
-            subject.into(),
-            keys.token_tag(code).into(),
-            (now + LIFETIME_MS).into(),
-            now.into(),
+            ("subject_kind", kind.as_str().into()),
+            ("subject_id", subject.into()),
+            ("code_tag", keys.token_tag(code).into()),
+            ("attempts", 0i32.into()),
+            ("expires_at", (now + LIFETIME_MS).into()),
+            ("used_at", Option::<i64>::None.into()),
+            ("created_at", now.into()),
         ],
     )
     .await?;

@@ -4,7 +4,7 @@
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::{exec, query_as, query_one_as};
+use super::{exec, insert_new, query_as, query_one_as};
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
 use crate::infra::crypto::sha256_b64;
@@ -77,21 +77,18 @@ pub async fn insert(
     t: NewToken<'_>,
     now: i64,
 ) -> Result<Uuid> {
-    let id = Uuid::now_v7();
-    exec(
+    let id = insert_new(
         c,
-        "INSERT INTO api_tokens (id, realm, subject_kind, subject_id, name, token_hash, scope, created_at, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "api_tokens",
         vec![
-            id.into(),
-            t.kind.realm().as_str().into(),
-            t.kind.as_str().into(),
-            t.subject.into(),
-            t.name.into(),
-            sha256_b64(secret.as_bytes()).into(),
-            t.scope.as_str().into(),
-            now.into(),
-            t.expires_at.into(),
+            ("realm", t.kind.realm().as_str().into()),
+            ("subject_kind", t.kind.as_str().into()),
+            ("subject_id", t.subject.into()),
+            ("name", t.name.into()),
+            ("token_hash", sha256_b64(secret.as_bytes()).into()),
+            ("scope", t.scope.as_str().into()),
+            ("created_at", now.into()),
+            ("expires_at", t.expires_at.into()),
         ],
     )
     .await?;

@@ -2,7 +2,7 @@
 //!
 //! Times are UTC milliseconds in BIGINT columns: they compare the same way on both databases.
 
-use super::table;
+use super::{keyed, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 forward_only!(up);
@@ -36,27 +36,23 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .col(string_len("code", 6).primary_key())
         .col(string_len_uniq("name", 20))
         .col(string_len("short", 20))
-        .col(integer("sort"))
-        .col(boolean("enabled").default(true))
+        .listed()
         .create(m)
         .await?;
     for name in ["dict_levels", "dict_series", "dict_declare_methods"] {
         table(name)
             .col(string_len("code", 8).primary_key())
             .col(string_len_uniq("name", 40))
-            .col(integer("sort"))
-            .col(boolean("enabled").default(true))
+            .listed()
             .create(m)
             .await?;
     }
-    table("dict_titles")
-        .col(pk_uuid("id"))
+    keyed("dict_titles")
         .col(string_len("series_code", 8))
         .col(string_len("level_code", 8))
         .col(string_len("name", 40))
         .col(text("aliases"))
-        .col(integer("sort"))
-        .col(boolean("enabled").default(true))
+        .listed()
         .references("series_code", "dict_series", "code")
         .references("level_code", "dict_levels", "code")
         .unique(
@@ -66,47 +62,40 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .index("ix_dict_titles_level", &["level_code", "sort"])
         .create(m)
         .await?;
-    table("dict_specialties")
-        .col(pk_uuid("id"))
+    keyed("dict_specialties")
         .col(string_len("series_code", 8))
         .col(string_len("name", 60))
-        .col(integer("sort"))
-        .col(boolean("enabled").default(true))
+        .listed()
         .references("series_code", "dict_series", "code")
         .unique("ux_dict_specialties_series_name", &["series_code", "name"])
         .create(m)
         .await?;
 
-    table("persons")
-        .col(pk_uuid("id"))
+    keyed("persons")
         .col(string_len("name", 60))
         .col(text("id_cipher"))
         .col(string_len_uniq("id_hash", 64))
         .col(string_len("id_masked", 18))
         .col(string_len("sex", 2))
         .col(string_len("birth_date", 10))
-        .col(text("phone_cipher"))
-        .col(string_len("phone_masked", 11))
+        .phone("phone")
         .account()
         .create(m)
         .await?;
 
-    table("units")
-        .col(pk_uuid("id"))
+    keyed("units")
         .col(string_len_uniq("name", 200))
         .col(string_len_uniq("credit_code", 18))
         .col(string_len("region_code", 6))
         .col(string_len("contact_name", 60))
-        .col(text("contact_phone_cipher"))
-        .col(string_len("contact_phone_masked", 11))
+        .phone("contact_phone")
         .references("region_code", "regions", "code")
         .account()
         .index("ix_units_region", &["region_code", "name"])
         .create(m)
         .await?;
 
-    table("admins")
-        .col(pk_uuid("id"))
+    keyed("admins")
         .col(string_len_uniq("username", 32))
         .col(string_len("display_name", 60))
         .col(string_len("bureau_code", 6))
@@ -141,8 +130,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .create(m)
         .await?;
 
-    table("reset_codes")
-        .col(pk_uuid("id"))
+    keyed("reset_codes")
         .subject()
         .col(string_len("code_tag", 64))
         .col(integer("attempts").default(0))

@@ -1,15 +1,14 @@
 //! 外地调入 applications with their history, review marks, attachments, notices,
 //! and the unit-name search indexes.
 
-use super::table;
+use super::{keyed, table};
 use sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 forward_only!(up);
 
 async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
-    table("applications")
-        .col(pk_uuid("id"))
+    keyed("applications")
         .col(uuid("person_id"))
         // The person while the application is unfinished, NULL after: a unique index on it
         // allows one unfinished application per person on both databases.
@@ -21,8 +20,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .col(uuid_null("declare_unit_id"))
         .col(boolean_null("is_work_unit"))
         .col(uuid_null("work_unit_id"))
-        .col(text("phone_cipher"))
-        .col(string_len("phone_masked", 11))
+        .phone("phone")
         .col(string_len_null("level_code", 8))
         .col(string_len_null("series_code", 8))
         .col(uuid_null("title_id"))
@@ -55,8 +53,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .create(m)
         .await?;
 
-    table("application_events")
-        .col(pk_uuid("id"))
+    keyed("application_events")
         .col(uuid("application_id"))
         .col(big_integer("at"))
         .actor(200)
@@ -71,8 +68,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .create(m)
         .await?;
 
-    table("module_reviews")
-        .col(pk_uuid("id"))
+    keyed("module_reviews")
         .col(uuid("application_id"))
         .col(integer("round"))
         .col(string_len("module", 16))
@@ -87,8 +83,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .create(m)
         .await?;
 
-    table("attachments")
-        .col(pk_uuid("id"))
+    keyed("attachments")
         .col(uuid("application_id"))
         .col(string_len("slot", 24))
         .col(string_len("file_name", 200))
@@ -102,8 +97,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .create(m)
         .await?;
 
-    table("notices")
-        .col(pk_uuid("id"))
+    keyed("notices")
         .col(string_len("recipient_kind", 8))
         .col(uuid("recipient_id"))
         .col(string_len("title", 100))

@@ -1,6 +1,6 @@
 //! The review chain: who has held each application, reporting paths, final-review grants.
 
-use super::table;
+use super::{keyed, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 forward_only!(up);
@@ -18,8 +18,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
 
     // The live key is `from|series|level`: one live path per (unit, series, level).
-    table("report_paths")
-        .col(pk_uuid("id"))
+    keyed("report_paths")
         .col(uuid("from_unit"))
         .col(uuid("to_unit"))
         .col(string_len("series_code", 8))
@@ -35,8 +34,7 @@ async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
 
     // The live key is `unit|level`.
-    table("final_grants")
-        .col(pk_uuid("id"))
+    keyed("final_grants")
         .col(uuid("unit_id"))
         .col(string_len("level_code", 8))
         .col(string_len("bureau_code", 6))

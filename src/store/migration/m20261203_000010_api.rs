@@ -1,14 +1,13 @@
 //! The JSON API's own tables: API tokens (stored as a SHA-256 of the secret, never the
 //! secret) and the answers kept for `Idempotency-Key` replays.
 
-use super::table;
+use super::{keyed, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 forward_only!(up);
 
 async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
-    table("api_tokens")
-        .col(pk_uuid("id"))
+    keyed("api_tokens")
         .col(string_len("realm", 8))
         .subject()
         .col(string_len("name", 64))

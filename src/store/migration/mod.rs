@@ -115,6 +115,11 @@ fn table(name: &'static str) -> NewTable {
     }
 }
 
+/// A new table whose rows are keyed by `id`, a UUIDv7 generated in Rust.
+fn keyed(name: &'static str) -> NewTable {
+    table(name).col(pk_uuid("id"))
+}
+
 impl NewTable {
     fn col(mut self, column: impl IntoColumnDef) -> Self {
         self.table.col(column);
@@ -173,6 +178,20 @@ impl NewTable {
             .col(big_integer("created_at"))
             .col(big_integer("updated_at"))
             .col(big_integer_null("last_login_at"))
+    }
+
+    /// A phone number kept encrypted, `{name}_cipher`, and masked for display,
+    /// `{name}_masked`.
+    fn phone(self, name: &str) -> Self {
+        self.col(text(Alias::new(format!("{name}_cipher"))))
+            .col(string_len(Alias::new(format!("{name}_masked")), 11))
+    }
+
+    /// A dictionary entry's `sort`, its place in lists, and `enabled`, whether it is
+    /// offered (at first it is).
+    fn listed(self) -> Self {
+        self.col(integer("sort"))
+            .col(boolean("enabled").default(true))
     }
 
     /// Whom a row belongs to: `subject_kind` (person, unit or admin) and `subject_id`.

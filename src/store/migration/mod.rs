@@ -200,17 +200,17 @@ impl NewTable {
             .col(uuid("subject_id"))
     }
 
-    /// Who did what a row records: `actor_kind`, `actor_id` (none for the system) and
-    /// `actor_label`, its name at the time, of up to `label` characters.
+    /// Who did what a row records: `actor_kind`, `actor_id` (NULL where no account acted)
+    /// and `actor_label`, its name at the time, of up to `label` characters.
     fn actor(self, label: u32) -> Self {
         self.col(string_len("actor_kind", 8))
             .col(uuid_null("actor_id"))
             .col(string_len("actor_label", label))
     }
 
-    /// A request a bureau decides: its `state`, its `live_key` while pending or active and
-    /// NULL after (a unique index on it keeps one live request per key on every database),
-    /// and the decision's `opinion`.
+    /// A request its reviewer decides (a reporting path, a final-review grant): its `state`,
+    /// its `live_key` while pending or active and NULL after (a unique index on it keeps
+    /// one live request per key on every database), and the decision's `opinion`.
     fn decided(self) -> Self {
         self.col(string_len("state", 12))
             .col(string_len_null("live_key", 60).unique_key())

@@ -210,11 +210,21 @@ impl NewTable {
 
     /// A request its reviewer decides (a reporting path, a final-review grant): its `state`,
     /// its `live_key` while pending or active and NULL after (a unique index on it keeps
-    /// one live request per key on every database), and the decision's `opinion`.
-    fn decided(self) -> Self {
-        self.col(string_len("state", 12))
+    /// one live request per key on every database), the decision's `opinion`, with
+    /// `by_operator` the `decided_by` operator (a path's reviewer is its receiving unit),
+    /// and when it was made (`created_at`) and decided (`decided_at`).
+    fn decided(self, by_operator: bool) -> Self {
+        let t = self
+            .col(string_len("state", 12))
             .col(string_len_null("live_key", 60).unique_key())
-            .col(text("opinion"))
+            .col(text("opinion"));
+        let t = if by_operator {
+            t.col(uuid_null("decided_by"))
+        } else {
+            t
+        };
+        t.col(big_integer("created_at"))
+            .col(big_integer_null("decided_at"))
     }
 
     /// Creates the table, then its indexes.
@@ -225,6 +235,17 @@ impl NewTable {
         }
         Ok(())
     }
+}
+
+/// Creates the tables in order, each with its indexes.
+async fn create(
+    m: &SchemaManager<'_>,
+    tables: impl IntoIterator<Item = NewTable>,
+) -> Result<(), DbErr> {
+    for t in tables {
+        t.create(m).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

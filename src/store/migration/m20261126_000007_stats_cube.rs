@@ -39,8 +39,7 @@ fn values(row: &str) -> String {
 }
 
 /// A cube of counts kept by triggers on `applications`, and the triggers for each database,
-/// written once for this cube and the durations' (migration 11). Each method takes the SQL
-/// that says, of a row (`OLD` or `NEW`), which cell it counts in.
+/// written once for this cube and the durations' (migration 11).
 pub(super) struct Cube {
     /// The table, also the stem of its triggers' names (`tr_{table}_…`, `zc_{table}`).
     pub table: &'static str,
@@ -50,33 +49,57 @@ pub(super) struct Cube {
     pub key_columns: &'static str,
 }
 
+/// What a cube's triggers say of an application row, each given the row's name (`OLD` or
+/// `NEW`) and returning SQL.
+pub(super) struct Row<'a> {
+    /// Whether the row counts (SQLite's triggers ask).
+    pub counts: &'a dyn Fn(&str) -> String,
+    /// The row's cell key, NULL when the row does not count (PostgreSQL's and MySQL's ask).
+    pub key: &'a dyn Fn(&str) -> String,
+    /// The condition on the cube selecting the row's cell.
+    pub cell: &'a dyn Fn(&str) -> String,
+    /// The values naming the row's cell.
+    pub values: &'a dyn Fn(&str) -> String,
+}
+
 impl Cube {
+    /// The triggers keeping the cube on `backend`, given what they say of a row.
+    pub fn triggers(&self, backend: sea_orm::DbBackend, row: &Row) -> Vec<String> {
+        match backend {
+            sea_orm::DbBackend::Postgres => self.postgres(row),
+            sea_orm::DbBackend::MySql => self.mysql(row),
+            _ => self.sqlite(row),
+        }
+    }
+
     /// Counts a row out of the cell that `cell`, a condition on the cube, selects.
     fn dec(&self, cell: &str) -> String {
         format!("UPDATE {} SET n = n - 1 WHERE {cell};", self.table)
     }
 
-    /// SQLite's triggers, given whether a row counts, the condition selecting its cell and
-    /// the values naming it. SQLite takes one writer at a time, so lock order does not
-    /// arise there.
-    pub fn sqlite_triggers(
-        &self,
-        counts: impl Fn(&str) -> String,
-        cell: impl Fn(&str) -> String,
-        values: impl Fn(&str) -> String,
-    ) -> Vec<String> {
+    /// Counts a row into its cell: `source` gives the cell's values and a count of 1 (a
+    /// `VALUES` or a `SELECT`), `bump` is the database's clause that adds 1 to a cell
+    /// already there.
+    fn inc(&self, source: &str, bump: &str) -> String {
+        format!(
+            "INSERT INTO {} ({}, n) {source} {bump};",
+            self.table, self.cells
+        )
+    }
+
+    /// SQLite's triggers. SQLite takes one writer at a time, so lock order does not arise
+    /// there.
+    fn sqlite(&self, row: &Row) -> Vec<String> {
         let Cube {
-            table,
-            cells,
-            key_columns,
+            table, key_columns, ..
         } = self;
         let upsert = |guard: &str| {
-            format!(
-                "INSERT INTO {table} ({cells}, n) SELECT {}, 1 WHERE {guard} \
-                 ON CONFLICT ({cells}) DO UPDATE SET n = n + 1;",
-                values("NEW")
+            self.inc(
+                &format!("SELECT {}, 1 WHERE {guard}", (row.values)("NEW")),
+                &format!("ON CONFLICT ({}) DO UPDATE SET n = n + 1", self.cells),
             )
         };
+        let (counts, cell) = (row.counts, row.cell);
         vec![
             format!(
                 "CREATE TRIGGER tr_{table}_insert AFTER INSERT ON applications WHEN {} BEGIN {} END",
@@ -99,37 +122,33 @@ impl Cube {
 
     /// PostgreSQL's triggers: one plpgsql function `zc_{table}`, run after every insert and
     /// delete of an application and after an update of the key columns, that moves the
-    /// row's count from the cell `old_key` names to the one `new_key` names (either NULL
-    /// when the row does not count), [`smaller_key_first`]. `old_cell` selects the old
-    /// row's cell, `new_values` name the new one's.
-    pub fn postgres_triggers(
-        &self,
-        old_key: &str,
-        new_key: &str,
-        old_cell: &str,
-        new_values: &str,
-    ) -> Vec<String> {
+    /// row's count from the old row's cell to the new one's (either key NULL when the row
+    /// does not count), [`smaller_key_first`].
+    fn postgres(&self, row: &Row) -> Vec<String> {
         let Cube {
-            table,
-            cells,
-            key_columns,
+            table, key_columns, ..
         } = self;
-        let inc = format!(
-            "INSERT INTO {table} ({cells}, n) VALUES ({new_values}, 1) \
-             ON CONFLICT ({cells}) DO UPDATE SET n = {table}.n + 1;"
+        let inc = self.inc(
+            &format!("VALUES ({}, 1)", (row.values)("NEW")),
+            &format!(
+                "ON CONFLICT ({}) DO UPDATE SET n = {table}.n + 1",
+                self.cells
+            ),
         );
         vec![
             format!(
                 "CREATE FUNCTION zc_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ \
                  DECLARE old_key text; new_key text; \
                  BEGIN \
-                   IF TG_OP <> 'INSERT' THEN old_key := {old_key}; END IF; \
-                   IF TG_OP <> 'DELETE' THEN new_key := {new_key}; END IF; \
+                   IF TG_OP <> 'INSERT' THEN old_key := {}; END IF; \
+                   IF TG_OP <> 'DELETE' THEN new_key := {}; END IF; \
                    IF old_key IS NOT DISTINCT FROM new_key THEN RETURN NULL; END IF; \
                    {} \
                    RETURN NULL; \
                  END $$",
-                smaller_key_first(&self.dec(old_cell), &inc)
+                (row.key)("OLD"),
+                (row.key)("NEW"),
+                smaller_key_first(&self.dec(&(row.cell)("OLD")), &inc)
             ),
             format!(
                 "CREATE TRIGGER tr_{table}_write AFTER INSERT OR DELETE ON applications \
@@ -143,21 +162,15 @@ impl Cube {
     }
 
     /// MySQL's triggers, one per event (no shared function, no `UPDATE OF`): an insert
-    /// counts into the cell `new_key` names, a delete out of `old_key`'s, an update moves
-    /// the count when the key changed ([`smaller_key_first`]); the keys and cells as for
-    /// [`Cube::postgres_triggers`].
-    pub fn mysql_triggers(
-        &self,
-        old_key: &str,
-        new_key: &str,
-        old_cell: &str,
-        new_values: &str,
-    ) -> Vec<String> {
-        let Cube { table, cells, .. } = self;
-        let dec = self.dec(old_cell);
-        let inc = format!(
-            "INSERT INTO {table} ({cells}, n) VALUES ({new_values}, 1) \
-             ON DUPLICATE KEY UPDATE n = n + 1;"
+    /// counts into the new row's cell, a delete out of the old one's, an update moves the
+    /// count when the key changed ([`smaller_key_first`]).
+    fn mysql(&self, row: &Row) -> Vec<String> {
+        let table = self.table;
+        let (old_key, new_key) = ((row.key)("OLD"), (row.key)("NEW"));
+        let dec = self.dec(&(row.cell)("OLD"));
+        let inc = self.inc(
+            &format!("VALUES ({}, 1)", (row.values)("NEW")),
+            "ON DUPLICATE KEY UPDATE n = n + 1",
         );
         vec![
             format!(
@@ -216,18 +229,14 @@ fn key(row: &str) -> String {
 async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     super::run(m, TABLE).await?;
     super::run(m, [BACKFILL]).await?;
-    let triggers = match m.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            CUBE.postgres_triggers(&key("OLD"), &key("NEW"), &cell("OLD"), &values("NEW"))
-        }
-        sea_orm::DbBackend::MySql => {
-            CUBE.mysql_triggers(&key("OLD"), &key("NEW"), &cell("OLD"), &values("NEW"))
-        }
-        _ => CUBE.sqlite_triggers(
-            |row| format!("{row}.submitted_month IS NOT NULL"),
-            cell,
-            values,
-        ),
-    };
+    let triggers = CUBE.triggers(
+        m.get_database_backend(),
+        &Row {
+            counts: &|row| format!("{row}.submitted_month IS NOT NULL"),
+            key: &key,
+            cell: &cell,
+            values: &values,
+        },
+    );
     super::run(m, triggers).await
 }

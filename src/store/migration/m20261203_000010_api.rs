@@ -1,85 +1,37 @@
 //! The JSON API's own tables: API tokens (stored as a SHA-256 of the secret, never the
 //! secret) and the answers kept for `Idempotency-Key` replays.
 
-use super::index;
+use super::{keyed, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 forward_only!(up);
 
-#[derive(DeriveIden)]
-enum ApiTokens {
-    Table,
-    Id,
-    Realm,
-    SubjectKind,
-    SubjectId,
-    Name,
-    TokenHash,
-    Scope,
-    CreatedAt,
-    ExpiresAt,
-    RevokedAt,
-    LastUsedAt,
-}
-
-#[derive(DeriveIden)]
-enum IdempotencyKeys {
-    Table,
-    Owner,
-    IdemKey,
-    RequestHash,
-    Status,
-    ContentType,
-    Body,
-    CreatedAt,
-}
-
 async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
-    m.create_table(
-        Table::create()
-            .table(ApiTokens::Table)
-            .col(pk_uuid(ApiTokens::Id))
-            .col(string_len(ApiTokens::Realm, 8))
-            .col(string_len(ApiTokens::SubjectKind, 8))
-            .col(uuid(ApiTokens::SubjectId))
-            .col(string_len(ApiTokens::Name, 64))
-            .col(string_len(ApiTokens::TokenHash, 64).unique_key())
-            .col(string_len(ApiTokens::Scope, 8))
-            .col(big_integer(ApiTokens::CreatedAt))
-            .col(big_integer(ApiTokens::ExpiresAt))
-            .col(big_integer_null(ApiTokens::RevokedAt))
-            .col(big_integer_null(ApiTokens::LastUsedAt))
-            .to_owned(),
+    super::create(
+        m,
+        [
+            keyed("api_tokens")
+                .col(string_len("realm", 8))
+                .subject()
+                .col(string_len("name", 64))
+                .col(string_len("token_hash", 64).unique_key())
+                .col(string_len("scope", 8))
+                .col(big_integer("created_at"))
+                .col(big_integer("expires_at"))
+                .col(big_integer_null("revoked_at"))
+                .col(big_integer_null("last_used_at"))
+                .index("ix_api_tokens_subject", &["subject_kind", "subject_id"]),
+            table("idempotency_keys")
+                .col(string_len("owner", 64))
+                .col(string_len("idem_key", 128))
+                .col(string_len("request_hash", 64))
+                .col(integer("status"))
+                .col(string_len("content_type", 100))
+                .col(text("body"))
+                .col(big_integer("created_at"))
+                .primary_key(&["owner", "idem_key"])
+                .index("ix_idempotency_keys_created", &["created_at"]),
+        ],
     )
-    .await?;
-    m.create_index(index(
-        "ix_api_tokens_subject",
-        ApiTokens::Table,
-        [ApiTokens::SubjectKind, ApiTokens::SubjectId],
-    ))
-    .await?;
-    m.create_table(
-        Table::create()
-            .table(IdempotencyKeys::Table)
-            .col(string_len(IdempotencyKeys::Owner, 64))
-            .col(string_len(IdempotencyKeys::IdemKey, 128))
-            .col(string_len(IdempotencyKeys::RequestHash, 64))
-            .col(integer(IdempotencyKeys::Status))
-            .col(string_len(IdempotencyKeys::ContentType, 100))
-            .col(text(IdempotencyKeys::Body))
-            .col(big_integer(IdempotencyKeys::CreatedAt))
-            .primary_key(
-                Index::create()
-                    .col(IdempotencyKeys::Owner)
-                    .col(IdempotencyKeys::IdemKey),
-            )
-            .to_owned(),
-    )
-    .await?;
-    m.create_index(index(
-        "ix_idempotency_keys_created",
-        IdempotencyKeys::Table,
-        [IdempotencyKeys::CreatedAt],
-    ))
     .await
 }

@@ -4,7 +4,7 @@
 //! province's page on a million applications otherwise scanned every approved row.
 //! Series is not a key (it would multiply the rows by thirty): a series filter scans.
 
-use super::m20261126_000007_stats_cube::Cube;
+use super::m20261126_000007_stats_cube::{Cube, Row};
 use sea_orm_migration::prelude::*;
 
 forward_only!(up);
@@ -60,49 +60,33 @@ const CUBE: Cube = Cube {
     key_columns: "state, final_at, submitted_at, submitted_month, declare_region",
 };
 
-/// As for the counts cube (`smaller_key_first`), a move between two cells touches the smaller
-/// key first, so two opposite moves at once cannot deadlock.
-fn mysql() -> Vec<String> {
-    let key = |row: &str| {
-        format!(
-            "CASE WHEN {} THEN concat_ws('|', {row}.submitted_month, COALESCE({row}.declare_region, ''), \
-             lpad(CAST({} AS CHAR), 12, '0')) END",
-            counted(row),
-            hours(row, "DIV")
-        )
+/// The cell key of a row, NULL when the row does not count, on PostgreSQL or MySQL: the
+/// hours padded so that keys compare as the cells do.
+fn key(row: &str, backend: sea_orm::DbBackend) -> String {
+    let hours = match backend {
+        sea_orm::DbBackend::MySql => format!("CAST({} AS CHAR)", hours(row, "DIV")),
+        _ => format!("({})::text", hours(row, "/")),
     };
-    CUBE.mysql_triggers(
-        &key("OLD"),
-        &key("NEW"),
-        &cell("OLD", "DIV"),
-        &values("NEW", "DIV"),
-    )
-}
-
-fn postgres() -> Vec<String> {
-    let key = |row: &str| {
-        format!(
-            "CASE WHEN {} THEN concat_ws('|', {row}.submitted_month, COALESCE({row}.declare_region, ''), \
-             lpad((({row}.final_at - {row}.submitted_at) / 3600000)::text, 12, '0')) END",
-            counted(row)
-        )
-    };
-    CUBE.postgres_triggers(
-        &key("OLD"),
-        &key("NEW"),
-        &cell("OLD", "/"),
-        &values("NEW", "/"),
+    format!(
+        "CASE WHEN {} THEN concat_ws('|', {row}.submitted_month, COALESCE({row}.declare_region, ''), \
+         lpad({hours}, 12, '0')) END",
+        counted(row)
     )
 }
 
 async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     let backend = m.get_database_backend();
+    let div = crate::store::dialect::div(backend);
     super::run(m, TABLE).await?;
-    super::run(m, [backfill(crate::store::dialect::div(backend))]).await?;
-    let triggers = match backend {
-        sea_orm::DbBackend::Postgres => postgres(),
-        sea_orm::DbBackend::MySql => mysql(),
-        _ => CUBE.sqlite_triggers(counted, |row| cell(row, "/"), |row| values(row, "/")),
-    };
+    super::run(m, [backfill(div)]).await?;
+    let triggers = CUBE.triggers(
+        backend,
+        &Row {
+            counts: &counted,
+            key: &|row| key(row, backend),
+            cell: &|row| cell(row, div),
+            values: &|row| values(row, div),
+        },
+    );
     super::run(m, triggers).await
 }

@@ -308,7 +308,7 @@ pub async fn logout_page<U>(
     crate::web::extract::CsrfForm(_): crate::web::extract::CsrfForm<crate::web::extract::NoFields>,
 ) -> Result<axum::response::Response>
 where
-    U: crate::web::tokens::SignedIn
+    U: crate::web::site::SignedIn
         + axum::extract::OptionalFromRequestParts<AppState, Rejection = crate::error::AppError>,
 {
     use axum::response::IntoResponse;

@@ -4,27 +4,20 @@
 use crate::web::extract::Query;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use crate::app::AppState;
-use crate::app::accounts::{self as app_accounts, Holder};
-use crate::domain::account::FieldErrors;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
-use crate::domain::password::PasswordContext;
-use crate::error::AppError;
 use crate::error::Result;
 use crate::messages::Msg;
 use crate::store::accounts;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
+use crate::web::front::FlashQuery;
 use crate::web::login::{self, Candidate, LoginFields, LoginForm};
-use crate::web::page::{Flash, Layout, flash_from, render, render_status};
-use crate::web::session::{
-    AdminUser, LiveSession, Signed, admin_actor, bureau_name, login_cookies,
-};
+use crate::web::page::{Flash, Layout, render};
+use crate::web::session::{AdminUser, LiveSession, Signed, admin_actor, bureau_name};
 
 #[derive(Template)]
 #[template(path = "back/login.html")]
@@ -140,59 +133,4 @@ pub async fn home(signed: Signed<AdminUser>, Query(q): Query<FlashQuery>) -> Res
         ukey: ctx.cert_fingerprint.is_some(),
         last_login: user.admin.last_login_at.map(format_minutes),
     })
-}
-
-pub async fn password_page(
-    ctx: ReqCtx,
-    user: AdminUser,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
-    render(&PasswordPage {
-        layout: Layout::back(
-            &ctx,
-            &user,
-            "修改密码",
-            "/sdmanager/password",
-            flash_from(q.m.as_deref()),
-        ),
-        action: "/sdmanager/password",
-        errors: FieldErrors::default(),
-    })
-}
-
-pub async fn change_password(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<Response> {
-    let invalid = |errors: FieldErrors| {
-        render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                layout: Layout::back(&ctx, &user, "修改密码", "/sdmanager/password", None),
-                action: "/sdmanager/password",
-                errors,
-            },
-        )
-    };
-    let who = Holder {
-        subject: (SubjectKind::Admin, user.admin.id),
-        hash: &user.admin.password_hash,
-        words: PasswordContext {
-            username: Some(&user.admin.username),
-            ..Default::default()
-        },
-    };
-    let caller = ctx.admin_caller(&state, &user);
-    let fingerprint = Some(ctx.cert_fingerprint.as_deref());
-    let fresh = match app_accounts::change_password(&state, &caller, &who, &form, fingerprint).await
-    {
-        Ok(fresh) => fresh.expect("a session was asked for"),
-        Err(AppError::Validation(errors)) => return invalid(errors),
-        Err(e) => return Err(e),
-    };
-    Ok((
-        login_cookies(&state, ctx.realm, fresh.token, fresh.csrf),
-        Redirect::to("/sdmanager/home?m=password_changed"),
-    )
-        .into_response())
 }

@@ -21,10 +21,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(auth::login))
         .route("/home", get(auth::home))
-        .route(
-            "/password",
-            get(auth::password_page).post(auth::change_password),
-        )
         .route("/admins", get(admins::list))
         .route("/grants", get(grants::list))
         .route("/messages", get(messages::page))
@@ -51,7 +47,5 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/{action}", post(oversight::account::<false>))
         .route("/grants/{id}/decide", post(grants::decide))
         .route("/admins/new", get(admins::new_page).post(admins::create))
-        .merge(crate::web::site_routes::<crate::web::session::AdminUser>(
-            "",
-        ))
+        .merge(crate::web::site_routes::<crate::web::session::AdminUser>())
 }

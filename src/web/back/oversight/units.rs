@@ -19,7 +19,7 @@ use crate::store::{accounts, chain};
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::extract::Query;
-use crate::web::page::{Flash, Layout, flash_from, render, render_status};
+use crate::web::page::{Flash, Layout, Tag, flash_from, render, render_status};
 use crate::web::session::{AdminUser, Signed};
 
 pub struct UnitView {
@@ -71,8 +71,7 @@ pub struct Line {
     pub a: String,
     pub b: String,
     pub c: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
 }
 
 #[derive(Template)]
@@ -121,8 +120,7 @@ async fn unit_page(
             a: format!("{} → {}", p.from_name, p.to_name),
             b: d.series_name(&p.series).to_owned(),
             c: d.level_name(&p.level).to_owned(),
-            state: p.standing.path_label(),
-            colour: p.standing.colour(),
+            state: Tag::path(p.standing),
         });
     }
     let grants = chain::grants_of_unit(&state.db.conn, u.id)
@@ -134,8 +132,7 @@ async fn unit_page(
                 .map(|r| crate::web::session::bureau_name(&r.name))
                 .unwrap_or_default(),
             c: format_minutes(g.created_at),
-            state: g.standing.grant_label(),
-            colour: g.standing.colour(),
+            state: Tag::grant(g.standing),
         })
         .collect();
     let mut apps = Vec::new();

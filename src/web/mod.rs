@@ -60,7 +60,7 @@ pub fn front_router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", redirect_to("/rsrc/"))
         .route("/rsrc", redirect_to("/rsrc/"))
-        .route("/rsrc/", get(front::login_page))
+        .route("/rsrc/", get(login::page::<front::LoginPage>))
         .nest("/rsrc", pages)
         .merge(crate::api::v1::front_routes(&state));
     site_router(state, Realm::Front, routes, false)
@@ -71,8 +71,8 @@ pub fn back_router(state: AppState, tls: bool) -> Router {
     let small = RequestBodyLimitLayer::new(state.settings.max_body_bytes);
     let routes = Router::new()
         .route("/", redirect_to("/sdmanager"))
-        .route("/sdmanager", get(back::login_page))
-        .route("/sdmanager/", get(back::login_page))
+        .route("/sdmanager", get(login::page::<back::LoginPage>))
+        .route("/sdmanager/", get(login::page::<back::LoginPage>))
         .route("/metrics", get(metrics::render))
         .nest("/sdmanager", back::routes().layer(small))
         .merge(crate::api::v1::back_routes(&state));

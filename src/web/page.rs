@@ -95,11 +95,11 @@ pub fn flash_from(code: Option<&str>) -> Option<Flash> {
 
 impl Layout {
     /// Pages without a login (login, registration).
-    pub fn public(ctx: &ReqCtx, title: &str, base: &'static str, flash: Option<Flash>) -> Self {
+    pub fn public(ctx: &ReqCtx, title: &str, flash: Option<Flash>) -> Self {
         Layout {
             title: title.to_owned(),
             csrf: ctx.csrf.clone(),
-            base,
+            base: site_of(ctx.realm).0,
             user_name: String::new(),
             user_role: "",
             menu: Vec::new(),
@@ -251,10 +251,7 @@ impl Layout {
         menu: Vec<MenuGroup>,
         flash: Option<Flash>,
     ) -> Self {
-        let (base, site) = match realm {
-            Realm::Front => ("/rsrc", "专业技术职称"),
-            Realm::Back => ("/sdmanager", "职称后台"),
-        };
+        let (base, site) = site_of(realm);
         Layout {
             title: title.to_owned(),
             csrf: ctx.csrf.clone(),
@@ -307,6 +304,14 @@ pub fn render_status<T: Template>(
     t: &T,
 ) -> Result<Response, AppError> {
     render(t).map(|r| (status, r).into_response())
+}
+
+/// A site's base path and its name in the breadcrumb.
+fn site_of(realm: Realm) -> (&'static str, &'static str) {
+    match realm {
+        Realm::Front => ("/rsrc", "专业技术职称"),
+        Realm::Back => ("/sdmanager", "职称后台"),
+    }
 }
 
 /// A state shown as its coloured tag, on either site: the label and the colour always go

@@ -81,7 +81,7 @@ impl FromRequestParts<AppState> for LiveSession {
 }
 
 /// What a signed-in page handler starts from: the application state, the request's context
-/// and the signed-in user (`AdminUser`, `FrontUser`, or an extractor built on them). One
+/// and the signed-in user (`AdminUser`, `FrontUser`, an extractor built on them, or `Anyone`). One
 /// extractor instead of the same three in every handler; they are taken in the order the
 /// handlers named them, so a request is refused exactly as before.
 pub struct Signed<U> {
@@ -109,6 +109,21 @@ where
         })
     }
 }
+
+/// Anyone at all: the "user" of the pages without a login.
+pub struct Anyone;
+
+impl FromRequestParts<AppState> for Anyone {
+    type Rejection = AppError;
+
+    async fn from_request_parts(_: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        Ok(Anyone)
+    }
+}
+
+/// What a page without a login starts from (登录, 注册, 找回密码, the public check of a
+/// 转入表): the application state and the request's context.
+pub type Visitor = Signed<Anyone>;
 
 /// A logged-in person or unit on the front site.
 #[derive(Clone, Debug)]

@@ -3,10 +3,8 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
@@ -17,11 +15,11 @@ use crate::web::extract::CsrfForm;
 use crate::web::front::FlashQuery;
 use crate::web::login::{self, Candidate, LoginFields, LoginForm};
 use crate::web::page::{Flash, Layout, render};
-use crate::web::session::{AdminUser, LiveSession, Signed, admin_actor, bureau_name};
+use crate::web::session::{AdminUser, Signed, Visitor, admin_actor, bureau_name};
 
 #[derive(Template)]
 #[template(path = "back/login.html")]
-struct LoginPage {
+pub struct LoginPage {
     layout: Layout,
     username: String,
     error: String,
@@ -48,7 +46,7 @@ fn login_form(
     fields: LoginFields,
 ) -> LoginPage {
     LoginPage {
-        layout: Layout::public(ctx, "职称后台登录", "/sdmanager", flash),
+        layout: Layout::public(ctx, "职称后台登录", flash),
         username,
         error: fields.error,
         captcha_id: fields.captcha_id,
@@ -59,20 +57,14 @@ fn login_form(
     }
 }
 
-pub async fn login_page(
-    ctx: ReqCtx,
-    session: Option<LiveSession>,
-    Query(q): Query<login::LoginQuery>,
-) -> Result<Response> {
-    login::show_form(&ctx, session, q, |flash, fields| {
-        login_form(&ctx, flash, String::new(), fields)
-    })
-    .await
+impl login::Page for LoginPage {
+    fn fresh(ctx: &ReqCtx, flash: Option<Flash>, fields: LoginFields) -> Self {
+        login_form(ctx, flash, String::new(), fields)
+    }
 }
 
 pub async fn login(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response> {
     let username = form.username.trim();

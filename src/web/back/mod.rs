@@ -10,7 +10,7 @@ mod messages;
 mod oversight;
 mod stats;
 
-pub(crate) use auth::login_page;
+pub(crate) use auth::LoginPage;
 
 use axum::Router;
 use axum::routing::{get, post};

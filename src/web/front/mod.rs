@@ -6,7 +6,7 @@ mod logged_in;
 mod messages;
 mod transfer_form;
 
-pub(crate) use auth::{FlashQuery, login_page};
+pub(crate) use auth::{FlashQuery, LoginPage};
 pub(crate) use messages::{MessagesQuery, messages_page};
 pub(crate) use transfer::serve_attachment;
 pub(crate) use transfer_form::send as send_form;

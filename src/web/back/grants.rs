@@ -3,7 +3,6 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -15,7 +14,7 @@ use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::chain;
-use crate::web::extract::{CsrfForm, DecideForm};
+use crate::web::extract::{DecideForm, Posted};
 use crate::web::page::{Layout, Tag, render};
 use crate::web::session::{AdminUser, Signed, bureau_name};
 
@@ -139,11 +138,12 @@ pub async fn list(signed: Signed<AdminUser>, Query(q): Query<GrantQuery>) -> Res
 }
 
 /// 通过, 不通过 or 撤销.
-pub async fn decide(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<DecideForm>,
-) -> Result<Response> {
+pub async fn decide(post: super::Post<DecideForm>) -> Result<Response> {
+    let Posted {
+        who: Signed { state, ctx, user },
+        path: id,
+        form,
+    } = post;
     require_operator(&user)?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let decision =

@@ -16,6 +16,11 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+use crate::web::extract::Posted;
+use crate::web::session::{AdminUser, Signed};
+
+/// A form a back-office user posts to a path with parameters `P` (by default one, the id).
+type Post<F, P = String> = Posted<Signed<AdminUser>, F, P>;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -1,7 +1,7 @@
 //! What every handler of the applicant's and the units' pages starts from: the state, the
 //! request context and the logged-in person or unit, taken by one extractor instead of three.
 
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -11,7 +11,7 @@ use crate::error::{AppError, Result};
 use crate::store::audit::Actor;
 use crate::store::entities::{application, person, unit};
 use crate::web::context::ReqCtx;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::Posted;
 use crate::web::page::{Flash, Layout};
 use crate::web::session::FrontUser;
 
@@ -176,17 +176,12 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
-        let (mut parts, body) = req.into_parts();
-        let me = LoggedIn::from_request_parts(&mut parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let Path(path) = Path::<P>::from_request_parts(&mut parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let (id, rest) = path.split();
-        let CsrfForm(form) = CsrfForm::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let Posted {
+            who: me,
+            path,
+            form,
+        } = Posted::<_, F, P>::from_request(req, state).await?;
+        let (id, rest) = P::split(path);
         let a = R::load(&me, &id)
             .await
             .map_err(IntoResponse::into_response)?;

@@ -17,7 +17,7 @@ use crate::messages::Msg;
 use crate::store::oversight::{self, UnitRow};
 use crate::store::{accounts, chain};
 use crate::web::context::ReqCtx;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::Posted;
 use crate::web::extract::Query;
 use crate::web::page::{Flash, Layout, Tag, flash_from, render, render_status};
 use crate::web::session::{AdminUser, Signed};
@@ -178,11 +178,12 @@ pub struct RenameForm {
 }
 
 /// 更正单位名称: only a bureau can; the reason and both names go to the audit log.
-pub async fn rename(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<RenameForm>,
-) -> Result<Response> {
+pub async fn rename(post: super::super::Post<RenameForm>) -> Result<Response> {
+    let Posted {
+        who: Signed { state, ctx, user },
+        path: id,
+        form,
+    } = post;
     let u = scoped_unit(&state, &user, &id).await?;
     let caller = ctx.admin_caller(&state, &user);
     let status = match app_oversight::rename_unit(&state, &caller, &u, &form.name, &form.reason)

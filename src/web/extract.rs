@@ -60,11 +60,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
 /// A form posted to a path with parameters: who posts it (`Signed<AdminUser>`, a front
 /// account), the path's parameters `P` and the form `F`, taken in that order, as the
 /// handlers took them one by one, so a request is refused exactly as before.
-pub struct Posted<X, F, P = String> {
-    pub who: X,
-    pub path: P,
-    pub form: F,
-}
+pub struct Posted<X, F, P = String>(pub X, pub P, pub F);
 
 impl<X, F, P> FromRequest<AppState> for Posted<X, F, P>
 where
@@ -85,7 +81,7 @@ where
         let CsrfForm(form) = CsrfForm::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
-        Ok(Posted { who, path, form })
+        Ok(Posted(who, path, form))
     }
 }
 

@@ -108,12 +108,9 @@ pub struct ChangeForm {
 }
 
 /// 新增, 保存 (rename), 停用 / 启用.
-pub async fn change(post: super::Post<ChangeForm>) -> Result<Response> {
-    let Posted {
-        who: Signed { state, ctx, user },
-        path: kind,
-        form,
-    } = post;
+pub async fn change(
+    Posted(Signed { state, ctx, user }, kind, form): super::Post<ChangeForm>,
+) -> Result<Response> {
     require(&user)?;
     let kind = Kind::parse(&kind).ok_or(AppError::NotFound)?;
     let d = state.dicts();

@@ -138,12 +138,9 @@ pub async fn list(signed: Signed<AdminUser>, Query(q): Query<GrantQuery>) -> Res
 }
 
 /// 通过, 不通过 or 撤销.
-pub async fn decide(post: super::Post<DecideForm>) -> Result<Response> {
-    let Posted {
-        who: Signed { state, ctx, user },
-        path: id,
-        form,
-    } = post;
+pub async fn decide(
+    Posted(Signed { state, ctx, user }, id, form): super::Post<DecideForm>,
+) -> Result<Response> {
     require_operator(&user)?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let decision =

@@ -176,11 +176,7 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
-        let Posted {
-            who: me,
-            path,
-            form,
-        } = Posted::<_, F, P>::from_request(req, state).await?;
+        let Posted(me, path, form) = Posted::<_, F, P>::from_request(req, state).await?;
         let (id, rest) = P::split(path);
         let a = R::load(&me, &id)
             .await

@@ -13,13 +13,8 @@ use crate::web::session::{AdminUser, Signed};
 
 /// 解锁, 强制下线 or 重置密码 of a unit's account (`UNIT`) or a person's.
 pub async fn account<const UNIT: bool>(
-    post: super::super::Post<NoFields, (String, String)>,
+    Posted(signed, (id, action), _): super::super::Post<NoFields, (String, String)>,
 ) -> Result<Response> {
-    let Posted {
-        who: signed,
-        path: (id, action),
-        ..
-    } = post;
     let kind = if UNIT {
         SubjectKind::Unit
     } else {

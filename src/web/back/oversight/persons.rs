@@ -129,12 +129,9 @@ pub async fn person(
 }
 
 /// 显示完整身份证号: a separate, audited action.
-pub async fn reveal(post: super::super::Post<NoFields>) -> Result<Response> {
-    let Posted {
-        who: Signed { state, ctx, user },
-        path: id,
-        ..
-    } = post;
+pub async fn reveal(
+    Posted(Signed { state, ctx, user }, id, _): super::super::Post<NoFields>,
+) -> Result<Response> {
     let caller = ctx.admin_caller(&state, &user);
     let page = person_page(&state, &ctx, &user, &id, Some(&caller), None).await?;
     render(&page)

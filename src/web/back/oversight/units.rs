@@ -178,12 +178,9 @@ pub struct RenameForm {
 }
 
 /// 更正单位名称: only a bureau can; the reason and both names go to the audit log.
-pub async fn rename(post: super::super::Post<RenameForm>) -> Result<Response> {
-    let Posted {
-        who: Signed { state, ctx, user },
-        path: id,
-        form,
-    } = post;
+pub async fn rename(
+    Posted(Signed { state, ctx, user }, id, form): super::super::Post<RenameForm>,
+) -> Result<Response> {
     let u = scoped_unit(&state, &user, &id).await?;
     let caller = ctx.admin_caller(&state, &user);
     let status = match app_oversight::rename_unit(&state, &caller, &u, &form.name, &form.reason)

@@ -89,14 +89,6 @@ impl ReqCtx {
 #[derive(Clone, Debug)]
 pub struct PeerCert(pub String);
 
-pub async fn front(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    run(state, Realm::Front, req, next).await
-}
-
-pub async fn back(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    run(state, Realm::Back, req, next).await
-}
-
 /// Cookie names differ per site: front and back office share a host, and cookies ignore ports.
 pub fn cookie_name(state: &AppState, realm: Realm, base: &str) -> String {
     let prefix = if state.settings.cookie_secure {
@@ -152,7 +144,13 @@ pub fn client_ip(
     client
 }
 
-async fn run(state: AppState, realm: Realm, mut req: Request, next: Next) -> Response {
+/// The middleware of the site `realm`: the request's context, or the refusal of a request
+/// from outside the allowed networks or from another site.
+pub async fn site(
+    State((state, realm)): State<(AppState, Realm)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -3,11 +3,13 @@
 use std::borrow::Cow;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::context::ReqCtx;
+use crate::app::AppState;
 use crate::error::AppError;
 use crate::messages::Msg;
 
@@ -52,6 +54,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         serde_html_form::from_bytes(&bytes)
             .map(CsrfForm)
             .map_err(|_| AppError::Conflict(Msg::BadRequest))
+    }
+}
+
+/// A form posted to a path with parameters: who posts it (`Signed<AdminUser>`, a front
+/// account), the path's parameters `P` and the form `F`, taken in that order, as the
+/// handlers took them one by one, so a request is refused exactly as before.
+pub struct Posted<X, F, P = String>(pub X, pub P, pub F);
+
+impl<X, F, P> FromRequest<AppState> for Posted<X, F, P>
+where
+    X: FromRequestParts<AppState, Rejection = AppError> + Send,
+    F: DeserializeOwned + Send,
+    P: DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let who = X::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(path) = Path::<P>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let CsrfForm(form) = CsrfForm::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Posted(who, path, form))
     }
 }
 

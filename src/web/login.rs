@@ -308,7 +308,7 @@ pub async fn logout_page<U>(
     crate::web::extract::CsrfForm(_): crate::web::extract::CsrfForm<crate::web::extract::NoFields>,
 ) -> Result<axum::response::Response>
 where
-    U: crate::web::tokens::SignedIn
+    U: crate::web::site::SignedIn
         + axum::extract::OptionalFromRequestParts<AppState, Rejection = crate::error::AppError>,
 {
     use axum::response::IntoResponse;
@@ -347,13 +347,17 @@ impl LoginFields {
     }
 }
 
+/// A site's login page.
+pub trait Page: askama::Template {
+    /// The page with nothing typed yet, the flash `?m=` asked for and the fresh `fields`.
+    fn fresh(ctx: &ReqCtx, flash: Option<crate::web::page::Flash>, fields: LoginFields) -> Self;
+}
+
 /// The login page (`GET`) of either site; a signed-in user goes on to the realm's home.
-/// `page` draws the site's form from the flash `?m=` asked for and the fresh form.
-pub async fn show_form<T: askama::Template>(
-    ctx: &ReqCtx,
+pub async fn page<P: Page>(
+    ctx: ReqCtx,
     session: Option<crate::web::session::LiveSession>,
-    q: LoginQuery,
-    page: impl FnOnce(Option<crate::web::page::Flash>, LoginFields) -> T,
+    crate::web::extract::Query(q): crate::web::extract::Query<LoginQuery>,
 ) -> Result<axum::response::Response> {
     use axum::response::{IntoResponse, Redirect};
     if session.is_some() {
@@ -361,7 +365,7 @@ pub async fn show_form<T: askama::Template>(
     }
     let fields = LoginFields::fresh(ctx.realm, q.next.as_deref());
     let flash = crate::web::page::flash_from(q.m.as_deref());
-    crate::web::page::render(&page(flash, fields))
+    crate::web::page::render(&P::fresh(&ctx, flash, fields))
 }
 
 /// The page a signed-in user of the realm lands on when a login names none.

@@ -1,6 +1,18 @@
 //! HTML pages and the middleware around them. `front_router` serves `/rsrc/`, `back_router`
 //! serves `/sdmanager`; both share the state, the error pages and the security headers.
 
+/// Gives form pages the `self.err("field")` their templates show beside each field: the
+/// message of `errors` for that field, or nothing.
+macro_rules! field_errors {
+    ($($page:ty),+ $(,)?) => {
+        $(impl $page {
+            fn err(&self, field: &str) -> &'static str {
+                self.errors.get(field).unwrap_or("")
+            }
+        })+
+    };
+}
+
 pub mod back;
 pub mod context;
 pub mod error;
@@ -11,8 +23,10 @@ pub mod health;
 pub mod login;
 pub mod metrics;
 pub mod page;
+pub mod password;
 pub mod server;
 pub mod session;
+pub mod site;
 pub mod tokens;
 pub mod ukey;
 
@@ -32,88 +46,58 @@ use tower_http::trace::TraceLayer;
 use crate::app::AppState;
 use crate::domain::auth::Realm;
 
-static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub use site::site_routes;
 
-/// The routes both sites have, for their signed-in user `U`: 退出, the login's captcha
-/// picture, the static files, and under `signed_in` (the signed-in pages' prefix: `/zc` on the
-/// front site) the session keepalive and 访问令牌.
-pub fn site_routes<U>(signed_in: &str) -> Router<AppState>
-where
-    U: tokens::SignedIn
-        + axum::extract::OptionalFromRequestParts<AppState, Rejection = crate::error::AppError>
-        + Sync
-        + 'static,
-{
-    use axum::routing::post;
-    Router::new()
-        .route("/logout", post(login::logout_page::<U>))
-        .route("/captcha/{id}", get(login::captcha_image))
-        .route(&format!("{signed_in}/keepalive"), get(session::keepalive))
-        .route(
-            &format!("{signed_in}/tokens"),
-            get(tokens::show::<U>).post(tokens::create::<U>),
-        )
-        .route(
-            &format!("{signed_in}/tokens/{{id}}/revoke"),
-            post(tokens::revoke::<U>),
-        )
-        .route("/static/{name}", get(static_file))
-}
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The public site for people and units.
 pub fn front_router(state: AppState) -> Router {
     let small = RequestBodyLimitLayer::new(state.settings.max_body_bytes);
-    let routes = front::routes()
+    let pages = front::routes()
         .merge(crate::api::routes())
         .layer(small)
         .merge(front::upload_routes());
-    let router = Router::new()
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::to("/rsrc/") }),
-        )
-        .route(
-            "/rsrc",
-            get(|| async { axum::response::Redirect::to("/rsrc/") }),
-        )
-        .route("/rsrc/", get(front::login_page))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest("/rsrc", routes)
-        .merge(crate::api::v1::front_routes(&state))
-        .fallback(error::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            context::front,
-        ))
-        .with_state(state.clone());
-    with_common_layers(router, &state, false).layer(middleware::from_fn(|req, next| {
-        metrics::track("front", req, next)
-    }))
+    let routes = Router::new()
+        .route("/", redirect_to("/rsrc/"))
+        .route("/rsrc", redirect_to("/rsrc/"))
+        .route("/rsrc/", get(login::page::<front::LoginPage>))
+        .nest("/rsrc", pages)
+        .merge(crate::api::v1::front_routes(&state));
+    site_router(state, Realm::Front, routes, false)
 }
 
 /// The back office; `tls` marks the UKEY listener, where a client certificate is required.
 pub fn back_router(state: AppState, tls: bool) -> Router {
-    let router = Router::new()
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::to("/sdmanager") }),
-        )
-        .route("/sdmanager", get(back::login_page))
+    let small = RequestBodyLimitLayer::new(state.settings.max_body_bytes);
+    let routes = Router::new()
+        .route("/", redirect_to("/sdmanager"))
+        .route("/sdmanager", get(login::page::<back::LoginPage>))
+        .route("/sdmanager/", get(login::page::<back::LoginPage>))
         .route("/metrics", get(metrics::render))
-        .route("/sdmanager/", get(back::login_page))
+        .nest("/sdmanager", back::routes().layer(small))
+        .merge(crate::api::v1::back_routes(&state));
+    site_router(state, Realm::Back, routes, tls)
+}
+
+/// A GET that only sends the browser on to `to`.
+fn redirect_to(to: &'static str) -> axum::routing::MethodRouter<AppState> {
+    get(move || async move { axum::response::Redirect::to(to) })
+}
+
+/// The site `realm` around its routes: the health checks, the not-found page, the request
+/// context, the common layers and the site's request metrics.
+fn site_router(state: AppState, realm: Realm, routes: Router<AppState>, tls: bool) -> Router {
+    let router = routes
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .nest(
-            "/sdmanager",
-            back::routes().layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes)),
-        )
-        .merge(crate::api::v1::back_routes(&state))
         .fallback(error::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), context::back))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), realm),
+            context::site,
+        ))
         .with_state(state.clone());
-    with_common_layers(router, &state, tls).layer(middleware::from_fn(|req, next| {
-        metrics::track("back", req, next)
+    with_common_layers(router, &state, tls).layer(middleware::from_fn(move |req, next| {
+        metrics::track(realm.as_str(), req, next)
     }))
 }
 

@@ -6,6 +6,8 @@ use axum::response::{Html, IntoResponse, Response};
 use super::context::ReqCtx;
 use super::session::{AdminUser, FrontUser};
 use crate::domain::auth::{AdminRole, Realm};
+use crate::domain::chain::Standing;
+use crate::domain::workflow::State as WfState;
 use crate::error::AppError;
 use crate::messages::Msg;
 
@@ -93,11 +95,11 @@ pub fn flash_from(code: Option<&str>) -> Option<Flash> {
 
 impl Layout {
     /// Pages without a login (login, registration).
-    pub fn public(ctx: &ReqCtx, title: &str, base: &'static str, flash: Option<Flash>) -> Self {
+    pub fn public(ctx: &ReqCtx, title: &str, flash: Option<Flash>) -> Self {
         Layout {
             title: title.to_owned(),
             csrf: ctx.csrf.clone(),
-            base,
+            base: site_of(ctx.realm).0,
             user_name: String::new(),
             user_role: "",
             menu: Vec::new(),
@@ -249,10 +251,7 @@ impl Layout {
         menu: Vec<MenuGroup>,
         flash: Option<Flash>,
     ) -> Self {
-        let (base, site) = match realm {
-            Realm::Front => ("/rsrc", "专业技术职称"),
-            Realm::Back => ("/sdmanager", "职称后台"),
-        };
+        let (base, site) = site_of(realm);
         Layout {
             title: title.to_owned(),
             csrf: ctx.csrf.clone(),
@@ -268,7 +267,7 @@ impl Layout {
     }
 
     /// The layout with the user's unread-message count for the header bell.
-    async fn with_bell(
+    pub(crate) async fn with_bell(
         mut self,
         state: &crate::app::AppState,
         subject: (crate::domain::auth::SubjectKind, uuid::Uuid),
@@ -305,4 +304,46 @@ pub fn render_status<T: Template>(
     t: &T,
 ) -> Result<Response, AppError> {
     render(t).map(|r| (status, r).into_response())
+}
+
+/// A site's base path and its name in the breadcrumb.
+fn site_of(realm: Realm) -> (&'static str, &'static str) {
+    match realm {
+        Realm::Front => ("/rsrc", "专业技术职称"),
+        Realm::Back => ("/sdmanager", "职称后台"),
+    }
+}
+
+/// A state shown as its coloured tag, on either site: the label and the colour always go
+/// together.
+pub struct Tag {
+    pub label: &'static str,
+    pub colour: &'static str,
+}
+
+impl From<WfState> for Tag {
+    fn from(st: WfState) -> Self {
+        Tag {
+            label: st.label(),
+            colour: st.colour(),
+        }
+    }
+}
+
+impl Tag {
+    /// A 上报路径's standing.
+    pub fn path(s: Standing) -> Self {
+        Tag {
+            label: s.path_label(),
+            colour: s.colour(),
+        }
+    }
+
+    /// A 终审权限's standing.
+    pub fn grant(s: Standing) -> Self {
+        Tag {
+            label: s.grant_label(),
+            colour: s.colour(),
+        }
+    }
 }

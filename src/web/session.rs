@@ -81,7 +81,7 @@ impl FromRequestParts<AppState> for LiveSession {
 }
 
 /// What a signed-in page handler starts from: the application state, the request's context
-/// and the signed-in user (`AdminUser`, `FrontUser`, or an extractor built on them). One
+/// and the signed-in user (`AdminUser`, `FrontUser`, an extractor built on them, or `Anyone`). One
 /// extractor instead of the same three in every handler; they are taken in the order the
 /// handlers named them, so a request is refused exactly as before.
 pub struct Signed<U> {
@@ -109,6 +109,21 @@ where
         })
     }
 }
+
+/// Anyone at all: the "user" of the pages without a login.
+pub struct Anyone;
+
+impl FromRequestParts<AppState> for Anyone {
+    type Rejection = AppError;
+
+    async fn from_request_parts(_: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        Ok(Anyone)
+    }
+}
+
+/// What a page without a login starts from (登录, 注册, 找回密码, the public check of a
+/// 转入表): the application state and the request's context.
+pub type Visitor = Signed<Anyone>;
 
 /// A logged-in person or unit on the front site.
 #[derive(Clone, Debug)]
@@ -166,15 +181,9 @@ impl FrontUser {
     }
 }
 
-impl FromRequestParts<AppState> for FrontUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let live =
-            <LiveSession as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+impl FrontUser {
+    /// The person or unit a live front-site session belongs to, unless disabled.
+    async fn of_session(state: &AppState, live: &LiveSession) -> Result<Self, AppError> {
         let user = match live.kind {
             SubjectKind::Person => accounts::person_by_id(&state.db.conn, live.row.subject_id)
                 .await?
@@ -190,7 +199,6 @@ impl FromRequestParts<AppState> for FrontUser {
             FrontUser::Unit(u) => u.disabled,
         };
         refuse_disabled(state, (user.kind(), user.id()), disabled).await?;
-        password_first(parts, user.must_change_password())?;
         Ok(user)
     }
 }
@@ -242,15 +250,9 @@ pub fn bureau_name(region: &str) -> String {
     }
 }
 
-impl FromRequestParts<AppState> for AdminUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let live =
-            <LiveSession as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+impl AdminUser {
+    /// The back-office user a live session belongs to, unless disabled.
+    async fn of_session(state: &AppState, live: &LiveSession) -> Result<Self, AppError> {
         if live.kind != SubjectKind::Admin {
             return Err(AppError::Unauthenticated);
         }
@@ -259,8 +261,23 @@ impl FromRequestParts<AppState> for AdminUser {
             .ok_or(AppError::Unauthenticated)?;
         refuse_disabled(state, (SubjectKind::Admin, admin.id), admin.disabled).await?;
         let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
-        password_first(parts, admin.must_change_password)?;
         Ok(AdminUser { admin, role })
+    }
+
+    pub fn must_change_password(&self) -> bool {
+        self.admin.must_change_password
+    }
+
+    /// What a new password of this user is checked against: the hash and the username.
+    pub fn password_holder(&self) -> crate::app::accounts::Holder<'_> {
+        crate::app::accounts::Holder {
+            subject: (SubjectKind::Admin, self.admin.id),
+            hash: &self.admin.password_hash,
+            words: crate::domain::password::PasswordContext {
+                username: Some(&self.admin.username),
+                ..Default::default()
+            },
+        }
     }
 }
 
@@ -307,15 +324,33 @@ macro_rules! optional {
     };
 }
 
+/// The extractor of a site's signed-in user: the live session's account (`of_session`),
+/// which must change a one-time password before anything else; optional like the session.
+macro_rules! signed_user {
+    ($($t:ty),+) => {$(
+        impl FromRequestParts<AppState> for $t {
+            type Rejection = AppError;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, Self::Rejection> {
+                let live = <LiveSession as FromRequestParts<AppState>>::from_request_parts(
+                    parts, state,
+                )
+                .await?;
+                let user = <$t>::of_session(state, &live).await?;
+                password_first(parts, user.must_change_password())?;
+                Ok(user)
+            }
+        }
+
+        optional!($t, AppError::Unauthenticated | AppError::PasswordChangeRequired);
+    )+};
+}
+
 optional!(LiveSession, AppError::Unauthenticated);
-optional!(
-    FrontUser,
-    AppError::Unauthenticated | AppError::PasswordChangeRequired
-);
-optional!(
-    AdminUser,
-    AppError::Unauthenticated | AppError::PasswordChangeRequired
-);
+signed_user!(FrontUser, AdminUser);
 
 /// `GET …/keepalive`: 204 while the session lives, and the session's idle clock starts again
 /// (the page's "继续办理" in the timeout warning); a dead session gets the login redirect.

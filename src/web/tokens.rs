@@ -15,10 +15,10 @@ use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
-use crate::web::context::ReqCtx;
 use crate::web::extract::{CsrfForm, NoFields, Query};
-use crate::web::page::{Flash, Layout, flash_from, render_status};
-use crate::web::session::{AdminUser, FrontUser, Signed};
+use crate::web::page::{Flash, Layout, Tag, flash_from, render_status};
+use crate::web::session::Signed;
+use crate::web::site::SignedIn;
 
 pub struct TokenRow {
     pub id: String,
@@ -27,8 +27,7 @@ pub struct TokenRow {
     pub created: String,
     pub expires: String,
     pub used: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     pub live: bool,
 }
 
@@ -39,7 +38,7 @@ struct TokensPage {
     /// 单位, 账号 …: whose systems the tokens serve.
     whose: &'static str,
     /// The page's path under the site's base.
-    path: &'static str,
+    path: String,
     secret: Option<String>,
     rows: Vec<TokenRow>,
     form_name: String,
@@ -48,11 +47,7 @@ struct TokensPage {
     errors: FieldErrors,
 }
 
-impl TokensPage {
-    fn err(&self, f: &str) -> &'static str {
-        self.errors.get(f).unwrap_or("")
-    }
-}
+field_errors!(TokensPage);
 
 #[derive(Deserialize, Default)]
 pub struct TokenForm {
@@ -74,57 +69,27 @@ pub struct TokensQuery {
 pub struct Owner {
     subject: (SubjectKind, Uuid),
     whose: &'static str,
-    path: &'static str,
-    home: &'static str,
+    /// The page's path under the site's base.
+    path: String,
 }
 
-/// The signed-in user of either site, as the page needs them.
-pub trait SignedIn: axum::extract::FromRequestParts<AppState, Rejection = AppError> + Send {
-    fn owner(&self) -> Owner;
-    fn caller(&self, state: &AppState, ctx: &ReqCtx) -> Caller;
-    fn layout(
-        &self,
-        state: &AppState,
-        ctx: &ReqCtx,
-        flash: Option<Flash>,
-    ) -> impl std::future::Future<Output = Result<Layout>> + Send;
-}
-
-impl SignedIn for FrontUser {
-    fn owner(&self) -> Owner {
+impl Owner {
+    fn of<U: SignedIn>(user: &U) -> Self {
         Owner {
-            subject: (self.kind(), self.id()),
-            whose: match self {
-                FrontUser::Person(_) => "人",
-                FrontUser::Unit(_) => "单位",
-            },
-            path: "/zc/tokens",
-            home: "/rsrc/zc/tokens",
+            subject: user.subject(),
+            whose: user.whose(),
+            path: U::page("/tokens"),
         }
     }
-    fn caller(&self, state: &AppState, ctx: &ReqCtx) -> Caller {
-        ctx.caller(state, self)
-    }
-    async fn layout(&self, state: &AppState, ctx: &ReqCtx, flash: Option<Flash>) -> Result<Layout> {
-        Layout::front_with_bell(state, ctx, self, "访问令牌", "/rsrc/zc/tokens", flash).await
-    }
 }
 
-impl SignedIn for AdminUser {
-    fn owner(&self) -> Owner {
-        Owner {
-            subject: (SubjectKind::Admin, self.admin.id),
-            whose: "机构",
-            path: "/tokens",
-            home: "/sdmanager/tokens",
-        }
-    }
-    fn caller(&self, state: &AppState, ctx: &ReqCtx) -> Caller {
-        ctx.admin_caller(state, self)
-    }
-    async fn layout(&self, state: &AppState, ctx: &ReqCtx, flash: Option<Flash>) -> Result<Layout> {
-        Layout::back_with_bell(state, ctx, self, "访问令牌", "/sdmanager/tokens", flash).await
-    }
+/// The frame of the page, with the header bell.
+async fn layout<U: SignedIn>(
+    Signed { state, ctx, user }: &Signed<U>,
+    flash: Option<Flash>,
+) -> Result<Layout> {
+    let active = format!("{}{}", U::BASE, U::page("/tokens"));
+    user.layout(state, ctx, "访问令牌", &active, flash).await
 }
 
 async fn page(
@@ -141,7 +106,7 @@ async fn page(
         .into_iter()
         .map(|t| {
             let live = t.live(now);
-            let (st, colour) = if t.revoked_at.is_some() {
+            let (label, colour) = if t.revoked_at.is_some() {
                 ("已撤销", "grey")
             } else if !live {
                 ("已过期", "grey")
@@ -158,8 +123,7 @@ async fn page(
                     .last_used_at
                     .map(format_minutes)
                     .unwrap_or_else(|| "从未".into()),
-                state: st,
-                colour,
+                state: Tag { label, colour },
                 live,
             }
         })
@@ -167,7 +131,7 @@ async fn page(
     Ok(TokensPage {
         layout,
         whose: owner.whose,
-        path: owner.path,
+        path: owner.path.clone(),
         secret,
         rows,
         form_name: form.name,
@@ -236,16 +200,14 @@ async fn created(
 
 /// The page, with the flash a redirect named.
 pub async fn show<U: SignedIn>(
-    Signed { state, ctx, user }: Signed<U>,
+    signed: Signed<U>,
     Query(q): Query<TokensQuery>,
 ) -> Result<Response> {
-    let layout = user
-        .layout(&state, &ctx, flash_from(q.m.as_deref()))
-        .await?;
+    let layout = layout(&signed, flash_from(q.m.as_deref())).await?;
     let page = page(
-        &state,
+        &signed.state,
         layout,
-        &user.owner(),
+        &Owner::of(&signed.user),
         None,
         TokenForm::default(),
         FieldErrors::default(),
@@ -256,12 +218,13 @@ pub async fn show<U: SignedIn>(
 
 /// 生成令牌.
 pub async fn create<U: SignedIn>(
-    Signed { state, ctx, user }: Signed<U>,
+    signed: Signed<U>,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response> {
-    let layout = user.layout(&state, &ctx, None).await?;
-    let caller = user.caller(&state, &ctx);
-    created(&state, &caller, &user.owner(), layout, form).await
+    let layout = layout(&signed, None).await?;
+    let Signed { state, ctx, user } = &signed;
+    let caller = user.caller(state, ctx);
+    created(state, &caller, &Owner::of(user), layout, form).await
 }
 
 /// 撤销, back to the page with its message.
@@ -270,7 +233,8 @@ pub async fn revoke<U: SignedIn>(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response> {
-    let owner = user.owner();
+    let owner = Owner::of(&user);
     tokens::revoke(&state, &user.caller(&state, &ctx), owner.subject, &id).await?;
-    Ok(Redirect::to(&format!("{}?m={}", owner.home, Msg::TokenRevoked.code())).into_response())
+    let home = format!("{}{}", U::BASE, owner.path);
+    Ok(Redirect::to(&format!("{home}?m={}", Msg::TokenRevoked.code())).into_response())
 }

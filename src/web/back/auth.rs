@@ -3,32 +3,23 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
-use crate::app::AppState;
-use crate::app::accounts::{self as app_accounts, Holder};
-use crate::domain::account::FieldErrors;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
-use crate::domain::password::PasswordContext;
-use crate::error::AppError;
 use crate::error::Result;
 use crate::messages::Msg;
 use crate::store::accounts;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
-use crate::web::front::{FlashQuery, PasswordForm, PasswordPage};
+use crate::web::front::FlashQuery;
 use crate::web::login::{self, Candidate, LoginFields, LoginForm};
-use crate::web::page::{Flash, Layout, flash_from, render, render_status};
-use crate::web::session::{
-    AdminUser, LiveSession, Signed, admin_actor, bureau_name, login_cookies,
-};
+use crate::web::page::{Flash, Layout, render};
+use crate::web::session::{AdminUser, Signed, Visitor, admin_actor, bureau_name};
 
 #[derive(Template)]
 #[template(path = "back/login.html")]
-struct LoginPage {
+pub struct LoginPage {
     layout: Layout,
     username: String,
     error: String,
@@ -55,7 +46,7 @@ fn login_form(
     fields: LoginFields,
 ) -> LoginPage {
     LoginPage {
-        layout: Layout::public(ctx, "职称后台登录", "/sdmanager", flash),
+        layout: Layout::public(ctx, "职称后台登录", flash),
         username,
         error: fields.error,
         captcha_id: fields.captcha_id,
@@ -66,20 +57,14 @@ fn login_form(
     }
 }
 
-pub async fn login_page(
-    ctx: ReqCtx,
-    session: Option<LiveSession>,
-    Query(q): Query<login::LoginQuery>,
-) -> Result<Response> {
-    login::show_form(&ctx, session, q, |flash, fields| {
-        login_form(&ctx, flash, String::new(), fields)
-    })
-    .await
+impl login::Page for LoginPage {
+    fn fresh(ctx: &ReqCtx, flash: Option<Flash>, fields: LoginFields) -> Self {
+        login_form(ctx, flash, String::new(), fields)
+    }
 }
 
 pub async fn login(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response> {
     let username = form.username.trim();
@@ -140,59 +125,4 @@ pub async fn home(signed: Signed<AdminUser>, Query(q): Query<FlashQuery>) -> Res
         ukey: ctx.cert_fingerprint.is_some(),
         last_login: user.admin.last_login_at.map(format_minutes),
     })
-}
-
-pub async fn password_page(
-    ctx: ReqCtx,
-    user: AdminUser,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
-    render(&PasswordPage {
-        layout: Layout::back(
-            &ctx,
-            &user,
-            "修改密码",
-            "/sdmanager/password",
-            flash_from(q.m.as_deref()),
-        ),
-        action: "/sdmanager/password",
-        errors: FieldErrors::default(),
-    })
-}
-
-pub async fn change_password(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<Response> {
-    let invalid = |errors: FieldErrors| {
-        render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                layout: Layout::back(&ctx, &user, "修改密码", "/sdmanager/password", None),
-                action: "/sdmanager/password",
-                errors,
-            },
-        )
-    };
-    let who = Holder {
-        subject: (SubjectKind::Admin, user.admin.id),
-        hash: &user.admin.password_hash,
-        words: PasswordContext {
-            username: Some(&user.admin.username),
-            ..Default::default()
-        },
-    };
-    let caller = ctx.admin_caller(&state, &user);
-    let fingerprint = Some(ctx.cert_fingerprint.as_deref());
-    let fresh = match app_accounts::change_password(&state, &caller, &who, &form, fingerprint).await
-    {
-        Ok(fresh) => fresh.expect("a session was asked for"),
-        Err(AppError::Validation(errors)) => return invalid(errors),
-        Err(e) => return Err(e),
-    };
-    Ok((
-        login_cookies(&state, ctx.realm, fresh.token, fresh.csrf),
-        Redirect::to("/sdmanager/home?m=password_changed"),
-    )
-        .into_response())
 }

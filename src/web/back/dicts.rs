@@ -3,7 +3,6 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,7 +11,7 @@ use crate::app::dicts::{self as app_dicts, Change};
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::dicts::Kind;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::Posted;
 use crate::web::page::{Layout, render};
 use crate::web::session::{AdminUser, Signed};
 
@@ -110,9 +109,7 @@ pub struct ChangeForm {
 
 /// 新增, 保存 (rename), 停用 / 启用.
 pub async fn change(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Path(kind): Path<String>,
-    CsrfForm(form): CsrfForm<ChangeForm>,
+    Posted(Signed { state, ctx, user }, kind, form): super::Post<ChangeForm>,
 ) -> Result<Response> {
     require(&user)?;
     let kind = Kind::parse(&kind).ok_or(AppError::NotFound)?;

@@ -3,7 +3,6 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -15,8 +14,8 @@ use crate::domain::clock::format_minutes;
 use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::chain;
-use crate::web::extract::{CsrfForm, DecideForm};
-use crate::web::page::{Layout, render};
+use crate::web::extract::{DecideForm, Posted};
+use crate::web::page::{Layout, Tag, render};
 use crate::web::session::{AdminUser, Signed, bureau_name};
 
 pub struct Row {
@@ -24,8 +23,7 @@ pub struct Row {
     pub unit: String,
     pub region: String,
     pub level: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     /// 通过 / 不通过 are offered: pending and addressed to this bureau.
     pub pending: bool,
     /// 撤销 is offered.
@@ -108,8 +106,7 @@ pub async fn list(signed: Signed<AdminUser>, Query(q): Query<GrantQuery>) -> Res
                 .map(|r| r.name.clone())
                 .unwrap_or_default(),
             level: d.level_name(&g.level).to_owned(),
-            state: g.standing.grant_label(),
-            colour: g.standing.colour(),
+            state: Tag::grant(g.standing),
             pending: g.standing == Standing::Pending && g.bureau == user.admin.bureau_code,
             active: g.standing == Standing::Active
                 && bureau_may_revoke(&user.admin.bureau_code, &g.bureau, &g.unit_region),
@@ -142,9 +139,7 @@ pub async fn list(signed: Signed<AdminUser>, Query(q): Query<GrantQuery>) -> Res
 
 /// 通过, 不通过 or 撤销.
 pub async fn decide(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<DecideForm>,
+    Posted(Signed { state, ctx, user }, id, form): super::Post<DecideForm>,
 ) -> Result<Response> {
     require_operator(&user)?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;

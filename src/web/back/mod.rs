@@ -10,21 +10,22 @@ mod messages;
 mod oversight;
 mod stats;
 
-pub(crate) use auth::login_page;
+pub(crate) use auth::LoginPage;
 
 use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+use crate::web::extract::Posted;
+use crate::web::session::{AdminUser, Signed};
+
+/// A form a back-office user posts to a path with parameters `P` (by default one, the id).
+type Post<F, P = String> = Posted<Signed<AdminUser>, F, P>;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(auth::login))
         .route("/home", get(auth::home))
-        .route(
-            "/password",
-            get(auth::password_page).post(auth::change_password),
-        )
         .route("/admins", get(admins::list))
         .route("/grants", get(grants::list))
         .route("/messages", get(messages::page))
@@ -51,7 +52,5 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/{action}", post(oversight::account::<false>))
         .route("/grants/{id}/decide", post(grants::decide))
         .route("/admins/new", get(admins::new_page).post(admins::create))
-        .merge(crate::web::site_routes::<crate::web::session::AdminUser>(
-            "",
-        ))
+        .merge(crate::web::site_routes::<crate::web::session::AdminUser>())
 }

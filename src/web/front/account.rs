@@ -1,20 +1,13 @@
-//! 账号信息 / 单位信息 and 修改密码 for people and units.
+//! 账号信息 / 单位信息 for people and units.
 
-use crate::web::extract::Query;
 use askama::Template;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
-use super::auth::FlashQuery;
-use super::logged_in::{LoggedIn, Member};
-use crate::app::accounts as app_accounts;
-use crate::domain::account::FieldErrors;
+use super::logged_in::Member;
 use crate::domain::clock::format_minutes;
-use crate::error::{AppError, Result};
-use crate::web::context::ReqCtx;
-use crate::web::extract::CsrfForm;
-use crate::web::page::{Flash, Layout, flash_from, render, render_status};
-use crate::web::session::{FrontUser, login_cookies};
+use crate::error::Result;
+use crate::web::page::{Layout, render};
+use crate::web::session::FrontUser;
 
 #[derive(Template)]
 #[template(path = "front/account.html")]
@@ -64,70 +57,4 @@ pub async fn show(me: Member) -> Result<Response> {
         rows,
         note,
     })
-}
-
-#[derive(Template)]
-#[template(path = "front/password.html")]
-pub struct PasswordPage {
-    pub layout: Layout,
-    pub action: &'static str,
-    pub errors: FieldErrors,
-}
-
-field_errors!(PasswordPage);
-
-/// The front site's 修改密码 page, fresh or with the errors of a refused change.
-fn password_form(
-    ctx: &ReqCtx,
-    user: &FrontUser,
-    flash: Option<Flash>,
-    errors: FieldErrors,
-) -> PasswordPage {
-    PasswordPage {
-        layout: Layout::front(ctx, user, "修改密码", "/rsrc/zc/password", flash),
-        action: "/rsrc/zc/password",
-        errors,
-    }
-}
-
-pub async fn password_page(
-    ctx: ReqCtx,
-    user: FrontUser,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
-    let flash = flash_from(q.m.as_deref());
-    render(&password_form(&ctx, &user, flash, FieldErrors::default()))
-}
-
-/// The 修改密码 form of every site.
-pub type PasswordForm = crate::app::accounts::PasswordChange;
-
-/// Changing a password needs the current one; every other session of the account ends
-/// and this one is replaced by a new session id.
-pub async fn change_password(
-    me: Member,
-    CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<Response> {
-    let LoggedIn {
-        state, ctx, user, ..
-    } = &me;
-    let secrets = user.password_secrets(state);
-    let invalid = |errors: FieldErrors| {
-        render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &password_form(ctx, user, None, errors),
-        )
-    };
-    let who = secrets.holder();
-    let caller = me.caller();
-    let fresh = match app_accounts::change_password(state, &caller, &who, &form, Some(None)).await {
-        Ok(fresh) => fresh.expect("a session was asked for"),
-        Err(AppError::Validation(errors)) => return invalid(errors),
-        Err(e) => return Err(e),
-    };
-    Ok((
-        login_cookies(state, ctx.realm, fresh.token, fresh.csrf),
-        Redirect::to("/rsrc/zc/password?m=password_changed"),
-    )
-        .into_response())
 }

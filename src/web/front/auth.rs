@@ -2,11 +2,10 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::app::AppState;
+use super::logged_in::Member;
 use crate::domain::auth::SubjectKind;
 use crate::domain::clock::format_minutes;
 use crate::domain::mask::mask;
@@ -16,11 +15,11 @@ use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::login::{self, Candidate, LoginFields, LoginForm};
 use crate::web::page::{Flash, Layout, flash_from, render};
-use crate::web::session::{FrontUser, LiveSession, unit_actor};
+use crate::web::session::{FrontUser, Visitor, unit_actor};
 
 #[derive(Template)]
 #[template(path = "front/login.html")]
-struct LoginPage {
+pub struct LoginPage {
     layout: Layout,
     kind: String,
     account: String,
@@ -45,7 +44,7 @@ fn login_form(
     fields: LoginFields,
 ) -> LoginPage {
     LoginPage {
-        layout: Layout::public(ctx, "用户登录", "/rsrc", flash),
+        layout: Layout::public(ctx, "用户登录", flash),
         kind: kind.into(),
         account,
         error: fields.error,
@@ -55,20 +54,14 @@ fn login_form(
     }
 }
 
-pub async fn login_page(
-    ctx: ReqCtx,
-    session: Option<LiveSession>,
-    Query(q): Query<login::LoginQuery>,
-) -> Result<Response> {
-    login::show_form(&ctx, session, q, |flash, fields| {
-        login_form(&ctx, flash, ("person", String::new()), fields)
-    })
-    .await
+impl login::Page for LoginPage {
+    fn fresh(ctx: &ReqCtx, flash: Option<Flash>, fields: LoginFields) -> Self {
+        login_form(ctx, flash, ("person", String::new()), fields)
+    }
 }
 
 pub async fn login(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response> {
     let account = form.account.trim().to_ascii_uppercase();
@@ -121,7 +114,7 @@ struct PortalPage {
 
 pub async fn portal(ctx: ReqCtx, user: FrontUser) -> Result<Response> {
     render(&PortalPage {
-        layout: Layout::public(&ctx, "山东省专业技术人员管理服务平台", "/rsrc", None),
+        layout: Layout::public(&ctx, "山东省专业技术人员管理服务平台", None),
         user_name: user.name().to_owned(),
         role: user.role_label(),
     })
@@ -134,26 +127,15 @@ struct HomePage {
     last_login: Option<String>,
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    user: FrontUser,
-    Query(q): Query<FlashQuery>,
-) -> Result<Response> {
-    let last = match &user {
+pub async fn home(me: Member, Query(q): Query<FlashQuery>) -> Result<Response> {
+    let last = match &me.user {
         FrontUser::Person(p) => p.last_login_at,
         FrontUser::Unit(u) => u.last_login_at,
     };
     render(&HomePage {
-        layout: Layout::front_with_bell(
-            &state,
-            &ctx,
-            &user,
-            "专业技术职称",
-            "",
-            flash_from(q.m.as_deref()),
-        )
-        .await?,
+        layout: me
+            .layout("专业技术职称", "", flash_from(q.m.as_deref()))
+            .await?,
         last_login: last.map(format_minutes),
     })
 }

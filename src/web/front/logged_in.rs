@@ -1,14 +1,17 @@
 //! What every handler of the applicant's and the units' pages starts from: the state, the
 //! request context and the logged-in person or unit, taken by one extractor instead of three.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 
 use crate::app::{AppState, Caller, workflow};
 use crate::error::{AppError, Result};
 use crate::store::audit::Actor;
 use crate::store::entities::{application, person, unit};
 use crate::web::context::ReqCtx;
+use crate::web::extract::Posted;
 use crate::web::page::{Flash, Layout};
 use crate::web::session::FrontUser;
 
@@ -99,6 +102,86 @@ impl Person {
     /// The person's own application `id`; anyone else's is "not found".
     pub async fn own(&self, id: &str) -> Result<application::Model> {
         workflow::own(&self.state, &self.account, id).await
+    }
+}
+
+/// How an account reaches the application a path names, to act on it.
+pub trait Reach {
+    type Side: Side + Send;
+    fn load(
+        me: &LoggedIn<Self::Side>,
+        id: &str,
+    ) -> impl Future<Output = Result<application::Model>> + Send;
+}
+
+/// The person's own application.
+pub struct Own;
+
+impl Reach for Own {
+    type Side = person::Model;
+    async fn load(me: &Person, id: &str) -> Result<application::Model> {
+        me.own(id).await
+    }
+}
+
+/// An application the unit holds now.
+pub struct Held;
+
+impl Reach for Held {
+    type Side = unit::Model;
+    async fn load(me: &Unit, id: &str) -> Result<application::Model> {
+        me.held(id).await
+    }
+}
+
+/// The path of a step: the application's `{id}`, or the `{id}` and one more segment (the
+/// module, the file).
+pub trait StepPath: DeserializeOwned + Send {
+    type Rest: Send;
+    fn split(self) -> (String, Self::Rest);
+}
+
+impl StepPath for String {
+    type Rest = ();
+    fn split(self) -> (String, ()) {
+        (self, ())
+    }
+}
+
+impl StepPath for (String, String) {
+    type Rest = String;
+    fn split(self) -> (String, String) {
+        self
+    }
+}
+
+/// A posted step on the application of the path's `{id}` (确定申报, 撤回, 删除, 通过, 退回,
+/// a module saved or marked, a file removed): the account, the application as `R` reaches
+/// it, the form, and the rest of the path `P`. The account, the path and the form are taken
+/// in that order and the application is loaded last, as each handler did, so a request is
+/// refused exactly as before.
+pub struct Step<R: Reach, F, P: StepPath = String> {
+    pub me: LoggedIn<R::Side>,
+    pub a: application::Model,
+    pub form: F,
+    pub rest: P::Rest,
+}
+
+impl<R, F, P> FromRequest<AppState> for Step<R, F, P>
+where
+    R: Reach,
+    F: DeserializeOwned + Send,
+    P: StepPath,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let Posted(me, path, form) = Posted::<_, F, P>::from_request(req, state).await?;
+        let (id, rest) = P::split(path);
+        let a = R::load(&me, &id)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Step { me, a, form, rest })
     }
 }
 

@@ -1,25 +1,12 @@
 //! The front site (`/rsrc/`): login, registration, the portal and the account pages.
 
-/// Gives form pages the `self.err("field")` their templates show beside each field: the
-/// message of `errors` for that field, or nothing.
-macro_rules! field_errors {
-    ($($page:ty),+ $(,)?) => {
-        $(impl $page {
-            fn err(&self, field: &str) -> &'static str {
-                self.errors.get(field).unwrap_or("")
-            }
-        })+
-    };
-}
-
 pub mod account;
 mod auth;
 mod logged_in;
 mod messages;
 mod transfer_form;
 
-pub(crate) use account::{PasswordForm, PasswordPage};
-pub(crate) use auth::{FlashQuery, login_page};
+pub(crate) use auth::{FlashQuery, LoginPage};
 pub(crate) use messages::{MessagesQuery, messages_page};
 pub(crate) use transfer::serve_attachment;
 pub(crate) use transfer_form::send as send_form;
@@ -41,10 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/zc", get(auth::home))
         .route("/zc/account", get(account::show))
         .route(
-            "/zc/password",
-            get(account::password_page).post(account::change_password),
-        )
-        .route(
             "/register/person",
             get(register::person_page).post(register::person_check),
         )
@@ -63,9 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/zc/messages", get(messages::page))
         .route("/zc/units", get(units::page))
         .route("/verify/{serial}", get(transfer_form::verify))
-        .merge(crate::web::site_routes::<crate::web::session::FrontUser>(
-            "/zc",
-        ))
+        .merge(crate::web::site_routes::<crate::web::session::FrontUser>())
         .merge(transfer::routes())
         .merge(review::routes())
 }

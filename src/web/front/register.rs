@@ -5,7 +5,6 @@
 
 use crate::web::extract::Query;
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -21,6 +20,7 @@ use crate::store::dicts::Region;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Layout, render, render_status};
+use crate::web::session::Visitor;
 
 const TICKET_LIFETIME_MS: i64 = 15 * 60_000;
 const PERSON_TICKET: &str = "pending.person";
@@ -56,7 +56,7 @@ struct PersonTicket {
 
 pub async fn person_page(ctx: ReqCtx) -> Result<Response> {
     render(&PersonPage {
-        layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+        layout: Layout::public(&ctx, "个人注册", None),
         form: PersonForm::default(),
         errors: FieldErrors::default(),
     })
@@ -64,8 +64,7 @@ pub async fn person_page(ctx: ReqCtx) -> Result<Response> {
 
 /// 立即注册: checks every field and shows the name and ID number for confirmation.
 pub async fn person_check(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<PersonForm>,
 ) -> Result<Response> {
     let invalid = |form: PersonForm, errors: FieldErrors| {
@@ -77,7 +76,7 @@ pub async fn person_check(
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &PersonPage {
-                layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+                layout: Layout::public(&ctx, "个人注册", None),
                 form,
                 errors,
             },
@@ -96,7 +95,7 @@ pub async fn person_check(
     };
     let pending = seal(&state, PERSON_TICKET, &ticket)?;
     render(&PersonConfirmPage {
-        layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+        layout: Layout::public(&ctx, "个人注册", None),
         name: ticket.name,
         id_number: ticket.id_number,
         pending,
@@ -156,8 +155,7 @@ fn registered<T>(
 
 /// 确认: creates the account; the unique index settles a race between two registrations.
 pub async fn person_confirm(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response> {
     let t = open_ticket(&state, PERSON_TICKET, &form.pending, |t: &PersonTicket| {
@@ -183,7 +181,7 @@ pub async fn person_confirm(
     render_status(
         StatusCode::CONFLICT,
         &PersonPage {
-            layout: Layout::public(&ctx, "个人注册", "/rsrc", None),
+            layout: Layout::public(&ctx, "个人注册", None),
             form,
             errors,
         },
@@ -222,9 +220,9 @@ struct UnitTicket {
     expires: i64,
 }
 
-pub async fn unit_page(State(state): State<AppState>, ctx: ReqCtx) -> Result<Response> {
+pub async fn unit_page(Visitor { state, ctx, .. }: Visitor) -> Result<Response> {
     render(&UnitPage {
-        layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+        layout: Layout::public(&ctx, "单位注册", None),
         form: UnitForm::default(),
         errors: FieldErrors::default(),
         regions: state.dicts().regions.clone(),
@@ -232,8 +230,7 @@ pub async fn unit_page(State(state): State<AppState>, ctx: ReqCtx) -> Result<Res
 }
 
 pub async fn unit_check(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<UnitForm>,
 ) -> Result<Response> {
     let dicts = state.dicts();
@@ -246,7 +243,7 @@ pub async fn unit_check(
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &UnitPage {
-                layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+                layout: Layout::public(&ctx, "单位注册", None),
                 form,
                 errors,
                 regions: dicts.regions.clone(),
@@ -272,7 +269,7 @@ pub async fn unit_check(
     };
     let pending = seal(&state, UNIT_TICKET, &ticket)?;
     render(&UnitConfirmPage {
-        layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+        layout: Layout::public(&ctx, "单位注册", None),
         name: ticket.name,
         credit_code: ticket.credit_code,
         region,
@@ -281,8 +278,7 @@ pub async fn unit_check(
 }
 
 pub async fn unit_confirm(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response> {
     let t = open_ticket(&state, UNIT_TICKET, &form.pending, |t: &UnitTicket| {
@@ -312,7 +308,7 @@ pub async fn unit_confirm(
     render_status(
         StatusCode::CONFLICT,
         &UnitPage {
-            layout: Layout::public(&ctx, "单位注册", "/rsrc", None),
+            layout: Layout::public(&ctx, "单位注册", None),
             form,
             errors,
             regions: state.dicts().regions.clone(),
@@ -341,7 +337,7 @@ pub async fn done(ctx: ReqCtx, Query(q): Query<DoneQuery>) -> Result<Response> {
         ("个人注册", "个人账号已创建，", "身份证号")
     };
     render(&DonePage {
-        layout: Layout::public(&ctx, title, "/rsrc", None),
+        layout: Layout::public(&ctx, title, None),
         who,
         account_label,
     })

@@ -4,18 +4,17 @@
 //! be used to find out who is registered; the ticket it hands on is encrypted.
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::app::reset as app_reset;
 use crate::domain::account::FieldErrors;
 use crate::error::Result;
 use crate::web::context::ReqCtx;
 use crate::web::extract::CsrfForm;
 use crate::web::page::{Flash, Layout, render, render_status};
+use crate::web::session::Visitor;
 
 #[derive(Template)]
 #[template(path = "front/forgot.html")]
@@ -39,7 +38,7 @@ field_errors!(ForgotPage, ResetPage);
 
 pub async fn forgot_page(ctx: ReqCtx) -> Result<Response> {
     render(&ForgotPage {
-        layout: Layout::public(&ctx, "找回密码", "/rsrc", None),
+        layout: Layout::public(&ctx, "找回密码", None),
         kind: "person".into(),
         account: String::new(),
         phone: String::new(),
@@ -58,8 +57,7 @@ pub struct ForgotForm {
 }
 
 pub async fn send_code(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> Result<Response> {
     match app_reset::send_code(&state, ctx.ip, &form.kind, &form.account, &form.phone).await? {
@@ -67,7 +65,6 @@ pub async fn send_code(
             layout: Layout::public(
                 &ctx,
                 "重置密码",
-                "/rsrc",
                 Some(Flash {
                     ok: true,
                     text: app_reset::SENT,
@@ -79,7 +76,7 @@ pub async fn send_code(
         Err(errors) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ForgotPage {
-                layout: Layout::public(&ctx, "找回密码", "/rsrc", None),
+                layout: Layout::public(&ctx, "找回密码", None),
                 kind: form.kind,
                 account: form.account.chars().take(18).collect(),
                 phone: form.phone.chars().take(11).collect(),
@@ -102,8 +99,7 @@ pub struct ResetForm {
 }
 
 pub async fn reset(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Result<Response> {
     let passwords = (form.password.as_str(), form.password2.as_str());
@@ -112,7 +108,7 @@ pub async fn reset(
         Err(errors) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ResetPage {
-                layout: Layout::public(&ctx, "重置密码", "/rsrc", None),
+                layout: Layout::public(&ctx, "重置密码", None),
                 ticket: form.ticket,
                 errors,
             },

@@ -1,7 +1,7 @@
 //! The 转入表: downloaded by the applicant, opened by the units on its chain, verified by anyone.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -18,6 +18,7 @@ use crate::store::{accounts, applications};
 use crate::web::context::ReqCtx;
 use crate::web::front::review::{load_view, name_of};
 use crate::web::page::{Layout, render};
+use crate::web::session::Visitor;
 
 fn date_of(ms: i64) -> String {
     from_ms(ms).to_offset(CST).date().to_string()
@@ -147,13 +148,12 @@ struct VerifyPage {
 /// The public check behind the QR code. A serial whose tag does not verify is refused
 /// without touching the database.
 pub async fn verify(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
+    Visitor { state, ctx, .. }: Visitor,
     Path(serial): Path<String>,
 ) -> Result<Response> {
     let serial = crate::domain::text::printed_serial(&serial);
     let mut page = VerifyPage {
-        layout: Layout::public(&ctx, "转入表真伪验证", "/rsrc", None),
+        layout: Layout::public(&ctx, "转入表真伪验证", None),
         serial: serial.clone(),
         genuine: false,
         name: String::new(),

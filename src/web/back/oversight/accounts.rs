@@ -1,22 +1,19 @@
 //! 解锁, 强制下线 and 重置密码 of units' and persons' accounts.
 
 use askama::Template;
-use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::operator_scope;
 use crate::app::oversight::{self as app_oversight, AccountAction};
 use crate::domain::auth::SubjectKind;
 use crate::error::{AppError, Result};
-use crate::web::extract::{CsrfForm, NoFields};
+use crate::web::extract::{NoFields, Posted};
 use crate::web::page::{Layout, render};
 use crate::web::session::{AdminUser, Signed};
 
 /// 解锁, 强制下线 or 重置密码 of a unit's account (`UNIT`) or a person's.
 pub async fn account<const UNIT: bool>(
-    signed: Signed<AdminUser>,
-    Path((id, action)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    Posted(signed, (id, action), _): super::super::Post<NoFields, (String, String)>,
 ) -> Result<Response> {
     let kind = if UNIT {
         SubjectKind::Unit

@@ -20,7 +20,7 @@ use crate::app::oversight as app_oversight;
 use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::store::dicts::Dicts;
-use crate::web::page::{Layout, render};
+use crate::web::page::{Layout, Tag, render};
 use crate::web::session::{AdminUser, Signed};
 
 /// Operators only; returns the region they may see (`None`: the whole province).
@@ -71,8 +71,7 @@ async fn search_page<R, T: Template>(
 pub struct AppRow {
     pub person: String,
     pub title: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
     pub submitted: String,
 }
 
@@ -82,8 +81,7 @@ fn app_row(d: &Dicts, a: &crate::store::entities::application::Model, person: St
     AppRow {
         person,
         title: d.title_name(a.title_id).to_owned(),
-        state: st.label(),
-        colour: st.colour(),
+        state: Tag::from(st),
         submitted: a.submitted_at.map(format_minutes).unwrap_or_default(),
     }
 }

@@ -12,7 +12,7 @@ use crate::domain::clock::format_minutes;
 use crate::error::Result;
 use crate::web::context::ReqCtx;
 use crate::web::extract::Query;
-use crate::web::extract::{CsrfForm, NoFields};
+use crate::web::extract::{CsrfForm, NoFields, Posted};
 use crate::web::page::{Flash, Layout, flash_from, render};
 use crate::web::session::{AdminUser, Signed};
 
@@ -130,9 +130,7 @@ pub async fn person(
 
 /// 显示完整身份证号: a separate, audited action.
 pub async fn reveal(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    Posted(Signed { state, ctx, user }, id, _): super::super::Post<NoFields>,
 ) -> Result<Response> {
     let caller = ctx.admin_caller(&state, &user);
     let page = person_page(&state, &ctx, &user, &id, Some(&caller), None).await?;

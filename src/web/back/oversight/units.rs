@@ -17,9 +17,9 @@ use crate::messages::Msg;
 use crate::store::oversight::{self, UnitRow};
 use crate::store::{accounts, chain};
 use crate::web::context::ReqCtx;
-use crate::web::extract::CsrfForm;
+use crate::web::extract::Posted;
 use crate::web::extract::Query;
-use crate::web::page::{Flash, Layout, flash_from, render, render_status};
+use crate::web::page::{Flash, Layout, Tag, flash_from, render, render_status};
 use crate::web::session::{AdminUser, Signed};
 
 pub struct UnitView {
@@ -71,8 +71,7 @@ pub struct Line {
     pub a: String,
     pub b: String,
     pub c: String,
-    pub state: &'static str,
-    pub colour: &'static str,
+    pub state: Tag,
 }
 
 #[derive(Template)]
@@ -121,8 +120,7 @@ async fn unit_page(
             a: format!("{} → {}", p.from_name, p.to_name),
             b: d.series_name(&p.series).to_owned(),
             c: d.level_name(&p.level).to_owned(),
-            state: p.standing.path_label(),
-            colour: p.standing.colour(),
+            state: Tag::path(p.standing),
         });
     }
     let grants = chain::grants_of_unit(&state.db.conn, u.id)
@@ -134,8 +132,7 @@ async fn unit_page(
                 .map(|r| crate::web::session::bureau_name(&r.name))
                 .unwrap_or_default(),
             c: format_minutes(g.created_at),
-            state: g.standing.grant_label(),
-            colour: g.standing.colour(),
+            state: Tag::grant(g.standing),
         })
         .collect();
     let mut apps = Vec::new();
@@ -182,9 +179,7 @@ pub struct RenameForm {
 
 /// 更正单位名称: only a bureau can; the reason and both names go to the audit log.
 pub async fn rename(
-    Signed { state, ctx, user }: Signed<AdminUser>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<RenameForm>,
+    Posted(Signed { state, ctx, user }, id, form): super::super::Post<RenameForm>,
 ) -> Result<Response> {
     let u = scoped_unit(&state, &user, &id).await?;
     let caller = ctx.admin_caller(&state, &user);

@@ -16,8 +16,9 @@ use crate::error::{AppError, Result};
 use crate::messages::Msg;
 use crate::store::applications::{self, Failure};
 use crate::store::entities::application;
-use crate::web::extract::CsrfForm;
+
 use crate::web::front::FlashQuery;
+use crate::web::front::logged_in::{Held, Step};
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
 use axum::http::StatusCode;
 
@@ -130,23 +131,17 @@ fn back(a: &application::Model, m: Msg) -> Response {
     Redirect::to(&format!("/rsrc/zc/review/{}?m={}", a.id, m.code())).into_response()
 }
 
-/// The application a module mark is for (held by this unit now) and the module it marks.
-async fn held_module(
-    me: &Unit,
-    (id, module): (String, String),
-) -> Result<(application::Model, Module)> {
-    let a = me.held(&id).await?;
-    let module = Module::parse(&module).ok_or(AppError::NotFound)?;
-    Ok((a, module))
+/// A module mark: the application (held by this unit now), and the module of the path.
+type Mark = Step<Held, OpinionForm, (String, String)>;
+
+/// The module a mark is for; an unknown one is "not found".
+fn marked(module: &str) -> Result<Module> {
+    Module::parse(module).ok_or(AppError::NotFound)
 }
 
 /// 不通过: marks one module failed with the reviewer's opinion.
-pub async fn fail(
-    me: Unit,
-    Path(at): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<OpinionForm>,
-) -> Result<Response> {
-    let (a, module) = held_module(&me, at).await?;
+pub async fn fail(Step { me, a, form, rest }: Mark) -> Result<Response> {
+    let module = marked(&rest)?;
     let (state, caller) = (&me.state, me.caller());
     match workflow::fail_module(state, &caller, &me.account, &a, module, &form.opinion).await {
         Ok(()) => Ok(back(&a, Msg::ModuleFailed)),
@@ -155,12 +150,8 @@ pub async fn fail(
     }
 }
 
-pub async fn unfail(
-    me: Unit,
-    Path(at): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<OpinionForm>,
-) -> Result<Response> {
-    let (a, module) = held_module(&me, at).await?;
+pub async fn unfail(Step { me, a, rest, .. }: Mark) -> Result<Response> {
+    let module = marked(&rest)?;
     workflow::unfail_module(&me.state, &me.caller(), &me.account, &a, module).await?;
     Ok(back(&a, Msg::Decided))
 }
@@ -182,12 +173,7 @@ async fn decided<T>(
 }
 
 /// 通过: final when the unit holds the grant for the level, otherwise 待上报 here.
-pub async fn approve(
-    me: Unit,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<OpinionForm>,
-) -> Result<Response> {
-    let a = me.held(&id).await?;
+pub async fn approve(Step { me, a, form, .. }: Step<Held, OpinionForm>) -> Result<Response> {
     let (state, caller) = (&me.state, me.caller());
     let outcome = workflow::approve(
         state,
@@ -209,12 +195,7 @@ pub async fn approve(
 }
 
 /// 退回: the whole application goes back to the applicant with the failed modules open.
-pub async fn send_back(
-    me: Unit,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<OpinionForm>,
-) -> Result<Response> {
-    let a = me.held(&id).await?;
+pub async fn send_back(Step { me, a, form, .. }: Step<Held, OpinionForm>) -> Result<Response> {
     let outcome =
         workflow::send_back(&me.state, &me.caller(), &me.account, &a, &form.version).await;
     let done = Redirect::to("/rsrc/zc/review?m=returned").into_response();

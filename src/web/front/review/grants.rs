@@ -63,10 +63,7 @@ async fn grants_page(
                 .region(&g.bureau)
                 .map(|r| bureau_name(&r.name))
                 .unwrap_or_default(),
-            state: Tag {
-                label: g.standing.grant_label(),
-                colour: g.standing.colour(),
-            },
+            state: Tag::grant(g.standing),
             opinion: g.opinion,
             created: format_minutes(g.created_at),
         })

@@ -16,7 +16,8 @@ use crate::app::AppState;
 use crate::domain::account::FieldErrors;
 use crate::error::{AppError, Result};
 
-pub use view::{AppView, Applicant, LevelSeries, Tag, basic_rows, load_view, name_of, opinions_on};
+pub use crate::web::page::Tag;
+pub use view::{AppView, Applicant, LevelSeries, basic_rows, load_view, name_of, opinions_on};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

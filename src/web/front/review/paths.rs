@@ -40,10 +40,7 @@ fn path_rows(state: &AppState, list: Vec<chain::Path>) -> Vec<PathRow> {
             to: p.to_name,
             series: d.series_name(&p.series).to_owned(),
             level: d.level_name(&p.level).to_owned(),
-            state: Tag {
-                label: p.standing.path_label(),
-                colour: p.standing.colour(),
-            },
+            state: Tag::path(p.standing),
             pending: p.standing == crate::domain::chain::Standing::Pending,
             opinion: p.opinion,
             created: format_minutes(p.created_at),

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::domain::application::{Basic, Slot};
 use crate::domain::clock::format_minutes;
-use crate::domain::workflow::{HistoryAction, State as WfState};
+use crate::domain::workflow::HistoryAction;
 use crate::error::Result;
 use crate::store::applications::Failure;
 use crate::store::dicts::{Dicts, choices};
@@ -81,21 +81,6 @@ impl LevelSeries {
         LevelSeries {
             levels: choices(&d.levels),
             series: choices(&d.series),
-        }
-    }
-}
-
-/// A state shown as its coloured tag: the label and the colour always go together.
-pub struct Tag {
-    pub label: &'static str,
-    pub colour: &'static str,
-}
-
-impl From<WfState> for Tag {
-    fn from(st: WfState) -> Self {
-        Tag {
-            label: st.label(),
-            colour: st.colour(),
         }
     }
 }

@@ -1,15 +1,13 @@
 //! 确定申报, 撤回 and 删除: thin skins over `app::workflow`. The form's `version` makes a
 //! replayed or double-clicked request change nothing.
 
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::Person;
 use crate::app::workflow;
 use crate::error::Result;
-use crate::web::extract::CsrfForm;
+use crate::web::front::logged_in::{Own, Step};
 use crate::web::page::{Flash, render_status};
 
 #[derive(Deserialize, Default)]
@@ -20,12 +18,7 @@ pub struct ActionForm {
     pledge: Option<String>,
 }
 
-pub async fn submit(
-    me: Person,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<Response> {
-    let a = me.own(&id).await?;
+pub async fn submit(Step { me, a, form, .. }: Step<Own, ActionForm>) -> Result<Response> {
     let (version, pledged) = (&form.version, form.pledge.is_some());
     match workflow::submit(&me.state, &me.caller(), &me.account, &a, version, pledged).await? {
         Ok(_) => Ok(Redirect::to("/rsrc/zc/transfer?m=submitted").into_response()),
@@ -42,22 +35,12 @@ pub async fn submit(
     }
 }
 
-pub async fn withdraw(
-    me: Person,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<Response> {
-    let a = me.own(&id).await?;
+pub async fn withdraw(Step { me, a, form, .. }: Step<Own, ActionForm>) -> Result<Response> {
     workflow::withdraw(&me.state, &me.caller(), &me.account, &a, &form.version).await?;
     Ok(Redirect::to(&format!("/rsrc/zc/transfer/{}?m=withdrawn", a.id)).into_response())
 }
 
-pub async fn delete(
-    me: Person,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<ActionForm>,
-) -> Result<Response> {
-    let a = me.own(&id).await?;
+pub async fn delete(Step { me, a, form, .. }: Step<Own, ActionForm>) -> Result<Response> {
     workflow::delete(&me.state, &me.caller(), &a, &form.version).await?;
     Ok(Redirect::to("/rsrc/zc/transfer?m=deleted").into_response())
 }

@@ -17,6 +17,7 @@ use crate::store::accounts;
 use crate::store::applications::{self};
 use crate::store::entities::application;
 use crate::web::extract::CsrfForm;
+use crate::web::front::logged_in::{Own, Step};
 use crate::web::front::review::Applicant;
 use crate::web::page::{Layout, render, render_status};
 
@@ -184,8 +185,11 @@ pub async fn create(me: Person, CsrfForm(sub): CsrfForm<Submitted>) -> Result<Re
     .await
 }
 
-pub async fn save(me: Person, id: AppPath, CsrfForm(sub): CsrfForm<Submitted>) -> Result<Response> {
-    let a = me.own(&id).await?;
+pub async fn save(
+    Step {
+        me, a, form: sub, ..
+    }: Step<Own, Submitted>,
+) -> Result<Response> {
     let (state, p) = (&me.state, &me.account);
     app_applications::expect_editable(state, &a, Module::Basic).await?;
     let caller = me.caller();

@@ -20,7 +20,7 @@ use crate::error::{AppError, Result};
 use crate::store::applications::{self, Failure};
 use crate::store::attachments::{self, Attachment};
 use crate::store::entities::application;
-use crate::web::extract::CsrfForm;
+use crate::web::front::logged_in::{Own, Step};
 use crate::web::front::review::{LevelSeries, Tag, basic_rows, opinions_on};
 use crate::web::page::{Flash, Layout, flash_from, render_status};
 
@@ -351,12 +351,13 @@ fn edit_rows<T: Default>(mut rows: Vec<T>, form: &ModuleForm) -> Vec<T> {
 }
 
 /// Saves 原职称信息, 调入信息, 学历信息 or 工作经历.
-pub async fn save_module(
-    me: Person,
-    Path((id, module)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<ModuleForm>,
-) -> Result<Response> {
-    let a = me.own(&id).await?;
+pub async fn save_module(step: Step<Own, ModuleForm, (String, String)>) -> Result<Response> {
+    let Step {
+        me,
+        a,
+        form,
+        rest: module,
+    } = step;
     let module = Module::parse(&module)
         .filter(|m| {
             matches!(

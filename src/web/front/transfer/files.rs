@@ -16,9 +16,8 @@ use crate::store::attachments::{self};
 use crate::store::audit;
 use crate::store::entities::application;
 use crate::web::context::ReqCtx;
-use crate::web::extract::CsrfForm;
 use crate::web::extract::NoFields;
-use crate::web::front::logged_in::LoggedIn;
+use crate::web::front::logged_in::{LoggedIn, Own, Step};
 
 /// Back to the slot an upload was refused for, with the reason shown there.
 fn refused(a: &application::Model, m: Msg, slot: Slot) -> Response {
@@ -173,12 +172,10 @@ pub async fn serve(
         .into_response())
 }
 
-pub async fn remove(
-    me: Person,
-    Path((id, file)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response> {
-    let a = me.own(&id).await?;
+pub async fn remove(step: Step<Own, NoFields, (String, String)>) -> Result<Response> {
+    let Step {
+        me, a, rest: file, ..
+    } = step;
     app_applications::remove_attachment(&me.state, &me.caller(), &a, &file).await?;
     Ok(back(&a, Msg::FileRemoved))
 }

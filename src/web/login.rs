@@ -179,9 +179,10 @@ async fn decide(
         .map_or(crypto::dummy_hash(), |c| c.password_hash.as_str())
         .to_owned();
     let password = input.password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
-        .await
-        .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
+    let ok = crate::infra::cpu::run("password check", move || {
+        crypto::verify_password(&password, &hash)
+    })
+    .await?;
 
     let Some(c) = candidate.filter(|_| ok) else {
         state.limiter.hit(Bucket::LoginFailure, ctx.ip, now).await;

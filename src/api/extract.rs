@@ -126,43 +126,43 @@ impl ApiUser {
     }
 }
 
-/// A person calling the front API; units are told "not found".
-pub struct ApiPerson {
-    pub person: crate::store::entities::person::Model,
-    pub caller: Caller,
+/// Declares a front-API caller of one kind of account (`FrontUser::$kind`, held in
+/// `$field`); the other kind is told "not found" (see [`ApiUser::narrowed`]).
+macro_rules! narrowed_caller {
+    ($(#[$doc:meta])* $name:ident { $field:ident: $model:ty } of $kind:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            pub $field: $model,
+            pub caller: Caller,
+        }
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, ApiError> {
+                let ($field, caller) = ApiUser::narrowed(parts, state, |u| match u {
+                    FrontUser::$kind(account) => Some(account),
+                    _ => None,
+                })
+                .await?;
+                Ok($name { $field, caller })
+            }
+        }
+    };
 }
 
-impl FromRequestParts<AppState> for ApiPerson {
-    type Rejection = ApiError;
+narrowed_caller!(
+    /// A person calling the front API; units are told "not found".
+    ApiPerson { person: crate::store::entities::person::Model } of Person
+);
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (person, caller) = ApiUser::narrowed(parts, state, |u| match u {
-            FrontUser::Person(p) => Some(p),
-            FrontUser::Unit(_) => None,
-        })
-        .await?;
-        Ok(ApiPerson { person, caller })
-    }
-}
-
-/// A unit calling the front API; persons are told "not found".
-pub struct ApiUnit {
-    pub unit: crate::store::entities::unit::Model,
-    pub caller: Caller,
-}
-
-impl FromRequestParts<AppState> for ApiUnit {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (unit, caller) = ApiUser::narrowed(parts, state, |u| match u {
-            FrontUser::Unit(unit) => Some(unit),
-            FrontUser::Person(_) => None,
-        })
-        .await?;
-        Ok(ApiUnit { unit, caller })
-    }
-}
+narrowed_caller!(
+    /// A unit calling the front API; persons are told "not found".
+    ApiUnit { unit: crate::store::entities::unit::Model } of Unit
+);
 
 /// A back-office user calling the back-office API (its network rules apply as for pages).
 pub struct ApiAdmin {

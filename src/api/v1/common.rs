@@ -70,32 +70,28 @@ pub async fn units(
     crate::api::units::search(State(state), me.user, Query(q)).await
 }
 
-/// 申报级别.
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/levels", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn levels(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::levels(state).await
+/// The lists of `api::dicts` a form's choices come from, each under `/rsrc/api/v1/dict/`
+/// with the name of its `api::dicts` function, and open to all (no credential).
+macro_rules! dict_lists {
+    ($($(#[$doc:meta])* $name:ident at $path:tt;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = TAG, security(()),
+            responses((status = 200, body = Vec<CodeName>)))]
+        pub async fn $name(state: State<AppState>) -> Json<Vec<CodeName>> {
+            dicts::$name(state).await
+        }
+    )+};
 }
 
-/// 职称系列.
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/series", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn series(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::series(state).await
-}
-
-/// 申报方式.
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/declare-methods", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn declare_methods(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::declare_methods(state).await
-}
-
-/// 行政区划 (the bureaus' regions).
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/regions", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn regions(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::regions(state).await
+dict_lists! {
+    /// 申报级别.
+    levels at "/rsrc/api/v1/dict/levels";
+    /// 职称系列.
+    series at "/rsrc/api/v1/dict/series";
+    /// 申报方式.
+    declare_methods at "/rsrc/api/v1/dict/declare-methods";
+    /// 行政区划 (the bureaus' regions).
+    regions at "/rsrc/api/v1/dict/regions";
 }
 
 /// 申报职称 at a level (404 for an unknown level).

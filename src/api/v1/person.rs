@@ -94,56 +94,38 @@ async fn save(
     saved(state, me, id).await
 }
 
-/// 保存 of 原职称信息.
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/original", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = Original,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_original(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<Original>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Original(v)).await
+/// The 保存 of the modules after 基本信息: `PUT …/applications/{id}/$module` with the
+/// module's body, each through [`save`] as the `ModuleInput` its `|body|` makes.
+macro_rules! module_saves {
+    ($($(#[$doc:meta])* $name:ident at $path:tt takes $body:ident as |$v:ident| $input:expr;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(put, path = $path, tag = TAG,
+            params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = $body,
+            responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            me: ApiPerson,
+            ApiPath(id): ApiPath<String>,
+            ApiJson($v): ApiJson<$body>,
+        ) -> Resp<Json<Position>> {
+            save(&state, &me, &id, $input).await
+        }
+    )+};
 }
 
-/// 保存 of 调入信息.
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/transfer", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = Transfer,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_transfer(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<Transfer>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Transfer(v)).await
-}
-
-/// 保存 of 学历信息 (all rows).
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/education", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = EducationIn,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_education(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<EducationIn>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Education(v.rows)).await
-}
-
-/// 保存 of 工作经历 (all rows).
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/work", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = WorkIn,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_work(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<WorkIn>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Work(v.rows)).await
+module_saves! {
+    /// 保存 of 原职称信息.
+    save_original at "/rsrc/api/v1/applications/{id}/original"
+        takes Original as |v| ModuleInput::Original(v);
+    /// 保存 of 调入信息.
+    save_transfer at "/rsrc/api/v1/applications/{id}/transfer"
+        takes Transfer as |v| ModuleInput::Transfer(v);
+    /// 保存 of 学历信息 (all rows).
+    save_education at "/rsrc/api/v1/applications/{id}/education"
+        takes EducationIn as |v| ModuleInput::Education(v.rows);
+    /// 保存 of 工作经历 (all rows).
+    save_work at "/rsrc/api/v1/applications/{id}/work"
+        takes WorkIn as |v| ModuleInput::Work(v.rows);
 }
 
 /// Reads the multipart body of an upload; a malformed one is a 400.

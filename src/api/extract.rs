@@ -7,10 +7,12 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::app::{AppState, Caller};
-use crate::domain::auth::SubjectKind;
+use crate::domain::auth::{AdminRole, Realm, SubjectKind};
 use crate::error::AppError;
 use crate::messages::Msg;
 use crate::store::accounts;
+use crate::store::audit::Actor;
+use crate::store::dicts::Dicts;
 use crate::store::tokens::{self, Scope};
 use crate::web::context::ReqCtx;
 use crate::web::error::ApiError;
@@ -40,7 +42,7 @@ async fn token_of(
     parts: &Parts,
     state: &AppState,
     secret: &str,
-    realm: crate::domain::auth::Realm,
+    realm: Realm,
 ) -> Result<tokens::Token, AppError> {
     let t = tokens::authenticate(&state.db.conn, secret, state.now_ms())
         .await?
@@ -70,45 +72,70 @@ fn session_write_allowed(parts: &Parts, ctx: &ReqCtx) -> Result<(), AppError> {
     }
 }
 
+/// The account calling a site's API and the caller it acts as: the account a live API token
+/// of `realm` names (`by_token` loads it), or else the browser session's, whose writes must
+/// echo the form token.
+async fn signed_in<U>(
+    parts: &mut Parts,
+    state: &AppState,
+    realm: Realm,
+    by_token: impl AsyncFnOnce(tokens::Token) -> Result<U, AppError>,
+    actor: impl FnOnce(&U, &Dicts) -> Actor,
+) -> Result<(U, Caller), ApiError>
+where
+    U: FromRequestParts<AppState, Rejection = AppError>,
+{
+    let ctx = ReqCtx::from_request_parts(parts, state).await?;
+    let user = match bearer(parts) {
+        Some(secret) => by_token(token_of(parts, state, secret, realm).await?).await?,
+        None => {
+            let user = U::from_request_parts(parts, state).await?;
+            session_write_allowed(parts, &ctx)?;
+            user
+        }
+    };
+    let caller = Caller::new(actor(&user, &state.dicts()), ctx.ip);
+    Ok((user, caller))
+}
+
 /// A logged-in person or unit calling the front API.
 pub struct ApiUser {
     pub user: FrontUser,
     pub caller: Caller,
+    /// The application's state, as `State` gives it.
+    pub state: AppState,
 }
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ctx = ReqCtx::from_request_parts(parts, state).await?;
-        let user = match bearer(parts) {
-            Some(secret) => {
-                let t = token_of(parts, state, secret, crate::domain::auth::Realm::Front).await?;
-                let user = match t.kind {
-                    SubjectKind::Person => accounts::person_by_id(&state.db.conn, t.subject)
-                        .await?
-                        .filter(|p| !p.disabled)
-                        .map(FrontUser::Person),
-                    SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, t.subject)
-                        .await?
-                        .filter(|u| !u.disabled)
-                        .map(FrontUser::Unit),
-                    SubjectKind::Admin => None,
-                };
-                let user = user.ok_or(AppError::Status(401, Msg::TokenInvalid))?;
-                if user.must_change_password() {
-                    return Err(AppError::PasswordChangeRequired.into());
-                }
-                user
+        let by_token = async |t: tokens::Token| {
+            let user = match t.kind {
+                SubjectKind::Person => accounts::person_by_id(&state.db.conn, t.subject)
+                    .await?
+                    .filter(|p| !p.disabled)
+                    .map(FrontUser::Person),
+                SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, t.subject)
+                    .await?
+                    .filter(|u| !u.disabled)
+                    .map(FrontUser::Unit),
+                SubjectKind::Admin => None,
+            };
+            let user = user.ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+            if user.must_change_password() {
+                return Err(AppError::PasswordChangeRequired);
             }
-            None => {
-                let user = FrontUser::from_request_parts(parts, state).await?;
-                session_write_allowed(parts, &ctx)?;
-                user
-            }
+            Ok(user)
         };
-        let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
-        Ok(ApiUser { user, caller })
+        let (user, caller) =
+            signed_in(parts, state, Realm::Front, by_token, FrontUser::actor).await?;
+        let state = state.clone();
+        Ok(ApiUser {
+            user,
+            caller,
+            state,
+        })
     }
 }
 
@@ -134,6 +161,8 @@ macro_rules! narrowed_caller {
         pub struct $name {
             pub $field: $model,
             pub caller: Caller,
+            /// The application's state, as `State` gives it.
+            pub state: AppState,
         }
 
         impl FromRequestParts<AppState> for $name {
@@ -148,7 +177,8 @@ macro_rules! narrowed_caller {
                     _ => None,
                 })
                 .await?;
-                Ok($name { $field, caller })
+                let state = state.clone();
+                Ok($name { $field, caller, state })
             }
         }
     };
@@ -168,35 +198,33 @@ narrowed_caller!(
 pub struct ApiAdmin {
     pub user: AdminUser,
     pub caller: Caller,
+    /// The application's state, as `State` gives it.
+    pub state: AppState,
 }
 
 impl FromRequestParts<AppState> for ApiAdmin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ctx = ReqCtx::from_request_parts(parts, state).await?;
-        let user = match bearer(parts) {
-            Some(secret) => {
-                let t = token_of(parts, state, secret, crate::domain::auth::Realm::Back).await?;
-                let admin = accounts::admin_by_id(&state.db.conn, t.subject)
-                    .await?
-                    .filter(|a| !a.disabled)
-                    .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
-                if admin.must_change_password {
-                    return Err(AppError::PasswordChangeRequired.into());
-                }
-                let role = crate::domain::auth::AdminRole::parse(&admin.role)
-                    .ok_or(AppError::Forbidden)?;
-                AdminUser { admin, role }
+        let by_token = async |t: tokens::Token| {
+            let admin = accounts::admin_by_id(&state.db.conn, t.subject)
+                .await?
+                .filter(|a| !a.disabled)
+                .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+            if admin.must_change_password {
+                return Err(AppError::PasswordChangeRequired);
             }
-            None => {
-                let user = AdminUser::from_request_parts(parts, state).await?;
-                session_write_allowed(parts, &ctx)?;
-                user
-            }
+            let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
+            Ok(AdminUser { admin, role })
         };
-        let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
-        Ok(ApiAdmin { user, caller })
+        let (user, caller) =
+            signed_in(parts, state, Realm::Back, by_token, AdminUser::actor).await?;
+        let state = state.clone();
+        Ok(ApiAdmin {
+            user,
+            caller,
+            state,
+        })
     }
 }
 

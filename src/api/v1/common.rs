@@ -28,12 +28,8 @@ pub async fn me(me: ApiUser) -> Json<Me> {
 /// 站内消息, newest first.
 #[utoipa::path(get, path = "/rsrc/api/v1/messages", tag = TAG, params(PageQuery),
     responses((status = 200, body = NoticePage), (status = "default", body = ErrorBody)))]
-pub async fn messages(
-    State(state): State<AppState>,
-    me: ApiUser,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Resp<Json<NoticePage>> {
-    notices_of(&state, (me.user.kind(), me.user.id()), &q).await
+pub async fn messages(me: ApiUser, ApiQuery(q): ApiQuery<PageQuery>) -> Resp<Json<NoticePage>> {
+    notices_of(&me.state, (me.user.kind(), me.user.id()), &q).await
 }
 
 /// One page of the notices to `to`, newest first; the front and back office's 站内消息.
@@ -62,12 +58,8 @@ pub async fn notices_of(
 /// The unit picker: up to 20 units whose name contains `q`.
 #[utoipa::path(get, path = "/rsrc/api/v1/units", tag = TAG, params(SearchQuery),
     responses((status = 200, body = SearchOut), (status = "default", body = ErrorBody)))]
-pub async fn units(
-    State(state): State<AppState>,
-    me: ApiUser,
-    ApiQuery(q): ApiQuery<SearchQuery>,
-) -> Resp<Json<SearchOut>> {
-    crate::api::units::search(State(state), me.user, Query(q)).await
+pub async fn units(me: ApiUser, ApiQuery(q): ApiQuery<SearchQuery>) -> Resp<Json<SearchOut>> {
+    crate::api::units::search(State(me.state), me.user, Query(q)).await
 }
 
 /// The lists of `api::dicts` a form's choices come from, each under `/rsrc/api/v1/dict/`
@@ -120,14 +112,13 @@ pub async fn specialties(
     request_body = crate::app::accounts::PasswordChange,
     responses((status = 204), (status = 422, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn change_password(
-    State(state): State<AppState>,
     me: ApiUser,
     crate::api::extract::ApiJson(change): crate::api::extract::ApiJson<
         crate::app::accounts::PasswordChange,
     >,
 ) -> Resp<axum::http::StatusCode> {
-    let secrets = me.user.password_secrets(&state);
+    let secrets = me.user.password_secrets(&me.state);
     let who = secrets.holder();
-    crate::app::accounts::change_password(&state, &me.caller, &who, &change, None).await?;
+    crate::app::accounts::change_password(&me.state, &me.caller, &who, &change, None).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -315,6 +315,46 @@ pub trait Bounds {
     fn check(&self) -> Result<(), AppError>;
 }
 
+/// Declares a query of one text parameter, `String` (empty when absent) or `Option<String>`,
+/// of at most `$max` characters: the document's `max_length` and the check of [`Bounds`] come
+/// from the one number.
+macro_rules! text_query {
+    ($(#[$doc:meta])* $name:ident { $(#[$fdoc:meta])* $field:ident: String, at most $max:tt }) => {
+        $(#[$doc])*
+        #[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $(#[$fdoc])*
+            #[serde(default)]
+            #[param(max_length = $max)]
+            pub $field: String,
+        }
+
+        impl $crate::api::extract::Bounds for $name {
+            fn check(&self) -> Result<(), $crate::error::AppError> {
+                $crate::api::extract::at_most(Some(&self.$field), $max)
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident { $(#[$fdoc:meta])* $field:ident: Option<String>, at most $max:tt }) => {
+        $(#[$doc])*
+        #[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $(#[$fdoc])*
+            #[param(max_length = $max)]
+            pub $field: Option<String>,
+        }
+
+        impl $crate::api::extract::Bounds for $name {
+            fn check(&self) -> Result<(), $crate::error::AppError> {
+                $crate::api::extract::at_most(self.$field.as_deref(), $max)
+            }
+        }
+    };
+}
+pub(crate) use text_query;
+
 /// At most `max` characters.
 pub fn at_most(value: Option<&str>, max: usize) -> Result<(), AppError> {
     match value {

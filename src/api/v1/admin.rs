@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::types::{ErrorBody, IdempotencyHeader, day_param, days_shaped, next_after};
 use super::{ApiPath, Resp};
-use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most, within};
+use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most, text_query, within};
 use crate::app::AppState;
 use crate::app::admins::{self as app_admins, AdminInput, Refusal};
 use crate::app::audit_log as app_audit;
@@ -162,19 +162,10 @@ pub struct DictEntryOut {
     pub enabled: bool,
 }
 
-#[derive(Deserialize, IntoParams, Default)]
-#[into_params(parameter_in = Query)]
-pub struct DictQuery {
+text_query!(DictQuery {
     /// Titles and specialties: the series (default: the first).
-    #[param(max_length = 16)]
-    pub series: Option<String>,
-}
-
-impl Bounds for DictQuery {
-    fn check(&self) -> Result<(), AppError> {
-        at_most(self.series.as_deref(), 16)
-    }
-}
+    series: Option<String>, at most 16
+});
 
 /// Every entry of a dictionary; titles and specialties of one series.
 #[utoipa::path(get, path = "/sdmanager/api/v1/dicts/{kind}", tag = DICTS_TAG,

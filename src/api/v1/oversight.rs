@@ -3,12 +3,12 @@
 
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::types::{ErrorBody, IdempotencyHeader, PageQuery, keyset, keyset_page};
 use super::{ApiPath, Resp};
-use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most};
+use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, text_query};
 use crate::app::AppState;
 use crate::app::oversight::{self as app_oversight, AccountAction};
 use crate::domain::auth::{SubjectKind, locked_until};
@@ -51,19 +51,10 @@ impl UnitOut {
     }
 }
 
-#[derive(Deserialize, IntoParams, Default)]
-#[into_params(parameter_in = Query)]
-pub struct UnitsQuery {
+text_query!(UnitsQuery {
     /// A credit code, or two or more characters of the name; nothing lists the newest.
-    #[param(max_length = 50)]
-    pub q: Option<String>,
-}
-
-impl Bounds for UnitsQuery {
-    fn check(&self) -> Result<(), AppError> {
-        at_most(self.q.as_deref(), 50)
-    }
-}
+    q: Option<String>, at most 50
+});
 
 fn region(me: &ApiAdmin) -> Result<Option<String>, AppError> {
     app_oversight::scope(&me.user.admin, me.user.role)

@@ -86,24 +86,28 @@ dict_lists! {
     regions at "/rsrc/api/v1/dict/regions";
 }
 
-/// 申报职称 at a level (404 for an unknown level).
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/titles", tag = TAG, security(()), params(LevelQuery),
-    responses((status = 200, body = Vec<TitleOut>), (status = "default", body = ErrorBody)))]
-pub async fn titles(
-    state: State<AppState>,
-    ApiQuery(q): ApiQuery<LevelQuery>,
-) -> Resp<Json<Vec<TitleOut>>> {
-    dicts::titles(state, Query(q)).await
+/// The steps of the form cascade 申报级别 → 申报职称 → 现从事专业: each answers the entries
+/// under the one its query names (404 for an unknown one) from the `api::dicts` function
+/// of its name, open to all (no credential).
+macro_rules! dict_lookups {
+    ($($(#[$doc:meta])* $name:ident at $path:tt by $query:ident -> $out:ident;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = TAG, security(()), params($query),
+            responses((status = 200, body = Vec<$out>), (status = "default", body = ErrorBody)))]
+        pub async fn $name(
+            state: State<AppState>,
+            ApiQuery(q): ApiQuery<$query>,
+        ) -> Resp<Json<Vec<$out>>> {
+            dicts::$name(state, Query(q)).await
+        }
+    )+};
 }
 
-/// 现从事专业 of the title's series (404 for an unknown title).
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/specialties", tag = TAG, security(()), params(TitleQuery),
-    responses((status = 200, body = Vec<SpecialtyOut>), (status = "default", body = ErrorBody)))]
-pub async fn specialties(
-    state: State<AppState>,
-    ApiQuery(q): ApiQuery<TitleQuery>,
-) -> Resp<Json<Vec<SpecialtyOut>>> {
-    dicts::specialties(state, Query(q)).await
+dict_lookups! {
+    /// 申报职称 at a level (404 for an unknown level).
+    titles at "/rsrc/api/v1/dict/titles" by LevelQuery -> TitleOut;
+    /// 现从事专业 of the title's series (404 for an unknown title).
+    specialties at "/rsrc/api/v1/dict/specialties" by TitleQuery -> SpecialtyOut;
 }
 
 /// 修改密码 of the calling account: the current password and the new one twice. Every

@@ -72,69 +72,104 @@ fn session_write_allowed(parts: &Parts, ctx: &ReqCtx) -> Result<(), AppError> {
     }
 }
 
-/// The account calling a site's API and the caller it acts as: the account a live API token
-/// of `realm` names (`by_token` loads it), or else the browser session's, whose writes must
-/// echo the form token.
-async fn signed_in<U>(
-    parts: &mut Parts,
-    state: &AppState,
-    realm: Realm,
-    by_token: impl AsyncFnOnce(tokens::Token) -> Result<U, AppError>,
-    actor: impl FnOnce(&U, &Dicts) -> Actor,
-) -> Result<(U, Caller), ApiError>
-where
-    U: FromRequestParts<AppState, Rejection = AppError>,
-{
-    let ctx = ReqCtx::from_request_parts(parts, state).await?;
-    let user = match bearer(parts) {
-        Some(secret) => by_token(token_of(parts, state, secret, realm).await?).await?,
-        None => {
-            let user = U::from_request_parts(parts, state).await?;
-            session_write_allowed(parts, &ctx)?;
-            user
-        }
-    };
-    let caller = Caller::new(actor(&user, &state.dicts()), ctx.ip);
-    Ok((user, caller))
+/// An account that calls a site's API: by an API token of its site, or by the browser
+/// session, whose writes must echo the form token.
+pub trait SignsIn: FromRequestParts<AppState, Rejection = AppError> + Send + Sized {
+    /// The site its tokens are for.
+    const REALM: Realm;
+
+    /// The account a live token names, refused (401) when it is gone or disabled.
+    fn by_token(
+        state: &AppState,
+        t: tokens::Token,
+    ) -> impl Future<Output = Result<Self, AppError>> + Send;
+
+    /// Who it acts as in the audit log.
+    fn audit_actor(&self, dicts: &Dicts) -> Actor;
 }
 
-/// A logged-in person or unit calling the front API.
-pub struct ApiUser {
-    pub user: FrontUser,
+impl SignsIn for FrontUser {
+    const REALM: Realm = Realm::Front;
+
+    async fn by_token(state: &AppState, t: tokens::Token) -> Result<Self, AppError> {
+        let user = match t.kind {
+            SubjectKind::Person => accounts::person_by_id(&state.db.conn, t.subject)
+                .await?
+                .filter(|p| !p.disabled)
+                .map(FrontUser::Person),
+            SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, t.subject)
+                .await?
+                .filter(|u| !u.disabled)
+                .map(FrontUser::Unit),
+            SubjectKind::Admin => None,
+        };
+        let user = user.ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+        if user.must_change_password() {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(user)
+    }
+
+    fn audit_actor(&self, dicts: &Dicts) -> Actor {
+        self.actor(dicts)
+    }
+}
+
+impl SignsIn for AdminUser {
+    const REALM: Realm = Realm::Back;
+
+    async fn by_token(state: &AppState, t: tokens::Token) -> Result<Self, AppError> {
+        let admin = accounts::admin_by_id(&state.db.conn, t.subject)
+            .await?
+            .filter(|a| !a.disabled)
+            .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+        if admin.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
+        Ok(AdminUser { admin, role })
+    }
+
+    fn audit_actor(&self, dicts: &Dicts) -> Actor {
+        self.actor(dicts)
+    }
+}
+
+/// A signed-in account calling its site's API, the caller it acts as, and the
+/// application's state (as `State` gives it).
+pub struct Api<U> {
+    pub user: U,
     pub caller: Caller,
-    /// The application's state, as `State` gives it.
     pub state: AppState,
 }
 
-impl FromRequestParts<AppState> for ApiUser {
+/// A logged-in person or unit calling the front API.
+pub type ApiUser = Api<FrontUser>;
+
+/// A back-office user calling the back-office API (its network rules apply as for pages).
+pub type ApiAdmin = Api<AdminUser>;
+
+impl<U: SignsIn> FromRequestParts<AppState> for Api<U> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let by_token = async |t: tokens::Token| {
-            let user = match t.kind {
-                SubjectKind::Person => accounts::person_by_id(&state.db.conn, t.subject)
-                    .await?
-                    .filter(|p| !p.disabled)
-                    .map(FrontUser::Person),
-                SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, t.subject)
-                    .await?
-                    .filter(|u| !u.disabled)
-                    .map(FrontUser::Unit),
-                SubjectKind::Admin => None,
-            };
-            let user = user.ok_or(AppError::Status(401, Msg::TokenInvalid))?;
-            if user.must_change_password() {
-                return Err(AppError::PasswordChangeRequired);
+        let ctx = ReqCtx::from_request_parts(parts, state).await?;
+        let user = match bearer(parts) {
+            Some(secret) => {
+                let t = token_of(parts, state, secret, U::REALM).await?;
+                U::by_token(state, t).await?
             }
-            Ok(user)
+            None => {
+                let user = U::from_request_parts(parts, state).await?;
+                session_write_allowed(parts, &ctx)?;
+                user
+            }
         };
-        let (user, caller) =
-            signed_in(parts, state, Realm::Front, by_token, FrontUser::actor).await?;
-        let state = state.clone();
-        Ok(ApiUser {
+        let caller = Caller::new(user.audit_actor(&state.dicts()), ctx.ip);
+        Ok(Api {
             user,
             caller,
-            state,
+            state: state.clone(),
         })
     }
 }
@@ -146,10 +181,14 @@ impl ApiUser {
         parts: &mut Parts,
         state: &AppState,
         pick: impl FnOnce(FrontUser) -> Option<T>,
-    ) -> Result<(T, Caller), ApiError> {
+    ) -> Result<Api<T>, ApiError> {
         let u = ApiUser::from_request_parts(parts, state).await?;
-        let picked = pick(u.user).ok_or(AppError::NotFound)?;
-        Ok((picked, u.caller))
+        let user = pick(u.user).ok_or(AppError::NotFound)?;
+        Ok(Api {
+            user,
+            caller: u.caller,
+            state: u.state,
+        })
     }
 }
 
@@ -172,13 +211,16 @@ macro_rules! narrowed_caller {
                 parts: &mut Parts,
                 state: &AppState,
             ) -> Result<Self, ApiError> {
-                let ($field, caller) = ApiUser::narrowed(parts, state, |u| match u {
+                let narrowed = ApiUser::narrowed(parts, state, |u| match u {
                     FrontUser::$kind(account) => Some(account),
                     _ => None,
                 })
                 .await?;
-                let state = state.clone();
-                Ok($name { $field, caller, state })
+                Ok($name {
+                    $field: narrowed.user,
+                    caller: narrowed.caller,
+                    state: narrowed.state,
+                })
             }
         }
     };
@@ -193,40 +235,6 @@ narrowed_caller!(
     /// A unit calling the front API; persons are told "not found".
     ApiUnit { unit: crate::store::entities::unit::Model } of Unit
 );
-
-/// A back-office user calling the back-office API (its network rules apply as for pages).
-pub struct ApiAdmin {
-    pub user: AdminUser,
-    pub caller: Caller,
-    /// The application's state, as `State` gives it.
-    pub state: AppState,
-}
-
-impl FromRequestParts<AppState> for ApiAdmin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let by_token = async |t: tokens::Token| {
-            let admin = accounts::admin_by_id(&state.db.conn, t.subject)
-                .await?
-                .filter(|a| !a.disabled)
-                .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
-            if admin.must_change_password {
-                return Err(AppError::PasswordChangeRequired);
-            }
-            let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
-            Ok(AdminUser { admin, role })
-        };
-        let (user, caller) =
-            signed_in(parts, state, Realm::Back, by_token, AdminUser::actor).await?;
-        let state = state.clone();
-        Ok(ApiAdmin {
-            user,
-            caller,
-            state,
-        })
-    }
-}
 
 /// Strips the control characters no field may hold from every string of a JSON document
 /// (SECURITY item 12, as `CsrfForm` does for forms).

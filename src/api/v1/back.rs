@@ -193,17 +193,6 @@ async fn details_of(me: &ApiAdmin, q: &DetailsParams, full_ids: bool) -> Resp<Js
         rows,
         page.1,
         |r| (r.submitted_at, r.id),
-        |r| DetailOut {
-            id: r.id,
-            person: r.person,
-            id_number: r.id_number,
-            unit: r.unit,
-            series: r.series,
-            title: r.title,
-            state: r.state.as_str().into(),
-            state_label: r.state.label().into(),
-            submitted_at: r.submitted_at,
-            final_at: r.final_at,
-        },
+        Into::into,
     )))
 }

@@ -44,14 +44,7 @@ pub async fn notices_of(
         list,
         limit,
         |n| (n.created_at, n.id),
-        |n| NoticeOut {
-            id: n.id,
-            title: n.title,
-            body: n.body,
-            link: n.link,
-            created_at: n.created_at,
-            read: n.read,
-        },
+        Into::into,
     )))
 }
 

@@ -53,16 +53,7 @@ pub async fn history_of(
     Ok(crate::store::applications::events(&state.db.conn, id)
         .await?
         .into_iter()
-        .map(|e| types::HistoryItem {
-            at: e.at,
-            actor_kind: e.actor_kind,
-            actor: e.actor_label,
-            unit: e.unit_id,
-            action: e.action,
-            from_state: e.from_state.as_str().into(),
-            to_state: e.to_state.as_str().into(),
-            opinion: e.opinion,
-        })
+        .map(Into::into)
         .collect())
 }
 

@@ -57,6 +57,22 @@ pub async fn history_of(
         .collect())
 }
 
+/// 下载 of the attachment `file` of `a` (a malformed or unknown id is "not found"), served
+/// and audited as the pages serve it: the applicant's and the reviewers' download.
+pub async fn attachment(
+    state: &AppState,
+    ctx: &crate::web::context::ReqCtx,
+    caller: &crate::app::Caller,
+    a: &crate::store::entities::application::Model,
+    file: &str,
+) -> Resp<Response> {
+    let file = uuid::Uuid::parse_str(file).map_err(|_| AppError::NotFound)?;
+    let f = crate::store::attachments::find(&state.db.conn, a.id, file)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::web::front::serve_attachment(state, ctx, &caller.actor, a, &f).await?)
+}
+
 struct Bearer;
 
 impl Modify for Bearer {

@@ -177,11 +177,7 @@ pub async fn download(
     ApiPath((id, file)): ApiPath<(String, String)>,
 ) -> Resp<Response> {
     let a = workflow::own(&me.state, &me.person, &id).await?;
-    let file = uuid::Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
-    let f = crate::store::attachments::find(&me.state.db.conn, a.id, file)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(crate::web::front::serve_attachment(&me.state, &ctx, &me.caller.actor, &a, &f).await?)
+    super::attachment(&me.state, &ctx, &me.caller, &a, &file).await
 }
 
 /// 确定申报: 422 with `gaps` while something is missing or the pledge is not given.

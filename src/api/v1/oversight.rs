@@ -139,46 +139,33 @@ pub struct AccountOut {
     pub one_time_password: Option<String>,
 }
 
-/// 解锁, 强制下线 or 重置密码 of a unit's account.
-#[utoipa::path(post, path = "/sdmanager/api/v1/units/{id}/account", tag = TAG,
-    params(("id" = String, Path, description = "单位 id"), IdempotencyHeader), request_body = AccountIn,
-    responses((status = 200, body = AccountOut), (status = "default", body = ErrorBody)))]
-pub async fn unit_account(
-    me: ApiAdmin,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<AccountIn>,
-) -> Resp<Json<AccountOut>> {
-    let u = app_oversight::unit_in(&me.state, region(&me)?.as_deref(), &id).await?;
-    let one_time_password = app_oversight::account_action(
-        &me.state,
-        &me.caller,
-        (SubjectKind::Unit, u.id),
-        body.action,
-    )
-    .await?;
-    Ok(Json(AccountOut { one_time_password }))
+/// 解锁, 强制下线 or 重置密码 of an account of the region: one call per kind of account
+/// (`SubjectKind::$kind`), which `app_oversight::$find` finds by the path's id.
+macro_rules! account_actions {
+    ($($(#[$doc:meta])* $name:ident at $path:tt of $what:tt: $kind:ident by $find:ident;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = TAG,
+            params(("id" = String, Path, description = $what), IdempotencyHeader), request_body = AccountIn,
+            responses((status = 200, body = AccountOut), (status = "default", body = ErrorBody)))]
+        pub async fn $name(
+            me: ApiAdmin,
+            ApiPath(id): ApiPath<String>,
+            ApiJson(body): ApiJson<AccountIn>,
+        ) -> Resp<Json<AccountOut>> {
+            let account = app_oversight::$find(&me.state, region(&me)?.as_deref(), &id).await?;
+            let subject = (SubjectKind::$kind, account.id);
+            let one_time_password =
+                app_oversight::account_action(&me.state, &me.caller, subject, body.action).await?;
+            Ok(Json(AccountOut { one_time_password }))
+        }
+    )+};
 }
 
-/// 解锁, 强制下线 or 重置密码 of a person's account (a person who applied in the region).
-#[utoipa::path(post, path = "/sdmanager/api/v1/persons/{id}/account", tag = TAG,
-    params(("id" = String, Path, description = "个人 id"), IdempotencyHeader), request_body = AccountIn,
-    responses((status = 200, body = AccountOut), (status = "default", body = ErrorBody)))]
-pub async fn person_account(
-    me: ApiAdmin,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<AccountIn>,
-) -> Resp<Json<AccountOut>> {
-    let pid = app_oversight::person_in(&me.state, region(&me)?.as_deref(), &id)
-        .await?
-        .id;
-    let one_time_password = app_oversight::account_action(
-        &me.state,
-        &me.caller,
-        (SubjectKind::Person, pid),
-        body.action,
-    )
-    .await?;
-    Ok(Json(AccountOut { one_time_password }))
+account_actions! {
+    /// 解锁, 强制下线 or 重置密码 of a unit's account.
+    unit_account at "/sdmanager/api/v1/units/{id}/account" of "单位 id": Unit by unit_in;
+    /// 解锁, 强制下线 or 重置密码 of a person's account (a person who applied in the region).
+    person_account at "/sdmanager/api/v1/persons/{id}/account" of "个人 id": Person by person_in;
 }
 
 /// An applicant of the operator's region, ID number and mobile masked.

@@ -93,6 +93,18 @@ pub struct AdminIn {
     pub cert_fingerprint: Option<String>,
 }
 
+impl From<AdminIn> for AdminInput {
+    fn from(a: AdminIn) -> Self {
+        AdminInput {
+            username: a.username,
+            display_name: a.display_name,
+            bureau: a.bureau,
+            role: a.role,
+            cert_fingerprint: a.cert_fingerprint.unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AdminCreated {
     pub admin: AdminOut,
@@ -109,15 +121,8 @@ pub async fn create_admin(
     me: ApiAdmin,
     ApiJson(body): ApiJson<AdminIn>,
 ) -> Resp<(StatusCode, Json<AdminCreated>)> {
-    let input = AdminInput {
-        username: body.username,
-        display_name: body.display_name,
-        bureau: body.bureau,
-        role: body.role,
-        cert_fingerprint: body.cert_fingerprint.unwrap_or_default(),
-    };
     let mine = (&me.user.admin, me.user.role);
-    match app_admins::create(&me.state, &me.caller, mine, &input).await? {
+    match app_admins::create(&me.state, &me.caller, mine, &body.into()).await? {
         Ok((a, one_time_password)) => Ok((
             StatusCode::CREATED,
             Json(AdminCreated {

@@ -629,6 +629,17 @@ pub struct PathIn {
     pub level: String,
 }
 
+impl From<PathIn> for crate::app::chain::PathRequest {
+    fn from(p: PathIn) -> Self {
+        crate::app::chain::PathRequest {
+            superior: p.superior,
+            superior_name: p.superior_name,
+            series: p.series,
+            level: p.level,
+        }
+    }
+}
+
 /// 通过 (approve) or 不通过 (refuse, with an opinion).
 #[derive(Deserialize, ToSchema)]
 pub struct DecideIn {

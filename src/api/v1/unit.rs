@@ -8,7 +8,7 @@ use axum::response::Response;
 use super::types::*;
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiJson, ApiQuery, ApiUnit};
-use crate::app::chain::{self as app_chain, PathRequest};
+use crate::app::chain as app_chain;
 use crate::app::workflow;
 use crate::domain::application::Module;
 use crate::error::AppError;
@@ -195,13 +195,7 @@ pub async fn request_path(
     me: ApiUnit,
     ApiJson(body): ApiJson<PathIn>,
 ) -> Resp<(StatusCode, Json<Created>)> {
-    let r = PathRequest {
-        superior: body.superior,
-        superior_name: body.superior_name,
-        series: body.series,
-        level: body.level,
-    };
-    let id = app_chain::request_path(&me.state, &me.caller, &me.unit, &r).await?;
+    let id = app_chain::request_path(&me.state, &me.caller, &me.unit, &body.into()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 

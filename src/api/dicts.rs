@@ -3,7 +3,9 @@
 use crate::web::extract::Query;
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::api::extract::text_query;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -68,26 +70,15 @@ pub async fn regions(State(state): State<AppState>) -> Json<Vec<CodeName>> {
     )
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LevelQuery {
+text_query!(LevelQuery {
     /// A 申报级别 code.
-    #[serde(default)]
-    #[param(max_length = 16)]
-    pub level: String,
-}
+    level: String, at most 16
+});
 
-impl crate::api::extract::Bounds for LevelQuery {
-    fn check(&self) -> Result<(), crate::error::AppError> {
-        crate::api::extract::at_most(Some(&self.level), 16)
-    }
-}
-
-impl crate::api::extract::Bounds for TitleQuery {
-    fn check(&self) -> Result<(), crate::error::AppError> {
-        crate::api::extract::at_most(Some(&self.title), 40)
-    }
-}
+text_query!(TitleQuery {
+    /// A 申报职称 id.
+    title: String, at most 40
+});
 
 /// Titles at a level, across series; 404 for an unknown level.
 pub async fn titles(
@@ -109,15 +100,6 @@ pub async fn titles(
             })
             .collect(),
     ))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TitleQuery {
-    /// A 申报职称 id.
-    #[serde(default)]
-    #[param(max_length = 40)]
-    pub title: String,
 }
 
 /// Specialties of the series the chosen title belongs to.

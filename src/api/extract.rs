@@ -7,10 +7,12 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::app::{AppState, Caller};
-use crate::domain::auth::SubjectKind;
+use crate::domain::auth::{AdminRole, Realm, SubjectKind};
 use crate::error::AppError;
 use crate::messages::Msg;
 use crate::store::accounts;
+use crate::store::audit::Actor;
+use crate::store::dicts::Dicts;
 use crate::store::tokens::{self, Scope};
 use crate::web::context::ReqCtx;
 use crate::web::error::ApiError;
@@ -40,7 +42,7 @@ async fn token_of(
     parts: &Parts,
     state: &AppState,
     secret: &str,
-    realm: crate::domain::auth::Realm,
+    realm: Realm,
 ) -> Result<tokens::Token, AppError> {
     let t = tokens::authenticate(&state.db.conn, secret, state.now_ms())
         .await?
@@ -70,45 +72,105 @@ fn session_write_allowed(parts: &Parts, ctx: &ReqCtx) -> Result<(), AppError> {
     }
 }
 
-/// A logged-in person or unit calling the front API.
-pub struct ApiUser {
-    pub user: FrontUser,
-    pub caller: Caller,
+/// An account that calls a site's API: by an API token of its site, or by the browser
+/// session, whose writes must echo the form token.
+pub trait SignsIn: FromRequestParts<AppState, Rejection = AppError> + Send + Sized {
+    /// The site its tokens are for.
+    const REALM: Realm;
+
+    /// The account a live token names, refused (401) when it is gone or disabled.
+    fn by_token(
+        state: &AppState,
+        t: tokens::Token,
+    ) -> impl Future<Output = Result<Self, AppError>> + Send;
+
+    /// Who it acts as in the audit log.
+    fn audit_actor(&self, dicts: &Dicts) -> Actor;
 }
 
-impl FromRequestParts<AppState> for ApiUser {
+impl SignsIn for FrontUser {
+    const REALM: Realm = Realm::Front;
+
+    async fn by_token(state: &AppState, t: tokens::Token) -> Result<Self, AppError> {
+        let user = match t.kind {
+            SubjectKind::Person => accounts::person_by_id(&state.db.conn, t.subject)
+                .await?
+                .filter(|p| !p.disabled)
+                .map(FrontUser::Person),
+            SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, t.subject)
+                .await?
+                .filter(|u| !u.disabled)
+                .map(FrontUser::Unit),
+            SubjectKind::Admin => None,
+        };
+        let user = user.ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+        if user.must_change_password() {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(user)
+    }
+
+    fn audit_actor(&self, dicts: &Dicts) -> Actor {
+        self.actor(dicts)
+    }
+}
+
+impl SignsIn for AdminUser {
+    const REALM: Realm = Realm::Back;
+
+    async fn by_token(state: &AppState, t: tokens::Token) -> Result<Self, AppError> {
+        let admin = accounts::admin_by_id(&state.db.conn, t.subject)
+            .await?
+            .filter(|a| !a.disabled)
+            .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
+        if admin.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
+        Ok(AdminUser { admin, role })
+    }
+
+    fn audit_actor(&self, dicts: &Dicts) -> Actor {
+        self.actor(dicts)
+    }
+}
+
+/// A signed-in account calling its site's API, the caller it acts as, and the
+/// application's state (as `State` gives it).
+pub struct Api<U> {
+    pub user: U,
+    pub caller: Caller,
+    pub state: AppState,
+}
+
+/// A logged-in person or unit calling the front API.
+pub type ApiUser = Api<FrontUser>;
+
+/// A back-office user calling the back-office API (its network rules apply as for pages).
+pub type ApiAdmin = Api<AdminUser>;
+
+impl<U: SignsIn> FromRequestParts<AppState> for Api<U> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ctx = ReqCtx::from_request_parts(parts, state).await?;
         let user = match bearer(parts) {
             Some(secret) => {
-                let t = token_of(parts, state, secret, crate::domain::auth::Realm::Front).await?;
-                let user = match t.kind {
-                    SubjectKind::Person => accounts::person_by_id(&state.db.conn, t.subject)
-                        .await?
-                        .filter(|p| !p.disabled)
-                        .map(FrontUser::Person),
-                    SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, t.subject)
-                        .await?
-                        .filter(|u| !u.disabled)
-                        .map(FrontUser::Unit),
-                    SubjectKind::Admin => None,
-                };
-                let user = user.ok_or(AppError::Status(401, Msg::TokenInvalid))?;
-                if user.must_change_password() {
-                    return Err(AppError::PasswordChangeRequired.into());
-                }
-                user
+                let t = token_of(parts, state, secret, U::REALM).await?;
+                U::by_token(state, t).await?
             }
             None => {
-                let user = FrontUser::from_request_parts(parts, state).await?;
+                let user = U::from_request_parts(parts, state).await?;
                 session_write_allowed(parts, &ctx)?;
                 user
             }
         };
-        let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
-        Ok(ApiUser { user, caller })
+        let caller = Caller::new(user.audit_actor(&state.dicts()), ctx.ip);
+        Ok(Api {
+            user,
+            caller,
+            state: state.clone(),
+        })
     }
 }
 
@@ -119,86 +181,60 @@ impl ApiUser {
         parts: &mut Parts,
         state: &AppState,
         pick: impl FnOnce(FrontUser) -> Option<T>,
-    ) -> Result<(T, Caller), ApiError> {
+    ) -> Result<Api<T>, ApiError> {
         let u = ApiUser::from_request_parts(parts, state).await?;
-        let picked = pick(u.user).ok_or(AppError::NotFound)?;
-        Ok((picked, u.caller))
-    }
-}
-
-/// A person calling the front API; units are told "not found".
-pub struct ApiPerson {
-    pub person: crate::store::entities::person::Model,
-    pub caller: Caller,
-}
-
-impl FromRequestParts<AppState> for ApiPerson {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (person, caller) = ApiUser::narrowed(parts, state, |u| match u {
-            FrontUser::Person(p) => Some(p),
-            FrontUser::Unit(_) => None,
+        let user = pick(u.user).ok_or(AppError::NotFound)?;
+        Ok(Api {
+            user,
+            caller: u.caller,
+            state: u.state,
         })
-        .await?;
-        Ok(ApiPerson { person, caller })
     }
 }
 
-/// A unit calling the front API; persons are told "not found".
-pub struct ApiUnit {
-    pub unit: crate::store::entities::unit::Model,
-    pub caller: Caller,
-}
+/// Declares a front-API caller of one kind of account (`FrontUser::$kind`, held in
+/// `$field`); the other kind is told "not found" (see [`ApiUser::narrowed`]).
+macro_rules! narrowed_caller {
+    ($(#[$doc:meta])* $name:ident { $field:ident: $model:ty } of $kind:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            pub $field: $model,
+            pub caller: Caller,
+            /// The application's state, as `State` gives it.
+            pub state: AppState,
+        }
 
-impl FromRequestParts<AppState> for ApiUnit {
-    type Rejection = ApiError;
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (unit, caller) = ApiUser::narrowed(parts, state, |u| match u {
-            FrontUser::Unit(unit) => Some(unit),
-            FrontUser::Person(_) => None,
-        })
-        .await?;
-        Ok(ApiUnit { unit, caller })
-    }
-}
-
-/// A back-office user calling the back-office API (its network rules apply as for pages).
-pub struct ApiAdmin {
-    pub user: AdminUser,
-    pub caller: Caller,
-}
-
-impl FromRequestParts<AppState> for ApiAdmin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ctx = ReqCtx::from_request_parts(parts, state).await?;
-        let user = match bearer(parts) {
-            Some(secret) => {
-                let t = token_of(parts, state, secret, crate::domain::auth::Realm::Back).await?;
-                let admin = accounts::admin_by_id(&state.db.conn, t.subject)
-                    .await?
-                    .filter(|a| !a.disabled)
-                    .ok_or(AppError::Status(401, Msg::TokenInvalid))?;
-                if admin.must_change_password {
-                    return Err(AppError::PasswordChangeRequired.into());
-                }
-                let role = crate::domain::auth::AdminRole::parse(&admin.role)
-                    .ok_or(AppError::Forbidden)?;
-                AdminUser { admin, role }
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, ApiError> {
+                let narrowed = ApiUser::narrowed(parts, state, |u| match u {
+                    FrontUser::$kind(account) => Some(account),
+                    _ => None,
+                })
+                .await?;
+                Ok($name {
+                    $field: narrowed.user,
+                    caller: narrowed.caller,
+                    state: narrowed.state,
+                })
             }
-            None => {
-                let user = AdminUser::from_request_parts(parts, state).await?;
-                session_write_allowed(parts, &ctx)?;
-                user
-            }
-        };
-        let caller = Caller::new(user.actor(&state.dicts()), ctx.ip);
-        Ok(ApiAdmin { user, caller })
-    }
+        }
+    };
 }
+
+narrowed_caller!(
+    /// A person calling the front API; units are told "not found".
+    ApiPerson { person: crate::store::entities::person::Model } of Person
+);
+
+narrowed_caller!(
+    /// A unit calling the front API; persons are told "not found".
+    ApiUnit { unit: crate::store::entities::unit::Model } of Unit
+);
 
 /// Strips the control characters no field may hold from every string of a JSON document
 /// (SECURITY item 12, as `CsrfForm` does for forms).
@@ -286,6 +322,46 @@ pub trait Bounds {
     const INTEGERS: &'static [&'static str] = &[];
     fn check(&self) -> Result<(), AppError>;
 }
+
+/// Declares a query of one text parameter, `String` (empty when absent) or `Option<String>`,
+/// of at most `$max` characters: the document's `max_length` and the check of [`Bounds`] come
+/// from the one number.
+macro_rules! text_query {
+    ($(#[$doc:meta])* $name:ident { $(#[$fdoc:meta])* $field:ident: String, at most $max:tt }) => {
+        $(#[$doc])*
+        #[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $(#[$fdoc])*
+            #[serde(default)]
+            #[param(max_length = $max)]
+            pub $field: String,
+        }
+
+        impl $crate::api::extract::Bounds for $name {
+            fn check(&self) -> Result<(), $crate::error::AppError> {
+                $crate::api::extract::at_most(Some(&self.$field), $max)
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident { $(#[$fdoc:meta])* $field:ident: Option<String>, at most $max:tt }) => {
+        $(#[$doc])*
+        #[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $(#[$fdoc])*
+            #[param(max_length = $max)]
+            pub $field: Option<String>,
+        }
+
+        impl $crate::api::extract::Bounds for $name {
+            fn check(&self) -> Result<(), $crate::error::AppError> {
+                $crate::api::extract::at_most(self.$field.as_deref(), $max)
+            }
+        }
+    };
+}
+pub(crate) use text_query;
 
 /// At most `max` characters.
 pub fn at_most(value: Option<&str>, max: usize) -> Result<(), AppError> {

@@ -3,7 +3,9 @@
 use crate::web::extract::Query;
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::api::extract::text_query;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -13,20 +15,10 @@ use crate::web::session::FrontUser;
 /// At most this many units per answer.
 const LIMIT: u64 = 20;
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SearchQuery {
+text_query!(SearchQuery {
     /// Any part of the unit's name, at least two characters.
-    #[serde(default)]
-    #[param(max_length = 100)]
-    pub q: String,
-}
-
-impl crate::api::extract::Bounds for SearchQuery {
-    fn check(&self) -> Result<(), crate::error::AppError> {
-        crate::api::extract::at_most(Some(&self.q), 100)
-    }
-}
+    q: String, at most 100
+});
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct UnitItem {

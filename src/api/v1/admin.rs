@@ -3,7 +3,6 @@
 //! `app::dicts` and `app::audit_log` as the pages are.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,7 +10,7 @@ use uuid::Uuid;
 
 use super::types::{ErrorBody, IdempotencyHeader, day_param, days_shaped, next_after};
 use super::{ApiPath, Resp};
-use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most, within};
+use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most, text_query, within};
 use crate::app::AppState;
 use crate::app::admins::{self as app_admins, AdminInput, Refusal};
 use crate::app::audit_log as app_audit;
@@ -71,10 +70,12 @@ impl AdminOut {
 /// city), newest first, at most 200.
 #[utoipa::path(get, path = "/sdmanager/api/v1/admins", tag = ADMINS_TAG,
     responses((status = 200, body = Vec<AdminOut>), (status = "default", body = ErrorBody)))]
-pub async fn admins(State(state): State<AppState>, me: ApiAdmin) -> Resp<Json<Vec<AdminOut>>> {
-    let list = app_admins::list(&state, &me.user.admin, me.user.role).await?;
+pub async fn admins(me: ApiAdmin) -> Resp<Json<Vec<AdminOut>>> {
+    let list = app_admins::list(&me.state, &me.user.admin, me.user.role).await?;
     Ok(Json(
-        list.into_iter().map(|a| AdminOut::of(&state, a)).collect(),
+        list.into_iter()
+            .map(|a| AdminOut::of(&me.state, a))
+            .collect(),
     ))
 }
 
@@ -92,6 +93,18 @@ pub struct AdminIn {
     pub cert_fingerprint: Option<String>,
 }
 
+impl From<AdminIn> for AdminInput {
+    fn from(a: AdminIn) -> Self {
+        AdminInput {
+            username: a.username,
+            display_name: a.display_name,
+            bureau: a.bureau,
+            role: a.role,
+            cert_fingerprint: a.cert_fingerprint.unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AdminCreated {
     pub admin: AdminOut,
@@ -105,23 +118,15 @@ pub struct AdminCreated {
     responses((status = 201, body = AdminCreated), (status = 422, body = ErrorBody),
         (status = "default", body = ErrorBody)))]
 pub async fn create_admin(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiJson(body): ApiJson<AdminIn>,
 ) -> Resp<(StatusCode, Json<AdminCreated>)> {
-    let input = AdminInput {
-        username: body.username,
-        display_name: body.display_name,
-        bureau: body.bureau,
-        role: body.role,
-        cert_fingerprint: body.cert_fingerprint.unwrap_or_default(),
-    };
     let mine = (&me.user.admin, me.user.role);
-    match app_admins::create(&state, &me.caller, mine, &input).await? {
+    match app_admins::create(&me.state, &me.caller, mine, &body.into()).await? {
         Ok((a, one_time_password)) => Ok((
             StatusCode::CREATED,
             Json(AdminCreated {
-                admin: AdminOut::of(&state, a),
+                admin: AdminOut::of(&me.state, a),
                 one_time_password,
             }),
         )),
@@ -162,35 +167,25 @@ pub struct DictEntryOut {
     pub enabled: bool,
 }
 
-#[derive(Deserialize, IntoParams, Default)]
-#[into_params(parameter_in = Query)]
-pub struct DictQuery {
+text_query!(DictQuery {
     /// Titles and specialties: the series (default: the first).
-    #[param(max_length = 16)]
-    pub series: Option<String>,
-}
-
-impl Bounds for DictQuery {
-    fn check(&self) -> Result<(), AppError> {
-        at_most(self.series.as_deref(), 16)
-    }
-}
+    series: Option<String>, at most 16
+});
 
 /// Every entry of a dictionary; titles and specialties of one series.
 #[utoipa::path(get, path = "/sdmanager/api/v1/dicts/{kind}", tag = DICTS_TAG,
     params(("kind" = inline(DictKind), Path, description = "字典"), DictQuery),
     responses((status = 200, body = Vec<DictEntryOut>), (status = "default", body = ErrorBody)))]
 pub async fn dict(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiPath(kind): ApiPath<String>,
     ApiQuery(q): ApiQuery<DictQuery>,
 ) -> Resp<Json<Vec<DictEntryOut>>> {
     app_dicts::require(&me.user.admin, me.user.role)?;
     let kind = kind_of(&kind)?;
-    let series = app_dicts::series_or_first(&state, q.series.as_deref().unwrap_or(""));
+    let series = app_dicts::series_or_first(&me.state, q.series.as_deref().unwrap_or(""));
     Ok(Json(
-        app_dicts::entries(&state, kind, &series)
+        app_dicts::entries(&me.state, kind, &series)
             .into_iter()
             .map(|e| DictEntryOut {
                 level: (kind == Kind::Titles).then_some(e.extra),
@@ -246,7 +241,6 @@ pub struct DictChanged {
     responses((status = 200, body = DictChanged), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn change_dict(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiPath(kind): ApiPath<String>,
     ApiJson(body): ApiJson<DictChangeIn>,
@@ -271,7 +265,7 @@ pub async fn change_dict(
         },
     };
     let mine = (&me.user.admin, me.user.role);
-    let key = app_dicts::change(&state, &me.caller, mine, kind, &change).await?;
+    let key = app_dicts::change(&me.state, &me.caller, mine, kind, &change).await?;
     Ok(Json(DictChanged { key }))
 }
 
@@ -352,11 +346,7 @@ fn trimmed(s: Option<String>) -> Option<String> {
 #[utoipa::path(get, path = "/sdmanager/api/v1/audit", tag = AUDIT_TAG, params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 422, body = ErrorBody),
         (status = "default", body = ErrorBody)))]
-pub async fn audit(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiQuery(q): ApiQuery<AuditQuery>,
-) -> Resp<Json<AuditPage>> {
+pub async fn audit(me: ApiAdmin, ApiQuery(q): ApiQuery<AuditQuery>) -> Resp<Json<AuditPage>> {
     app_audit::require(me.user.role)?;
     let filter = Filter {
         from_ms: day_param("from", &q.from, false)?,
@@ -367,7 +357,7 @@ pub async fn audit(
         before_seq: q.before,
     };
     let limit = u64::from(q.limit.unwrap_or(50).clamp(1, 100));
-    let entries = app_audit::search(&state, me.user.role, &filter, limit).await?;
+    let entries = app_audit::search(&me.state, me.user.role, &filter, limit).await?;
     let next = next_after(&entries, limit, |e| e.seq);
     Ok(Json(AuditPage {
         items: entries
@@ -405,9 +395,9 @@ pub struct ChainOut {
 /// 校验哈希链: walks the whole chain and says whether every link and hash holds.
 #[utoipa::path(get, path = "/sdmanager/api/v1/audit/verify", tag = AUDIT_TAG,
     responses((status = 200, body = ChainOut), (status = "default", body = ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, me: ApiAdmin) -> Resp<Json<ChainOut>> {
+pub async fn verify(me: ApiAdmin) -> Resp<Json<ChainOut>> {
     Ok(Json(
-        match app_audit::verify(&state, me.user.role).await? {
+        match app_audit::verify(&me.state, me.user.role).await? {
             Verification::Intact { entries } => ChainOut {
                 intact: true,
                 entries: Some(entries),

@@ -1,12 +1,10 @@
 //! The back office's calls: 外地调终审权限审核 (list, 通过, 不通过, 撤销) and 统计分析.
 
 use axum::Json;
-use axum::extract::State;
 
 use super::types::*;
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery};
-use crate::app::AppState;
 use crate::app::chain::{self as app_chain, GrantDecision};
 use crate::domain::auth::AdminRole;
 use crate::domain::chain::Standing;
@@ -31,13 +29,9 @@ pub async fn me(me: ApiAdmin) -> Json<Me> {
 /// 站内消息, newest first.
 #[utoipa::path(get, path = "/sdmanager/api/v1/messages", tag = TAG, params(PageQuery),
     responses((status = 200, body = NoticePage), (status = "default", body = ErrorBody)))]
-pub async fn messages(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Resp<Json<NoticePage>> {
+pub async fn messages(me: ApiAdmin, ApiQuery(q): ApiQuery<PageQuery>) -> Resp<Json<NoticePage>> {
     let to = (crate::domain::auth::SubjectKind::Admin, me.user.admin.id);
-    super::common::notices_of(&state, to, &q).await
+    super::common::notices_of(&me.state, to, &q).await
 }
 
 fn operator(me: &ApiAdmin) -> Result<(), AppError> {
@@ -47,11 +41,7 @@ fn operator(me: &ApiAdmin) -> Result<(), AppError> {
 /// Requests and grants the bureau sees, newest first, optionally of one state.
 #[utoipa::path(get, path = "/sdmanager/api/v1/grants", tag = TAG, params(GrantQuery),
     responses((status = 200, body = GrantPage), (status = "default", body = ErrorBody)))]
-pub async fn grants(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiQuery(q): ApiQuery<GrantQuery>,
-) -> Resp<Json<GrantPage>> {
+pub async fn grants(me: ApiAdmin, ApiQuery(q): ApiQuery<GrantQuery>) -> Resp<Json<GrantPage>> {
     operator(&me)?;
     let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Standing::parse(s).ok_or(AppError::Status(400, Msg::BadChoice))?),
@@ -59,7 +49,7 @@ pub async fn grants(
     };
     let (cursor, limit) = keyset(&q.cursor, q.limit)?;
     let list = crate::store::chain::grants_for_bureau_after(
-        &state.db.conn,
+        &me.state.db.conn,
         &me.user.admin.bureau_code,
         filter,
         cursor,
@@ -79,7 +69,6 @@ pub async fn grants(
     params(("id" = String, Path, description = "权限申请 id"), IdempotencyHeader), request_body = DecideIn,
     responses((status = 200, body = GrantOut), (status = "default", body = ErrorBody)))]
 pub async fn decide(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DecideIn>,
@@ -89,7 +78,7 @@ pub async fn decide(
     let decision =
         GrantDecision::parse(&body.decision).ok_or(AppError::field("decision", Msg::BadChoice))?;
     app_chain::decide_grant(
-        &state,
+        &me.state,
         &me.caller,
         &me.user.admin,
         id,
@@ -97,7 +86,7 @@ pub async fn decide(
         &body.opinion,
     )
     .await?;
-    let g = crate::store::chain::grant(&state.db.conn, id)
+    let g = crate::store::chain::grant(&me.state.db.conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(g.into()))
@@ -125,15 +114,11 @@ fn stats_filter(
 /// 终审通过 takes. The same figures as the page, with codes beside the labels.
 #[utoipa::path(get, path = "/sdmanager/api/v1/stats", tag = STATS_TAG, params(StatsParams),
     responses((status = 200, body = StatsOut), (status = "default", body = ErrorBody)))]
-pub async fn stats(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiQuery(q): ApiQuery<StatsParams>,
-) -> Resp<Json<StatsOut>> {
+pub async fn stats(me: ApiAdmin, ApiQuery(q): ApiQuery<StatsParams>) -> Resp<Json<StatsOut>> {
     let f = stats_filter(&me, &q.from, &q.to, &q.series)?;
-    let summary = crate::store::stats::summary(&state.db.conn, &f).await?;
+    let summary = crate::store::stats::summary(&me.state.db.conn, &f).await?;
     let (median, p90, approved) = summary.durations;
-    let tables: Vec<StatsTable> = crate::app::stats::labelled(&state, summary.tables)
+    let tables: Vec<StatsTable> = crate::app::stats::labelled(&me.state, summary.tables)
         .into_iter()
         .map(|(by, title, rows)| StatsTable {
             by: by.into(),
@@ -161,7 +146,6 @@ pub async fn stats(
     request_body = crate::app::accounts::PasswordChange,
     responses((status = 204), (status = 422, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn change_password(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiJson(change): ApiJson<crate::app::accounts::PasswordChange>,
 ) -> Resp<axum::http::StatusCode> {
@@ -174,7 +158,7 @@ pub async fn change_password(
             ..Default::default()
         },
     };
-    crate::app::accounts::change_password(&state, &me.caller, &who, &change, None).await?;
+    crate::app::accounts::change_password(&me.state, &me.caller, &who, &change, None).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -184,12 +168,8 @@ pub async fn change_password(
     params(DetailsParams),
     responses((status = 200, body = DetailPage), (status = 422, body = ErrorBody),
         (status = "default", body = ErrorBody)))]
-pub async fn details(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiQuery(q): ApiQuery<DetailsParams>,
-) -> Resp<Json<DetailPage>> {
-    details_of(&state, &me, &q, false).await
+pub async fn details(me: ApiAdmin, ApiQuery(q): ApiQuery<DetailsParams>) -> Resp<Json<DetailPage>> {
+    details_of(&me, &q, false).await
 }
 
 /// The same page with full ID numbers: the operator's reveal right, audited as an export
@@ -199,37 +179,20 @@ pub async fn details(
     responses((status = 200, body = DetailPage), (status = 422, body = ErrorBody),
         (status = "default", body = ErrorBody)))]
 pub async fn details_full(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiQuery(q): ApiQuery<DetailsParams>,
 ) -> Resp<Json<DetailPage>> {
-    details_of(&state, &me, &q, true).await
+    details_of(&me, &q, true).await
 }
 
-async fn details_of(
-    state: &AppState,
-    me: &ApiAdmin,
-    q: &DetailsParams,
-    full_ids: bool,
-) -> Resp<Json<DetailPage>> {
+async fn details_of(me: &ApiAdmin, q: &DetailsParams, full_ids: bool) -> Resp<Json<DetailPage>> {
     let f = stats_filter(me, &q.from, &q.to, &q.series)?;
     let page = keyset(&q.cursor, q.limit)?;
-    let rows = crate::app::stats::details(state, &me.caller, &f, page, full_ids).await?;
+    let rows = crate::app::stats::details(&me.state, &me.caller, &f, page, full_ids).await?;
     Ok(Json(DetailPage::of(
         rows,
         page.1,
         |r| (r.submitted_at, r.id),
-        |r| DetailOut {
-            id: r.id,
-            person: r.person,
-            id_number: r.id_number,
-            unit: r.unit,
-            series: r.series,
-            title: r.title,
-            state: r.state.as_str().into(),
-            state_label: r.state.label().into(),
-            submitted_at: r.submitted_at,
-            final_at: r.final_at,
-        },
+        Into::into,
     )))
 }

@@ -28,12 +28,8 @@ pub async fn me(me: ApiUser) -> Json<Me> {
 /// 站内消息, newest first.
 #[utoipa::path(get, path = "/rsrc/api/v1/messages", tag = TAG, params(PageQuery),
     responses((status = 200, body = NoticePage), (status = "default", body = ErrorBody)))]
-pub async fn messages(
-    State(state): State<AppState>,
-    me: ApiUser,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Resp<Json<NoticePage>> {
-    notices_of(&state, (me.user.kind(), me.user.id()), &q).await
+pub async fn messages(me: ApiUser, ApiQuery(q): ApiQuery<PageQuery>) -> Resp<Json<NoticePage>> {
+    notices_of(&me.state, (me.user.kind(), me.user.id()), &q).await
 }
 
 /// One page of the notices to `to`, newest first; the front and back office's 站内消息.
@@ -48,74 +44,63 @@ pub async fn notices_of(
         list,
         limit,
         |n| (n.created_at, n.id),
-        |n| NoticeOut {
-            id: n.id,
-            title: n.title,
-            body: n.body,
-            link: n.link,
-            created_at: n.created_at,
-            read: n.read,
-        },
+        Into::into,
     )))
 }
 
 /// The unit picker: up to 20 units whose name contains `q`.
 #[utoipa::path(get, path = "/rsrc/api/v1/units", tag = TAG, params(SearchQuery),
     responses((status = 200, body = SearchOut), (status = "default", body = ErrorBody)))]
-pub async fn units(
-    State(state): State<AppState>,
-    me: ApiUser,
-    ApiQuery(q): ApiQuery<SearchQuery>,
-) -> Resp<Json<SearchOut>> {
-    crate::api::units::search(State(state), me.user, Query(q)).await
+pub async fn units(me: ApiUser, ApiQuery(q): ApiQuery<SearchQuery>) -> Resp<Json<SearchOut>> {
+    crate::api::units::search(State(me.state), me.user, Query(q)).await
 }
 
-/// 申报级别.
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/levels", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn levels(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::levels(state).await
+/// The lists of `api::dicts` a form's choices come from, each under `/rsrc/api/v1/dict/`
+/// with the name of its `api::dicts` function, and open to all (no credential).
+macro_rules! dict_lists {
+    ($($(#[$doc:meta])* $name:ident at $path:tt;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = TAG, security(()),
+            responses((status = 200, body = Vec<CodeName>)))]
+        pub async fn $name(state: State<AppState>) -> Json<Vec<CodeName>> {
+            dicts::$name(state).await
+        }
+    )+};
 }
 
-/// 职称系列.
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/series", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn series(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::series(state).await
+dict_lists! {
+    /// 申报级别.
+    levels at "/rsrc/api/v1/dict/levels";
+    /// 职称系列.
+    series at "/rsrc/api/v1/dict/series";
+    /// 申报方式.
+    declare_methods at "/rsrc/api/v1/dict/declare-methods";
+    /// 行政区划 (the bureaus' regions).
+    regions at "/rsrc/api/v1/dict/regions";
 }
 
-/// 申报方式.
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/declare-methods", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn declare_methods(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::declare_methods(state).await
+/// The steps of the form cascade 申报级别 → 申报职称 → 现从事专业: each answers the entries
+/// under the one its query names (404 for an unknown one) from the `api::dicts` function
+/// of its name, open to all (no credential).
+macro_rules! dict_lookups {
+    ($($(#[$doc:meta])* $name:ident at $path:tt by $query:ident -> $out:ident;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = TAG, security(()), params($query),
+            responses((status = 200, body = Vec<$out>), (status = "default", body = ErrorBody)))]
+        pub async fn $name(
+            state: State<AppState>,
+            ApiQuery(q): ApiQuery<$query>,
+        ) -> Resp<Json<Vec<$out>>> {
+            dicts::$name(state, Query(q)).await
+        }
+    )+};
 }
 
-/// 行政区划 (the bureaus' regions).
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/regions", tag = TAG, security(()),
-    responses((status = 200, body = Vec<CodeName>)))]
-pub async fn regions(state: State<AppState>) -> Json<Vec<CodeName>> {
-    dicts::regions(state).await
-}
-
-/// 申报职称 at a level (404 for an unknown level).
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/titles", tag = TAG, security(()), params(LevelQuery),
-    responses((status = 200, body = Vec<TitleOut>), (status = "default", body = ErrorBody)))]
-pub async fn titles(
-    state: State<AppState>,
-    ApiQuery(q): ApiQuery<LevelQuery>,
-) -> Resp<Json<Vec<TitleOut>>> {
-    dicts::titles(state, Query(q)).await
-}
-
-/// 现从事专业 of the title's series (404 for an unknown title).
-#[utoipa::path(get, path = "/rsrc/api/v1/dict/specialties", tag = TAG, security(()), params(TitleQuery),
-    responses((status = 200, body = Vec<SpecialtyOut>), (status = "default", body = ErrorBody)))]
-pub async fn specialties(
-    state: State<AppState>,
-    ApiQuery(q): ApiQuery<TitleQuery>,
-) -> Resp<Json<Vec<SpecialtyOut>>> {
-    dicts::specialties(state, Query(q)).await
+dict_lookups! {
+    /// 申报职称 at a level (404 for an unknown level).
+    titles at "/rsrc/api/v1/dict/titles" by LevelQuery -> TitleOut;
+    /// 现从事专业 of the title's series (404 for an unknown title).
+    specialties at "/rsrc/api/v1/dict/specialties" by TitleQuery -> SpecialtyOut;
 }
 
 /// 修改密码 of the calling account: the current password and the new one twice. Every
@@ -124,14 +109,13 @@ pub async fn specialties(
     request_body = crate::app::accounts::PasswordChange,
     responses((status = 204), (status = 422, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn change_password(
-    State(state): State<AppState>,
     me: ApiUser,
     crate::api::extract::ApiJson(change): crate::api::extract::ApiJson<
         crate::app::accounts::PasswordChange,
     >,
 ) -> Resp<axum::http::StatusCode> {
-    let secrets = me.user.password_secrets(&state);
+    let secrets = me.user.password_secrets(&me.state);
     let who = secrets.holder();
-    crate::app::accounts::change_password(&state, &me.caller, &who, &change, None).await?;
+    crate::app::accounts::change_password(&me.state, &me.caller, &who, &change, None).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

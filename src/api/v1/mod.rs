@@ -53,17 +53,24 @@ pub async fn history_of(
     Ok(crate::store::applications::events(&state.db.conn, id)
         .await?
         .into_iter()
-        .map(|e| types::HistoryItem {
-            at: e.at,
-            actor_kind: e.actor_kind,
-            actor: e.actor_label,
-            unit: e.unit_id,
-            action: e.action,
-            from_state: e.from_state.as_str().into(),
-            to_state: e.to_state.as_str().into(),
-            opinion: e.opinion,
-        })
+        .map(Into::into)
         .collect())
+}
+
+/// 下载 of the attachment `file` of `a` (a malformed or unknown id is "not found"), served
+/// and audited as the pages serve it: the applicant's and the reviewers' download.
+pub async fn attachment(
+    state: &AppState,
+    ctx: &crate::web::context::ReqCtx,
+    caller: &crate::app::Caller,
+    a: &crate::store::entities::application::Model,
+    file: &str,
+) -> Resp<Response> {
+    let file = uuid::Uuid::parse_str(file).map_err(|_| AppError::NotFound)?;
+    let f = crate::store::attachments::find(&state.db.conn, a.id, file)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::web::front::serve_attachment(state, ctx, &caller.actor, a, &f).await?)
 }
 
 struct Bearer;
@@ -112,75 +119,85 @@ struct FrontDoc;
 )]
 struct BackDoc;
 
+/// The router and the document of one site: each `[…]` is one path's handlers, in the
+/// document's order.
+macro_rules! documented {
+    ($doc:ident; $([$($handler:path),+]),+ $(,)?) => {
+        OpenApiRouter::with_openapi($doc::openapi())
+            $(.routes(routes!($($handler),+)))+
+            .split_for_parts()
+    };
+}
+
 fn front_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(FrontDoc::openapi())
-        .routes(routes!(common::me))
-        .routes(routes!(common::change_password))
-        .routes(routes!(common::messages))
-        .routes(routes!(common::units))
-        .routes(routes!(common::levels))
-        .routes(routes!(common::series))
-        .routes(routes!(common::declare_methods))
-        .routes(routes!(common::regions))
-        .routes(routes!(common::titles))
-        .routes(routes!(common::specialties))
-        .routes(routes!(register::person))
-        .routes(routes!(register::unit))
-        .routes(routes!(register::forgot))
-        .routes(routes!(register::reset_password))
-        .routes(routes!(person::list, person::create))
-        .routes(routes!(person::show))
-        .routes(routes!(person::save_basic))
-        .routes(routes!(person::save_original))
-        .routes(routes!(person::save_transfer))
-        .routes(routes!(person::save_education))
-        .routes(routes!(person::save_work))
-        .routes(routes!(person::upload))
-        .routes(routes!(person::download, person::remove))
-        .routes(routes!(person::submit))
-        .routes(routes!(person::withdraw))
-        .routes(routes!(person::delete))
-        .routes(routes!(person::history))
-        .routes(routes!(person::form))
-        .routes(routes!(unit::queue))
-        .routes(routes!(unit::show))
-        .routes(routes!(unit::fail))
-        .routes(routes!(unit::unfail))
-        .routes(routes!(unit::approve))
-        .routes(routes!(unit::send_back))
-        .routes(routes!(unit::download))
-        .routes(routes!(unit::report))
-        .routes(routes!(unit::paths, unit::request_path))
-        .routes(routes!(unit::asked))
-        .routes(routes!(unit::decide_path))
-        .routes(routes!(unit::grants, unit::request_grant))
-        .split_for_parts()
+    documented!(FrontDoc;
+        [common::me],
+        [common::change_password],
+        [common::messages],
+        [common::units],
+        [common::levels],
+        [common::series],
+        [common::declare_methods],
+        [common::regions],
+        [common::titles],
+        [common::specialties],
+        [register::person],
+        [register::unit],
+        [register::forgot],
+        [register::reset_password],
+        [person::list, person::create],
+        [person::show],
+        [person::save_basic],
+        [person::save_original],
+        [person::save_transfer],
+        [person::save_education],
+        [person::save_work],
+        [person::upload],
+        [person::download, person::remove],
+        [person::submit],
+        [person::withdraw],
+        [person::delete],
+        [person::history],
+        [person::form],
+        [unit::queue],
+        [unit::show],
+        [unit::fail],
+        [unit::unfail],
+        [unit::approve],
+        [unit::send_back],
+        [unit::download],
+        [unit::report],
+        [unit::paths, unit::request_path],
+        [unit::asked],
+        [unit::decide_path],
+        [unit::grants, unit::request_grant],
+    )
 }
 
 fn back_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(BackDoc::openapi())
-        .routes(routes!(back::me))
-        .routes(routes!(back::change_password))
-        .routes(routes!(back::messages))
-        .routes(routes!(back::grants))
-        .routes(routes!(back::decide))
-        .routes(routes!(back::stats))
-        .routes(routes!(back::details))
-        .routes(routes!(back::details_full))
-        .routes(routes!(oversight::units))
-        .routes(routes!(oversight::all_units))
-        .routes(routes!(oversight::unit))
-        .routes(routes!(oversight::rename))
-        .routes(routes!(oversight::unit_account))
-        .routes(routes!(oversight::person_account))
-        .routes(routes!(oversight::persons))
-        .routes(routes!(oversight::person))
-        .routes(routes!(oversight::reveal))
-        .routes(routes!(admin::admins, admin::create_admin))
-        .routes(routes!(admin::dict, admin::change_dict))
-        .routes(routes!(admin::audit))
-        .routes(routes!(admin::verify))
-        .split_for_parts()
+    documented!(BackDoc;
+        [back::me],
+        [back::change_password],
+        [back::messages],
+        [back::grants],
+        [back::decide],
+        [back::stats],
+        [back::details],
+        [back::details_full],
+        [oversight::units],
+        [oversight::all_units],
+        [oversight::unit],
+        [oversight::rename],
+        [oversight::unit_account],
+        [oversight::person_account],
+        [oversight::persons],
+        [oversight::person],
+        [oversight::reveal],
+        [admin::admins, admin::create_admin],
+        [admin::dict, admin::change_dict],
+        [admin::audit],
+        [admin::verify],
+    )
 }
 
 static FRONT_DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| front_parts().1);

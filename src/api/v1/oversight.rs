@@ -2,14 +2,13 @@
 //! 重置密码 of unit and person accounts, through `app::oversight` as the pages are.
 
 use axum::Json;
-use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::types::{ErrorBody, IdempotencyHeader, PageQuery, keyset, keyset_page};
 use super::{ApiPath, Resp};
-use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, Bounds, at_most};
+use crate::api::extract::{ApiAdmin, ApiJson, ApiQuery, text_query};
 use crate::app::AppState;
 use crate::app::oversight::{self as app_oversight, AccountAction};
 use crate::domain::auth::{SubjectKind, locked_until};
@@ -52,19 +51,10 @@ impl UnitOut {
     }
 }
 
-#[derive(Deserialize, IntoParams, Default)]
-#[into_params(parameter_in = Query)]
-pub struct UnitsQuery {
+text_query!(UnitsQuery {
     /// A credit code, or two or more characters of the name; nothing lists the newest.
-    #[param(max_length = 50)]
-    pub q: Option<String>,
-}
-
-impl Bounds for UnitsQuery {
-    fn check(&self) -> Result<(), AppError> {
-        at_most(self.q.as_deref(), 50)
-    }
-}
+    q: Option<String>, at most 50
+});
 
 fn region(me: &ApiAdmin) -> Result<Option<String>, AppError> {
     app_oversight::scope(&me.user.admin, me.user.role)
@@ -73,18 +63,16 @@ fn region(me: &ApiAdmin) -> Result<Option<String>, AppError> {
 /// 单位查询: at most 50 units of the region (20 without a query).
 #[utoipa::path(get, path = "/sdmanager/api/v1/units", tag = TAG, params(UnitsQuery),
     responses((status = 200, body = Vec<UnitOut>), (status = "default", body = ErrorBody)))]
-pub async fn units(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiQuery(q): ApiQuery<UnitsQuery>,
-) -> Resp<Json<Vec<UnitOut>>> {
+pub async fn units(me: ApiAdmin, ApiQuery(q): ApiQuery<UnitsQuery>) -> Resp<Json<Vec<UnitOut>>> {
     let region = region(&me)?;
     let text = q.q.unwrap_or_default();
-    let rows = app_oversight::find_units(&state, region.as_deref(), &text)
+    let rows = app_oversight::find_units(&me.state, region.as_deref(), &text)
         .await?
         .map_err(|m| AppError::field("q", m))?;
     Ok(Json(
-        rows.into_iter().map(|u| UnitOut::of(&state, u)).collect(),
+        rows.into_iter()
+            .map(|u| UnitOut::of(&me.state, u))
+            .collect(),
     ))
 }
 
@@ -94,19 +82,15 @@ keyset_page!(UnitPage of UnitOut);
 /// page's 导出.
 #[utoipa::path(get, path = "/sdmanager/api/v1/units/all", tag = TAG, params(PageQuery),
     responses((status = 200, body = UnitPage), (status = "default", body = ErrorBody)))]
-pub async fn all_units(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Resp<Json<UnitPage>> {
+pub async fn all_units(me: ApiAdmin, ApiQuery(q): ApiQuery<PageQuery>) -> Resp<Json<UnitPage>> {
     let region = region(&me)?;
     let (cursor, limit) = keyset(&q.cursor, q.limit)?;
-    let rows = app_oversight::all_units(&state, region.as_deref(), cursor, limit).await?;
+    let rows = app_oversight::all_units(&me.state, region.as_deref(), cursor, limit).await?;
     Ok(Json(UnitPage::of(
         rows,
         limit,
         |u| (u.created_at, u.id),
-        |u| UnitOut::of(&state, u),
+        |u| UnitOut::of(&me.state, u),
     )))
 }
 
@@ -114,13 +98,9 @@ pub async fn all_units(
 #[utoipa::path(get, path = "/sdmanager/api/v1/units/{id}", tag = TAG,
     params(("id" = String, Path, description = "单位 id")),
     responses((status = 200, body = UnitOut), (status = "default", body = ErrorBody)))]
-pub async fn unit(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiPath(id): ApiPath<String>,
-) -> Resp<Json<UnitOut>> {
-    let u = app_oversight::unit_in(&state, region(&me)?.as_deref(), &id).await?;
-    Ok(Json(UnitOut::of(&state, u)))
+pub async fn unit(me: ApiAdmin, ApiPath(id): ApiPath<String>) -> Resp<Json<UnitOut>> {
+    let u = app_oversight::unit_in(&me.state, region(&me)?.as_deref(), &id).await?;
+    Ok(Json(UnitOut::of(&me.state, u)))
 }
 
 /// 更正单位名称.
@@ -136,16 +116,15 @@ pub struct RenameIn {
     params(("id" = String, Path, description = "单位 id"), IdempotencyHeader), request_body = RenameIn,
     responses((status = 200, body = UnitOut), (status = 422, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn rename(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RenameIn>,
 ) -> Resp<Json<UnitOut>> {
     let region = region(&me)?;
-    let u = app_oversight::unit_in(&state, region.as_deref(), &id).await?;
-    app_oversight::rename_unit(&state, &me.caller, &u, &body.name, &body.reason).await?;
-    let u = app_oversight::unit_in(&state, region.as_deref(), &id).await?;
-    Ok(Json(UnitOut::of(&state, u)))
+    let u = app_oversight::unit_in(&me.state, region.as_deref(), &id).await?;
+    app_oversight::rename_unit(&me.state, &me.caller, &u, &body.name, &body.reason).await?;
+    let u = app_oversight::unit_in(&me.state, region.as_deref(), &id).await?;
+    Ok(Json(UnitOut::of(&me.state, u)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -160,40 +139,33 @@ pub struct AccountOut {
     pub one_time_password: Option<String>,
 }
 
-/// 解锁, 强制下线 or 重置密码 of a unit's account.
-#[utoipa::path(post, path = "/sdmanager/api/v1/units/{id}/account", tag = TAG,
-    params(("id" = String, Path, description = "单位 id"), IdempotencyHeader), request_body = AccountIn,
-    responses((status = 200, body = AccountOut), (status = "default", body = ErrorBody)))]
-pub async fn unit_account(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<AccountIn>,
-) -> Resp<Json<AccountOut>> {
-    let u = app_oversight::unit_in(&state, region(&me)?.as_deref(), &id).await?;
-    let one_time_password =
-        app_oversight::account_action(&state, &me.caller, (SubjectKind::Unit, u.id), body.action)
-            .await?;
-    Ok(Json(AccountOut { one_time_password }))
+/// 解锁, 强制下线 or 重置密码 of an account of the region: one call per kind of account
+/// (`SubjectKind::$kind`), which `app_oversight::$find` finds by the path's id.
+macro_rules! account_actions {
+    ($($(#[$doc:meta])* $name:ident at $path:tt of $what:tt: $kind:ident by $find:ident;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = TAG,
+            params(("id" = String, Path, description = $what), IdempotencyHeader), request_body = AccountIn,
+            responses((status = 200, body = AccountOut), (status = "default", body = ErrorBody)))]
+        pub async fn $name(
+            me: ApiAdmin,
+            ApiPath(id): ApiPath<String>,
+            ApiJson(body): ApiJson<AccountIn>,
+        ) -> Resp<Json<AccountOut>> {
+            let account = app_oversight::$find(&me.state, region(&me)?.as_deref(), &id).await?;
+            let subject = (SubjectKind::$kind, account.id);
+            let one_time_password =
+                app_oversight::account_action(&me.state, &me.caller, subject, body.action).await?;
+            Ok(Json(AccountOut { one_time_password }))
+        }
+    )+};
 }
 
-/// 解锁, 强制下线 or 重置密码 of a person's account (a person who applied in the region).
-#[utoipa::path(post, path = "/sdmanager/api/v1/persons/{id}/account", tag = TAG,
-    params(("id" = String, Path, description = "个人 id"), IdempotencyHeader), request_body = AccountIn,
-    responses((status = 200, body = AccountOut), (status = "default", body = ErrorBody)))]
-pub async fn person_account(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<AccountIn>,
-) -> Resp<Json<AccountOut>> {
-    let pid = app_oversight::person_in(&state, region(&me)?.as_deref(), &id)
-        .await?
-        .id;
-    let one_time_password =
-        app_oversight::account_action(&state, &me.caller, (SubjectKind::Person, pid), body.action)
-            .await?;
-    Ok(Json(AccountOut { one_time_password }))
+account_actions! {
+    /// 解锁, 强制下线 or 重置密码 of a unit's account.
+    unit_account at "/sdmanager/api/v1/units/{id}/account" of "单位 id": Unit by unit_in;
+    /// 解锁, 强制下线 or 重置密码 of a person's account (a person who applied in the region).
+    person_account at "/sdmanager/api/v1/persons/{id}/account" of "个人 id": Person by person_in;
 }
 
 /// An applicant of the operator's region, ID number and mobile masked.
@@ -222,12 +194,11 @@ pub struct PersonSearchIn {
     request_body = PersonSearchIn,
     responses((status = 200, body = Vec<PersonOut>), (status = "default", body = ErrorBody)))]
 pub async fn persons(
-    State(state): State<AppState>,
     me: ApiAdmin,
     ApiJson(body): ApiJson<PersonSearchIn>,
 ) -> Resp<Json<Vec<PersonOut>>> {
-    let rows = app_oversight::find_persons(&state, region(&me)?.as_deref(), &body.q).await?;
-    let now = state.now_ms();
+    let rows = app_oversight::find_persons(&me.state, region(&me)?.as_deref(), &body.q).await?;
+    let now = me.state.now_ms();
     Ok(Json(
         rows.into_iter()
             .map(|p| PersonOut {
@@ -266,14 +237,10 @@ pub struct PersonDetailOut {
 #[utoipa::path(get, path = "/sdmanager/api/v1/persons/{id}", tag = TAG,
     params(("id" = String, Path, description = "个人 id")),
     responses((status = 200, body = PersonDetailOut), (status = "default", body = ErrorBody)))]
-pub async fn person(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiPath(id): ApiPath<String>,
-) -> Resp<Json<PersonDetailOut>> {
-    let (p, apps) = app_oversight::person_detail(&state, region(&me)?.as_deref(), &id).await?;
-    let d = state.dicts();
-    let now = state.now_ms();
+pub async fn person(me: ApiAdmin, ApiPath(id): ApiPath<String>) -> Resp<Json<PersonDetailOut>> {
+    let (p, apps) = app_oversight::person_detail(&me.state, region(&me)?.as_deref(), &id).await?;
+    let d = me.state.dicts();
+    let now = me.state.now_ms();
     Ok(Json(PersonDetailOut {
         applications: apps
             .into_iter()
@@ -309,12 +276,8 @@ pub struct RevealedOut {
 #[utoipa::path(post, path = "/sdmanager/api/v1/persons/{id}/reveal", tag = TAG,
     params(("id" = String, Path, description = "个人 id"), IdempotencyHeader),
     responses((status = 200, body = RevealedOut), (status = "default", body = ErrorBody)))]
-pub async fn reveal(
-    State(state): State<AppState>,
-    me: ApiAdmin,
-    ApiPath(id): ApiPath<String>,
-) -> Resp<Json<RevealedOut>> {
-    let p = app_oversight::person_in(&state, region(&me)?.as_deref(), &id).await?;
-    let id_number = app_oversight::reveal_id(&state, &me.caller, &p).await?;
+pub async fn reveal(me: ApiAdmin, ApiPath(id): ApiPath<String>) -> Resp<Json<RevealedOut>> {
+    let p = app_oversight::person_in(&me.state, region(&me)?.as_deref(), &id).await?;
+    let id_number = app_oversight::reveal_id(&me.state, &me.caller, &p).await?;
     Ok(Json(RevealedOut { id_number }))
 }

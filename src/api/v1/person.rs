@@ -2,7 +2,7 @@
 //! history and the 转入表, all through `app`.
 
 use axum::Json;
-use axum::extract::{Multipart, State};
+use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -10,7 +10,7 @@ use super::types::*;
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiJson, ApiPerson};
 use crate::app::applications::{self as app_applications, ModuleInput};
-use crate::app::{AppState, workflow};
+use crate::app::workflow;
 use crate::domain::application::{BasicForm, Original, Slot, Transfer};
 use crate::error::AppError;
 use crate::messages::Msg;
@@ -23,14 +23,11 @@ const TAG: &str = "申报（个人用户）";
 /// 我的申报信息: the person's applications, newest first (a person has a few).
 #[utoipa::path(get, path = "/rsrc/api/v1/applications", tag = TAG,
     responses((status = 200, body = Vec<ApplicationSummary>), (status = "default", body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    me: ApiPerson,
-) -> Resp<Json<Vec<ApplicationSummary>>> {
-    let list = applications::list_for_person(&state.db.conn, me.person.id, 50).await?;
+pub async fn list(me: ApiPerson) -> Resp<Json<Vec<ApplicationSummary>>> {
+    let list = applications::list_for_person(&me.state.db.conn, me.person.id, 50).await?;
     Ok(Json(
         list.iter()
-            .map(|a| ApplicationSummary::of(&state, a))
+            .map(|a| ApplicationSummary::of(&me.state, a))
             .collect(),
     ))
 }
@@ -40,12 +37,11 @@ pub async fn list(
     request_body = BasicForm,
     responses((status = 201, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
     me: ApiPerson,
     ApiJson(mut form): ApiJson<BasicForm>,
 ) -> Resp<(StatusCode, Json<Position>)> {
-    let id = app_applications::create(&state, &me.caller, &me.person, &mut form).await?;
-    let a = workflow::own(&state, &me.person, &id.to_string()).await?;
+    let id = app_applications::create(&me.state, &me.caller, &me.person, &mut form).await?;
+    let a = workflow::own(&me.state, &me.person, &id.to_string()).await?;
     Ok((StatusCode::CREATED, Json(Position::of(&a))))
 }
 
@@ -53,18 +49,14 @@ pub async fn create(
 #[utoipa::path(get, path = "/rsrc/api/v1/applications/{id}", tag = TAG,
     params(("id" = String, Path, description = "申报 id")),
     responses((status = 200, body = ApplicationDetail), (status = "default", body = ErrorBody)))]
-pub async fn show(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-) -> Resp<Json<ApplicationDetail>> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    Ok(Json(detail(&state, &a, None).await?))
+pub async fn show(me: ApiPerson, ApiPath(id): ApiPath<String>) -> Resp<Json<ApplicationDetail>> {
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    Ok(Json(detail(&me.state, &a, None).await?))
 }
 
-async fn saved(state: &AppState, me: &ApiPerson, id: &str) -> Resp<Json<Position>> {
+async fn saved(me: &ApiPerson, id: &str) -> Resp<Json<Position>> {
     Ok(Json(Position::of(
-        &workflow::own(state, &me.person, id).await?,
+        &workflow::own(&me.state, &me.person, id).await?,
     )))
 }
 
@@ -73,77 +65,52 @@ async fn saved(state: &AppState, me: &ApiPerson, id: &str) -> Resp<Json<Position
     params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = BasicForm,
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn save_basic(
-    State(state): State<AppState>,
     me: ApiPerson,
     ApiPath(id): ApiPath<String>,
     ApiJson(mut form): ApiJson<BasicForm>,
 ) -> Resp<Json<Position>> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    app_applications::save_basic(&state, &me.caller, &me.person, &a, &mut form).await?;
-    saved(&state, &me, &id).await
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    app_applications::save_basic(&me.state, &me.caller, &me.person, &a, &mut form).await?;
+    saved(&me, &id).await
 }
 
-async fn save(
-    state: &AppState,
-    me: &ApiPerson,
-    id: &str,
-    input: ModuleInput,
-) -> Resp<Json<Position>> {
-    let a = workflow::own(state, &me.person, id).await?;
-    app_applications::save_module(state, &me.caller, &me.person, &a, &input).await?;
-    saved(state, me, id).await
+async fn save(me: &ApiPerson, id: &str, input: ModuleInput) -> Resp<Json<Position>> {
+    let a = workflow::own(&me.state, &me.person, id).await?;
+    app_applications::save_module(&me.state, &me.caller, &me.person, &a, &input).await?;
+    saved(me, id).await
 }
 
-/// 保存 of 原职称信息.
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/original", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = Original,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_original(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<Original>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Original(v)).await
+/// The 保存 of the modules after 基本信息: `PUT …/applications/{id}/$module` with the
+/// module's body, each through [`save`] as the `ModuleInput` its `|body|` makes.
+macro_rules! module_saves {
+    ($($(#[$doc:meta])* $name:ident at $path:tt takes $body:ident as |$v:ident| $input:expr;)+) => {$(
+        $(#[$doc])*
+        #[utoipa::path(put, path = $path, tag = TAG,
+            params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = $body,
+            responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
+        pub async fn $name(
+            me: ApiPerson,
+            ApiPath(id): ApiPath<String>,
+            ApiJson($v): ApiJson<$body>,
+        ) -> Resp<Json<Position>> {
+            save(&me, &id, $input).await
+        }
+    )+};
 }
 
-/// 保存 of 调入信息.
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/transfer", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = Transfer,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_transfer(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<Transfer>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Transfer(v)).await
-}
-
-/// 保存 of 学历信息 (all rows).
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/education", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = EducationIn,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_education(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<EducationIn>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Education(v.rows)).await
-}
-
-/// 保存 of 工作经历 (all rows).
-#[utoipa::path(put, path = "/rsrc/api/v1/applications/{id}/work", tag = TAG,
-    params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = WorkIn,
-    responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
-pub async fn save_work(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(v): ApiJson<WorkIn>,
-) -> Resp<Json<Position>> {
-    save(&state, &me, &id, ModuleInput::Work(v.rows)).await
+module_saves! {
+    /// 保存 of 原职称信息.
+    save_original at "/rsrc/api/v1/applications/{id}/original"
+        takes Original as |v| ModuleInput::Original(v);
+    /// 保存 of 调入信息.
+    save_transfer at "/rsrc/api/v1/applications/{id}/transfer"
+        takes Transfer as |v| ModuleInput::Transfer(v);
+    /// 保存 of 学历信息 (all rows).
+    save_education at "/rsrc/api/v1/applications/{id}/education"
+        takes EducationIn as |v| ModuleInput::Education(v.rows);
+    /// 保存 of 工作经历 (all rows).
+    save_work at "/rsrc/api/v1/applications/{id}/work"
+        takes WorkIn as |v| ModuleInput::Work(v.rows);
 }
 
 /// Reads the multipart body of an upload; a malformed one is a 400.
@@ -175,16 +142,15 @@ async fn read_upload(mut mp: Multipart) -> Result<(String, String, Vec<u8>), Api
     request_body(content = UploadIn, content_type = "multipart/form-data"),
     responses((status = 201, body = Created), (status = "default", body = ErrorBody)))]
 pub async fn upload(
-    State(state): State<AppState>,
     me: ApiPerson,
     ApiPath(id): ApiPath<String>,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Resp<(StatusCode, Json<Created>)> {
-    let a = workflow::own(&state, &me.person, &id).await?;
+    let a = workflow::own(&me.state, &me.person, &id).await?;
     let mp = mp.map_err(|_| AppError::Status(415, Msg::BadRequest))?;
     let (slot, name, bytes) = read_upload(mp).await?;
     let slot = Slot::parse(&slot).ok_or(AppError::field("slot", Msg::BadChoice))?;
-    let id = app_applications::upload(&state, &me.caller, &a, slot, &name, &bytes).await?;
+    let id = app_applications::upload(&me.state, &me.caller, &a, slot, &name, &bytes).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -193,13 +159,12 @@ pub async fn upload(
     params(("id" = String, Path, description = "申报 id"), ("file" = String, Path, description = "附件 id"), IdempotencyHeader),
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn remove(
-    State(state): State<AppState>,
     me: ApiPerson,
     ApiPath((id, file)): ApiPath<(String, String)>,
 ) -> Resp<Json<Position>> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    app_applications::remove_attachment(&state, &me.caller, &a, &file).await?;
-    saved(&state, &me, &id).await
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    app_applications::remove_attachment(&me.state, &me.caller, &a, &file).await?;
+    saved(&me, &id).await
 }
 
 /// 下载 of one attachment.
@@ -207,17 +172,12 @@ pub async fn remove(
     params(("id" = String, Path, description = "申报 id"), ("file" = String, Path, description = "附件 id")),
     responses((status = 200, content_type = "application/octet-stream", body = Binary), (status = "default", body = ErrorBody)))]
 pub async fn download(
-    State(state): State<AppState>,
     ctx: ReqCtx,
     me: ApiPerson,
     ApiPath((id, file)): ApiPath<(String, String)>,
 ) -> Resp<Response> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    let file = uuid::Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
-    let f = crate::store::attachments::find(&state.db.conn, a.id, file)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(crate::web::front::serve_attachment(&state, &ctx, &me.caller.actor, &a, &f).await?)
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    super::attachment(&me.state, &ctx, &me.caller, &a, &file).await
 }
 
 /// 确定申报: 422 with `gaps` while something is missing or the pledge is not given.
@@ -225,14 +185,13 @@ pub async fn download(
     params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = SubmitIn,
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn submit(
-    State(state): State<AppState>,
     me: ApiPerson,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SubmitIn>,
 ) -> Resp<Response> {
-    let a = workflow::own(&state, &me.person, &id).await?;
+    let a = workflow::own(&me.state, &me.person, &id).await?;
     match workflow::submit(
-        &state,
+        &me.state,
         &me.caller,
         &me.person,
         &a,
@@ -241,7 +200,7 @@ pub async fn submit(
     )
     .await?
     {
-        Ok(_) => Ok(saved(&state, &me, &id).await?.into_response()),
+        Ok(_) => Ok(saved(&me, &id).await?.into_response()),
         Err(unready) => {
             let m = unready.message();
             let mut fields = serde_json::Map::new();
@@ -270,14 +229,13 @@ pub async fn submit(
     params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = VersionIn,
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn withdraw(
-    State(state): State<AppState>,
     me: ApiPerson,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<VersionIn>,
 ) -> Resp<Json<Position>> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    workflow::withdraw(&state, &me.caller, &me.person, &a, &body.version).await?;
-    saved(&state, &me, &id).await
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    workflow::withdraw(&me.state, &me.caller, &me.person, &a, &body.version).await?;
+    saved(&me, &id).await
 }
 
 /// 删除 of a draft never submitted, with its files.
@@ -285,13 +243,12 @@ pub async fn withdraw(
     params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = VersionIn,
     responses((status = 204, description = "已删除"), (status = "default", body = ErrorBody)))]
 pub async fn delete(
-    State(state): State<AppState>,
     me: ApiPerson,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<VersionIn>,
 ) -> Resp<StatusCode> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    workflow::delete(&state, &me.caller, &a, &body.version).await?;
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    workflow::delete(&me.state, &me.caller, &a, &body.version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -299,25 +256,16 @@ pub async fn delete(
 #[utoipa::path(get, path = "/rsrc/api/v1/applications/{id}/history", tag = TAG,
     params(("id" = String, Path, description = "申报 id")),
     responses((status = 200, body = Vec<HistoryItem>), (status = "default", body = ErrorBody)))]
-pub async fn history(
-    State(state): State<AppState>,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-) -> Resp<Json<Vec<HistoryItem>>> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    Ok(Json(super::history_of(&state, a.id).await?))
+pub async fn history(me: ApiPerson, ApiPath(id): ApiPath<String>) -> Resp<Json<Vec<HistoryItem>>> {
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    Ok(Json(super::history_of(&me.state, a.id).await?))
 }
 
 /// The 转入表 (PDF), once 终审通过.
 #[utoipa::path(get, path = "/rsrc/api/v1/applications/{id}/form.pdf", tag = TAG,
     params(("id" = String, Path, description = "申报 id")),
     responses((status = 200, content_type = "application/pdf", body = Binary), (status = "default", body = ErrorBody)))]
-pub async fn form(
-    State(state): State<AppState>,
-    ctx: ReqCtx,
-    me: ApiPerson,
-    ApiPath(id): ApiPath<String>,
-) -> Resp<Response> {
-    let a = workflow::own(&state, &me.person, &id).await?;
-    Ok(crate::web::front::send_form(&state, &ctx, &me.caller.actor, &a).await?)
+pub async fn form(ctx: ReqCtx, me: ApiPerson, ApiPath(id): ApiPath<String>) -> Resp<Response> {
+    let a = workflow::own(&me.state, &me.person, &id).await?;
+    Ok(crate::web::front::send_form(&me.state, &ctx, &me.caller.actor, &a).await?)
 }

@@ -427,6 +427,21 @@ pub struct HistoryItem {
     pub opinion: String,
 }
 
+impl From<crate::store::applications::Event> for HistoryItem {
+    fn from(e: crate::store::applications::Event) -> Self {
+        HistoryItem {
+            at: e.at,
+            actor_kind: e.actor_kind,
+            actor: e.actor_label,
+            unit: e.unit_id,
+            action: e.action,
+            from_state: e.from_state.as_str().into(),
+            to_state: e.to_state.as_str().into(),
+            opinion: e.opinion,
+        }
+    }
+}
+
 /// A message (站内消息).
 #[derive(Serialize, ToSchema)]
 pub struct NoticeOut {
@@ -436,6 +451,19 @@ pub struct NoticeOut {
     pub link: String,
     pub created_at: i64,
     pub read: bool,
+}
+
+impl From<crate::store::notices::Notice> for NoticeOut {
+    fn from(n: crate::store::notices::Notice) -> Self {
+        NoticeOut {
+            id: n.id,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            created_at: n.created_at,
+            read: n.read,
+        }
+    }
 }
 
 keyset_page!(NoticePage of NoticeOut);
@@ -599,6 +627,17 @@ pub struct PathIn {
     pub superior_name: String,
     pub series: String,
     pub level: String,
+}
+
+impl From<PathIn> for crate::app::chain::PathRequest {
+    fn from(p: PathIn) -> Self {
+        crate::app::chain::PathRequest {
+            superior: p.superior,
+            superior_name: p.superior_name,
+            series: p.series,
+            level: p.level,
+        }
+    }
 }
 
 /// 通过 (approve) or 不通过 (refuse, with an opinion).
@@ -818,6 +857,23 @@ pub struct DetailOut {
     /// Milliseconds since the epoch.
     pub submitted_at: i64,
     pub final_at: Option<i64>,
+}
+
+impl From<crate::app::stats::Detail> for DetailOut {
+    fn from(r: crate::app::stats::Detail) -> Self {
+        DetailOut {
+            id: r.id,
+            person: r.person,
+            id_number: r.id_number,
+            unit: r.unit,
+            series: r.series,
+            title: r.title,
+            state: r.state.as_str().into(),
+            state_label: r.state.label().into(),
+            submitted_at: r.submitted_at,
+            final_at: r.final_at,
+        }
+    }
 }
 
 keyset_page!(DetailPage of DetailOut);

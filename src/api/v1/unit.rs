@@ -2,15 +2,14 @@
 //! 审核, 外地调入终审权限申请, all through `app`.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::types::*;
 use super::{ApiPath, Resp};
 use crate::api::extract::{ApiJson, ApiQuery, ApiUnit};
-use crate::app::chain::{self as app_chain, PathRequest};
-use crate::app::{AppState, workflow};
+use crate::app::chain as app_chain;
+use crate::app::workflow;
 use crate::domain::application::Module;
 use crate::error::AppError;
 use crate::messages::Msg;
@@ -22,11 +21,7 @@ const TAG: &str = "审核（单位用户）";
 /// 外地调入审核: what the unit holds or has held, newest first, with the page's filters.
 #[utoipa::path(get, path = "/rsrc/api/v1/review", tag = TAG, params(QueueQuery),
     responses((status = 200, body = QueuePage), (status = "default", body = ErrorBody)))]
-pub async fn queue(
-    State(state): State<AppState>,
-    me: ApiUnit,
-    ApiQuery(q): ApiQuery<QueueQuery>,
-) -> Resp<Json<QueuePage>> {
+pub async fn queue(me: ApiUnit, ApiQuery(q): ApiQuery<QueueQuery>) -> Resp<Json<QueuePage>> {
     let (cursor, limit) = keyset(&q.cursor, q.limit)?;
     let nonempty = |s: &Option<String>| {
         s.clone()
@@ -41,8 +36,8 @@ pub async fn queue(
         held_now: q.held_now.unwrap_or(false),
         ..Filter::default()
     };
-    let rows = review::after(&state.db.conn, me.unit.id, &f, cursor, limit).await?;
-    let d = state.dicts();
+    let rows = review::after(&me.state.db.conn, me.unit.id, &f, cursor, limit).await?;
+    let d = me.state.dicts();
     Ok(Json(QueuePage::of(
         rows,
         limit,
@@ -67,23 +62,19 @@ pub async fn queue(
 #[utoipa::path(get, path = "/rsrc/api/v1/review/{id}", tag = TAG,
     params(("id" = String, Path, description = "申报 id")),
     responses((status = 200, body = ApplicationDetail), (status = "default", body = ErrorBody)))]
-pub async fn show(
-    State(state): State<AppState>,
-    me: ApiUnit,
-    ApiPath(id): ApiPath<String>,
-) -> Resp<Json<ApplicationDetail>> {
-    let a = workflow::visible(&state, &me.unit, &id).await?;
-    let person = crate::store::accounts::person_by_id(&state.db.conn, a.person_id).await?;
-    Ok(Json(detail(&state, &a, person.as_ref()).await?))
+pub async fn show(me: ApiUnit, ApiPath(id): ApiPath<String>) -> Resp<Json<ApplicationDetail>> {
+    let a = workflow::visible(&me.state, &me.unit, &id).await?;
+    let person = crate::store::accounts::person_by_id(&me.state.db.conn, a.person_id).await?;
+    Ok(Json(detail(&me.state, &a, person.as_ref()).await?))
 }
 
 fn module_of(m: &str) -> Result<Module, AppError> {
     Module::parse(m).ok_or(AppError::NotFound)
 }
 
-async fn position(state: &AppState, me: &ApiUnit, id: &str) -> Resp<Json<Position>> {
+async fn position(me: &ApiUnit, id: &str) -> Resp<Json<Position>> {
     Ok(Json(Position::of(
-        &workflow::visible(state, &me.unit, id).await?,
+        &workflow::visible(&me.state, &me.unit, id).await?,
     )))
 }
 
@@ -95,15 +86,14 @@ async fn position(state: &AppState, me: &ApiUnit, id: &str) -> Resp<Json<Positio
     request_body = OpinionIn,
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn fail(
-    State(state): State<AppState>,
     me: ApiUnit,
     ApiPath((id, module)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<OpinionIn>,
 ) -> Resp<Json<Position>> {
-    let a = workflow::held(&state, &me.unit, &id).await?;
+    let a = workflow::held(&me.state, &me.unit, &id).await?;
     let module = module_of(&module)?;
-    workflow::fail_module(&state, &me.caller, &me.unit, &a, module, &body.opinion).await?;
-    position(&state, &me, &id).await
+    workflow::fail_module(&me.state, &me.caller, &me.unit, &a, module, &body.opinion).await?;
+    position(&me, &id).await
 }
 
 /// Takes back a 不通过 mark of this round.
@@ -113,14 +103,13 @@ pub async fn fail(
         IdempotencyHeader),
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn unfail(
-    State(state): State<AppState>,
     me: ApiUnit,
     ApiPath((id, module)): ApiPath<(String, String)>,
 ) -> Resp<Json<Position>> {
-    let a = workflow::held(&state, &me.unit, &id).await?;
+    let a = workflow::held(&me.state, &me.unit, &id).await?;
     let module = module_of(&module)?;
-    workflow::unfail_module(&state, &me.caller, &me.unit, &a, module).await?;
-    position(&state, &me, &id).await
+    workflow::unfail_module(&me.state, &me.caller, &me.unit, &a, module).await?;
+    position(&me, &id).await
 }
 
 /// 通过: 终审通过 where the unit holds the grant for the level, otherwise 待上报.
@@ -128,14 +117,13 @@ pub async fn unfail(
     params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = ApproveIn,
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn approve(
-    State(state): State<AppState>,
     me: ApiUnit,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ApproveIn>,
 ) -> Resp<Json<Position>> {
-    let a = workflow::held(&state, &me.unit, &id).await?;
+    let a = workflow::held(&me.state, &me.unit, &id).await?;
     workflow::approve(
-        &state,
+        &me.state,
         &me.caller,
         &me.unit,
         &a,
@@ -143,7 +131,7 @@ pub async fn approve(
         &body.opinion,
     )
     .await?;
-    position(&state, &me, &id).await
+    position(&me, &id).await
 }
 
 /// 退回 to the applicant (at least one module marked 不通过).
@@ -151,14 +139,13 @@ pub async fn approve(
     params(("id" = String, Path, description = "申报 id"), IdempotencyHeader), request_body = VersionIn,
     responses((status = 200, body = Position), (status = "default", body = ErrorBody)))]
 pub async fn send_back(
-    State(state): State<AppState>,
     me: ApiUnit,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<VersionIn>,
 ) -> Resp<Json<Position>> {
-    let a = workflow::held(&state, &me.unit, &id).await?;
-    workflow::send_back(&state, &me.caller, &me.unit, &a, &body.version).await?;
-    position(&state, &me, &id).await
+    let a = workflow::held(&me.state, &me.unit, &id).await?;
+    workflow::send_back(&me.state, &me.caller, &me.unit, &a, &body.version).await?;
+    position(&me, &id).await
 }
 
 /// 下载 of an attachment of an application on the unit's chain.
@@ -166,28 +153,19 @@ pub async fn send_back(
     params(("id" = String, Path, description = "申报 id"), ("file" = String, Path, description = "附件 id")),
     responses((status = 200, content_type = "application/octet-stream", body = Binary), (status = "default", body = ErrorBody)))]
 pub async fn download(
-    State(state): State<AppState>,
     ctx: ReqCtx,
     me: ApiUnit,
     ApiPath((id, file)): ApiPath<(String, String)>,
 ) -> Resp<Response> {
-    let a = workflow::visible(&state, &me.unit, &id).await?;
-    let file = uuid::Uuid::parse_str(&file).map_err(|_| AppError::NotFound)?;
-    let f = crate::store::attachments::find(&state.db.conn, a.id, file)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(crate::web::front::serve_attachment(&state, &ctx, &me.caller.actor, &a, &f).await?)
+    let a = workflow::visible(&me.state, &me.unit, &id).await?;
+    super::attachment(&me.state, &ctx, &me.caller, &a, &file).await
 }
 
 /// 数据上报: each application moves to the superior on the unit's active path; those that
 /// stay are listed with the reason.
 #[utoipa::path(post, path = "/rsrc/api/v1/report", tag = TAG, params(IdempotencyHeader), request_body = ReportIn,
     responses((status = 200, body = ReportOut), (status = "default", body = ErrorBody)))]
-pub async fn report(
-    State(state): State<AppState>,
-    me: ApiUnit,
-    ApiJson(body): ApiJson<ReportIn>,
-) -> Resp<Json<ReportOut>> {
+pub async fn report(me: ApiUnit, ApiJson(body): ApiJson<ReportIn>) -> Resp<Json<ReportOut>> {
     if body.items.is_empty() {
         return Err(AppError::field("items", Msg::SelectFirst).into());
     }
@@ -195,7 +173,7 @@ pub async fn report(
         return Err(AppError::field("items", Msg::TooLong).into());
     }
     let picks: Vec<_> = body.items.into_iter().map(|i| (i.id, i.version)).collect();
-    let out = workflow::report(&state, &me.caller, &me.unit, &picks).await?;
+    let out = workflow::report(&me.state, &me.caller, &me.unit, &picks).await?;
     Ok(Json(ReportOut {
         reported: out.done,
         problems: out.problems,
@@ -205,8 +183,8 @@ pub async fn report(
 /// 上报路径申请: the paths the unit asked for.
 #[utoipa::path(get, path = "/rsrc/api/v1/paths", tag = TAG,
     responses((status = 200, body = Vec<PathOut>), (status = "default", body = ErrorBody)))]
-pub async fn paths(State(state): State<AppState>, me: ApiUnit) -> Resp<Json<Vec<PathOut>>> {
-    let list = crate::store::chain::paths_from(&state.db.conn, me.unit.id).await?;
+pub async fn paths(me: ApiUnit) -> Resp<Json<Vec<PathOut>>> {
+    let list = crate::store::chain::paths_from(&me.state.db.conn, me.unit.id).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -214,25 +192,18 @@ pub async fn paths(State(state): State<AppState>, me: ApiUnit) -> Resp<Json<Vec<
 #[utoipa::path(post, path = "/rsrc/api/v1/paths", tag = TAG, params(IdempotencyHeader), request_body = PathIn,
     responses((status = 201, body = Created), (status = "default", body = ErrorBody)))]
 pub async fn request_path(
-    State(state): State<AppState>,
     me: ApiUnit,
     ApiJson(body): ApiJson<PathIn>,
 ) -> Resp<(StatusCode, Json<Created>)> {
-    let r = PathRequest {
-        superior: body.superior,
-        superior_name: body.superior_name,
-        series: body.series,
-        level: body.level,
-    };
-    let id = app_chain::request_path(&state, &me.caller, &me.unit, &r).await?;
+    let id = app_chain::request_path(&me.state, &me.caller, &me.unit, &body.into()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 /// 上报路径审核: the paths asked of the unit.
 #[utoipa::path(get, path = "/rsrc/api/v1/paths/asked", tag = TAG,
     responses((status = 200, body = Vec<PathOut>), (status = "default", body = ErrorBody)))]
-pub async fn asked(State(state): State<AppState>, me: ApiUnit) -> Resp<Json<Vec<PathOut>>> {
-    let list = crate::store::chain::paths_to(&state.db.conn, me.unit.id).await?;
+pub async fn asked(me: ApiUnit) -> Resp<Json<Vec<PathOut>>> {
+    let list = crate::store::chain::paths_to(&me.state.db.conn, me.unit.id).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -241,7 +212,6 @@ pub async fn asked(State(state): State<AppState>, me: ApiUnit) -> Resp<Json<Vec<
     params(("id" = String, Path, description = "路径 id"), IdempotencyHeader), request_body = DecideIn,
     responses((status = 200, body = PathOut), (status = "default", body = ErrorBody)))]
 pub async fn decide_path(
-    State(state): State<AppState>,
     me: ApiUnit,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DecideIn>,
@@ -252,8 +222,8 @@ pub async fn decide_path(
         "refuse" => false,
         _ => return Err(AppError::field("decision", Msg::BadChoice).into()),
     };
-    app_chain::decide_path(&state, &me.caller, &me.unit, id, approve, &body.opinion).await?;
-    let p = crate::store::chain::path(&state.db.conn, id)
+    app_chain::decide_path(&me.state, &me.caller, &me.unit, id, approve, &body.opinion).await?;
+    let p = crate::store::chain::path(&me.state.db.conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(p.into()))
@@ -262,8 +232,8 @@ pub async fn decide_path(
 /// 外地调入终审权限申请: the unit's requests and grants.
 #[utoipa::path(get, path = "/rsrc/api/v1/grants", tag = TAG,
     responses((status = 200, body = Vec<GrantOut>), (status = "default", body = ErrorBody)))]
-pub async fn grants(State(state): State<AppState>, me: ApiUnit) -> Resp<Json<Vec<GrantOut>>> {
-    let list = crate::store::chain::grants_of_unit(&state.db.conn, me.unit.id).await?;
+pub async fn grants(me: ApiUnit) -> Resp<Json<Vec<GrantOut>>> {
+    let list = crate::store::chain::grants_of_unit(&me.state.db.conn, me.unit.id).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -271,11 +241,10 @@ pub async fn grants(State(state): State<AppState>, me: ApiUnit) -> Resp<Json<Vec
 #[utoipa::path(post, path = "/rsrc/api/v1/grants", tag = TAG, params(IdempotencyHeader), request_body = GrantIn,
     responses((status = 201, body = Created), (status = "default", body = ErrorBody)))]
 pub async fn request_grant(
-    State(state): State<AppState>,
     me: ApiUnit,
     ApiJson(body): ApiJson<GrantIn>,
 ) -> Resp<(StatusCode, Json<Created>)> {
-    let id =
-        app_chain::request_grant(&state, &me.caller, &me.unit, &body.level, &body.bureau).await?;
+    let id = app_chain::request_grant(&me.state, &me.caller, &me.unit, &body.level, &body.bureau)
+        .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

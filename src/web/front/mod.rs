@@ -28,17 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/zc", get(auth::home))
         .route("/zc/account", get(account::show))
         .route(
-            "/register/person",
-            get(register::person_page).post(register::person_check),
-        )
-        .route("/register/person/confirm", post(register::person_confirm))
-        .route(
-            "/register/unit",
-            get(register::unit_page).post(register::unit_check),
-        )
-        .route("/register/unit/confirm", post(register::unit_confirm))
-        .route("/register/done", get(register::done))
-        .route(
             "/password/forgot",
             get(reset::forgot_page).post(reset::send_code),
         )
@@ -47,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/zc/units", get(units::page))
         .route("/verify/{serial}", get(transfer_form::verify))
         .merge(crate::web::site_routes::<crate::web::session::FrontUser>())
+        .merge(register::routes())
         .merge(transfer::routes())
         .merge(review::routes())
 }

@@ -3,6 +3,9 @@
 //! Between the two steps the checked entry travels as an encrypted, expiring ticket, so
 //! the password never goes back to the browser and nothing is kept on the server.
 
+use std::future::Future;
+use std::net::IpAddr;
+
 use crate::web::extract::Query;
 use askama::Template;
 use axum::http::StatusCode;
@@ -54,52 +57,111 @@ struct PersonTicket {
     expires: i64,
 }
 
-pub async fn person_page(ctx: ReqCtx) -> Result<Response> {
-    render(&PersonPage {
-        layout: Layout::public(&ctx, "个人注册", None),
-        form: PersonForm::default(),
-        errors: FieldErrors::default(),
-    })
+/// What 个人注册 and 单位注册 each bring to the one flow below: their form, the checked
+/// record, the ticket it travels in, and their two pages.
+trait Registration {
+    /// The entry form (`domain::account`).
+    type Form: for<'de> Deserialize<'de> + Default + Send + 'static;
+    /// The checked entry, ready to insert.
+    type Record: Send + Sync;
+    /// The record sealed for 确认, with its deadline.
+    type Ticket: Serialize + for<'de> Deserialize<'de>;
+    type Page: Template;
+    type Confirm: Template;
+    /// The done page's `kind`, the pages' title and the ticket's sealing context.
+    const KIND: &'static str;
+    const TITLE: &'static str;
+    const TICKET: &'static str;
+
+    fn check(
+        state: &AppState,
+        ip: IpAddr,
+        form: &Self::Form,
+    ) -> impl Future<Output = Result<std::result::Result<Self::Record, FieldErrors>>> + Send;
+    fn register(
+        state: &AppState,
+        ip: &str,
+        record: &Self::Record,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The form to show again after 立即注册 found errors: never the passwords.
+    fn without_passwords(form: Self::Form) -> Self::Form;
+    /// The form filled again from a record refused at 确认 (a race lost).
+    fn refill(record: Self::Record) -> Self::Form;
+    fn ticket(record: Self::Record, expires: i64) -> Self::Ticket;
+    fn expires(ticket: &Self::Ticket) -> i64;
+    /// The record back from its ticket; a ticket whose content no longer parses is stale.
+    fn record(state: &AppState, ticket: Self::Ticket) -> Result<Self::Record>;
+    fn page(state: &AppState, layout: Layout, form: Self::Form, errors: FieldErrors) -> Self::Page;
+    fn confirm(
+        state: &AppState,
+        layout: Layout,
+        ticket: &Self::Ticket,
+        pending: String,
+    ) -> Self::Confirm;
 }
 
-/// 立即注册: checks every field and shows the name and ID number for confirmation.
-pub async fn person_check(
+/// The empty form.
+async fn form_page<R: Registration>(Visitor { state, ctx, .. }: Visitor) -> Result<Response> {
+    let layout = Layout::public(&ctx, R::TITLE, None);
+    render(&R::page(
+        &state,
+        layout,
+        R::Form::default(),
+        FieldErrors::default(),
+    ))
+}
+
+/// 立即注册: checks every field and shows the entry again for confirmation.
+async fn check<R: Registration>(
     Visitor { state, ctx, .. }: Visitor,
-    CsrfForm(form): CsrfForm<PersonForm>,
+    CsrfForm(form): CsrfForm<R::Form>,
 ) -> Result<Response> {
-    let invalid = |form: PersonForm, errors: FieldErrors| {
-        let form = PersonForm {
-            password: String::new(),
-            password2: String::new(),
-            ..form
-        };
-        render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PersonPage {
-                layout: Layout::public(&ctx, "个人注册", None),
-                form,
-                errors,
-            },
-        )
-    };
-    let record = match accounts::check_person(&state, ctx.ip, &form).await? {
+    let layout = Layout::public(&ctx, R::TITLE, None);
+    let record = match R::check(&state, ctx.ip, &form).await? {
         Ok(r) => r,
-        Err(errors) => return invalid(form, errors),
+        Err(errors) => {
+            let page = R::page(&state, layout, R::without_passwords(form), errors);
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
-    let ticket = PersonTicket {
-        name: record.name,
-        id_number: record.id.as_str().to_owned(),
-        phone: record.phone.as_str().to_owned(),
-        password_hash: record.password_hash,
-        expires: state.now_ms() + TICKET_LIFETIME_MS,
+    let ticket = R::ticket(record, state.now_ms() + TICKET_LIFETIME_MS);
+    let pending = seal(&state, R::TICKET, &ticket)?;
+    render(&R::confirm(&state, layout, &ticket, pending))
+}
+
+/// 确认: creates the account; the unique index settles a race between two registrations.
+async fn confirm<R: Registration>(
+    Visitor { state, ctx, .. }: Visitor,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> Result<Response> {
+    let ticket = open_ticket(&state, R::TICKET, &form.pending, R::expires)?;
+    let record = R::record(&state, ticket)?;
+    let errors = match R::register(&state, &ctx.ip.to_string(), &record).await {
+        Ok(()) => {
+            let done = format!("/rsrc/register/done?kind={}", R::KIND);
+            return Ok(Redirect::to(&done).into_response());
+        }
+        Err(AppError::Validation(errors)) => errors,
+        Err(e) => return Err(e),
     };
-    let pending = seal(&state, PERSON_TICKET, &ticket)?;
-    render(&PersonConfirmPage {
-        layout: Layout::public(&ctx, "个人注册", None),
-        name: ticket.name,
-        id_number: ticket.id_number,
-        pending,
-    })
+    let layout = Layout::public(&ctx, R::TITLE, None);
+    let page = R::page(&state, layout, R::refill(record), errors);
+    render_status(StatusCode::CONFLICT, &page)
+}
+
+/// 个人注册 and 单位注册 (each its form, 立即注册 and 确认), and the done page.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    fn flow<R: Registration + 'static>(
+        router: axum::Router<AppState>,
+        path: &str,
+    ) -> axum::Router<AppState> {
+        router
+            .route(path, get(form_page::<R>).post(check::<R>))
+            .route(&format!("{path}/confirm"), post(confirm::<R>))
+    }
+    let router = flow::<Person>(axum::Router::new(), "/register/person");
+    flow::<Unit>(router, "/register/unit").route("/register/done", get(done))
 }
 
 #[derive(Deserialize, Default)]
@@ -138,54 +200,84 @@ fn stale<E>(_: E) -> AppError {
     AppError::Conflict(Msg::ConfirmFirst)
 }
 
-/// 确认's outcome: the done page of `kind`, or the errors the database found (a race lost).
-fn registered<T>(
-    outcome: Result<T>,
-    kind: &str,
-) -> Result<std::result::Result<Response, FieldErrors>> {
-    match outcome {
-        Ok(_) => Ok(Ok(Redirect::to(&format!(
-            "/rsrc/register/done?kind={kind}"
-        ))
-        .into_response())),
-        Err(AppError::Validation(errors)) => Ok(Err(errors)),
-        Err(e) => Err(e),
-    }
-}
+/// 个人注册.
+struct Person;
 
-/// 确认: creates the account; the unique index settles a race between two registrations.
-pub async fn person_confirm(
-    Visitor { state, ctx, .. }: Visitor,
-    CsrfForm(form): CsrfForm<ConfirmForm>,
-) -> Result<Response> {
-    let t = open_ticket(&state, PERSON_TICKET, &form.pending, |t: &PersonTicket| {
-        t.expires
-    })?;
-    let record = PersonRecord {
-        name: t.name,
-        id: CitizenId::parse(&t.id_number, state.clock.today()).map_err(stale)?,
-        phone: Phone::parse(&t.phone).map_err(stale)?,
-        password_hash: t.password_hash,
-    };
-    let outcome = accounts::register_person(&state, &ctx.ip.to_string(), &record).await;
-    let errors = match registered(outcome, "person")? {
-        Ok(done) => return Ok(done),
-        Err(errors) => errors,
-    };
-    let form = PersonForm {
-        name: record.name,
-        id_number: record.id.as_str().to_owned(),
-        phone: record.phone.as_str().to_owned(),
-        ..Default::default()
-    };
-    render_status(
-        StatusCode::CONFLICT,
-        &PersonPage {
-            layout: Layout::public(&ctx, "个人注册", None),
+impl Registration for Person {
+    type Form = PersonForm;
+    type Record = PersonRecord;
+    type Ticket = PersonTicket;
+    type Page = PersonPage;
+    type Confirm = PersonConfirmPage;
+    const KIND: &'static str = "person";
+    const TITLE: &'static str = "个人注册";
+    const TICKET: &'static str = PERSON_TICKET;
+
+    fn check(
+        state: &AppState,
+        ip: IpAddr,
+        form: &PersonForm,
+    ) -> impl Future<Output = Result<std::result::Result<PersonRecord, FieldErrors>>> + Send {
+        accounts::check_person(state, ip, form)
+    }
+    async fn register(state: &AppState, ip: &str, record: &PersonRecord) -> Result<()> {
+        accounts::register_person(state, ip, record).await.map(drop)
+    }
+    fn without_passwords(form: PersonForm) -> PersonForm {
+        PersonForm {
+            password: String::new(),
+            password2: String::new(),
+            ..form
+        }
+    }
+    fn refill(record: PersonRecord) -> PersonForm {
+        PersonForm {
+            name: record.name,
+            id_number: record.id.as_str().to_owned(),
+            phone: record.phone.as_str().to_owned(),
+            ..Default::default()
+        }
+    }
+    fn ticket(record: PersonRecord, expires: i64) -> PersonTicket {
+        PersonTicket {
+            name: record.name,
+            id_number: record.id.as_str().to_owned(),
+            phone: record.phone.as_str().to_owned(),
+            password_hash: record.password_hash,
+            expires,
+        }
+    }
+    fn expires(ticket: &PersonTicket) -> i64 {
+        ticket.expires
+    }
+    fn record(state: &AppState, t: PersonTicket) -> Result<PersonRecord> {
+        Ok(PersonRecord {
+            name: t.name,
+            id: CitizenId::parse(&t.id_number, state.clock.today()).map_err(stale)?,
+            phone: Phone::parse(&t.phone).map_err(stale)?,
+            password_hash: t.password_hash,
+        })
+    }
+    fn page(_: &AppState, layout: Layout, form: PersonForm, errors: FieldErrors) -> PersonPage {
+        PersonPage {
+            layout,
             form,
             errors,
-        },
-    )
+        }
+    }
+    fn confirm(
+        _: &AppState,
+        layout: Layout,
+        t: &PersonTicket,
+        pending: String,
+    ) -> PersonConfirmPage {
+        PersonConfirmPage {
+            layout,
+            name: t.name.clone(),
+            id_number: t.id_number.clone(),
+            pending,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -220,100 +312,97 @@ struct UnitTicket {
     expires: i64,
 }
 
-pub async fn unit_page(Visitor { state, ctx, .. }: Visitor) -> Result<Response> {
-    render(&UnitPage {
-        layout: Layout::public(&ctx, "单位注册", None),
-        form: UnitForm::default(),
-        errors: FieldErrors::default(),
-        regions: state.dicts().regions.clone(),
-    })
-}
+/// 单位注册.
+struct Unit;
 
-pub async fn unit_check(
-    Visitor { state, ctx, .. }: Visitor,
-    CsrfForm(form): CsrfForm<UnitForm>,
-) -> Result<Response> {
-    let dicts = state.dicts();
-    let invalid = |form: UnitForm, errors: FieldErrors| {
-        let form = UnitForm {
+impl Registration for Unit {
+    type Form = UnitForm;
+    type Record = UnitRecord;
+    type Ticket = UnitTicket;
+    type Page = UnitPage;
+    type Confirm = UnitConfirmPage;
+    const KIND: &'static str = "unit";
+    const TITLE: &'static str = "单位注册";
+    const TICKET: &'static str = UNIT_TICKET;
+
+    fn check(
+        state: &AppState,
+        ip: IpAddr,
+        form: &UnitForm,
+    ) -> impl Future<Output = Result<std::result::Result<UnitRecord, FieldErrors>>> + Send {
+        accounts::check_unit(state, ip, form)
+    }
+    async fn register(state: &AppState, ip: &str, record: &UnitRecord) -> Result<()> {
+        accounts::register_unit(state, ip, record).await.map(drop)
+    }
+    fn without_passwords(form: UnitForm) -> UnitForm {
+        UnitForm {
             password: String::new(),
             password2: String::new(),
             ..form
-        };
-        render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &UnitPage {
-                layout: Layout::public(&ctx, "单位注册", None),
-                form,
-                errors,
-                regions: dicts.regions.clone(),
-            },
-        )
-    };
-    let record = match accounts::check_unit(&state, ctx.ip, &form).await? {
-        Ok(r) => r,
-        Err(errors) => return invalid(form, errors),
-    };
-    let region = dicts
-        .region(&record.region)
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
-    let ticket = UnitTicket {
-        name: record.name,
-        credit_code: record.credit_code.as_str().to_owned(),
-        region: record.region,
-        contact: record.contact,
-        contact_phone: record.contact_phone.as_str().to_owned(),
-        password_hash: record.password_hash,
-        expires: state.now_ms() + TICKET_LIFETIME_MS,
-    };
-    let pending = seal(&state, UNIT_TICKET, &ticket)?;
-    render(&UnitConfirmPage {
-        layout: Layout::public(&ctx, "单位注册", None),
-        name: ticket.name,
-        credit_code: ticket.credit_code,
-        region,
-        pending,
-    })
-}
-
-pub async fn unit_confirm(
-    Visitor { state, ctx, .. }: Visitor,
-    CsrfForm(form): CsrfForm<ConfirmForm>,
-) -> Result<Response> {
-    let t = open_ticket(&state, UNIT_TICKET, &form.pending, |t: &UnitTicket| {
-        t.expires
-    })?;
-    let record = UnitRecord {
-        name: t.name,
-        credit_code: CreditCode::parse(&t.credit_code).map_err(stale)?,
-        region: t.region,
-        contact: t.contact,
-        contact_phone: Phone::parse(&t.contact_phone).map_err(stale)?,
-        password_hash: t.password_hash,
-    };
-    let outcome = accounts::register_unit(&state, &ctx.ip.to_string(), &record).await;
-    let errors = match registered(outcome, "unit")? {
-        Ok(done) => return Ok(done),
-        Err(errors) => errors,
-    };
-    let form = UnitForm {
-        name: record.name,
-        credit_code: record.credit_code.as_str().to_owned(),
-        region: record.region,
-        contact: record.contact,
-        contact_phone: record.contact_phone.as_str().to_owned(),
-        ..Default::default()
-    };
-    render_status(
-        StatusCode::CONFLICT,
-        &UnitPage {
-            layout: Layout::public(&ctx, "单位注册", None),
+        }
+    }
+    fn refill(record: UnitRecord) -> UnitForm {
+        UnitForm {
+            name: record.name,
+            credit_code: record.credit_code.as_str().to_owned(),
+            region: record.region,
+            contact: record.contact,
+            contact_phone: record.contact_phone.as_str().to_owned(),
+            ..Default::default()
+        }
+    }
+    fn ticket(record: UnitRecord, expires: i64) -> UnitTicket {
+        UnitTicket {
+            name: record.name,
+            credit_code: record.credit_code.as_str().to_owned(),
+            region: record.region,
+            contact: record.contact,
+            contact_phone: record.contact_phone.as_str().to_owned(),
+            password_hash: record.password_hash,
+            expires,
+        }
+    }
+    fn expires(ticket: &UnitTicket) -> i64 {
+        ticket.expires
+    }
+    fn record(_: &AppState, t: UnitTicket) -> Result<UnitRecord> {
+        Ok(UnitRecord {
+            name: t.name,
+            credit_code: CreditCode::parse(&t.credit_code).map_err(stale)?,
+            region: t.region,
+            contact: t.contact,
+            contact_phone: Phone::parse(&t.contact_phone).map_err(stale)?,
+            password_hash: t.password_hash,
+        })
+    }
+    fn page(state: &AppState, layout: Layout, form: UnitForm, errors: FieldErrors) -> UnitPage {
+        UnitPage {
+            layout,
             form,
             errors,
             regions: state.dicts().regions.clone(),
-        },
-    )
+        }
+    }
+    fn confirm(
+        state: &AppState,
+        layout: Layout,
+        t: &UnitTicket,
+        pending: String,
+    ) -> UnitConfirmPage {
+        let region = state
+            .dicts()
+            .region(&t.region)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        UnitConfirmPage {
+            layout,
+            name: t.name.clone(),
+            credit_code: t.credit_code.clone(),
+            region,
+            pending,
+        }
+    }
 }
 
 #[derive(Template)]

@@ -52,10 +52,10 @@ impl Recent {
     }
 }
 
-fn digest(form: &TransferForm) -> Option<[u8; 32]> {
+/// The key of a form in [`Recent`]: the digest of its JSON, the text the template reads.
+fn digest(json: &str) -> [u8; 32] {
     use sha2::Digest;
-    let json = serde_json::to_vec(form).ok()?;
-    Some(sha2::Sha256::digest(json).into())
+    sha2::Sha256::digest(json).into()
 }
 
 /// One review step on the form.
@@ -129,20 +129,23 @@ impl Renderer {
 
     /// The PDF of `form` if the same form was typeset within the last minute.
     pub fn recent(&self, form: &TransferForm) -> Option<Arc<[u8]>> {
-        self.recent.lock().ok()?.get(&digest(form)?, Instant::now())
+        let json = serde_json::to_string(form).ok()?;
+        self.recent.lock().ok()?.get(&digest(&json), Instant::now())
     }
 
     /// Typesets one form (CPU-heavy: call it through `infra::cpu::run`), and keeps it for
     /// [`Renderer::recent`].
     pub fn render(&self, form: &TransferForm) -> anyhow::Result<Arc<[u8]>> {
-        let pdf: Arc<[u8]> = self.typeset(form)?.into();
-        if let (Some(key), Ok(mut recent)) = (digest(form), self.recent.lock()) {
-            recent.put(key, pdf.clone(), Instant::now());
+        let json = serde_json::to_string(form)?;
+        let pdf: Arc<[u8]> = self.typeset(form, &json)?.into();
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.put(digest(&json), pdf.clone(), Instant::now());
         }
         Ok(pdf)
     }
 
-    fn typeset(&self, form: &TransferForm) -> anyhow::Result<Vec<u8>> {
+    /// Typesets `form`, whose JSON the template reads is `json`.
+    fn typeset(&self, form: &TransferForm, json: &str) -> anyhow::Result<Vec<u8>> {
         let engine = self
             .engine
             .as_ref()
@@ -155,7 +158,7 @@ impl Renderer {
             .quiet_zone(true)
             .build();
         let mut inputs = Dict::new();
-        inputs.insert("data".into(), serde_json::to_string(form)?.into_value());
+        inputs.insert("data".into(), json.into_value());
         inputs.insert("qr".into(), svg.into_value());
         let doc: PagedDocument = engine
             .compile_with_input(inputs)

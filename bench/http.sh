@@ -31,25 +31,8 @@ PG=${1:-}
 DEMO_PASSWORD='Demo#2026pass'
 OP_PASSWORD='Bench#2026operator'
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v jq >/dev/null || need+=(jq)
-command -v curl >/dev/null || need+=(curl)
-command -v sqlite3 >/dev/null || need+=(sqlite3)
-command -v python3 >/dev/null || need+=(python3)
-# The 转入表 is typeset with a CJK font; without one its download answers 409.
-ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 \
-  || [ -n "${ZHICHENG_PDF_FONT:-}" ] || need+=(fonts-wqy-microhei)
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-if [ -z "${ZHICHENG_BIN:-}" ]; then
-  cargo build --release --bin zhicheng
-  BIN=$CARGO_TARGET_DIR/release/zhicheng
-else
-  BIN=$ZHICHENG_BIN
-fi
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+. "$ROOT/bench/lib.sh"
+prepare
 mkdir -p bench/out
 work=$(mktemp -d /tmp/zbench.XXXXXX)
 server=""
@@ -60,62 +43,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-. "$ROOT/bench/lib.sh"
 FRONT=http://127.0.0.1:19600
 BACKURL=http://127.0.0.1:19602
 export ZHICHENG_FRONT_LISTEN=127.0.0.1:19600 ZHICHENG_BACK_LISTEN=127.0.0.1:19602
 export ZHICHENG_CAPTCHA=off ZHICHENG_LOG=warn ZHICHENG_RATE_LIMIT_SCALE=1000000
-
-# sql QUERY: one value from the platform's database.
-sql() {
-  if [ -n "$PG" ]; then psql "$ZHICHENG_DATABASE_URL" -tAc "$1"; else sqlite3 "$ZHICHENG_DATA_DIR/zhicheng.db" "$1"; fi
-}
-uuid_col() { # a uuid column as text on either database
-  if [ -n "$PG" ]; then echo "$1::text"; else echo "lower(substr(hex($1),1,8)||'-'||substr(hex($1),9,4)||'-'||substr(hex($1),13,4)||'-'||substr(hex($1),17,4)||'-'||substr(hex($1),21))"; fi
-}
-
-# dataset NAME APPS: a fresh database with demo-data and a province operator.
-dataset() {
-  export ZHICHENG_DATA_DIR="$work/$1"
-  mkdir -p "$ZHICHENG_DATA_DIR"
-  if [ -n "$PG" ]; then
-    psql "$PG" -qc "DROP DATABASE IF EXISTS zbench_$1" >/dev/null
-    psql "$PG" -qc "CREATE DATABASE zbench_$1" >/dev/null
-    export ZHICHENG_DATABASE_URL="${PG%/*}/zbench_$1"
-  else
-    export ZHICHENG_DATABASE_URL="sqlite://$ZHICHENG_DATA_DIR/zhicheng.db?mode=rwc"
-  fi
-  # SQLite datasets are kept (BENCH_CACHE) and copied for each run: demo-data takes minutes.
-  local cache=${BENCH_CACHE:-$HOME/.cache/zhicheng-bench}/sqlite-$UNITS-$2
-  if [ -z "$PG" ] && [ -f "$cache/zhicheng.db" ]; then
-    cp -a "$cache/." "$ZHICHENG_DATA_DIR/"
-    echo "demo-data: copied from $cache"
-  else
-    local t0=$SECONDS
-    "$BIN" demo-data --units "$UNITS" --applications "$2" >"$ZHICHENG_DATA_DIR/demo.log"
-    echo "demo-data: $UNITS units, $2 applications in $((SECONDS - t0)) s"
-    printf '%s\n' "$OP_PASSWORD" | "$BIN" admin create --username bench_op --bureau 山东省 --role operator --password-stdin >/dev/null
-    if [ -z "$PG" ]; then
-      mkdir -p "$cache" && cp -a "$ZHICHENG_DATA_DIR/." "$cache/"
-    fi
-  fi
-  cp "$ZHICHENG_DATA_DIR/demo.log" "$work/$1-demo.log"
-}
-
-start() {
-  "$BIN" serve >"$work/serve.log" 2>&1 &
-  server=$!
-  for _ in $(seq 150); do
-    curl -fsS "$FRONT/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  cat "$work/serve.log" >&2
-  return 1
-}
-stop() {
-  kill "$server"; wait "$server" 2>/dev/null || true; server=""
-}
-rss_mb() { echo $(( $(ps -o rss= -p "$server") / 1024 )); }
 
 # check URL COOKIE: the page must answer 200 before it is measured.
 check() {
@@ -284,12 +215,8 @@ measure() {
   # Who: the sample person; the unit holding the most applications; the holder of an
   # approved one (its 转入表); the province operator; a person who saves.
   local person unit big serial approved holder
-  person=$(sed -n 's/^sample accounts: person \([0-9X]*\),.*/\1/p' "$work/$name-demo.log")
-  big=$(sql "SELECT u.credit_code FROM units u JOIN (SELECT unit_id, COUNT(*) AS n FROM application_holders GROUP BY unit_id ORDER BY n DESC LIMIT 1) h ON h.unit_id = u.id")
+  samples "$name"
   local big_n; big_n=$(sql "SELECT COUNT(*) FROM application_holders h JOIN units u ON u.id = h.unit_id WHERE u.credit_code = '$big'")
-  serial=$(sql "SELECT serial FROM applications WHERE serial IS NOT NULL ORDER BY serial LIMIT 1")
-  approved=$(sql "SELECT $(uuid_col a.id) FROM applications a WHERE a.state = 'approved' ORDER BY a.final_at DESC LIMIT 1")
-  holder=$(sql "SELECT u.credit_code FROM applications a JOIN units u ON u.id = a.holder_unit_id WHERE $(uuid_col a.id) = '$approved'")
   local P U H O
   P=$(login front person "$person" "$DEMO_PASSWORD" | cut -f1)
   U=$(login front unit "$big" "$DEMO_PASSWORD" | cut -f1)

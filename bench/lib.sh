@@ -1,5 +1,94 @@
-# Shared by bench/http.sh and bench/applicant.sh: a page login and a JSON API call.
-# They need FRONT (and BACKURL for the back office) and a scratch directory in `work`.
+# Shared by the bench/ scripts: the tools and the binary, the dataset, the server, a page
+# login and a JSON API call. They need FRONT (and BACKURL for the back office) and a scratch
+# directory in `work`; the dataset also UNITS, OP_PASSWORD and PG (empty for SQLite).
+
+# prepare: the tools a benchmark needs, the release binary in BIN (ZHICHENG_BIN, or built),
+# and as many open files as allowed.
+prepare() {
+  local need=()
+  command -v wrk >/dev/null || need+=(wrk)
+  command -v jq >/dev/null || need+=(jq)
+  command -v curl >/dev/null || need+=(curl)
+  command -v sqlite3 >/dev/null || need+=(sqlite3)
+  command -v python3 >/dev/null || need+=(python3)
+  # The 转入表 is typeset with a CJK font; without one its download answers 409.
+  ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 \
+    || [ -n "${ZHICHENG_PDF_FONT:-}" ] || need+=(fonts-wqy-microhei)
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  if [ -z "${ZHICHENG_BIN:-}" ]; then
+    cargo build --release --bin zhicheng
+    BIN=$CARGO_TARGET_DIR/release/zhicheng
+  else
+    BIN=$ZHICHENG_BIN
+  fi
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+}
+
+# sql QUERY: one value from the platform's database.
+sql() {
+  if [ -n "$PG" ]; then psql "$ZHICHENG_DATABASE_URL" -tAc "$1"; else sqlite3 "$ZHICHENG_DATA_DIR/zhicheng.db" "$1"; fi
+}
+uuid_col() { # a uuid column as text on either database
+  if [ -n "$PG" ]; then echo "$1::text"; else echo "lower(substr(hex($1),1,8)||'-'||substr(hex($1),9,4)||'-'||substr(hex($1),13,4)||'-'||substr(hex($1),17,4)||'-'||substr(hex($1),21))"; fi
+}
+
+# dataset NAME APPS: a fresh database with demo-data and a province operator.
+dataset() {
+  export ZHICHENG_DATA_DIR="$work/$1"
+  mkdir -p "$ZHICHENG_DATA_DIR"
+  if [ -n "$PG" ]; then
+    psql "$PG" -qc "DROP DATABASE IF EXISTS zbench_$1" >/dev/null
+    psql "$PG" -qc "CREATE DATABASE zbench_$1" >/dev/null
+    export ZHICHENG_DATABASE_URL="${PG%/*}/zbench_$1"
+  else
+    export ZHICHENG_DATABASE_URL="sqlite://$ZHICHENG_DATA_DIR/zhicheng.db?mode=rwc"
+  fi
+  # SQLite datasets are kept (BENCH_CACHE) and copied for each run: demo-data takes minutes.
+  local cache=${BENCH_CACHE:-$HOME/.cache/zhicheng-bench}/sqlite-$UNITS-$2
+  if [ -z "$PG" ] && [ -f "$cache/zhicheng.db" ]; then
+    cp -a "$cache/." "$ZHICHENG_DATA_DIR/"
+    echo "demo-data: copied from $cache"
+  else
+    local t0=$SECONDS
+    "$BIN" demo-data --units "$UNITS" --applications "$2" >"$ZHICHENG_DATA_DIR/demo.log"
+    echo "demo-data: $UNITS units, $2 applications in $((SECONDS - t0)) s"
+    printf '%s\n' "$OP_PASSWORD" | "$BIN" admin create --username bench_op --bureau 山东省 --role operator --password-stdin >/dev/null
+    if [ -z "$PG" ]; then
+      mkdir -p "$cache" && cp -a "$ZHICHENG_DATA_DIR/." "$cache/"
+    fi
+  fi
+  cp "$ZHICHENG_DATA_DIR/demo.log" "$work/$1-demo.log"
+}
+
+# start / stop: the server on the dataset, ready when /readyz answers; rss_mb: its memory.
+start() {
+  "$BIN" serve >"$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 150); do
+    curl -fsS "$FRONT/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  cat "$work/serve.log" >&2
+  return 1
+}
+stop() {
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+}
+rss_mb() { echo $(( $(ps -o rss= -p "$server") / 1024 )); }
+
+# samples NAME: the accounts and applications a run signs in as and opens, into the caller's
+# variables: person (the sample person), big (the unit holding the most applications),
+# serial (a 转入表's), approved (an approved application) and holder (the unit holding it).
+samples() {
+  person=$(sed -n 's/^sample accounts: person \([0-9X]*\),.*/\1/p' "$work/$1-demo.log")
+  big=$(sql "SELECT u.credit_code FROM units u JOIN (SELECT unit_id, COUNT(*) AS n FROM application_holders GROUP BY unit_id ORDER BY n DESC LIMIT 1) h ON h.unit_id = u.id")
+  serial=$(sql "SELECT serial FROM applications WHERE serial IS NOT NULL ORDER BY serial LIMIT 1")
+  approved=$(sql "SELECT $(uuid_col a.id) FROM applications a WHERE a.state = 'approved' ORDER BY a.final_at DESC LIMIT 1")
+  holder=$(sql "SELECT u.credit_code FROM applications a JOIN units u ON u.id = a.holder_unit_id WHERE $(uuid_col a.id) = '$approved'")
+}
+
 
 # login SITE KIND ACCOUNT PASSWORD: prints "cookie-header<TAB>csrf" of a fresh session.
 login() {

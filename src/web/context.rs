@@ -2,6 +2,7 @@
 //! cross-site request check (SECURITY item 22).
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -28,6 +29,16 @@ pub struct ReqCtx {
     /// SHA-256 of the client certificate, on the UKEY listener.
     pub cert_fingerprint: Option<String>,
     pub secure: bool,
+    /// The signed-in account's unread 站内消息, read with its session (GET pages only):
+    /// the header bell then costs no query of its own. Shared by the clones of this context.
+    pub bell: Arc<OnceLock<Bell>>,
+}
+
+/// An account and its unread count, as read with the session.
+#[derive(Clone, Copy, Debug)]
+pub struct Bell {
+    pub subject: (SubjectKind, uuid::Uuid),
+    pub unread: i64,
 }
 
 impl ReqCtx {
@@ -203,6 +214,7 @@ pub async fn site(
         realm,
         cert_fingerprint,
         secure: state.settings.cookie_secure,
+        bell: Arc::default(),
     });
     let mut res = next.run(req).await;
     if let Some(r) = res.extensions().get::<super::error::Refused>().copied() {

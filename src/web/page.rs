@@ -168,7 +168,7 @@ impl Layout {
     ) -> Result<Self, AppError> {
         let subject = (crate::domain::auth::SubjectKind::Admin, user.admin.id);
         Self::back(ctx, user, title, active, flash)
-            .with_bell(state, subject)
+            .with_bell(state, ctx, subject)
             .await
     }
 
@@ -182,7 +182,7 @@ impl Layout {
         flash: Option<Flash>,
     ) -> Result<Self, AppError> {
         Self::front(ctx, user, title, active, flash)
-            .with_bell(state, (user.kind(), user.id()))
+            .with_bell(state, ctx, (user.kind(), user.id()))
             .await
     }
 
@@ -270,9 +270,14 @@ impl Layout {
     pub(crate) async fn with_bell(
         mut self,
         state: &crate::app::AppState,
+        ctx: &ReqCtx,
         subject: (crate::domain::auth::SubjectKind, uuid::Uuid),
     ) -> Result<Self, AppError> {
-        self.unread = Some(crate::store::notices::unread(&state.db.conn, subject).await?);
+        let known = ctx.bell.get().filter(|b| b.subject == subject);
+        self.unread = Some(match known {
+            Some(b) => b.unread,
+            None => crate::store::notices::unread(&state.db.conn, subject).await?,
+        });
         Ok(self)
     }
 }

@@ -6,12 +6,12 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 
-use super::context::{ReqCtx, cookie_name, make_cookie};
+use super::context::{Bell, ReqCtx, cookie_name, make_cookie};
 use crate::app::AppState;
 use crate::domain::auth::{AdminRole, Realm, SubjectKind, session_alive};
 use crate::error::AppError;
 use crate::store::entities::{admin, person, session, unit};
-use crate::store::{accounts, sessions};
+use crate::store::sessions::{self, Account};
 
 /// The session cookie that logs `token` in, and a fresh form token for the new session.
 pub fn login_cookies(state: &AppState, realm: Realm, token: String, csrf: String) -> CookieJar {
@@ -32,6 +32,8 @@ pub fn logout_cookies(state: &AppState, realm: Realm) -> CookieJar {
 pub struct LiveSession {
     pub row: session::Model,
     pub kind: SubjectKind,
+    /// The account the session belongs to, read with it; `None` if it is gone.
+    account: Option<Account>,
 }
 
 impl FromRequestParts<AppState> for LiveSession {
@@ -51,9 +53,12 @@ impl FromRequestParts<AppState> for LiveSession {
             .map(Cookie::value)
             .filter(|v| !v.is_empty())
             .ok_or(AppError::Unauthenticated)?;
-        let row = sessions::find(&state.db.conn, token)
+        // A page (GET) shows the unread count in its header: read it with the session.
+        let bell = parts.method == Method::GET;
+        let signed = sessions::find_signed(&state.db.conn, token, ctx.realm, bell)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        let row = signed.session;
         let now = state.now_ms();
         let kind = SubjectKind::parse(&row.subject_kind).ok_or(AppError::Unauthenticated)?;
         if row.realm != ctx.realm.as_str() || kind.realm() != ctx.realm {
@@ -74,7 +79,15 @@ impl FromRequestParts<AppState> for LiveSession {
             return Err(AppError::Csrf);
         }
         sessions::touch(&state.db.conn, &row, now).await?;
-        let live = LiveSession { row, kind };
+        if let Some(unread) = signed.unread {
+            let subject = (kind, row.subject_id);
+            ctx.bell.get_or_init(|| Bell { subject, unread });
+        }
+        let live = LiveSession {
+            row,
+            kind,
+            account: signed.account,
+        };
         parts.extensions.insert(live.clone());
         Ok(live)
     }
@@ -184,16 +197,11 @@ impl FrontUser {
 impl FrontUser {
     /// The person or unit a live front-site session belongs to, unless disabled.
     async fn of_session(state: &AppState, live: &LiveSession) -> Result<Self, AppError> {
-        let user = match live.kind {
-            SubjectKind::Person => accounts::person_by_id(&state.db.conn, live.row.subject_id)
-                .await?
-                .map(FrontUser::Person),
-            SubjectKind::Unit => accounts::unit_by_id(&state.db.conn, live.row.subject_id)
-                .await?
-                .map(FrontUser::Unit),
-            SubjectKind::Admin => None,
+        let user = match &live.account {
+            Some(Account::Person(p)) => FrontUser::Person(p.clone()),
+            Some(Account::Unit(u)) => FrontUser::Unit(u.clone()),
+            Some(Account::Admin(_)) | None => return Err(AppError::Unauthenticated),
         };
-        let user = user.ok_or(AppError::Unauthenticated)?;
         let disabled = match &user {
             FrontUser::Person(p) => p.disabled,
             FrontUser::Unit(u) => u.disabled,
@@ -253,12 +261,10 @@ pub fn bureau_name(region: &str) -> String {
 impl AdminUser {
     /// The back-office user a live session belongs to, unless disabled.
     async fn of_session(state: &AppState, live: &LiveSession) -> Result<Self, AppError> {
-        if live.kind != SubjectKind::Admin {
+        let Some(Account::Admin(admin)) = &live.account else {
             return Err(AppError::Unauthenticated);
-        }
-        let admin = accounts::admin_by_id(&state.db.conn, live.row.subject_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        };
+        let admin = admin.clone();
         refuse_disabled(state, (SubjectKind::Admin, admin.id), admin.disabled).await?;
         let role = AdminRole::parse(&admin.role).ok_or(AppError::Forbidden)?;
         Ok(AdminUser { admin, role })

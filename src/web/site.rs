@@ -50,7 +50,7 @@ pub trait SignedIn: FromRequestParts<AppState, Rejection = AppError> + Send {
         flash: Option<Flash>,
     ) -> impl Future<Output = Result<Layout>> + Send {
         let frame = self.frame(ctx, title, active, flash);
-        frame.with_bell(state, self.subject())
+        frame.with_bell(state, ctx, self.subject())
     }
 }
 

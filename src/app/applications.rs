@@ -149,10 +149,14 @@ pub async fn save_basic(
     expect_editable(state, a, Module::Basic).await?;
     let (basic, series) = check_basic(state, form).await?;
     let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    applications::save_basic(&*tx, &state.keys, a, &basic, series, now).await?;
-    record_save(&*tx, caller, p, a, Module::Basic, now).await?;
-    tx.commit().await.map_err(Into::into)
+    let (keys, caller, p, a) = (state.keys.clone(), caller.clone(), p.clone(), a.clone());
+    let save: crate::store::Job = Box::new(move |tx| {
+        Box::pin(async move {
+            applications::save_basic(tx, &keys, &a, &basic, series, now).await?;
+            record_save(tx, &caller, &p, &a, Module::Basic, now).await
+        })
+    });
+    state.db.write(save).await
 }
 
 /// The values of one module as typed.
@@ -208,11 +212,14 @@ pub async fn save_module(
     .map_err(AppError::Validation)?
     .map_err(|e| AppError::Unexpected(e.into()))?;
     let now = state.now_ms();
-    let tx = state.db.begin().await?;
-    applications::save_module(&*tx, a, module, json, now).await?;
-    record_save(&*tx, caller, p, a, module, now).await?;
-    tx.commit().await?;
-    Ok(())
+    let (caller, p, a) = (caller.clone(), p.clone(), a.clone());
+    let save: crate::store::Job = Box::new(move |tx| {
+        Box::pin(async move {
+            applications::save_module(tx, &a, module, json, now).await?;
+            record_save(tx, &caller, &p, &a, module, now).await
+        })
+    });
+    state.db.write(save).await
 }
 
 /// A save is a step of the history and an audit entry.

@@ -12,6 +12,8 @@ pub mod captcha;
 pub mod chain;
 pub mod dicts;
 pub mod entities;
+mod group;
+pub use group::Job;
 pub mod idempotency;
 pub mod limits;
 pub mod migration;
@@ -43,6 +45,8 @@ pub struct Db {
     pub conn: DatabaseConnection,
     /// SQLite admits one writer; taking this lock first avoids `SQLITE_BUSY` between our own tasks.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// SQLite's group-commit queue (`Db::write`).
+    group: Option<tokio::sync::mpsc::UnboundedSender<group::Queued>>,
 }
 
 /// A write transaction; on SQLite it also holds the process-wide write lock until it ends.
@@ -61,6 +65,10 @@ impl Deref for WriteTx {
 impl WriteTx {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
     }
 }
 
@@ -113,10 +121,15 @@ impl Db {
         let conn = Database::connect(opts)
             .await
             .with_context(|| format!("connecting to {}", crate::settings::redact_url(url)))?;
-        Ok(Db {
+        let mut db = Db {
             conn,
             write_lock: sqlite.then(|| Arc::new(Mutex::new(()))),
-        })
+            group: None,
+        };
+        if sqlite {
+            db.start_group_commit();
+        }
+        Ok(db)
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -598,3 +598,61 @@ async fn the_message_box_pages_through_older_messages() {
     let bad = get_html(&c, &app.url("/rsrc/zc/messages?before=x.y")).await;
     assert!(bad.contains("消息54"));
 }
+
+/// Saves queued together on SQLite share one transaction and one commit (`Db::write`): each
+/// write still stands or falls alone. Sixty writes at once, every third failing after its
+/// insert and one panicking: exactly the others' rows remain, each answered as it ended.
+#[tokio::test]
+async fn writes_committed_together_stand_or_fall_alone() {
+    use zhicheng::error::AppError;
+    use zhicheng::messages::Msg;
+    let app = TestApp::spawn().await;
+    let recipient = Uuid::new_v4();
+    let writes = (0..60).map(|i| {
+        let db = app.state.db.clone();
+        tokio::spawn(async move {
+            let job: zhicheng::store::Job = Box::new(move |tx| {
+                Box::pin(async move {
+                    zhicheng::store::exec(
+                        tx,
+                        "INSERT INTO notices (id, recipient_kind, recipient_id, title, body, link, created_at) \
+                         VALUES (?, 'person', ?, ?, '', '', 0)",
+                        vec![Uuid::new_v4().into(), recipient.into(), format!("grouped-{i:02}").into()],
+                    )
+                    .await?;
+                    match i {
+                        7 => panic!("a write that panics"),
+                        _ if i % 3 == 0 => Err(AppError::Conflict(Msg::Contended)),
+                        _ => Ok(()),
+                    }
+                })
+            });
+            (i, db.write(job).await)
+        })
+    });
+    let outcomes = futures::future::join_all(writes).await;
+    let mut kept = Vec::new();
+    for o in outcomes {
+        let (i, outcome) = o.unwrap();
+        match i {
+            7 => assert!(
+                matches!(outcome, Err(AppError::Unexpected(_))),
+                "write 7 panicked"
+            ),
+            _ if i % 3 == 0 => assert!(matches!(outcome, Err(AppError::Conflict(_))), "write {i}"),
+            _ => {
+                assert!(outcome.is_ok(), "write {i}: {outcome:?}");
+                kept.push(format!("grouped-{i:02}"));
+            }
+        }
+    }
+    let rows: Vec<String> = app
+        .rows("SELECT title FROM notices WHERE title LIKE 'grouped-%' ORDER BY title")
+        .await
+        .iter()
+        .map(|r| r.try_get("", "title").unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), 39);
+    assert_eq!(rows, kept);
+}

@@ -172,28 +172,50 @@ impl<'a> Move<'a> {
         caller: &Caller,
         now: i64,
     ) -> Result<std::result::Result<(), Msg>> {
-        let (a, at, to) = (self.a, self.at, self.to);
-        let tx = state.db.begin().await?;
-        let submit = self.step.action() == HistoryAction::Submit;
-        match applications::move_to(&*tx, a, to, submit, now).await {
-            Ok(()) => {}
-            Err(AppError::Conflict(why)) => return Ok(Err(why)),
-            Err(e) => return Err(e),
+        let Move {
+            a,
+            at,
+            to,
+            step,
+            detail,
+            serial,
+            notices,
+        } = self;
+        let (a, caller) = (a.clone(), caller.clone());
+        // Why another step won, when one did: the write is then rolled back like any other
+        // failure, and answered as the conflict it is.
+        let lost = std::sync::Arc::new(std::sync::OnceLock::new());
+        let lost_in_write = lost.clone();
+        let write: crate::store::Job = Box::new(move |tx| {
+            Box::pin(async move {
+                let submit = step.action() == HistoryAction::Submit;
+                if let Err(e) = applications::move_to(tx, &a, to, submit, now).await {
+                    if let AppError::Conflict(why) = &e {
+                        lost_in_write.get_or_init(|| *why);
+                    }
+                    return Err(e);
+                }
+                step.record(tx, &caller, a.id, (at.state, to.state), now, detail)
+                    .await?;
+                if let Some(next) = to.holder.filter(|u| at.holder != Some(*u)) {
+                    chain::hold(tx, a.id, next, now).await?;
+                }
+                if let Some(serial) = &serial {
+                    applications::set_serial(tx, a.id, serial).await?;
+                }
+                for n in &notices {
+                    notices::notify(tx, n.to, now, n.title, &n.body, &n.link).await?;
+                }
+                Ok(())
+            })
+        });
+        match state.db.write(write).await {
+            Ok(()) => Ok(Ok(())),
+            Err(e) => match lost.get() {
+                Some(why) => Ok(Err(*why)),
+                None => Err(e),
+            },
         }
-        self.step
-            .record(&*tx, caller, a.id, (at.state, to.state), now, self.detail)
-            .await?;
-        if let Some(next) = to.holder.filter(|u| at.holder != Some(*u)) {
-            chain::hold(&*tx, a.id, next, now).await?;
-        }
-        if let Some(serial) = &self.serial {
-            applications::set_serial(&*tx, a.id, serial).await?;
-        }
-        for n in &self.notices {
-            notices::notify(&*tx, n.to, now, n.title, &n.body, &n.link).await?;
-        }
-        tx.commit().await?;
-        Ok(Ok(()))
     }
 }
 

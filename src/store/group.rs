@@ -39,7 +39,10 @@ impl Db {
     pub async fn write(&self, job: Job) -> Result<()> {
         let Some(queue) = &self.group else {
             let tx = self.begin().await?;
-            job(&tx).await?;
+            if let Err(e) = run(job, &tx).await {
+                tx.rollback().await?;
+                return Err(e);
+            }
             return Ok(tx.commit().await?);
         };
         let (done, outcome) = oneshot::channel();
@@ -118,7 +121,7 @@ async fn commit_together(db: &Db, batch: Vec<Queued>) {
     }
 }
 
-/// Runs one write; a panic in it fails that write, not the writer.
+/// Runs one write; a panic in it fails that write, not the writer or the request's task.
 async fn run(job: Job, tx: &DatabaseTransaction) -> Result<()> {
     AssertUnwindSafe(job(tx))
         .catch_unwind()

@@ -40,52 +40,20 @@ fn stats_where(f: &StatsFilter) -> (String, Vec<Value>) {
     (cond.join(" AND "), v)
 }
 
-/// Counts grouped by one dimension: `state`, `series`, `level`, `city` or `month` (CST);
-/// one of [`counts_all`]'s tables.
+/// Counts grouped by one dimension: `state`, `series`, `level`, `city` or `month` (CST).
+/// Whole months come from the statistics cube; days a date range cuts off a month are
+/// counted from the applications' index.
 pub async fn counts(
     c: &impl ConnectionTrait,
     f: &StatsFilter,
     by: &str,
 ) -> Result<Vec<(String, i64)>> {
-    let i = DIMENSIONS.iter().position(|d| *d == by).unwrap_or(4);
-    Ok(counts_all(c, f)
-        .await?
-        .into_iter()
-        .nth(i)
-        .unwrap_or_default())
-}
-
-/// Counts grouped by each of [`DIMENSIONS`], in its order. Whole months come from the
-/// statistics cube, days a date range cuts off a month from the applications' index; each
-/// is one statement that groups by the five dimensions in turn (`UNION ALL`), so that a page
-/// of statistics holds one connection, not five.
-pub async fn counts_all(
-    c: &impl ConnectionTrait,
-    f: &StatsFilter,
-) -> Result<[Vec<(String, i64)>; 5]> {
     let split = crate::domain::clock::split_months(f.from_ms, f.to_ms);
-    let mut acc: [std::collections::BTreeMap<String, i64>; 5] = Default::default();
-    let mut add = |rows: Vec<DimGroup>| {
-        for r in rows {
-            if let Some(i) = DIMENSIONS.iter().position(|d| *d == r.d) {
-                *acc[i].entry(r.k.unwrap_or_default()).or_default() += r.n;
-            }
-        }
-    };
+    let mut acc: std::collections::BTreeMap<String, i64> = Default::default();
     if let Some((first, end)) = &split.months {
-        let (cond, v) = cube_where(
-            f.region.as_deref(),
-            f.series.as_deref(),
-            first.as_deref(),
-            end.as_deref(),
-        );
-        let bigint = super::dialect::bigint(c.get_database_backend());
-        let select = |key: &str| {
-            format!(
-                "{key} AS k, CAST(SUM(n) AS {bigint}) AS n FROM stats_cube WHERE {cond} GROUP BY {key}"
-            )
-        };
-        add(by_every_dimension(c, |by| select(columns(by).0), &v).await?);
+        for (k, n) in cube_counts(c, f, by, first.as_deref(), end.as_deref()).await? {
+            *acc.entry(k).or_default() += n;
+        }
     }
     for (from, to) in split.edges {
         let cut = StatsFilter {
@@ -93,40 +61,11 @@ pub async fn counts_all(
             to_ms: Some(to),
             ..f.clone()
         };
-        let (wh, v) = stats_where(&cut);
-        let select = |key: &str| {
-            format!("{key} AS k, COUNT(*) AS n FROM applications a WHERE {wh} GROUP BY {key}")
-        };
-        add(by_every_dimension(c, |by| select(columns(by).1), &v).await?);
+        for (k, n) in counts_scanned(c, &cut, by).await? {
+            *acc.entry(k).or_default() += n;
+        }
     }
-    Ok(acc.map(|m| m.into_iter().filter(|(_, n)| *n > 0).take(500).collect()))
-}
-
-/// One dimension's group: the dimension `d`, the key `k` (none: not filled in yet), the count.
-#[derive(FromQueryResult)]
-struct DimGroup {
-    d: String,
-    k: Option<String>,
-    n: i64,
-}
-
-/// `SELECT '<dimension>' AS d, <select(dimension)>` for every dimension, appended with
-/// `UNION ALL`; `values` are the parameters of one `select`.
-async fn by_every_dimension(
-    c: &impl ConnectionTrait,
-    select: impl Fn(&str) -> String,
-    values: &[Value],
-) -> Result<Vec<DimGroup>> {
-    let sql = DIMENSIONS
-        .iter()
-        .map(|by| format!("SELECT '{by}' AS d, {}", select(by)))
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
-    let values = DIMENSIONS
-        .iter()
-        .flat_map(|_| values.iter().cloned())
-        .collect();
-    Ok(query_as(c, &sql, values).await?)
+    Ok(acc.into_iter().filter(|(_, n)| *n > 0).take(500).collect())
 }
 
 /// A grouping's column in the cube and in `applications a`.
@@ -138,6 +77,31 @@ fn columns(by: &str) -> (&'static str, &'static str) {
         "city" => ("region", "a.declare_region"),
         _ => ("month", "a.submitted_month"),
     }
+}
+
+async fn cube_counts(
+    c: &impl ConnectionTrait,
+    f: &StatsFilter,
+    by: &str,
+    first_month: Option<&str>,
+    end_month: Option<&str>,
+) -> Result<Vec<(String, i64)>> {
+    let key = columns(by).0;
+    let (cond, v) = cube_where(
+        f.region.as_deref(),
+        f.series.as_deref(),
+        first_month,
+        end_month,
+    );
+    key_counts(
+        c,
+        &format!(
+            "SELECT {key} AS k, CAST(SUM(n) AS {}) AS n FROM stats_cube WHERE {cond} GROUP BY {key} LIMIT 1000",
+            super::dialect::bigint(c.get_database_backend())
+        ),
+        v,
+    )
+    .await
 }
 
 /// The conditions on a cube's cells (`stats_cube`, `stats_durations`): non-empty cells of
@@ -215,15 +179,26 @@ pub async fn counts_scanned(
 pub const DIMENSIONS: [&str; 5] = ["state", "series", "level", "city", "month"];
 
 /// Everything the statistics page shows: the counts by each of [`DIMENSIONS`] and the
-/// (median, p90, count) of submission → final approval: two statements, run concurrently.
+/// (median, p90, count) of submission → final approval, queried concurrently.
 pub struct Summary {
     pub tables: [Vec<(String, i64)>; 5],
     pub durations: (Option<f64>, Option<f64>, i64),
 }
 
 pub async fn summary(c: &impl ConnectionTrait, f: &StatsFilter) -> Result<Summary> {
-    let (tables, durations) = tokio::try_join!(counts_all(c, f), self::durations(c, f))?;
-    Ok(Summary { tables, durations })
+    let [d0, d1, d2, d3, d4] = DIMENSIONS;
+    let (a, b, l, ci, m, durations) = tokio::try_join!(
+        counts(c, f, d0),
+        counts(c, f, d1),
+        counts(c, f, d2),
+        counts(c, f, d3),
+        counts(c, f, d4),
+        self::durations(c, f),
+    )?;
+    Ok(Summary {
+        tables: [a, b, l, ci, m],
+        durations,
+    })
 }
 
 /// Median and 90th percentile of submission → final approval, in hours, and the count.

@@ -12,7 +12,7 @@ prepare() {
   command -v sqlite3 >/dev/null || need+=(sqlite3)
   command -v python3 >/dev/null || need+=(python3)
   # The 转入表 is typeset with a CJK font; without one its download answers 409.
-  ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 \
+  { [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; } \
     || [ -n "${ZHICHENG_PDF_FONT:-}" ] || need+=(fonts-wqy-microhei)
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
-ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 \
+{ [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; } \
   || [ -n "${ZHICHENG_PDF_FONT:-}" ] || missing+=(fonts-wqy-microhei)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

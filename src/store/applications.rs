@@ -262,6 +262,13 @@ pub async fn move_to(
             vec![crate::domain::clock::month_of(now).into(), m.id.into()],
         )
         .await?;
+        // The queue's copy of the sort key, in every unit that held it in an earlier round.
+        exec(
+            c,
+            "UPDATE application_holders SET submitted_at = ? WHERE application_id = ?",
+            vec![now.into(), m.id.into()],
+        )
+        .await?;
     }
     Ok(())
 }

@@ -9,12 +9,16 @@ use crate::error::{AppError, Result};
 use crate::messages::Msg;
 
 /// Records that a unit holds (or held) an application; it can see it from now on.
+/// The row carries a copy of the application's submission time, the review queue's sort
+/// key, so that a queue page reads its twenty entries in index order (`review::slice`); a
+/// new round refreshes the copies (`applications::move_to`).
 pub async fn hold(c: &impl ConnectionTrait, app: Uuid, unit: Uuid, now: i64) -> Result<()> {
     let sql = format!(
-        "INSERT INTO application_holders (application_id, unit_id, since) VALUES (?, ?, ?){}",
+        "INSERT INTO application_holders (application_id, unit_id, since, submitted_at) \
+         SELECT id, ?, ?, submitted_at FROM applications WHERE id = ?{}",
         super::dialect::on_conflict_ignore(c.get_database_backend(), "application_id, unit_id")
     );
-    exec(c, &sql, vec![app.into(), unit.into(), now.into()]).await?;
+    exec(c, &sql, vec![unit.into(), now.into(), app.into()]).await?;
     Ok(())
 }
 

@@ -67,10 +67,10 @@ fn conditions(unit: Uuid, f: &Filter) -> (String, Vec<Value>) {
         add("a.state = ?", s.clone().into());
     }
     if let Some(t) = f.from_ms {
-        add("a.submitted_at >= ?", t.into());
+        add("h.submitted_at >= ?", t.into());
     }
     if let Some(t) = f.to_ms {
-        add("a.submitted_at < ?", t.into());
+        add("h.submitted_at < ?", t.into());
     }
     if f.held_now {
         add("a.holder_unit_id = ?", unit.into());
@@ -102,18 +102,18 @@ pub async fn slice(
     limit: u64,
 ) -> Result<(Vec<Row>, i64)> {
     let (cond, values) = conditions(unit, f);
-    // The count joins only the tables its conditions name: with no filter it is an
-    // index-only count of the unit's holder rows.
-    const HELD: &str = "FROM application_holders h JOIN applications a ON a.id = h.application_id";
-    let filter_from = if cond.contains("p.") { FROM } else { HELD };
-    let count_from = if cond.contains("a.") || cond.contains("p.") {
-        filter_from
+    // The count and the page's ids join only the tables the conditions name: with no
+    // filter, or only dates, both read the unit's holder rows from their index alone.
+    let from = if cond.contains("p.") {
+        FROM
+    } else if cond.contains("a.") {
+        "FROM application_holders h JOIN applications a ON a.id = h.application_id"
     } else {
         "FROM application_holders h"
     };
     let total = super::count(
         c,
-        &format!("SELECT COUNT(*) AS n {count_from} WHERE {cond}"),
+        &format!("SELECT COUNT(*) AS n {from} WHERE {cond}"),
         values.clone(),
     )
     .await?;
@@ -122,10 +122,11 @@ pub async fn slice(
     values.push((offset as i64).into());
     let rows = query_as(
         c,
-        // The page's ids first, then the wide rows and the persons of those only.
+        // The page's ids first, in the order of the holder rows' index (unit, submitted_at,
+        // application), then the wide rows and the persons of those only.
         &format!(
-            "{SELECT} FROM (SELECT a.id AS pid {filter_from} WHERE {cond} \
-             ORDER BY a.submitted_at DESC, a.id DESC LIMIT ? OFFSET ?) pg \
+            "{SELECT} FROM (SELECT h.application_id AS pid {from} WHERE {cond} \
+             ORDER BY h.submitted_at DESC, h.application_id DESC LIMIT ? OFFSET ?) pg \
              JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
              ORDER BY a.submitted_at DESC, a.id DESC"
         ),
@@ -146,13 +147,15 @@ pub async fn after(
 ) -> Result<Vec<Row>> {
     let (mut cond, mut values) = conditions(unit, f);
     if let Some((at, id)) = cursor {
-        cond.push_str(" AND (a.submitted_at < ? OR (a.submitted_at = ? AND a.id < ?))");
+        cond.push_str(" AND (h.submitted_at < ? OR (h.submitted_at = ? AND h.application_id < ?))");
         values.extend([at.into(), at.into(), id.into()]);
     }
     values.push((limit as i64).into());
     Ok(query_as(
         c,
-        &format!("{SELECT} {FROM} WHERE {cond} ORDER BY a.submitted_at DESC, a.id DESC LIMIT ?"),
+        &format!(
+            "{SELECT} {FROM} WHERE {cond} ORDER BY h.submitted_at DESC, h.application_id DESC LIMIT ?"
+        ),
         values,
     )
     .await?)

@@ -291,7 +291,12 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
             events.push(ev(submitted - 86_400_000, "create", "draft", "draft", None));
             if st != "draft" {
                 events.push(ev(submitted, "submit", "draft", "pending", Some(declare)));
-                holders.push(vec![aid.into(), declare.into(), submitted.into()]);
+                holders.push(vec![
+                    aid.into(),
+                    declare.into(),
+                    submitted.into(),
+                    submitted.into(),
+                ]);
             }
             if st == "approved" {
                 events.push(ev(
@@ -303,7 +308,12 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
                 ));
                 events.push(ev(final_at, "final", "pending", "approved", Some(superior)));
                 if superior != declare {
-                    holders.push(vec![aid.into(), superior.into(), final_at.into()]);
+                    holders.push(vec![
+                        aid.into(),
+                        superior.into(),
+                        final_at.into(),
+                        submitted.into(),
+                    ]);
                 }
             }
         }
@@ -386,7 +396,7 @@ pub async fn run(state: &AppState, units: usize, apps: usize, seed: u64) -> anyh
         insert_rows(
             &*tx,
             "application_holders",
-            &["application_id", "unit_id", "since"],
+            &["application_id", "unit_id", "since", "submitted_at"],
             holders,
         )
         .await?;

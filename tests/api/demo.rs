@@ -116,3 +116,103 @@ async fn demo_data_refuses_a_database_with_real_accounts() {
     assert!(err.contains("registered"), "{err}");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM units").await, 0);
 }
+
+/// The review queue reads its pages from the holder rows' copy of the submission time: the
+/// OFFSET pages, the keyset walk and a date filter all list a unit's applications exactly
+/// as sorting the applications themselves would, ties broken by id.
+#[tokio::test]
+async fn the_review_queue_pages_in_the_applications_own_order() {
+    use std::collections::BTreeMap;
+    use uuid::Uuid;
+    use zhicheng::store::review::{Filter, after, slice};
+
+    let app = TestApp::spawn().await;
+    zhicheng::tools::demo::run(&app.state, 12, 500, 7)
+        .await
+        .unwrap();
+    let rows = app
+        .rows(
+            "SELECT h.unit_id, a.id, a.submitted_at FROM application_holders h \
+             JOIN applications a ON a.id = h.application_id",
+        )
+        .await;
+    let mut held: BTreeMap<Uuid, Vec<(i64, Uuid)>> = BTreeMap::new();
+    for r in rows {
+        held.entry(r.try_get("", "unit_id").unwrap())
+            .or_default()
+            .push((
+                r.try_get("", "submitted_at").unwrap(),
+                r.try_get("", "id").unwrap(),
+            ));
+    }
+    let (unit, mut expected) = held
+        .into_iter()
+        .max_by_key(|(_, v)| v.len())
+        .expect("a unit holds applications");
+    assert!(
+        expected.len() > 20,
+        "the busiest unit holds {}",
+        expected.len()
+    );
+    expected.sort_by(|x, y| y.cmp(x));
+    // Ties: six of them given one submission time, in both tables, so that the id decides.
+    let db = &app.state.db.conn;
+    let tie = expected[3].0;
+    for (at, id) in &mut expected[3..9] {
+        *at = tie;
+        for table in [
+            "applications SET submitted_at = ? WHERE id",
+            "application_holders SET submitted_at = ? WHERE application_id",
+        ] {
+            zhicheng::store::exec(
+                db,
+                &format!("UPDATE {table} = ?"),
+                vec![tie.into(), (*id).into()],
+            )
+            .await
+            .unwrap();
+        }
+    }
+    expected.sort_by(|x, y| y.cmp(x));
+    let f = Filter::default();
+    let mut paged = Vec::new();
+    for page in 0.. {
+        let (rows, total) = slice(db, unit, &f, page * 7, 7).await.unwrap();
+        assert_eq!(total, expected.len() as i64);
+        if rows.is_empty() {
+            break;
+        }
+        paged.extend(rows.into_iter().map(|r| (r.submitted_at.unwrap(), r.id)));
+    }
+    assert_eq!(paged, expected, "OFFSET pages");
+
+    let mut walked = Vec::new();
+    let mut cursor = None;
+    loop {
+        let rows = after(db, unit, &f, cursor, 5).await.unwrap();
+        let Some(last) = rows.last() else { break };
+        cursor = Some((last.submitted_at.unwrap(), last.id));
+        walked.extend(rows.iter().map(|r| (r.submitted_at.unwrap(), r.id)));
+    }
+    assert_eq!(walked, expected, "keyset walk");
+
+    // A date range: from the tie (inclusive) to the newest (exclusive).
+    let newest = expected[0].0;
+    let ranged = Filter {
+        from_ms: Some(tie),
+        to_ms: Some(newest),
+        ..Filter::default()
+    };
+    let want: Vec<_> = expected
+        .iter()
+        .filter(|(at, _)| *at >= tie && *at < newest)
+        .copied()
+        .collect();
+    let (rows, total) = slice(db, unit, &ranged, 0, 500).await.unwrap();
+    assert_eq!(total, want.len() as i64);
+    let got: Vec<_> = rows
+        .into_iter()
+        .map(|r| (r.submitted_at.unwrap(), r.id))
+        .collect();
+    assert_eq!(got, want, "date filter");
+}

@@ -122,6 +122,14 @@ async fn the_superior_returns_a_failed_module_and_the_resubmission_starts_again(
         ch.a.state().await,
         ("pending".to_owned(), Some(ch.a.unit_id))
     );
+    // Both units that held it carry the new round's submission time, the queue's sort key.
+    let holders = "SELECT COUNT(*) AS n FROM application_holders h JOIN applications a ON a.id = h.application_id";
+    assert_eq!(app.count(holders).await, 2);
+    assert_eq!(
+        app.count(&format!("{holders} WHERE h.submitted_at = a.submitted_at"))
+            .await,
+        2
+    );
     let page = app.page(&ch.unit_a, &ch.review("")).await;
     assert!(
         page.contains("历次审核意见") && page.contains("工作经历不完整，请补充至今"),

@@ -62,6 +62,7 @@ migrations![
     m20261204_000011_duration_cube,
     m20261205_000012_rate_limits,
     m20261205_000013_dict_version,
+    m20261206_000014_queue_order,
 ];
 
 /// Every migration's `down`: the schema only moves forward; a backup is the way back.
@@ -275,6 +276,7 @@ mod tests {
                 "m20261204_000011_duration_cube",
                 "m20261205_000012_rate_limits",
                 "m20261205_000013_dict_version",
+                "m20261206_000014_queue_order",
             ]
         );
     }

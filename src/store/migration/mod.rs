@@ -63,6 +63,7 @@ migrations![
     m20261205_000012_rate_limits,
     m20261205_000013_dict_version,
     m20261206_000014_queue_order,
+    m20261206_000015_stats_groupings,
 ];
 
 /// Every migration's `down`: the schema only moves forward; a backup is the way back.
@@ -277,6 +278,7 @@ mod tests {
                 "m20261205_000012_rate_limits",
                 "m20261205_000013_dict_version",
                 "m20261206_000014_queue_order",
+                "m20261206_000015_stats_groupings",
             ]
         );
     }

@@ -3,15 +3,28 @@
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // Before any thread: it may run the program again with the allocator's setting.
+    zhicheng::infra::memory::tune_allocator();
     let cli = zhicheng::cli::Cli::parse();
-    zhicheng::telemetry::init(zhicheng::settings::Settings::log_json_early());
-    match zhicheng::cli::run(cli).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            eprintln!("error: starting the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
         }
-    }
+    };
+    runtime.block_on(async {
+        zhicheng::telemetry::init(zhicheng::settings::Settings::log_json_early());
+        match zhicheng::cli::run(cli).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    })
 }

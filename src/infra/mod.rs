@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod crypto;
 pub mod export;
 pub mod files;
+pub mod memory;
 pub mod pdf;
 pub mod sms;
 pub mod tls;

@@ -7,7 +7,8 @@
 #   bench/http.sh                                        # SQLite (the embedded default)
 #   bench/http.sh postgres://postgres@127.0.0.1:5432/test  # and PostgreSQL (a scratch database)
 #
-# Environment: UNITS (100000), APPS (1000000), SMALL_APPS (10000: the growth check),
+# Environment: UNITS (100000), APPS (1000000), SMALL_APPS (10000: the growth check, on
+# SMALL_UNITS units: as many applications a unit as the large dataset, UNITS/100 by default),
 # DURATION (seconds per run, 8), CONNS (64), ROUNDS (3), SAVERS (people who save, each on
 # an application of their own: 256), STEPS (applicants who 确定申报 in the one-shot run, whose
 # employer then 通过 and 数据上报 them: 1000), MIX_APPLICANTS (more, for the mixed workload's
@@ -21,6 +22,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhicheng-target}"
 UNITS=${UNITS:-100000}
 APPS=${APPS:-1000000}
 SMALL_APPS=${SMALL_APPS:-10000}
+SMALL_UNITS=${SMALL_UNITS:-$(( UNITS * SMALL_APPS / APPS > 0 ? UNITS * SMALL_APPS / APPS : 1 ))}
 DURATION=${DURATION:-8}
 CONNS=${CONNS:-64}
 ROUNDS=${ROUNDS:-3}
@@ -191,9 +193,9 @@ step() {
 
 SAVE_FIELDS="prev_employer=%E5%8D%97%E4%BA%AC%E6%9F%90%E6%9C%BA%E6%A2%B0%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8&prev_province=%E6%B1%9F%E8%8B%8F%E7%9C%81&moved_date=2024-03-01&how=%E8%B0%83%E5%8A%A8"
 
-# measure NAME APPS: the whole run on one dataset.
+# measure NAME APPS UNITS: the whole run on one dataset.
 measure() {
-  local name=$1 apps=$2
+  local name=$1 apps=$2 UNITS=$3
   OUT=$ROOT/bench/out/$([ -n "$PG" ] && echo postgres || echo sqlite)-$apps
   : >"$OUT.jsonl"
   dataset "$name" "$apps"
@@ -217,6 +219,8 @@ measure() {
   local person unit big serial approved holder
   samples "$name"
   local big_n; big_n=$(sql "SELECT COUNT(*) FROM application_holders h JOIN units u ON u.id = h.unit_id WHERE u.credit_code = '$big'")
+  # The deep page: the unit's last (0-based), at most page 50.
+  local deep=$(( (big_n + 19) / 20 - 1 )); [ "$deep" -gt 50 ] && deep=50; [ "$deep" -lt 0 ] && deep=0
   local P U H O
   P=$(login front person "$person" "$DEMO_PASSWORD" | cut -f1)
   U=$(login front unit "$big" "$DEMO_PASSWORD" | cut -f1)
@@ -233,7 +237,7 @@ measure() {
     "我的申报信息|$FRONT/rsrc/zc/transfer|$P"
     "外地调入审核 page 1|$FRONT/rsrc/zc/review|$U"
     "外地调入审核 filtered|$FRONT/rsrc/zc/review?level=3&state=pending|$U"
-    "外地调入审核 page 50|$FRONT/rsrc/zc/review?page=50|$U"
+    "外地调入审核 deep page|$FRONT/rsrc/zc/review?page=$deep|$U"
     "unit picker (JSON)|$FRONT/rsrc/api/units?q=%E5%B8%82%E5%9C%BA|$P"
     "verify page|$FRONT/rsrc/verify/$serial|"
     "转入表 download|$FRONT/rsrc/zc/review/$approved/form.pdf|$H"
@@ -286,6 +290,9 @@ measure() {
     printf '25\tSAVE\t-\t\t\n'
     printf '5\tONCE\t-\t\t\n'
   } >"$mix"
+  # The server's latency histograms by route before and after: where the mixed workload's
+  # slow answers were (bench/out/<backend>-<apps>-mixed-{before,after}.prom).
+  curl -fsS "$BACKURL/metrics" >"$OUT-mixed-before.prom" || true
   for c in 16 32 64 128 256 512; do
     paste -d'\n' <(submit_list "$work/applicants2.tsv") <(review_list pending) | grep -v '^$' >"$work/once.tsv" || true
     local line; line=$(run "mixed" "$c" "$FRONT/rsrc/" WRK_MIX="$mix" WRK_SAVES="$work/saves.tsv" WRK_ONCE="$work/once.tsv")
@@ -294,6 +301,7 @@ measure() {
     fi
     if [ "$(jq '.p99 > 100' <<<"$line")" = true ]; then break; fi
   done
+  curl -fsS "$BACKURL/metrics" >"$OUT-mixed-after.prom" || true
 
   review_list pending >"$work/approvals.tsv"
   step "通过" "$work/approvals.tsv" pending
@@ -352,6 +360,6 @@ report() {
   } | tee "$OUT.md"
 }
 
-measure large "$APPS"
-[ "$SMALL_APPS" -gt 0 ] && measure small "$SMALL_APPS"
+measure large "$APPS" "$UNITS"
+[ "$SMALL_APPS" -gt 0 ] && measure small "$SMALL_APPS" "$SMALL_UNITS"
 echo "results: bench/out/"

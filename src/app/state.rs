@@ -32,6 +32,8 @@ pub struct AppState {
     /// Verify-page answers for approved serials with when they were read: a 转入表's QR code
     /// is opened far more often than anything it shows changes (approval is final).
     verified: Arc<std::sync::Mutex<HashMap<String, (i64, crate::store::applications::Verified)>>>,
+    /// 统计分析 figures being computed, by filter (`app::stats::summary`).
+    pub(crate) stats_flights: crate::app::stats::Flights,
 }
 
 /// How long a verify answer is reused; a unit renamed shows after at most this long.
@@ -126,6 +128,7 @@ impl AppState {
             dicts: Arc::new(RwLock::new(dicts)),
             dicts_version: Arc::new(std::sync::atomic::AtomicI64::new(-1)),
             verified: Default::default(),
+            stats_flights: Default::default(),
         }
     }
 }

@@ -10,7 +10,7 @@ use super::query_as;
 use crate::error::Result;
 
 /// Filters of the statistics page.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct StatsFilter {
     pub region: Option<String>,
     pub series: Option<String>,

@@ -216,3 +216,42 @@ async fn the_review_queue_pages_in_the_applications_own_order() {
         .collect();
     assert_eq!(got, want, "date filter");
 }
+
+/// 统计分析 requests for the same filter that overlap share one computation, whose figures
+/// are the store's; a request after it reads afresh, and another filter computes its own.
+#[tokio::test]
+async fn overlapping_statistics_requests_share_one_computation() {
+    use std::sync::Arc;
+    use zhicheng::app::stats::summary;
+
+    let app = TestApp::spawn().await;
+    zhicheng::tools::demo::run(&app.state, 12, 300, 5)
+        .await
+        .unwrap();
+    let province = StatsFilter::default();
+    let city = StatsFilter {
+        region: Some("370100".into()),
+        ..StatsFilter::default()
+    };
+    let (together, own) = tokio::join!(
+        futures::future::join_all((0..8).map(|_| summary(&app.state, &province))),
+        summary(&app.state, &city),
+    );
+    let together: Vec<_> = together.into_iter().map(Result::unwrap).collect();
+    assert!(
+        together.iter().all(|s| Arc::ptr_eq(s, &together[0])),
+        "one computation for the eight"
+    );
+    let own = own.unwrap();
+    assert!(!Arc::ptr_eq(&own, &together[0]));
+    let direct = zhicheng::store::stats::summary(&app.state.db.conn, &province)
+        .await
+        .unwrap();
+    assert_eq!(together[0].tables, direct.tables);
+    assert_eq!(together[0].durations, direct.durations);
+    assert_ne!(own.tables, direct.tables, "the city's figures are its own");
+
+    let later = summary(&app.state, &province).await.unwrap();
+    assert!(!Arc::ptr_eq(&later, &together[0]), "read afresh once done");
+    assert_eq!(later.tables, direct.tables);
+}

@@ -116,9 +116,9 @@ fn stats_filter(
     responses((status = 200, body = StatsOut), (status = "default", body = ErrorBody)))]
 pub async fn stats(me: ApiAdmin, ApiQuery(q): ApiQuery<StatsParams>) -> Resp<Json<StatsOut>> {
     let f = stats_filter(&me, &q.from, &q.to, &q.series)?;
-    let summary = crate::store::stats::summary(&me.state.db.conn, &f).await?;
+    let summary = crate::app::stats::summary(&me.state, &f).await?;
     let (median, p90, approved) = summary.durations;
-    let tables: Vec<StatsTable> = crate::app::stats::labelled(&me.state, summary.tables)
+    let tables: Vec<StatsTable> = crate::app::stats::labelled(&me.state, summary.tables.clone())
         .into_iter()
         .map(|(by, title, rows)| StatsTable {
             by: by.into(),

@@ -121,9 +121,9 @@ pub async fn page(
     let f = q.filter(operator_scope(&user)?);
     let started = std::time::Instant::now();
     let d = state.dicts();
-    let summary = stats::summary(&state.db.conn, &f).await?;
+    let summary = crate::app::stats::summary(&state, &f).await?;
     let (median, p90, approved) = summary.durations;
-    let tables = labelled(&state, summary.tables);
+    let tables = labelled(&state, summary.tables.clone());
     let total = tables.first().map_or(0, |t| t.2.iter().map(|r| r.2).sum());
     let blocks: Vec<Block> = tables
         .into_iter()
@@ -165,8 +165,8 @@ pub async fn export(
     let f = q.filter(operator_scope(&user)?);
     let d = state.dicts();
     let mut sheet: Option<crate::infra::export::Sheet> = None;
-    let summary = stats::summary(&state.db.conn, &f).await?;
-    for (_, title, rows) in labelled(&state, summary.tables) {
+    let summary = crate::app::stats::summary(&state, &f).await?;
+    for (_, title, rows) in labelled(&state, summary.tables.clone()) {
         match sheet.as_mut() {
             Some(s) => s.add(title, &[title, "申报数"])?,
             None => sheet = Some(crate::infra::export::Sheet::new(title, &[title, "申报数"])?),

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::app::AppState;
@@ -95,13 +96,20 @@ pub async fn run_until(
     let stopped = |rx: tokio::sync::watch::Receiver<bool>| async move {
         Stop(Some(rx)).wait().await;
     };
+    // Every answer leaves at once: axum 0.8 leaves Nagle's algorithm on, under which a
+    // response written in two parts waits for the client's delayed ACK of the first.
+    let nodelay = |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY refused");
+        }
+    };
     let front = axum::serve(
-        listeners.front,
+        listeners.front.tap_io(nodelay),
         super::front_router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(stopped(stop_rx.clone()));
     let back = axum::serve(
-        listeners.back,
+        listeners.back.tap_io(nodelay),
         super::back_router(state.clone(), false)
             .into_make_service_with_connect_info::<SocketAddr>(),
     )

@@ -291,7 +291,8 @@ measure() {
     printf '5\tONCE\t-\t\t\n'
   } >"$mix"
   # The server's latency histograms by route before and after: where the mixed workload's
-  # slow answers were (bench/out/<backend>-<apps>-mixed-{before,after}.prom).
+  # slow answers were (bench/out/<backend>-<apps>-mixed-{before,after}.prom; read them with
+  # bench/slow-routes.py).
   curl -fsS "$BACKURL/metrics" >"$OUT-mixed-before.prom" || true
   for c in 16 32 64 128 256 512; do
     paste -d'\n' <(submit_list "$work/applicants2.tsv") <(review_list pending) | grep -v '^$' >"$work/once.tsv" || true

@@ -275,6 +275,15 @@ pub mod dialect {
         }
     }
 
+    /// After a table's name: on SQLite, `INDEXED BY index`, for a statement whose index the
+    /// planner misjudges; the other databases choose their own.
+    pub fn indexed_by(backend: DbBackend, index: &str) -> String {
+        match backend {
+            DbBackend::Sqlite => format!(" INDEXED BY {index}"),
+            _ => String::new(),
+        }
+    }
+
     /// The end of an `INSERT` that skips a row whose unique `key` (its columns) is taken.
     /// MySQL's form sets a column to itself: `INSERT IGNORE` would also turn other errors
     /// (a missing foreign key) into warnings.

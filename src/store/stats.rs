@@ -102,10 +102,7 @@ async fn cube_counts(
         (None, Some(_)) => "series",
         (None, None) => key,
     };
-    let hint = match b {
-        sea_orm::DbBackend::Sqlite => format!(" INDEXED BY ix_stats_cube_{index}"),
-        _ => String::new(),
-    };
+    let hint = super::dialect::indexed_by(b, &format!("ix_stats_cube_{index}"));
     key_counts(
         c,
         &format!(
@@ -231,11 +228,11 @@ pub async fn durations(
         let (cond, v) = cube_where(f.region.as_deref(), None, first.as_deref(), end.as_deref());
         let b = c.get_database_backend();
         // As in `cube_counts`: the region's cells, or all of them in hours' order.
-        let hint = match (b, &f.region) {
-            (sea_orm::DbBackend::Sqlite, Some(_)) => " INDEXED BY ix_stats_durations_region",
-            (sea_orm::DbBackend::Sqlite, None) => " INDEXED BY ix_stats_durations_hours",
-            _ => "",
+        let index = match &f.region {
+            Some(_) => "ix_stats_durations_region",
+            None => "ix_stats_durations_hours",
         };
+        let hint = super::dialect::indexed_by(b, index);
         let sql = format!(
             "SELECT hours AS k, CAST(SUM(n) AS {}) AS n FROM stats_durations{hint} WHERE {cond} GROUP BY hours",
             super::dialect::bigint(b)
@@ -275,11 +272,11 @@ async fn duration_buckets_scanned(
     let b = c.get_database_backend();
     // SQLite's planner prefers the narrower (state, …) index and then reads every row from
     // the table; name the covering partial index (migration 9). PostgreSQL chooses it itself.
-    let hint = match (b, &f.region) {
-        (sea_orm::DbBackend::Sqlite, None) => " INDEXED BY ix_applications_approved",
-        (sea_orm::DbBackend::Sqlite, Some(_)) => " INDEXED BY ix_applications_approved_region",
-        _ => "",
+    let index = match &f.region {
+        None => "ix_applications_approved",
+        Some(_) => "ix_applications_approved_region",
     };
+    let hint = super::dialect::indexed_by(b, index);
     let div = super::dialect::div(b);
     groups(
         c,

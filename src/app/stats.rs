@@ -71,7 +71,7 @@ pub async fn summary(state: &AppState, f: &StatsFilter) -> Result<Arc<Summary>> 
 pub type Table = (&'static str, &'static str, Vec<(String, String, i64)>);
 
 /// The five tables with dictionary labels, states in workflow order.
-pub fn labelled(state: &AppState, tables: [Vec<(String, i64)>; 5]) -> Vec<Table> {
+pub fn labelled(state: &AppState, tables: &[Vec<(String, i64)>; 5]) -> Vec<Table> {
     let d = state.dicts();
     let label = |by: &str, k: &str| -> String {
         let l = match by {
@@ -91,7 +91,7 @@ pub fn labelled(state: &AppState, tables: [Vec<(String, i64)>; 5]) -> Vec<Table>
     stats::DIMENSIONS
         .into_iter()
         .zip(titles)
-        .zip(tables)
+        .zip(tables.iter().cloned())
         .map(|((by, title), mut rows)| {
             if by == "state" {
                 in_workflow_order(&mut rows);

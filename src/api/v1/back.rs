@@ -118,7 +118,7 @@ pub async fn stats(me: ApiAdmin, ApiQuery(q): ApiQuery<StatsParams>) -> Resp<Jso
     let f = stats_filter(&me, &q.from, &q.to, &q.series)?;
     let summary = crate::app::stats::summary(&me.state, &f).await?;
     let (median, p90, approved) = summary.durations;
-    let tables: Vec<StatsTable> = crate::app::stats::labelled(&me.state, summary.tables.clone())
+    let tables: Vec<StatsTable> = crate::app::stats::labelled(&me.state, &summary.tables)
         .into_iter()
         .map(|(by, title, rows)| StatsTable {
             by: by.into(),

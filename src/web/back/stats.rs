@@ -123,7 +123,7 @@ pub async fn page(
     let d = state.dicts();
     let summary = crate::app::stats::summary(&state, &f).await?;
     let (median, p90, approved) = summary.durations;
-    let tables = labelled(&state, summary.tables.clone());
+    let tables = labelled(&state, &summary.tables);
     let total = tables.first().map_or(0, |t| t.2.iter().map(|r| r.2).sum());
     let blocks: Vec<Block> = tables
         .into_iter()
@@ -166,7 +166,7 @@ pub async fn export(
     let d = state.dicts();
     let mut sheet: Option<crate::infra::export::Sheet> = None;
     let summary = crate::app::stats::summary(&state, &f).await?;
-    for (_, title, rows) in labelled(&state, summary.tables.clone()) {
+    for (_, title, rows) in labelled(&state, &summary.tables) {
         match sheet.as_mut() {
             Some(s) => s.add(title, &[title, "申报数"])?,
             None => sheet = Some(crate::infra::export::Sheet::new(title, &[title, "申报数"])?),

@@ -6,12 +6,19 @@ use zhicheng::store::stats::{StatsFilter, counts, counts_scanned};
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn demo_data_fills_an_empty_database_with_valid_records() {
+/// A fresh platform filled by demo-data with `units` units, as many people and applications
+/// as `apps`, from `seed`.
+async fn with_demo_data(units: usize, apps: usize, seed: u64) -> TestApp {
     let app = TestApp::spawn().await;
-    zhicheng::tools::demo::run(&app.state, 60, 600, 11)
+    zhicheng::tools::demo::run(&app.state, units, apps, seed)
         .await
         .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn demo_data_fills_an_empty_database_with_valid_records() {
+    let app = with_demo_data(60, 600, 11).await;
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM units").await, 60);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM persons").await, 600);
     assert_eq!(
@@ -126,10 +133,7 @@ async fn the_review_queue_pages_in_the_applications_own_order() {
     use uuid::Uuid;
     use zhicheng::store::review::{Filter, after, slice};
 
-    let app = TestApp::spawn().await;
-    zhicheng::tools::demo::run(&app.state, 12, 500, 7)
-        .await
-        .unwrap();
+    let app = with_demo_data(12, 500, 7).await;
     let rows = app
         .rows(
             "SELECT h.unit_id, a.id, a.submitted_at FROM application_holders h \
@@ -224,10 +228,7 @@ async fn overlapping_statistics_requests_share_one_computation() {
     use std::sync::Arc;
     use zhicheng::app::stats::summary;
 
-    let app = TestApp::spawn().await;
-    zhicheng::tools::demo::run(&app.state, 12, 300, 5)
-        .await
-        .unwrap();
+    let app = with_demo_data(12, 300, 5).await;
     let province = StatsFilter::default();
     let city = StatsFilter {
         region: Some("370100".into()),

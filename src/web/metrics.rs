@@ -40,6 +40,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(size - idle));
     metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
     metrics::gauge!("db_pool_connections", "state" => "max").set(f64::from(max));
+    crate::telemetry::record_runtime();
     (
         [(
             header::CONTENT_TYPE,

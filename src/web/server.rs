@@ -92,6 +92,7 @@ pub async fn run_until(
     tracing::info!("front site at http://{front_addr}/rsrc/");
     tracing::info!("back office at http://{back_addr}/sdmanager");
     let housekeeping = crate::app::housekeeping::spawn(state.clone());
+    let watch = crate::telemetry::watch_runtime();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |rx: tokio::sync::watch::Receiver<bool>| async move {
         Stop(Some(rx)).wait().await;
@@ -133,6 +134,7 @@ pub async fn run_until(
     tokio::select! {
         r = &mut servers => {
             housekeeping.abort();
+            watch.abort();
             return r;
         }
         _ = stop => {}
@@ -140,6 +142,7 @@ pub async fn run_until(
     tracing::info!("shutting down: no new connections; finishing the requests in flight");
     let _ = stop_tx.send(true);
     housekeeping.abort();
+    watch.abort();
     let result = match tokio::time::timeout(SHUTDOWN_GRACE, &mut servers).await {
         Ok(r) => r,
         Err(_) => {

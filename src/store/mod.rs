@@ -79,6 +79,16 @@ impl Db {
         opts.sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10));
         let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            // The pool's default pings a connection every time it is taken: one more
+            // hand-off to the connection's thread per statement, for a database in our own
+            // process that cannot hang up.
+            opts.test_before_acquire(false);
+        } else {
+            // A server, a proxy or a firewall may drop a connection left idle; a busy one
+            // needs no ping before each statement.
+            opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
+        }
         if url.starts_with("mysql:") {
             opts.max_connections(20).min_connections(1);
             // Text compares by code point, as on the other two databases (a case-insensitive

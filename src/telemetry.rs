@@ -28,7 +28,8 @@ pub fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
         let buckets = [
             0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
         ];
-        // How late a timer fires: under a millisecond on a runtime that keeps up.
+        // How late a timer fires (under a millisecond on a runtime that keeps up), and how
+        // long a group commit holds the write lock (about a millisecond for its fsync).
         let lateness = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(
@@ -37,6 +38,12 @@ pub fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
             )
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full(RUNTIME_LATENESS.into()), &lateness)
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(crate::store::COMMIT_SECONDS.into()),
+                    &lateness,
+                )
             })
             .expect("non-empty buckets");
         let recorder = builder.build_recorder();
@@ -95,6 +102,11 @@ fn describe() {
         RUNTIME_LATENESS,
         Unit::Seconds,
         "How much later than asked a 10 ms timer task ran: the wait of a ready request for a worker thread"
+    );
+    describe_histogram!(
+        crate::store::COMMIT_SECONDS,
+        Unit::Seconds,
+        "How long a group of writes held SQLite's write lock, by phase (statements, commit)"
     );
     describe_gauge!("tokio_workers", "The async runtime's worker threads");
     describe_gauge!(

@@ -30,6 +30,10 @@ pub(super) struct Queued {
     done: oneshot::Sender<Result<()>>,
 }
 
+/// How long a group held the write lock, by phase: its writes' statements, then the commit
+/// (the `fsync`, and a WAL checkpoint when one falls due).
+pub const COMMIT_SECONDS: &str = "zhicheng_group_commit_seconds";
+
 /// At most this many writes share a commit, so that one batch holds the write lock briefly.
 const MAX_BATCH: usize = 128;
 
@@ -79,6 +83,7 @@ async fn writer(db: Db, mut writes: mpsc::UnboundedReceiver<Queued>) {
 /// One transaction for `batch`: each write in a savepoint of its own (a single write needs
 /// none), one commit, then every outcome.
 async fn commit_together(db: &Db, batch: Vec<Queued>) {
+    let started = std::time::Instant::now();
     let tx = match db.begin().await {
         Ok(tx) => tx,
         Err(e) => return fail_all(batch.into_iter().map(|q| q.done), &e),
@@ -107,13 +112,22 @@ async fn commit_together(db: &Db, batch: Vec<Queued>) {
         };
         outcomes.push((done, outcome));
     }
+    let statements = started.elapsed();
+    let phase = |name: &'static str, took: std::time::Duration| {
+        metrics::histogram!(COMMIT_SECONDS, "phase" => name).record(took.as_secs_f64());
+    };
+    phase("statements", statements);
     if alone && outcomes.iter().any(|o| o.1.is_err()) {
         // The one write failed: nothing of it may stay.
         if let Err(e) = tx.rollback().await {
             tracing::warn!(error = %e, "rolling back a failed write");
         }
-    } else if let Err(e) = tx.commit().await {
-        return fail_all(outcomes.into_iter().map(|o| o.0), &e);
+    } else {
+        let committed = tx.commit().await;
+        phase("commit", started.elapsed() - statements);
+        if let Err(e) = committed {
+            return fail_all(outcomes.into_iter().map(|o| o.0), &e);
+        }
     }
     for (done, outcome) in outcomes {
         // The writer's request may have gone (a closed connection): its write still stands.

@@ -13,7 +13,7 @@ pub mod chain;
 pub mod dicts;
 pub mod entities;
 mod group;
-pub use group::Job;
+pub use group::{COMMIT_SECONDS, Job};
 pub mod idempotency;
 pub mod limits;
 pub mod migration;
@@ -34,7 +34,8 @@ use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, FromQueryResult, SqlErr, Statement, TransactionTrait, Value,
+    DbErr, FromQueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -229,10 +230,20 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        Ok(WriteTx {
-            txn: self.conn.begin().await?,
-            _guard: guard,
-        })
+        // On SQLite the transaction takes the database's write lock at once (IMMEDIATE): a
+        // transaction that read first and wrote later would fail outright, not wait, if
+        // anything else had written in between (another process, a command-line tool).
+        let txn = if guard.is_some() {
+            self.conn
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?
+        } else {
+            self.conn.begin().await?
+        };
+        Ok(WriteTx { txn, _guard: guard })
     }
 }
 

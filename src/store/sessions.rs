@@ -161,16 +161,20 @@ fn joined_model<M: FromQueryResult>(row: &QueryResult, pre: &str) -> Result<Opti
     Ok(Some(M::from_query_result(row, pre)?))
 }
 
-/// Marks activity; written at most once a minute per session to spare the database.
-pub async fn touch(c: &impl ConnectionTrait, s: &session::Model, now: i64) -> Result<()> {
-    if now - s.last_seen_at >= 60_000 {
-        exec(
-            c,
-            "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?",
-            vec![now.into(), s.id_hash.clone().into()],
-        )
-        .await?;
-    }
+/// Whether a request now should mark the session's activity: at most once a minute per
+/// session, to spare the database.
+pub fn touch_due(s: &session::Model, now: i64) -> bool {
+    now - s.last_seen_at >= 60_000
+}
+
+/// Marks activity (see [`touch_due`]).
+pub async fn touch(c: &impl ConnectionTrait, id_hash: &str, now: i64) -> Result<()> {
+    exec(
+        c,
+        "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?",
+        vec![now.into(), id_hash.to_owned().into()],
+    )
+    .await?;
     Ok(())
 }
 

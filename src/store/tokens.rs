@@ -95,7 +95,7 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The live token whose secret is `secret`; marks it used (at most once a minute).
+/// The live token whose secret is `secret` (the caller marks it used: [`Token::use_due`]).
 pub async fn authenticate(
     c: &impl ConnectionTrait,
     secret: &str,
@@ -114,15 +114,25 @@ pub async fn authenticate(
     if !t.live(now) {
         return Ok(None);
     }
-    if t.last_used_at.is_none_or(|at| now - at >= 60_000) {
-        exec(
-            c,
-            "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
-            vec![now.into(), t.id.into()],
-        )
-        .await?;
-    }
     Ok(Some(t))
+}
+
+impl Token {
+    /// Whether a use now should be recorded: at most once a minute, to spare the database.
+    pub fn use_due(&self, now: i64) -> bool {
+        self.last_used_at.is_none_or(|at| now - at >= 60_000)
+    }
+}
+
+/// Records a use of the token `id`.
+pub async fn mark_used(c: &impl ConnectionTrait, id: Uuid, now: i64) -> Result<()> {
+    exec(
+        c,
+        "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
+        vec![now.into(), id.into()],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The subject's tokens, newest first (bounded).

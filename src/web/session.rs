@@ -65,7 +65,13 @@ impl FromRequestParts<AppState> for LiveSession {
             return Err(AppError::Unauthenticated);
         }
         if !session_alive(ctx.realm, row.created_at, row.last_seen_at, now) {
-            sessions::delete(&state.db.conn, &row.id_hash).await?;
+            let id_hash = row.id_hash.clone();
+            state
+                .db
+                .write(Box::new(move |tx| {
+                    Box::pin(async move { sessions::delete(tx, &id_hash).await })
+                }))
+                .await?;
             return Err(AppError::Unauthenticated);
         }
         // On the UKEY listener the same certificate must be presented on every request.
@@ -78,7 +84,17 @@ impl FromRequestParts<AppState> for LiveSession {
         if writes && !super::extract::constant_time_eq(ctx.csrf.as_bytes(), row.csrf.as_bytes()) {
             return Err(AppError::Csrf);
         }
-        sessions::touch(&state.db.conn, &row, now).await?;
+        if sessions::touch_due(&row, now) {
+            // Through the writer's queue like every other write: on SQLite a statement of
+            // its own beside the group commit would be a second writer.
+            let id_hash = row.id_hash.clone();
+            state
+                .db
+                .write(Box::new(move |tx| {
+                    Box::pin(async move { sessions::touch(tx, &id_hash, now).await })
+                }))
+                .await?;
+        }
         if let Some(unread) = signed.unread {
             let subject = (kind, row.subject_id);
             ctx.bell.get_or_init(|| Bell { subject, unread });
@@ -294,7 +310,12 @@ async fn refuse_disabled(
     disabled: bool,
 ) -> Result<(), AppError> {
     if disabled {
-        sessions::delete_for_subject(&state.db.conn, kind, id).await?;
+        state
+            .db
+            .write(Box::new(move |tx| {
+                Box::pin(async move { sessions::delete_for_subject(tx, kind, id).await.map(drop) })
+            }))
+            .await?;
         return Err(AppError::Unauthenticated);
     }
     Ok(())

@@ -11,10 +11,14 @@
 //! a write is simply its own transaction.
 
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    TransactionTrait,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Db;
@@ -66,18 +70,52 @@ impl Db {
             group: None,
             ..self.clone()
         };
-        tokio::spawn(writer(db, writes));
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(checkpointer(self.conn.clone(), stopped));
+        tokio::spawn(writer(db, writes, stop));
+    }
+}
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], beside the
+/// writer rather than in its way; ends with the writer.
+///
+/// SQLite would otherwise checkpoint inside the commit that fills the log past 1,000 pages:
+/// that commit, and every write queued behind it, would wait for the copy and the database
+/// file's `fsync`. The pool's connections therefore do not checkpoint themselves
+/// (`wal_autocheckpoint=0`, `Db::connect`). A PASSIVE checkpoint takes no lock that readers
+/// or the writer wait for; it copies what no reader still needs.
+async fn checkpointer(conn: DatabaseConnection, mut stop: oneshot::Receiver<()>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tick.tick() => {}
+        }
+        match conn
+            .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+            .await
+        {
+            Ok(_) => {}
+            // The server closed the pool at shutdown.
+            Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => return,
+            Err(e) => tracing::warn!(error = %e, "checkpointing the write-ahead log failed"),
+        }
     }
 }
 
 /// Takes the writes waiting, at least one, and commits them together; ends when every
-/// handle of the database is gone.
-async fn writer(db: Db, mut writes: mpsc::UnboundedReceiver<Queued>) {
+/// handle of the database is gone, and then stops the checkpointer.
+async fn writer(db: Db, mut writes: mpsc::UnboundedReceiver<Queued>, stop: oneshot::Sender<()>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while writes.recv_many(&mut batch, MAX_BATCH).await > 0 {
         metrics::histogram!("zhicheng_group_commit_writes").record(batch.len() as f64);
         commit_together(&db, std::mem::take(&mut batch)).await;
     }
+    let _ = stop.send(());
 }
 
 /// One transaction for `batch`: each write in a savepoint of its own (a single write needs

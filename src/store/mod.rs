@@ -125,6 +125,8 @@ impl Db {
                     // system caches the file for all. At 32 MiB the server held 585 MB after
                     // the benchmark (bench/http.sh).
                     .pragma("cache_size", "-8192")
+                    // The group writer's checkpointer copies the log back (store::group).
+                    .pragma("wal_autocheckpoint", "0")
             });
         } else {
             opts.max_connections(20).min_connections(1);

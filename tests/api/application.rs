@@ -656,3 +656,71 @@ async fn writes_committed_together_stand_or_fall_alone() {
     assert_eq!(kept.len(), 39);
     assert_eq!(rows, kept);
 }
+
+/// On SQLite no commit copies the write-ahead log back into the database file (the pool's
+/// connections have `wal_autocheckpoint=0`): the group writer's checkpointer does it beside
+/// the writer. About 3 MB written, under SQLite's own threshold of 1,000 pages: the database
+/// file grows by it only if the checkpointer ran.
+#[tokio::test]
+async fn the_write_ahead_log_is_copied_back_beside_the_writer() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    if db.backend() != sea_orm::DbBackend::Sqlite {
+        eprintln!("only SQLite keeps a write-ahead log of its own");
+        return;
+    }
+    let auto = db
+        .conn
+        .query_one_raw(zhicheng::store::stmt(
+            db.backend(),
+            "PRAGMA wal_autocheckpoint",
+            vec![],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        auto.try_get_by_index::<i64>(0).unwrap(),
+        0,
+        "commits do not checkpoint"
+    );
+    let file = app.data_dir.path().join("test.db");
+    let before = std::fs::metadata(&file).unwrap().len();
+    let recipient = Uuid::new_v4();
+    for batch in 0..30 {
+        let job: zhicheng::store::Job = Box::new(move |tx| {
+            Box::pin(async move {
+                for i in 0..10 {
+                    zhicheng::store::exec(
+                        tx,
+                        "INSERT INTO notices (id, recipient_kind, recipient_id, title, body, link, created_at) \
+                         VALUES (?, 'person', ?, ?, ?, '', 0)",
+                        vec![
+                            Uuid::new_v4().into(),
+                            recipient.into(),
+                            format!("wal-{batch}-{i}").into(),
+                            // Random, so that nothing compresses it away.
+                            Uuid::new_v4().simple().to_string().repeat(320).into(),
+                        ],
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        });
+        db.write(job).await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = std::fs::metadata(&file).unwrap().len();
+        if now >= before + 2_500_000 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file stayed at {now} bytes (from {before}): nothing was checkpointed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -111,28 +111,37 @@ pub async fn slice(
     } else {
         "FROM application_holders h"
     };
-    let total = super::count(
-        c,
-        &format!("SELECT COUNT(*) AS n {from} WHERE {cond}"),
-        values.clone(),
-    )
-    .await?;
-    let mut values = values;
-    values.push((limit as i64).into());
-    values.push((offset as i64).into());
-    let rows = query_as(
-        c,
-        // The page's ids first, in the order of the holder rows' index (unit, submitted_at,
-        // application), then the wide rows and the persons of those only.
-        &format!(
-            "{SELECT} FROM (SELECT h.application_id AS pid {from} WHERE {cond} \
-             ORDER BY h.submitted_at DESC, h.application_id DESC LIMIT ? OFFSET ?) pg \
-             JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
-             ORDER BY a.submitted_at DESC, a.id DESC"
-        ),
-        values,
-    )
-    .await?;
+    // One statement for the page and the total: the count is an uncorrelated subquery,
+    // which each database computes once. Its conditions' values come first, then the page's.
+    let count = format!("SELECT COUNT(*) AS n {from} WHERE {cond}");
+    let mut all = values.clone();
+    all.extend(values.iter().cloned());
+    all.push((limit as i64).into());
+    all.push((offset as i64).into());
+    let found = c
+        .query_all_raw(super::stmt(
+            c.get_database_backend(),
+            // The page's ids first, in the order of the holder rows' index (unit,
+            // submitted_at, application), then the wide rows and the persons of those only.
+            &format!(
+                "{SELECT}, ({count}) AS total FROM (SELECT h.application_id AS pid {from} \
+                 WHERE {cond} ORDER BY h.submitted_at DESC, h.application_id DESC \
+                 LIMIT ? OFFSET ?) pg \
+                 JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
+                 ORDER BY a.submitted_at DESC, a.id DESC"
+            ),
+            all,
+        ))
+        .await?;
+    let total = match found.first() {
+        Some(r) => r.try_get::<i64>("", "total")?,
+        // No row to carry it: an empty queue, or a page past the end.
+        None => super::count(c, &count, values).await?,
+    };
+    let rows = found
+        .iter()
+        .map(|r| Row::from_query_result(r, ""))
+        .collect::<std::result::Result<_, _>>()?;
     Ok((rows, total))
 }
 

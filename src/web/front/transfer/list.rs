@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
 
-use super::{Person, UnitNames, frame};
+use super::{Person, frame};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::State as WfState;
 use crate::error::Result;
@@ -37,34 +37,30 @@ struct ListPage {
 
 pub async fn page(me: Person, Query(q): Query<FlashQuery>) -> Result<Response> {
     let state = &me.state;
-    let apps = applications::list_for_person(&state.db.conn, me.account.id, 50).await?;
+    let apps = applications::list_for_person_named(&state.db.conn, me.account.id, 50).await?;
     let dicts = state.dicts();
-    let units = UnitNames::load(
-        state,
-        apps.iter()
-            .flat_map(|a| [a.declare_unit_id, a.holder_unit_id]),
-    )
-    .await?;
     let mut rows = Vec::with_capacity(apps.len());
-    for a in &apps {
+    for l in &apps {
+        let a = &l.app;
         let st = applications::state(a);
         rows.push(Row {
             id: a.id.to_string(),
             title: dicts.title_name(a.title_id).to_owned(),
             level: name_of(a.level_code.as_deref(), |l| dicts.level_name(l)),
-            declare_unit: units.name(a.declare_unit_id),
+            declare_unit: l.declare_unit.clone().unwrap_or_default(),
             state: Tag::from(st),
-            holder: units.name(
-                a.holder_unit_id
-                    .filter(|_| matches!(st, WfState::Pending | WfState::ToReport)),
-            ),
+            holder: l
+                .holder_unit
+                .clone()
+                .filter(|_| matches!(st, WfState::Pending | WfState::ToReport))
+                .unwrap_or_default(),
             updated: format_minutes(a.updated_at),
             version: a.version,
             can_delete: st == WfState::Draft,
             can_download: st == WfState::Approved && a.serial.is_some(),
         });
     }
-    let has_open = apps.iter().any(|a| applications::state(a).is_open());
+    let has_open = apps.iter().any(|l| applications::state(&l.app).is_open());
     let flash = flash_from(q.m.as_deref());
     render(&ListPage {
         layout: frame(&me, flash).await?,

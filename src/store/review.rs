@@ -135,7 +135,9 @@ pub async fn slice(
         .await?;
     let total = match found.first() {
         Some(r) => r.try_get::<i64>("", "total")?,
-        // No row to carry it: an empty queue, or a page past the end.
+        // No row to carry it. An empty first page: nothing matches.
+        None if offset == 0 => 0,
+        // A page past the end.
         None => super::count(c, &count, values).await?,
     };
     let rows = found

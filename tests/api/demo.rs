@@ -219,6 +219,15 @@ async fn the_review_queue_pages_in_the_applications_own_order() {
         .map(|r| (r.submitted_at.unwrap(), r.id))
         .collect();
     assert_eq!(got, want, "date filter");
+
+    // Nothing after the newest: an empty first page, and a total of nothing.
+    let later = Filter {
+        from_ms: Some(newest + 1),
+        ..Filter::default()
+    };
+    let (rows, total) = slice(db, unit, &later, 0, 7).await.unwrap();
+    assert!(rows.is_empty());
+    assert_eq!(total, 0);
 }
 
 /// 统计分析 requests for the same filter that overlap share one computation, whose figures

@@ -43,6 +43,9 @@ init = function()
 end
 local function take(name)
   local list = lists[name]
+  -- An empty list (every one-shot step taken): the run's own URL, not a request of nothing,
+  -- which would leave the connection waiting for an answer to the end of the run.
+  if #list == 0 then return wrk.format() end
   next_of[name] = next_of[name] % #list + 1
   return list[next_of[name]]
 end

@@ -81,12 +81,15 @@ pub async fn list_for_person(
     person_id: Uuid,
     limit: u64,
 ) -> Result<Vec<Model>> {
-    Ok(application::Entity::find()
+    Ok(of_person(person_id, limit).all(c).await?)
+}
+
+/// The query of [`list_for_person`] and [`list_for_person_named`].
+fn of_person(person_id: Uuid, limit: u64) -> sea_orm::Select<application::Entity> {
+    application::Entity::find()
         .filter(application::Column::PersonId.eq(person_id))
         .order_by_desc(application::Column::CreatedAt)
         .limit(limit)
-        .all(c)
-        .await?)
 }
 
 /// An application of a person's list with the names of its 申报单位 and of the unit holding
@@ -119,12 +122,9 @@ pub async fn list_for_person_named(
             "(SELECT u.name FROM units u WHERE u.id = applications.{column})"
         ))
     };
-    Ok(application::Entity::find()
+    Ok(of_person(person_id, limit)
         .column_as(name_of("declare_unit_id"), "declare_unit_name")
         .column_as(name_of("holder_unit_id"), "holder_unit_name")
-        .filter(application::Column::PersonId.eq(person_id))
-        .order_by_desc(application::Column::CreatedAt)
-        .limit(limit)
         .into_model::<Listed>()
         .all(c)
         .await?)

@@ -35,7 +35,7 @@ pub(super) struct Queued {
 }
 
 /// How long a group held the write lock, by phase: its writes' statements, then the commit
-/// (the `fsync`, and a WAL checkpoint when one falls due).
+/// (its `fsync`; checkpoints run beside the writer).
 pub const COMMIT_SECONDS: &str = "zhicheng_group_commit_seconds";
 
 /// At most this many writes share a commit, so that one batch holds the write lock briefly.

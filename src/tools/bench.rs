@@ -191,16 +191,7 @@ impl Timings {
 }
 
 async fn count_units(db: &Db) -> anyhow::Result<i64> {
-    let row = db
-        .conn
-        .query_one_raw(crate::store::stmt(
-            db.backend(),
-            "SELECT COUNT(*) AS n FROM units",
-            vec![],
-        ))
-        .await?
-        .context("no count")?;
-    Ok(row.try_get("", "n")?)
+    Ok(crate::store::count(&db.conn, "SELECT COUNT(*) AS n FROM units", vec![]).await?)
 }
 
 /// A random substring of `len` characters of a random name (so that it hits).

@@ -663,28 +663,21 @@ async fn writes_committed_together_stand_or_fall_alone() {
 /// file grows by it only if the checkpointer ran.
 #[tokio::test]
 async fn the_write_ahead_log_is_copied_back_beside_the_writer() {
-    use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
     let db = &app.state.db;
     if db.backend() != sea_orm::DbBackend::Sqlite {
         eprintln!("only SQLite keeps a write-ahead log of its own");
         return;
     }
-    let auto = db
-        .conn
-        .query_one_raw(zhicheng::store::stmt(
-            db.backend(),
-            "PRAGMA wal_autocheckpoint",
-            vec![],
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        auto.try_get_by_index::<i64>(0).unwrap(),
-        0,
-        "commits do not checkpoint"
-    );
+    let auto: Option<i64> = zhicheng::store::query_scalar(
+        &db.conn,
+        "PRAGMA wal_autocheckpoint",
+        vec![],
+        "wal_autocheckpoint",
+    )
+    .await
+    .unwrap();
+    assert_eq!(auto, Some(0), "commits do not checkpoint");
     let file = app.data_dir.path().join("test.db");
     let before = std::fs::metadata(&file).unwrap().len();
     let recipient = Uuid::new_v4();

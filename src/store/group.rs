@@ -15,10 +15,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    TransactionTrait,
-};
+use sea_orm::{ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Db;
@@ -120,6 +117,12 @@ async fn writer(db: Db, mut writes: mpsc::UnboundedReceiver<Queued>, stop: onesh
 
 /// One transaction for `batch`: each write in a savepoint of its own (a single write needs
 /// none), one commit, then every outcome.
+///
+/// The savepoints are one name reused, not SeaORM's nested transactions: a write that
+/// succeeded releases it and the next opens it again in the same round trip, and one that
+/// failed rolls back to it, which leaves it open where the next write starts. The writer's
+/// statements are SQLite's whole write throughput, so a grouped write costs one statement
+/// of bookkeeping instead of two.
 async fn commit_together(db: &Db, batch: Vec<Queued>) {
     let started = std::time::Instant::now();
     let tx = match db.begin().await {
@@ -127,28 +130,28 @@ async fn commit_together(db: &Db, batch: Vec<Queued>) {
         Err(e) => return fail_all(batch.into_iter().map(|q| q.done), &e),
     };
     let alone = batch.len() == 1;
+    if !alone && let Err(e) = tx.execute_unprepared("SAVEPOINT grouped").await {
+        return fail_all(batch.into_iter().map(|q| q.done), &e);
+    }
+    let last = batch.len() - 1;
     let mut outcomes = Vec::with_capacity(batch.len());
-    for Queued { job, done } in batch {
-        let outcome = if alone {
-            run(job, &tx).await
-        } else {
-            match tx.begin().await {
-                Ok(savepoint) => match run(job, &savepoint).await {
-                    Ok(()) => savepoint.commit().await.map_err(AppError::from),
-                    Err(e) => {
-                        // A savepoint that cannot be rolled back leaves the batch unsure:
-                        // the whole transaction goes instead.
-                        if let Err(r) = savepoint.rollback().await {
-                            outcomes.push((done, Err(e)));
-                            return fail_all(outcomes.into_iter().map(|o| o.0), &r);
-                        }
-                        Err(e)
-                    }
-                },
-                Err(e) => Err(e.into()),
-            }
+    for (i, Queued { job, done }) in batch.into_iter().enumerate() {
+        let outcome = run(job, &tx).await;
+        let mark = match (&outcome, alone) {
+            (_, true) => None,
+            (Err(_), false) => Some("ROLLBACK TO grouped"),
+            (Ok(()), false) if i < last => Some("RELEASE grouped; SAVEPOINT grouped"),
+            // The commit releases the last.
+            (Ok(()), false) => None,
         };
         outcomes.push((done, outcome));
+        if let Some(sql) = mark
+            && let Err(e) = tx.execute_unprepared(sql).await
+        {
+            // A savepoint that cannot be released or rolled back leaves the batch unsure:
+            // the whole transaction goes instead.
+            return fail_all(outcomes.into_iter().map(|o| o.0), &e);
+        }
     }
     let statements = started.elapsed();
     let phase = |name: &'static str, took: std::time::Duration| {

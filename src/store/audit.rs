@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -175,15 +175,31 @@ async fn head(c: &impl ConnectionTrait) -> Result<Head> {
     )
 }
 
-/// Appends one entry within the caller's transaction.
-pub async fn append(c: &impl ConnectionTrait, now: i64, ev: Event<'_>) -> Result<i64> {
-    exec(
+/// Takes the next sequence number with the hash it follows. One statement where an UPDATE
+/// can return its row (SQLite, PostgreSQL): an append is a write that every step makes, and
+/// on SQLite each statement of the single writer counts. The MySQL family updates, then reads.
+async fn advance(c: &impl ConnectionTrait) -> Result<Head> {
+    if c.get_database_backend() == DbBackend::MySql {
+        exec(
+            c,
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1",
+            vec![],
+        )
+        .await?;
+        return head(c).await;
+    }
+    Ok(query_one_as(
         c,
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1",
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
         vec![],
     )
-    .await?;
-    let head = head(c).await?;
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?)
+}
+
+/// Appends one entry within the caller's transaction.
+pub async fn append(c: &impl ConnectionTrait, now: i64, ev: Event<'_>) -> Result<i64> {
+    let head = advance(c).await?;
     let mut entry = Entry {
         seq: head.seq,
         at: now,

@@ -203,9 +203,11 @@ impl<'a> Move<'a> {
                 if let Some(serial) = &serial {
                     applications::set_serial(tx, a.id, serial).await?;
                 }
-                for n in &notices {
-                    notices::notify(tx, n.to, now, n.title, &n.body, &n.link).await?;
-                }
+                let outgoing: Vec<notices::Outgoing> = notices
+                    .iter()
+                    .map(|n| (n.to, n.title, n.body.as_str(), n.link.as_str()))
+                    .collect();
+                notices::notify_all(tx, now, &outgoing).await?;
                 Ok(())
             })
         });

@@ -276,33 +276,36 @@ pub async fn move_to(
     let open: Option<Uuid> = to.state.is_open().then_some(m.person_id);
     let submitted = if new_round { Some(now) } else { m.submitted_at };
     let final_at = (to.state == State::Approved).then_some(now);
+    // A submission also fixes the facts statistics group by, in the same statement.
+    let facts = if new_round {
+        ", submitted_month = ?, declare_region = (SELECT region_code FROM units WHERE units.id = applications.declare_unit_id)"
+    } else {
+        ""
+    };
+    let mut values: Vec<Value> = vec![
+        to.state.as_str().into(),
+        to.holder.into(),
+        open.into(),
+        i32::from(new_round).into(),
+        submitted.into(),
+        final_at.into(),
+        now.into(),
+    ];
+    if new_round {
+        values.push(crate::domain::clock::month_of(now).into());
+    }
+    values.extend([m.id.into(), m.version.into(), m.state.clone().into()]);
     let rows = exec(
         c,
-        "UPDATE applications SET state = ?, holder_unit_id = ?, open_person_id = ?, round = round + ?, submitted_at = ?, \
-         final_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ? AND state = ?",
-        vec![
-            to.state.as_str().into(),
-            to.holder.into(),
-            open.into(),
-            i32::from(new_round).into(),
-            submitted.into(),
-            final_at.into(),
-            now.into(),
-            m.id.into(),
-            m.version.into(),
-            m.state.clone().into(),
-        ],
+        &format!(
+            "UPDATE applications SET state = ?, holder_unit_id = ?, open_person_id = ?, round = round + ?, submitted_at = ?, \
+             final_at = ?, version = version + 1, updated_at = ?{facts} WHERE id = ? AND version = ? AND state = ?"
+        ),
+        values,
     )
     .await?;
     guarded(rows)?;
     if new_round {
-        // The facts statistics group by, fixed at submission.
-        exec(
-            c,
-            "UPDATE applications SET submitted_month = ?, declare_region = (SELECT region_code FROM units WHERE units.id = applications.declare_unit_id) WHERE id = ?",
-            vec![crate::domain::clock::month_of(now).into(), m.id.into()],
-        )
-        .await?;
         // The queue's copy of the sort key, in every unit that held it in an earlier round.
         exec(
             c,

@@ -9,6 +9,7 @@
 #
 # Environment: UNITS (100000), APPS (1000000), SMALL_APPS (10000: the growth check, on
 # SMALL_UNITS units: as many applications a unit as the large dataset, UNITS/100 by default),
+# MIXED_ONLY (1: only the mixed workload, on the large dataset: an A/B of the write path),
 # DURATION (seconds per run, 8), CONNS (64), ROUNDS (3), SAVERS (people who save, each on
 # an application of their own: 256), STEPS (applicants who 确定申报 in the one-shot run, whose
 # employer then 通过 and 数据上报 them: 1000), MIX_APPLICANTS (more, for the mixed workload's
@@ -193,6 +194,36 @@ step() {
 
 SAVE_FIELDS="prev_employer=%E5%8D%97%E4%BA%AC%E6%9F%90%E6%9C%BA%E6%A2%B0%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8&prev_province=%E6%B1%9F%E8%8B%8F%E7%9C%81&moved_date=2024-03-01&how=%E8%B0%83%E5%8A%A8"
 
+# mixed: the mixed deadline workload at rising concurrency (page reads 70 %, saves 25 %,
+# and 5 % one-shot steps: 确定申报 and 通过, alternately, from lists made afresh for each
+# run), until p99 passes 100 ms. Uses measure's sessions (P, U) and serial.
+mixed() {
+  local mix=$work/mix.tsv
+  {
+    printf '20\tGET\t/rsrc/zc/transfer\t%s\t\n' "$P"
+    printf '20\tGET\t/rsrc/zc/review\t%s\t\n' "$U"
+    printf '10\tGET\t/rsrc/zc/review?level=3&state=pending\t%s\t\n' "$U"
+    printf '10\tGET\t/rsrc/api/units?q=%%E5%%B8%%82%%E5%%9C%%BA\t%s\t\n' "$P"
+    printf '5\tGET\t/rsrc/verify/%s\t\t\n' "$serial"
+    printf '5\tGET\t/rsrc/\t\t\n'
+    printf '25\tSAVE\t-\t\t\n'
+    printf '5\tONCE\t-\t\t\n'
+  } >"$mix"
+  # The server's latency histograms by route before and after: where the mixed workload's
+  # slow answers were (bench/out/<backend>-<apps>-mixed-{before,after}.prom; read them with
+  # bench/slow-routes.py).
+  curl -fsS "$BACKURL/metrics" >"$OUT-mixed-before.prom" || true
+  for c in 16 32 64 128 256 512; do
+    paste -d'\n' <(submit_list "$work/applicants2.tsv") <(review_list pending) | grep -v '^$' >"$work/once.tsv" || true
+    local line; line=$(run "mixed" "$c" "$FRONT/rsrc/" WRK_MIX="$mix" WRK_SAVES="$work/saves.tsv" WRK_ONCE="$work/once.tsv")
+    if [ "$(jq '.http_errors' <<<"$line")" -gt 0 ]; then
+      echo "mixed at $c: $(jq .http_errors <<<"$line") refused (the one-shot list of $(wc -l <"$work/once.tsv") ran out: raise MIX_APPLICANTS)" | tee -a "$work/steps.txt"
+    fi
+    if [ "$(jq '.p99 > 100' <<<"$line")" = true ]; then break; fi
+  done
+  curl -fsS "$BACKURL/metrics" >"$OUT-mixed-after.prom" || true
+}
+
 # measure NAME APPS UNITS: the whole run on one dataset.
 measure() {
   local name=$1 apps=$2 UNITS=$3
@@ -251,6 +282,7 @@ measure() {
   saved=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Cookie: $S" -H 'Content-Type: application/x-www-form-urlencoded' --data "$save_body" "$save_url")
   case "$saved" in "303 "*m=saved*) ;; *) echo "保存 answered $saved" >&2; return 1 ;; esac
   local before; before=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'application_save'")
+  [ -n "${MIXED_ONLY:-}" ] && { mixed; stop; return; }
   for r in $(seq "$ROUNDS"); do
     echo "== round $r"
     run "ceiling (/healthz)" "$CONNS" "$FRONT/healthz"
@@ -277,32 +309,7 @@ measure() {
     run "alone: $label" 1 "$url" WRK_COOKIE="$cookie"
   done
 
-  # The mixed deadline workload at rising concurrency: page reads 70 %, saves 25 %, and 5 %
-  # one-shot steps (确定申报 and 通过, alternately, from lists made afresh for each run).
-  local mix=$work/mix.tsv
-  {
-    printf '20\tGET\t/rsrc/zc/transfer\t%s\t\n' "$P"
-    printf '20\tGET\t/rsrc/zc/review\t%s\t\n' "$U"
-    printf '10\tGET\t/rsrc/zc/review?level=3&state=pending\t%s\t\n' "$U"
-    printf '10\tGET\t/rsrc/api/units?q=%%E5%%B8%%82%%E5%%9C%%BA\t%s\t\n' "$P"
-    printf '5\tGET\t/rsrc/verify/%s\t\t\n' "$serial"
-    printf '5\tGET\t/rsrc/\t\t\n'
-    printf '25\tSAVE\t-\t\t\n'
-    printf '5\tONCE\t-\t\t\n'
-  } >"$mix"
-  # The server's latency histograms by route before and after: where the mixed workload's
-  # slow answers were (bench/out/<backend>-<apps>-mixed-{before,after}.prom; read them with
-  # bench/slow-routes.py).
-  curl -fsS "$BACKURL/metrics" >"$OUT-mixed-before.prom" || true
-  for c in 16 32 64 128 256 512; do
-    paste -d'\n' <(submit_list "$work/applicants2.tsv") <(review_list pending) | grep -v '^$' >"$work/once.tsv" || true
-    local line; line=$(run "mixed" "$c" "$FRONT/rsrc/" WRK_MIX="$mix" WRK_SAVES="$work/saves.tsv" WRK_ONCE="$work/once.tsv")
-    if [ "$(jq '.http_errors' <<<"$line")" -gt 0 ]; then
-      echo "mixed at $c: $(jq .http_errors <<<"$line") refused (the one-shot list of $(wc -l <"$work/once.tsv") ran out: raise MIX_APPLICANTS)" | tee -a "$work/steps.txt"
-    fi
-    if [ "$(jq '.p99 > 100' <<<"$line")" = true ]; then break; fi
-  done
-  curl -fsS "$BACKURL/metrics" >"$OUT-mixed-after.prom" || true
+  mixed
 
   review_list pending >"$work/approvals.tsv"
   step "通过" "$work/approvals.tsv" pending
@@ -362,5 +369,5 @@ report() {
 }
 
 measure large "$APPS" "$UNITS"
-[ "$SMALL_APPS" -gt 0 ] && measure small "$SMALL_APPS" "$SMALL_UNITS"
+[ "$SMALL_APPS" -gt 0 ] && [ -z "${MIXED_ONLY:-}" ] && measure small "$SMALL_APPS" "$SMALL_UNITS"
 echo "results: bench/out/"

@@ -3,8 +3,12 @@
 
 use clap::Parser;
 
+/// Rust's allocations go to mimalloc, with the setting `infra::memory` gives it.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
-    // Before any thread: it may run the program again with the allocator's setting.
+    // Before any thread: it may run the program again with the allocators' settings.
     zhicheng::infra::memory::tune_allocator();
     let cli = zhicheng::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

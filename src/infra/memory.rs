@@ -3,8 +3,8 @@
 //!
 //! Rust's own allocations go to mimalloc (`main`'s global allocator): with glibc's malloc
 //! and free at about 15 % of the server's CPU on the signed-in pages (`perf`), mimalloc
-//! answered 12–17 % more of them a second, and the mixed deadline workload 10 % more
-//! (`docs/PERFORMANCE.md`, run 8). Left to itself it commits its arenas eagerly, which held
+//! (as set here) answered 6–17 % more of them a second, and the mixed deadline workload
+//! 5–8 % more (`docs/PERFORMANCE.md`, run 8). Left to itself it commits its arenas eagerly, which held
 //! the idle server at 51 MB instead of 35; `MIMALLOC_ARENA_EAGER_COMMIT=0` commits as pages
 //! are used (38 MB idle, the speed the same).
 //!

@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::{exec, insert_new, insert_rows, query_as};
+use super::{exec, insert_rows, query_as};
 use crate::domain::auth::SubjectKind;
 use crate::error::Result;
 
@@ -49,21 +49,7 @@ pub async fn notify(
     body: &str,
     link: &str,
 ) -> Result<()> {
-    insert_new(
-        c,
-        "notices",
-        vec![
-            ("recipient_kind", to.0.as_str().into()),
-            ("recipient_id", to.1.into()),
-            ("title", title.into()),
-            ("body", body.into()),
-            ("link", link.into()),
-            ("created_at", now.into()),
-            ("read_at", Option::<i64>::None.into()),
-        ],
-    )
-    .await?;
-    Ok(())
+    notify_all(c, now, &[(to, title, body, link)]).await
 }
 
 /// A message as [`notify_all`] writes it: to whom, title, body and link.

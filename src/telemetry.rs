@@ -108,6 +108,10 @@ fn describe() {
         Unit::Seconds,
         "How long a group of writes held SQLite's write lock, by phase (statements, commit)"
     );
+    describe_gauge!(
+        crate::store::WAL_FRAMES,
+        "Frames in SQLite's write-ahead log at the last checkpoint (4 KiB each): it starts over once copied"
+    );
     describe_gauge!("tokio_workers", "The async runtime's worker threads");
     describe_gauge!(
         "tokio_alive_tasks",

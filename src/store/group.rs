@@ -68,13 +68,20 @@ impl Db {
             ..self.clone()
         };
         let (stop, stopped) = oneshot::channel();
-        tokio::spawn(checkpointer(self.conn.clone(), stopped));
+        tokio::spawn(checkpointer(
+            self.conn.clone(),
+            self.write_lock.clone(),
+            stopped,
+        ));
         tokio::spawn(writer(db, writes, stop));
     }
 }
 
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// The write-ahead log's frames after the last checkpoint, for `/metrics`.
+pub const WAL_FRAMES: &str = "zhicheng_sqlite_wal_frames";
 
 /// Copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], beside the
 /// writer rather than in its way; ends with the writer.
@@ -84,7 +91,22 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// file's `fsync`. The pool's connections therefore do not checkpoint themselves
 /// (`wal_autocheckpoint=0`, `Db::connect`). A PASSIVE checkpoint takes no lock that readers
 /// or the writer wait for; it copies what no reader still needs.
-async fn checkpointer(conn: DatabaseConnection, mut stop: oneshot::Receiver<()>) {
+///
+/// The log starts over (and its file is cut back to `journal_size_limit`) only when a write
+/// begins after a checkpoint copied all of it and no reader still reads from it. Under
+/// writes that never pause, the write queued behind the last always began first, and the log
+/// grew by about 20 MB a second of 保存 until the load stopped. So once the log holds
+/// [`RESTART_FRAMES`], the round copies twice: once beside the writer, which copies nearly
+/// everything, then once holding the write lock between two group commits (a RESTART
+/// checkpoint), which copies the little written meanwhile and waits, at most
+/// [`RESTART_WAIT_MS`], for the readers of the log's last frames, so that the next write
+/// starts the log over. A long reader (a backup's snapshot) makes it give up, not hold the
+/// writes up.
+async fn checkpointer(
+    conn: DatabaseConnection,
+    write_lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -92,16 +114,58 @@ async fn checkpointer(conn: DatabaseConnection, mut stop: oneshot::Receiver<()>)
             _ = &mut stop => return,
             _ = tick.tick() => {}
         }
-        match conn
-            .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
-            .await
-        {
-            Ok(_) => {}
+        let mut log = match checkpoint(&conn, "PASSIVE").await {
+            Ok(log) => log,
             // The server closed the pool at shutdown.
             Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => return,
-            Err(e) => tracing::warn!(error = %e, "checkpointing the write-ahead log failed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "checkpointing the write-ahead log failed");
+                continue;
+            }
+        };
+        if let Some(lock) = &write_lock
+            && log >= RESTART_FRAMES
+        {
+            let _writes_wait = lock.lock().await;
+            match checkpoint(&conn, "RESTART").await {
+                Ok(now) => log = now,
+                Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => return,
+                Err(e) => tracing::warn!(error = %e, "restarting the write-ahead log failed"),
+            }
         }
+        metrics::gauge!(WAL_FRAMES).set(log as f64);
     }
+}
+
+/// Frames (4 KiB each) in the write-ahead log from which the checkpointer starts it over.
+const RESTART_FRAMES: i64 = 1_000;
+
+/// How long a RESTART checkpoint waits for the log's readers, holding the writes up.
+const RESTART_WAIT_MS: u64 = 20;
+
+/// One checkpoint in `mode`; the frames in the log then. A RESTART waits for readers only
+/// [`RESTART_WAIT_MS`], on the connection it runs on, which then waits as long as the others.
+async fn checkpoint(conn: &DatabaseConnection, mode: &str) -> Result<i64, DbErr> {
+    let sql = if mode == "RESTART" {
+        format!(
+            "PRAGMA busy_timeout = {RESTART_WAIT_MS}; PRAGMA wal_checkpoint(RESTART); \
+             PRAGMA busy_timeout = {}",
+            super::BUSY_TIMEOUT.as_millis()
+        )
+    } else {
+        format!("PRAGMA wal_checkpoint({mode})")
+    };
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            sql,
+        ))
+        .await?;
+    // The busy_timeout pragmas answer rows of their own: the checkpoint's has `log`.
+    Ok(rows
+        .iter()
+        .find_map(|r| r.try_get::<i64>("", "log").ok())
+        .unwrap_or(0))
 }
 
 /// Takes the writes waiting, at least one, and commits them together; ends when every

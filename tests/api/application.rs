@@ -717,3 +717,104 @@ async fn the_write_ahead_log_is_copied_back_beside_the_writer() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Under writes that never pause, the write-ahead log still starts over: the checkpointer
+/// copies it back and, once it holds 1,000 frames, waits between two group commits for its
+/// last readers, so that the next write begins it again. Without that pause a copy beside the
+/// writer never caught up, and the log (and its file) grew with every write until the load
+/// stopped: 300 MB in ten seconds of 保存 at 64 connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_write_ahead_log_starts_over_under_writes_that_never_pause() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let app = TestApp::spawn().await;
+    let db = app.state.db.clone();
+    if db.backend() != sea_orm::DbBackend::Sqlite {
+        eprintln!("only SQLite keeps a write-ahead log of its own");
+        return;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let recipient = Uuid::new_v4();
+    let writers: Vec<_> = (0..32)
+        .map(|_| {
+            let (db, stop) = (db.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut written = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let job: zhicheng::store::Job = Box::new(move |tx| {
+                        Box::pin(async move {
+                            zhicheng::store::exec(
+                                tx,
+                                "INSERT INTO notices (id, recipient_kind, recipient_id, title, body, link, created_at) \
+                                 VALUES (?, 'person', ?, 'wal', ?, '', 0)",
+                                vec![
+                                    Uuid::new_v4().into(),
+                                    recipient.into(),
+                                    Uuid::new_v4().simple().to_string().repeat(40).into(),
+                                ],
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    });
+                    db.write(job).await.unwrap();
+                    written += 1;
+                }
+                written
+            })
+        })
+        .collect();
+    // Readers all along, as pages are at a peak: a reader of the log's frames keeps it from
+    // starting over.
+    let readers: Vec<_> = (0..6)
+        .map(|_| {
+            let (db, stop) = (db.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    zhicheng::store::count(
+                        &db.conn,
+                        "SELECT COUNT(*) AS n FROM notices WHERE recipient_id = ?",
+                        vec![recipient.into()],
+                    )
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    // The log's frames, read every 200 ms (a PASSIVE checkpoint only copies; it never starts
+    // the log over): they rise with the writes, and fall when the log begins again.
+    let mut peak = 0i64;
+    let mut restarted = None;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::time::Instant::now() < deadline {
+        let log: i64 = zhicheng::store::query_scalar(
+            &db.conn,
+            "PRAGMA wal_checkpoint(PASSIVE)",
+            vec![],
+            "log",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        if peak >= 1_000 && log < peak / 2 {
+            restarted = Some(log);
+            break;
+        }
+        peak = peak.max(log);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut written = 0;
+    for w in writers {
+        written += w.await.unwrap();
+    }
+    for r in readers {
+        r.await.unwrap();
+    }
+    assert!(
+        restarted.is_some(),
+        "the log reached {peak} frames and never started over ({written} writes)"
+    );
+    assert!(written > 1_000, "the writes went on: {written}");
+}

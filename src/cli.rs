@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+use crate::app::AppState;
 use crate::domain::auth::AdminRole;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::infra::sms::LogSms;
@@ -168,8 +169,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::web::server::run(state, listeners).await
         }
         Command::Migrate => {
-            crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
-                .await?;
+            let state =
+                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
+                    .await?;
+            state.db.close().await;
             println!("migrations applied, dictionaries loaded");
             Ok(())
         }
@@ -183,7 +186,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state =
                 crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
                     .await?;
-            crate::tools::demo::run(&state, units, applications, seed).await
+            let done = crate::tools::demo::run(&state, units, applications, seed).await;
+            state.db.close().await;
+            done
         }
         Command::Bench {
             command:
@@ -280,10 +285,23 @@ async fn token(
     days: u32,
     name: &str,
 ) -> anyhow::Result<()> {
-    use crate::domain::auth::SubjectKind;
-    use crate::store::accounts;
     let state =
         crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms)).await?;
+    let done = token_on(&state, kind, account, scope, days, name).await;
+    state.db.close().await;
+    done
+}
+
+async fn token_on(
+    state: &AppState,
+    kind: &str,
+    account: &str,
+    scope: &str,
+    days: u32,
+    name: &str,
+) -> anyhow::Result<()> {
+    use crate::domain::auth::SubjectKind;
+    use crate::store::accounts;
     let c = &state.db.conn;
     let subject = match kind {
         "person" => accounts::person_by_id_number(c, &state.keys, account)
@@ -307,7 +325,7 @@ async fn token(
         scope: scope.to_owned(),
         days: days.to_string(),
     };
-    match crate::app::tokens::create(&state, &caller, subject, &request).await {
+    match crate::app::tokens::create(state, &caller, subject, &request).await {
         Ok((_, secret)) => {
             println!("{secret}");
             Ok(())
@@ -352,6 +370,12 @@ async fn audit_admin_change(
 async fn admin(command: AdminCommand) -> anyhow::Result<()> {
     let state =
         crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms)).await?;
+    let done = admin_on(&state, command).await;
+    state.db.close().await;
+    done
+}
+
+async fn admin_on(state: &AppState, command: AdminCommand) -> anyhow::Result<()> {
     let now = SystemClock.now_ms();
     match command {
         AdminCommand::Create {

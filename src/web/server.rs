@@ -153,9 +153,7 @@ pub async fn run_until(
             Ok(())
         }
     };
-    if let Err(e) = state.db.conn.clone().close().await {
-        tracing::warn!(error = %e, "closing the database pool");
-    }
+    state.db.close().await;
     tracing::info!("stopped");
     result
 }

@@ -14,6 +14,8 @@ pub use crate::infra::files::{FilesBackend, S3Settings};
 const AUDIT_RETENTION_DAYS: u32 = 190;
 /// Back-office accounts without a login for this long are disabled (days).
 const INACTIVE_DAYS: u32 = 90;
+/// SQLite maps at most 2 GiB less 64 KiB of a file unless built otherwise.
+const MAX_MMAP_MIB: u32 = 2047;
 /// How often a node checks whether another changed the dictionaries.
 const DICT_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
 /// The largest form body (uploads have their own limit).
@@ -68,6 +70,11 @@ pub struct Settings {
     /// Multiplies every rate limit's budget (`ZHICHENG_RATE_LIMIT_SCALE`, default 1). Only
     /// for load tests from a few addresses and accounts (`bench/http.sh`); never in service.
     pub rate_limit_scale: u32,
+    /// How much of a SQLite database file the server maps into memory and reads in place
+    /// (`ZHICHENG_SQLITE_MMAP_MIB`, default 0: read with system calls into each
+    /// connection's page cache). Pages read faster (docs/PERFORMANCE.md, run 9); the mapped
+    /// file's pages then count in the process's resident memory.
+    pub sqlite_mmap_mib: u32,
     /// Where attachments are stored.
     pub files: FilesBackend,
     /// How often each node checks whether another changed the dictionaries (字典管理).
@@ -196,6 +203,7 @@ struct FileSettings {
     log_format: Option<String>,
     audit_retention_days: Option<u32>,
     inactive_days: Option<u32>,
+    sqlite_mmap_mib: Option<u32>,
     public_url: Option<String>,
     pdf_font: Option<PathBuf>,
     back_allow: Option<String>,
@@ -362,6 +370,14 @@ impl Settings {
                     )?,
                 None => 1,
             },
+            sqlite_mmap_mib: match env("ZHICHENG_SQLITE_MMAP_MIB") {
+                Some(v) => v.parse::<u32>().ok(),
+                None => Some(file.sqlite_mmap_mib.unwrap_or(0)),
+            }
+            .filter(|n| *n <= MAX_MMAP_MIB)
+            .with_context(|| {
+                format!("ZHICHENG_SQLITE_MMAP_MIB must be a whole number of MiB from 0 to {MAX_MMAP_MIB}")
+            })?,
             files,
         };
         settings.deploy_check()?;
@@ -441,6 +457,7 @@ impl Settings {
             back_allow: Vec::new(),
             trusted_proxies: Vec::new(),
             rate_limit_scale: 1,
+            sqlite_mmap_mib: 0,
             files: FilesBackend::Local,
             dict_check: DICT_CHECK,
             sweep: false,
@@ -570,6 +587,25 @@ mod tests {
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
         Settings::from_sources(FileSettings::default(), |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_sqlite_map_is_off_unless_set_and_within_what_sqlite_maps() {
+        assert_eq!(load(&[]).unwrap().sqlite_mmap_mib, 0);
+        let s = load(&[("ZHICHENG_SQLITE_MMAP_MIB", "1024")]).unwrap();
+        assert_eq!(s.sqlite_mmap_mib, 1024);
+        let file = FileSettings {
+            sqlite_mmap_mib: Some(256),
+            ..FileSettings::default()
+        };
+        let s = Settings::from_sources(file, |_| None).unwrap();
+        assert_eq!(s.sqlite_mmap_mib, 256);
+        for bad in ["2048", "-1", "1G", ""] {
+            let err = load(&[("ZHICHENG_SQLITE_MMAP_MIB", bad)])
+                .err()
+                .unwrap_or_else(|| panic!("{bad:?} was taken"));
+            assert!(err.to_string().contains("0 to 2047"), "{bad:?}: {err}");
+        }
     }
 
     #[test]

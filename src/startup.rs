@@ -30,7 +30,13 @@ pub async fn prepare(
     std::fs::create_dir_all(&settings.data_dir).ok();
     crate::telemetry::metrics();
     let keys = Keys::load(&settings)?;
-    let db = Db::connect(&settings.database_url).await?;
+    let db = Db::open(
+        &settings.database_url,
+        crate::store::DbOptions {
+            sqlite_mmap_mib: settings.sqlite_mmap_mib,
+        },
+    )
+    .await?;
     db.migrate().await?;
     let tx = db.begin().await?;
     let added = crate::store::dicts::seed(&tx)

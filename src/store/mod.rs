@@ -43,6 +43,14 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// How long a SQLite statement waits for a lock another connection holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How the platform opens its database, beyond the URL (from the settings).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DbOptions {
+    /// SQLite: how many MiB of the database file to map and read in place (`mmap_size`);
+    /// 0 reads every page with a system call into the connection's page cache.
+    pub sqlite_mmap_mib: u32,
+}
+
 /// The database handle shared by the whole application.
 #[derive(Clone)]
 pub struct Db {
@@ -79,6 +87,11 @@ impl WriteTx {
 impl Db {
     /// Connects by URL: `sqlite://path?mode=rwc`, `postgres://…` or `mysql://…`.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::open(url, DbOptions::default()).await
+    }
+
+    /// [`Db::connect`] with the settings' tuning.
+    pub async fn open(url: &str, options: DbOptions) -> anyhow::Result<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10));
@@ -117,7 +130,8 @@ impl Db {
             });
         } else if sqlite {
             opts.max_connections(8).min_connections(1);
-            opts.map_sqlx_sqlite_opts(|o| {
+            let mmap = u64::from(options.sqlite_mmap_mib) << 20;
+            opts.map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
@@ -133,6 +147,9 @@ impl Db {
                     // When the log starts over, its file is cut back to 64 MiB: a peak's
                     // log would otherwise keep the disk it once took.
                     .pragma("journal_size_limit", "67108864")
+                    // Pages read in place from the mapped file, not copied into the page
+                    // cache by a system call each (settings: sqlite_mmap_mib).
+                    .pragma("mmap_size", mmap.to_string())
             });
         } else {
             opts.max_connections(20).min_connections(1);

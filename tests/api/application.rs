@@ -818,3 +818,25 @@ async fn the_write_ahead_log_starts_over_under_writes_that_never_pause() {
     );
     assert!(written > 1_000, "the writes went on: {written}");
 }
+
+/// `sqlite_mmap_mib` reaches the SQLite connections as `mmap_size`; unset, nothing is
+/// mapped.
+#[tokio::test]
+async fn the_sqlite_map_is_what_the_settings_say() {
+    let mmap_size = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            zhicheng::store::query_scalar::<i64>(&db.conn, "PRAGMA mmap_size", vec![], "mmap_size")
+                .await
+                .unwrap()
+        }
+    };
+    let app = TestApp::spawn().await;
+    if app.state.db.backend() != sea_orm::DbBackend::Sqlite {
+        eprintln!("only SQLite maps its file");
+        return;
+    }
+    assert_eq!(mmap_size(&app).await, Some(0));
+    let mapped = TestApp::spawn_with(|s| s.sqlite_mmap_mib = 64).await;
+    assert_eq!(mmap_size(&mapped).await, Some(64 << 20));
+}

@@ -169,26 +169,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::web::server::run(state, listeners).await
         }
         Command::Migrate => {
-            let state =
-                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
-                    .await?;
-            state.db.close().await;
+            on_platform(async |_| Ok(())).await?;
             println!("migrations applied, dictionaries loaded");
             Ok(())
         }
-        Command::Admin { command } => admin(command).await,
+        Command::Admin { command } => on_platform(async |state| admin(state, command).await).await,
         Command::DevCerts { out } => dev_certs(&out),
         Command::DemoData {
             units,
             applications,
             seed,
         } => {
-            let state =
-                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
-                    .await?;
-            let done = crate::tools::demo::run(&state, units, applications, seed).await;
-            state.db.close().await;
-            done
+            on_platform(async |state| {
+                crate::tools::demo::run(state, units, applications, seed).await
+            })
+            .await
         }
         Command::Bench {
             command:
@@ -210,7 +205,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             scope,
             days,
             name,
-        } => token(&kind, &account, &scope, days, &name).await,
+        } => {
+            on_platform(async |state| token(state, &kind, &account, &scope, days, &name).await)
+                .await
+        }
         Command::Audit {
             command: AuditCommand::Archive { out },
         } => {
@@ -278,21 +276,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn token(
-    kind: &str,
-    account: &str,
-    scope: &str,
-    days: u32,
-    name: &str,
-) -> anyhow::Result<()> {
+/// Runs a command-line job on the platform (settings, migrations, dictionaries), then closes
+/// the database: on SQLite the last connection to close copies the write-ahead log back and
+/// removes it, which a process that merely exits leaves undone.
+async fn on_platform<T>(
+    job: impl AsyncFnOnce(&AppState) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let state =
         crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms)).await?;
-    let done = token_on(&state, kind, account, scope, days, name).await;
+    let done = job(&state).await;
     state.db.close().await;
     done
 }
 
-async fn token_on(
+async fn token(
     state: &AppState,
     kind: &str,
     account: &str,
@@ -367,15 +364,7 @@ async fn audit_admin_change(
     Ok(())
 }
 
-async fn admin(command: AdminCommand) -> anyhow::Result<()> {
-    let state =
-        crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms)).await?;
-    let done = admin_on(&state, command).await;
-    state.db.close().await;
-    done
-}
-
-async fn admin_on(state: &AppState, command: AdminCommand) -> anyhow::Result<()> {
+async fn admin(state: &AppState, command: AdminCommand) -> anyhow::Result<()> {
     let now = SystemClock.now_ms();
     match command {
         AdminCommand::Create {

@@ -95,7 +95,7 @@ pub const WAL_FRAMES: &str = "zhicheng_sqlite_wal_frames";
 /// The log starts over (and its file is cut back to `journal_size_limit`) only when a write
 /// begins after a checkpoint copied all of it and no reader still reads from it. Under
 /// writes that never pause, the write queued behind the last always began first, and the log
-/// grew by about 20 MB a second of 保存 until the load stopped. So once the log holds
+/// grew by 20 to 30 MB a second of 保存 until the load stopped. So once the log holds
 /// [`RESTART_FRAMES`], the round copies twice: once beside the writer, which copies nearly
 /// everything, then once holding the write lock between two group commits (a RESTART
 /// checkpoint), which copies the little written meanwhile and waits, at most

@@ -107,6 +107,13 @@ async fn checkpointer(
     write_lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     mut stop: oneshot::Receiver<()>,
 ) {
+    // The RESTART waits for readers only RESTART_WAIT_MS, on the connection it runs on,
+    // which then waits as long as the others again.
+    let restart = format!(
+        "PRAGMA busy_timeout = {RESTART_WAIT_MS}; PRAGMA wal_checkpoint(RESTART); \
+         PRAGMA busy_timeout = {}",
+        super::BUSY_TIMEOUT.as_millis()
+    );
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -114,7 +121,7 @@ async fn checkpointer(
             _ = &mut stop => return,
             _ = tick.tick() => {}
         }
-        let mut log = match checkpoint(&conn, "PASSIVE").await {
+        let mut log = match checkpoint(&conn, "PRAGMA wal_checkpoint(PASSIVE)").await {
             Ok(log) => log,
             // The server closed the pool at shutdown.
             Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => return,
@@ -127,7 +134,7 @@ async fn checkpointer(
             && log >= RESTART_FRAMES
         {
             let _writes_wait = lock.lock().await;
-            match checkpoint(&conn, "RESTART").await {
+            match checkpoint(&conn, &restart).await {
                 Ok(now) => log = now,
                 Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => return,
                 Err(e) => tracing::warn!(error = %e, "restarting the write-ahead log failed"),
@@ -143,22 +150,13 @@ const RESTART_FRAMES: i64 = 1_000;
 /// How long a RESTART checkpoint waits for the log's readers, holding the writes up.
 const RESTART_WAIT_MS: u64 = 20;
 
-/// One checkpoint in `mode`; the frames in the log then. A RESTART waits for readers only
-/// [`RESTART_WAIT_MS`], on the connection it runs on, which then waits as long as the others.
-async fn checkpoint(conn: &DatabaseConnection, mode: &str) -> Result<i64, DbErr> {
-    let sql = if mode == "RESTART" {
-        format!(
-            "PRAGMA busy_timeout = {RESTART_WAIT_MS}; PRAGMA wal_checkpoint(RESTART); \
-             PRAGMA busy_timeout = {}",
-            super::BUSY_TIMEOUT.as_millis()
-        )
-    } else {
-        format!("PRAGMA wal_checkpoint({mode})")
-    };
+/// Runs a checkpoint (`sql`, a `wal_checkpoint` pragma, perhaps between others); the frames
+/// in the log then.
+async fn checkpoint(conn: &DatabaseConnection, sql: &str) -> Result<i64, DbErr> {
     let rows = conn
         .query_all_raw(sea_orm::Statement::from_string(
             sea_orm::DbBackend::Sqlite,
-            sql,
+            sql.to_owned(),
         ))
         .await?;
     // The busy_timeout pragmas answer rows of their own: the checkpoint's has `log`.

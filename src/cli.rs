@@ -212,27 +212,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Archive { out },
         } => {
-            let state =
-                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
-                    .await?;
-            let now = SystemClock.now_ms();
-            let cutoff = now - i64::from(state.settings.audit_retention_days) * 86_400_000;
-            let done = audit::archive(&state.db, cutoff, &out, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            println!(
-                "archived {} entries (up to #{}) to {}",
-                done.entries,
-                done.up_to_seq,
-                out.display()
-            );
-            Ok(())
+            on_platform(async |state| {
+                let now = SystemClock.now_ms();
+                let cutoff = now - i64::from(state.settings.audit_retention_days) * 86_400_000;
+                let done = audit::archive(&state.db, cutoff, &out, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                println!(
+                    "archived {} entries (up to #{}) to {}",
+                    done.entries,
+                    done.up_to_seq,
+                    out.display()
+                );
+                Ok(())
+            })
+            .await
         }
         Command::Backup { out } => {
-            let state =
-                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
-                    .await?;
-            let m = crate::backup::backup(&state, &out).await?;
+            let m = on_platform(async |state| crate::backup::backup(state, &out).await).await?;
             let rows: i64 = m.counts.values().sum();
             println!(
                 "backup written to {}: {rows} rows in {} tables, {} attachment files, audit head #{}",
@@ -259,20 +256,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Audit {
             command: AuditCommand::Verify,
-        } => {
-            let state =
-                crate::startup::prepare(Settings::load()?, Arc::new(SystemClock), Arc::new(LogSms))
-                    .await?;
-            match audit::verify(&state.db.conn).await? {
-                Verification::Intact { entries } => {
-                    println!("audit chain intact: {entries} entries");
-                    Ok(())
-                }
-                Verification::Broken { seq, reason } => {
-                    bail!("audit chain broken at entry {seq}: {reason}")
-                }
+        } => match on_platform(async |state| Ok(audit::verify(&state.db.conn).await?)).await? {
+            Verification::Intact { entries } => {
+                println!("audit chain intact: {entries} entries");
+                Ok(())
             }
-        }
+            Verification::Broken { seq, reason } => {
+                bail!("audit chain broken at entry {seq}: {reason}")
+            }
+        },
     }
 }
 

@@ -89,7 +89,7 @@ pub async fn unit_search(database_url: Option<String>, units: usize) -> anyhow::
 async fn run_unit_search(url: &str, label: &str, units: usize) -> anyhow::Result<()> {
     let db = Db::connect(url).await?;
     let res = measure(&db, label, units).await;
-    db.conn.clone().close().await.ok();
+    db.close().await;
     res
 }
 

@@ -163,9 +163,30 @@ impl Db {
             group: None,
         };
         if sqlite {
+            if !db.sqlite_keeps_plans().await? {
+                tracing::warn!(
+                    "SQLite was built without SQLITE_ENABLE_QPSG (.cargo/config.toml sets it): \
+                     statements are prepared again at every run, and pages are slower"
+                );
+            }
             db.start_group_commit();
         }
         Ok(db)
+    }
+
+    /// SQLite: whether it was built with the query planner stability guarantee
+    /// (`.cargo/config.toml`), so that a cached statement is not prepared again at each run.
+    pub async fn sqlite_keeps_plans(&self) -> Result<bool, DbErr> {
+        let rows = self
+            .conn
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .any(|r| r.try_get::<String>("", "compile_options").as_deref() == Ok("ENABLE_QPSG")))
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -840,3 +840,16 @@ async fn the_sqlite_map_is_what_the_settings_say() {
     let mapped = TestApp::spawn_with(|s| s.sqlite_mmap_mib = 64).await;
     assert_eq!(mmap_size(&mapped).await, Some(64 << 20));
 }
+
+/// SQLite is built with its query planner stability guarantee (`.cargo/config.toml`): a
+/// cached statement keeps its plan rather than being prepared again at every run whose
+/// bound values (a `LIMIT ?`, a value with ANALYZE's samples) could change it.
+#[tokio::test]
+async fn the_sqlite_planner_keeps_its_plans() {
+    let app = TestApp::spawn().await;
+    if app.state.db.backend() != sea_orm::DbBackend::Sqlite {
+        eprintln!("only SQLite is built with the platform");
+        return;
+    }
+    assert!(app.state.db.sqlite_keeps_plans().await.unwrap());
+}

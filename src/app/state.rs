@@ -12,9 +12,24 @@ use crate::settings::Settings;
 use crate::store::Db;
 use crate::store::dicts::Dicts;
 
-/// Everything a handler needs; cheap to clone.
+/// Everything a handler needs; cheap to clone: one reference count.
+///
+/// The router's layers clone it well over a hundred times for each signed-in request. As a
+/// struct of a dozen reference-counted parts it cost as many atomic updates per clone (on
+/// counts both cores touch) and copied the expanded keys each time (docs/PERFORMANCE.md,
+/// run 10).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     pub db: Db,
     pub keys: Keys,
     pub settings: Arc<Settings>,
@@ -23,15 +38,15 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub files: Arc<dyn crate::infra::files::FileStore>,
     /// The 转入表 typesetter, built on first use (font parsing costs a moment).
-    pdf: Arc<std::sync::OnceLock<crate::infra::pdf::Renderer>>,
-    /// Set by tests only: the answers of the captchas drawn.
-    pub captcha_log: Option<Arc<crate::infra::captcha::CaptchaLog>>,
-    dicts: Arc<RwLock<Arc<Dicts>>>,
+    pdf: std::sync::OnceLock<crate::infra::pdf::Renderer>,
+    /// Set by tests only (once, before serving): the answers of the captchas drawn.
+    pub captcha_log: std::sync::OnceLock<Arc<crate::infra::captcha::CaptchaLog>>,
+    dicts: RwLock<Arc<Dicts>>,
     /// The `dict_version` the cached dictionaries were read at (-1: not known yet).
-    dicts_version: Arc<std::sync::atomic::AtomicI64>,
+    dicts_version: std::sync::atomic::AtomicI64,
     /// Verify-page answers for approved serials with when they were read: a 转入表's QR code
     /// is opened far more often than anything it shows changes (approval is final).
-    verified: Arc<std::sync::Mutex<HashMap<String, (i64, crate::store::applications::Verified)>>>,
+    verified: std::sync::Mutex<HashMap<String, (i64, crate::store::applications::Verified)>>,
     /// 统计分析 figures being computed, by filter (`app::stats::summary`).
     pub(crate) stats_flights: crate::app::stats::Flights,
 }
@@ -115,20 +130,20 @@ impl AppState {
             &keys,
             settings.rate_limit_scale,
         ));
-        AppState {
+        AppState(Arc::new(Shared {
             db,
             keys,
             files,
-            pdf: Arc::new(std::sync::OnceLock::new()),
+            pdf: std::sync::OnceLock::new(),
             settings: Arc::new(settings),
             clock,
             sms,
             limiter,
-            captcha_log: None,
-            dicts: Arc::new(RwLock::new(dicts)),
-            dicts_version: Arc::new(std::sync::atomic::AtomicI64::new(-1)),
+            captcha_log: std::sync::OnceLock::new(),
+            dicts: RwLock::new(dicts),
+            dicts_version: std::sync::atomic::AtomicI64::new(-1),
             verified: Default::default(),
             stats_flights: Default::default(),
-        }
+        }))
     }
 }

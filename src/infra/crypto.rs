@@ -4,6 +4,7 @@
 //! purpose keys are derived from it so that no key is used for two things.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -21,8 +22,15 @@ use crate::settings::{Mode, Settings};
 type HmacSha256 = Hmac<Sha256>;
 
 /// The keys the platform works with; cheap to clone.
+///
+/// The key material is held once, behind an `Arc`: the application state that carries it is
+/// cloned by every layer of every request (over a hundred times for a signed-in page), and a
+/// by-value copy put the expanded AES key on the heap and the stack each time and zeroed it
+/// again at each drop.
 #[derive(Clone)]
-pub struct Keys {
+pub struct Keys(Arc<Material>);
+
+struct Material {
     cipher: Aes256Gcm,
     index_key: Zeroizing<[u8; 32]>,
     token_key: Zeroizing<[u8; 32]>,
@@ -31,11 +39,11 @@ pub struct Keys {
 impl Keys {
     pub fn from_master(master: &[u8; 32]) -> Self {
         let data_key = derive(master, "zhicheng/field-encryption/v1");
-        Keys {
+        Keys(Arc::new(Material {
             cipher: Aes256Gcm::new_from_slice(&data_key[..]).expect("32-byte key"),
             index_key: derive(master, "zhicheng/blind-index/v1"),
             token_key: derive(master, "zhicheng/tokens/v1"),
-        }
+        }))
     }
 
     /// Loads the master key from settings, or in local mode from `<data_dir>/master.key`, creating it.
@@ -65,6 +73,7 @@ impl Keys {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         let ct = self
+            .0
             .cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
@@ -89,6 +98,7 @@ impl Keys {
         }
         let (nonce, ct) = bytes.split_at(12);
         let plain = self
+            .0
             .cipher
             .decrypt(
                 Nonce::from_slice(nonce),
@@ -104,7 +114,7 @@ impl Keys {
     /// The exact-match lookup hash of a normalised value.
     pub fn blind_index(&self, context: &str, value: &str) -> String {
         let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.index_key[..]).expect("any key length");
+            <HmacSha256 as Mac>::new_from_slice(&self.0.index_key[..]).expect("any key length");
         mac.update(context.as_bytes());
         mac.update(&[0]);
         mac.update(value.as_bytes());
@@ -126,7 +136,7 @@ impl Keys {
 
     fn serial_tag(&self, body: &str) -> String {
         let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.token_key[..]).expect("any key length");
+            <HmacSha256 as Mac>::new_from_slice(&self.0.token_key[..]).expect("any key length");
         mac.update(b"serial\0");
         mac.update(body.as_bytes());
         hex::encode_upper(&mac.finalize().into_bytes()[..5])
@@ -156,7 +166,7 @@ impl Keys {
     /// A keyed tag for tokens (captchas, codes) so that a database dump does not reveal them.
     pub fn token_tag(&self, value: &str) -> String {
         let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.token_key[..]).expect("any key length");
+            <HmacSha256 as Mac>::new_from_slice(&self.0.token_key[..]).expect("any key length");
         mac.update(value.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }

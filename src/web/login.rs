@@ -443,7 +443,7 @@ pub async fn captcha_image(
     .await?;
     captcha::create(&*tx, &state.keys, &id, &answer, now).await?;
     tx.commit().await?;
-    if let Some(log) = &state.captcha_log {
+    if let Some(log) = state.captcha_log.get() {
         log.record(&id, &answer);
     }
     Ok((

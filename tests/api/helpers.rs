@@ -169,10 +169,10 @@ impl TestApp {
         let listeners = Listeners::bind(&settings).await.expect("bind");
         let front: SocketAddr = listeners.front.local_addr().unwrap();
         let back: SocketAddr = listeners.back.local_addr().unwrap();
-        let mut state = zhicheng::startup::prepare(settings, clock.clone(), sms.clone())
+        let state = zhicheng::startup::prepare(settings, clock.clone(), sms.clone())
             .await
             .expect("prepare");
-        state.captcha_log = Some(captchas.clone());
+        assert!(state.captcha_log.set(captchas.clone()).is_ok());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(zhicheng::web::server::run_until(
             state.clone(),

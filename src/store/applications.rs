@@ -117,17 +117,41 @@ pub async fn list_for_person_named(
     limit: u64,
 ) -> Result<Vec<Listed>> {
     use sea_orm::sea_query::Expr;
-    let name_of = |column: &str| {
-        Expr::cust(format!(
-            "(SELECT u.name FROM units u WHERE u.id = applications.{column})"
-        ))
+    use sea_orm::{DbBackend, QueryTrait, Statement};
+    use std::sync::OnceLock;
+    // 我的申报信息 runs this for every view: its text is built once per database (building
+    // it with the query builder each time cost a seventh of the page's instructions).
+    static BUILT: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
+    let backend = c.get_database_backend();
+    let slot = match backend {
+        DbBackend::Sqlite => 0,
+        DbBackend::Postgres => 1,
+        _ => 2,
     };
-    Ok(of_person(person_id, limit)
-        .column_as(name_of("declare_unit_id"), "declare_unit_name")
-        .column_as(name_of("holder_unit_id"), "holder_unit_name")
-        .into_model::<Listed>()
-        .all(c)
-        .await?)
+    let sql = BUILT[slot].get_or_init(|| {
+        let name_of = |column: &str| {
+            Expr::cust(format!(
+                "(SELECT u.name FROM units u WHERE u.id = applications.{column})"
+            ))
+        };
+        let built = of_person(Uuid::nil(), 0)
+            .column_as(name_of("declare_unit_id"), "declare_unit_name")
+            .column_as(name_of("holder_unit_id"), "holder_unit_name")
+            .build(backend);
+        // The values below go in the order the builder placed them.
+        assert_eq!(
+            built.values.map(|v| v.0),
+            Some(vec![Uuid::nil().into(), 0u64.into()]),
+            "the person list's parameters moved"
+        );
+        built.sql
+    });
+    let values = vec![person_id.into(), limit.into()];
+    Ok(
+        Listed::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(c)
+            .await?,
+    )
 }
 
 /// Any application by id, for staff and tests; callers check who may see it.

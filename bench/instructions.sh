@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Instructions per request, counted by callgrind: a figure that does not move with the
+# machine's load or speed, for comparing two builds on a machine whose speed varies (run 10
+# saw the same cold build take 1.6 times as long from one hour to the next). Each page gets
+# 20 requests to warm up, then N counted ones on one keep-alive connection, against the
+# server run under `valgrind --tool=callgrind` on a copy of a demo-data dataset. Counts are
+# the whole process's (every thread), divided by N.
+#
+#   bench/instructions.sh                       # the release build
+#   bench/instructions.sh old/zhicheng new/zhicheng   # each binary in turn, same dataset
+#
+# Environment: UNITS (20000), APPS (200000), N (200), BENCH_CACHE (as bench/http.sh).
+# Prints one line per binary: each page and its instructions per request.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhicheng-target}"
+UNITS=${UNITS:-20000}
+APPS=${APPS:-200000}
+N=${N:-200}
+PG=""
+DEMO_PASSWORD='Demo#2026pass'
+OP_PASSWORD='Bench#2026operator'
+
+. "$ROOT/bench/lib.sh"
+[ $# -gt 0 ] && ZHICHENG_BIN=$1
+prepare
+command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
+bins=("$@")
+[ ${#bins[@]} -eq 0 ] && bins=("$BIN")
+work=$(mktemp -d /tmp/zinstr.XXXXXX)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+FRONT=http://127.0.0.1:19610
+BACKURL=http://127.0.0.1:19612
+export ZHICHENG_FRONT_LISTEN=127.0.0.1:19610 ZHICHENG_BACK_LISTEN=127.0.0.1:19612
+export ZHICHENG_CAPTCHA=off ZHICHENG_LOG=warn ZHICHENG_RATE_LIMIT_SCALE=1000000
+# What `main` would otherwise set by running itself again, which would leave valgrind.
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=131072}
+export MIMALLOC_ARENA_EAGER_COMMIT=${MIMALLOC_ARENA_EAGER_COMMIT:-0}
+
+dataset data "$APPS"
+clean=$work/clean
+cp -a "$ZHICHENG_DATA_DIR" "$clean"
+samples data
+
+# get COUNT PATH [COOKIE]: COUNT GETs on one connection; prints how many were not 200.
+get() {
+  python3 - "$@" <<'PY'
+import http.client, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+headers = {'Cookie': sys.argv[3]} if len(sys.argv) > 3 and sys.argv[3] else {}
+c = http.client.HTTPConnection('127.0.0.1', 19610, timeout=120)
+bad = 0
+for _ in range(n):
+    c.request('GET', path, headers=headers)
+    r = c.getresponse()
+    r.read()
+    bad += r.status != 200
+print(bad)
+PY
+}
+
+for bin in "${bins[@]}"; do
+  rm -rf "$ZHICHENG_DATA_DIR" && cp -a "$clean" "$ZHICHENG_DATA_DIR"
+  valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "$bin" serve >"$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 600); do curl -fsS "$FRONT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+  P=$(login front person "$person" "$DEMO_PASSWORD" | cut -f1)
+  U=$(login front unit "$big" "$DEMO_PASSWORD" | cut -f1)
+  line="$bin:"
+  k=0
+  for p in "/healthz|/healthz|" "我的申报信息|/rsrc/zc/transfer|$P" "queue|/rsrc/zc/review|$U" \
+           "picker|/rsrc/api/units?q=%E5%B8%82%E5%9C%BA|$P" "verify|/rsrc/verify/$serial|"; do
+    IFS='|' read -r label path cookie <<<"$p"
+    get 20 "$path" "$cookie" >/dev/null
+    callgrind_control -z "$server" >/dev/null 2>&1
+    bad=$(get "$N" "$path" "$cookie")
+    [ "$bad" = 0 ] || { echo "$label: $bad of $N answers were not 200" >&2; exit 1; }
+    callgrind_control -d "page$k" "$server" >/dev/null 2>&1 # an ASCII word: a slash or Chinese breaks it
+    k=$((k + 1)) # callgrind numbers its dumps
+    for _ in $(seq 50); do [ -s "$work/cg.$server.$k" ] && break; sleep 0.2; done
+    ir=$(awk '/^(summary|totals):/ {print $2; exit}' "$work/cg.$server.$k")
+    line="$line $label $(( ir / N ))"
+  done
+  echo "$line"
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  rm -f "$work"/cg.*
+done

@@ -117,18 +117,13 @@ pub async fn list_for_person_named(
     limit: u64,
 ) -> Result<Vec<Listed>> {
     use sea_orm::sea_query::Expr;
-    use sea_orm::{DbBackend, QueryTrait, Statement};
+    use sea_orm::{QueryTrait, Statement};
     use std::sync::OnceLock;
     // 我的申报信息 runs this for every view: its text is built once per database (building
     // it with the query builder each time cost a seventh of the page's instructions).
     static BUILT: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
     let backend = c.get_database_backend();
-    let slot = match backend {
-        DbBackend::Sqlite => 0,
-        DbBackend::Postgres => 1,
-        _ => 2,
-    };
-    let sql = BUILT[slot].get_or_init(|| {
+    let sql = super::built_once(&BUILT, backend, 0, || {
         let name_of = |column: &str| {
             Expr::cust(format!(
                 "(SELECT u.name FROM units u WHERE u.id = applications.{column})"

@@ -303,6 +303,24 @@ impl Db {
     }
 }
 
+/// Statement text built once per process, for a statement every request runs: one slot per
+/// database and `variant` (below `N / 3`), filled by `build` on first use. Built per request
+/// with `format!` or the query builder, such text cost as much as the reads (run 10).
+pub(crate) fn built_once<const N: usize>(
+    slots: &'static [std::sync::OnceLock<String>; N],
+    backend: DbBackend,
+    variant: usize,
+    build: impl FnOnce() -> String,
+) -> &'static str {
+    let db = match backend {
+        DbBackend::Sqlite => 0,
+        DbBackend::Postgres => 1,
+        _ => 2,
+    };
+    assert!(variant < N / 3, "statement variant {variant} has no slot");
+    slots[db * (N / 3) + variant].get_or_init(build)
+}
+
 /// Builds a statement from SQL written with `?` placeholders, numbering them for PostgreSQL.
 pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = if backend == DbBackend::Postgres {

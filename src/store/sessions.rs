@@ -114,13 +114,8 @@ pub async fn find_signed(
 fn signed_sql(backend: DbBackend, realm: Realm, bell: bool) -> &'static str {
     use std::sync::OnceLock;
     static BUILT: [OnceLock<String>; 12] = [const { OnceLock::new() }; 12];
-    let db = match backend {
-        DbBackend::Sqlite => 0,
-        DbBackend::Postgres => 1,
-        _ => 2,
-    };
-    let slot = db * 4 + usize::from(realm == Realm::Back) * 2 + usize::from(bell);
-    BUILT[slot].get_or_init(|| {
+    let variant = usize::from(realm == Realm::Back) * 2 + usize::from(bell);
+    super::built_once(&BUILT, backend, variant, || {
         let joined: &[(SubjectKind, &str, &str)] = match realm {
             Realm::Front => &[
                 (SubjectKind::Person, "persons", "p"),

@@ -92,30 +92,32 @@ fn of_person(person_id: Uuid, limit: u64) -> sea_orm::Select<application::Entity
         .limit(limit)
 }
 
-/// An application of a person's list with the names of its 申报单位 and of the unit holding
-/// it, read with it.
+/// A row of 我的申报信息: the columns the list shows, with the names of its 申报单位 and of
+/// the unit holding it. Not the whole application: its modules' JSON, the phone's cipher
+/// and the rest are neither read nor decoded for a list.
+#[derive(Debug, FromQueryResult)]
 pub struct Listed {
-    pub app: Model,
+    pub id: Uuid,
+    pub state: crate::domain::workflow::State,
+    pub version: i32,
+    pub level_code: Option<String>,
+    pub title_id: Option<Uuid>,
+    pub updated_at: i64,
+    /// The 转入表's serial, given at the final approval.
+    pub serial: Option<String>,
+    #[sea_orm(from_alias = "declare_unit_name")]
     pub declare_unit: Option<String>,
+    #[sea_orm(from_alias = "holder_unit_name")]
     pub holder_unit: Option<String>,
 }
 
-impl FromQueryResult for Listed {
-    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
-        Ok(Listed {
-            app: Model::from_query_result(res, pre)?,
-            declare_unit: res.try_get(pre, "declare_unit_name")?,
-            holder_unit: res.try_get(pre, "holder_unit_name")?,
-        })
-    }
-}
-
-/// [`list_for_person`] with the units' names: one statement for 我的申报信息.
+/// [`list_for_person`] narrowed to [`Listed`]: one statement for 我的申报信息.
 pub async fn list_for_person_named(
     c: &impl ConnectionTrait,
     person_id: Uuid,
     limit: u64,
 ) -> Result<Vec<Listed>> {
+    use application::Column as C;
     use sea_orm::sea_query::Expr;
     use sea_orm::{QueryTrait, Statement};
     use std::sync::OnceLock;
@@ -130,6 +132,16 @@ pub async fn list_for_person_named(
             ))
         };
         let built = of_person(Uuid::nil(), 0)
+            .select_only()
+            .columns([
+                C::Id,
+                C::State,
+                C::Version,
+                C::LevelCode,
+                C::TitleId,
+                C::UpdatedAt,
+                C::Serial,
+            ])
             .column_as(name_of("declare_unit_id"), "declare_unit_name")
             .column_as(name_of("holder_unit_id"), "holder_unit_name")
             .build(backend);

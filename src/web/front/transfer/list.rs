@@ -41,12 +41,11 @@ pub async fn page(me: Person, Query(q): Query<FlashQuery>) -> Result<Response> {
     let dicts = state.dicts();
     let mut rows = Vec::with_capacity(apps.len());
     for l in &apps {
-        let a = &l.app;
-        let st = applications::state(a);
+        let st = l.state;
         rows.push(Row {
-            id: a.id.to_string(),
-            title: dicts.title_name(a.title_id).to_owned(),
-            level: name_of(a.level_code.as_deref(), |l| dicts.level_name(l)),
+            id: l.id.to_string(),
+            title: dicts.title_name(l.title_id).to_owned(),
+            level: name_of(l.level_code.as_deref(), |l| dicts.level_name(l)),
             declare_unit: l.declare_unit.clone().unwrap_or_default(),
             state: Tag::from(st),
             holder: l
@@ -54,13 +53,13 @@ pub async fn page(me: Person, Query(q): Query<FlashQuery>) -> Result<Response> {
                 .clone()
                 .filter(|_| matches!(st, WfState::Pending | WfState::ToReport))
                 .unwrap_or_default(),
-            updated: format_minutes(a.updated_at),
-            version: a.version,
+            updated: format_minutes(l.updated_at),
+            version: l.version,
             can_delete: st == WfState::Draft,
-            can_download: st == WfState::Approved && a.serial.is_some(),
+            can_download: st == WfState::Approved && l.serial.is_some(),
         });
     }
-    let has_open = apps.iter().any(|l| applications::state(&l.app).is_open());
+    let has_open = apps.iter().any(|l| l.state.is_open());
     let flash = flash_from(q.m.as_deref());
     render(&ListPage {
         layout: frame(&me, flash).await?,

@@ -32,7 +32,15 @@ pub async fn failed_modules(state: &AppState, a: &application::Model) -> Result<
 
 /// Refuses a change to a module the application's state does not open.
 pub async fn expect_editable(state: &AppState, a: &application::Model, m: Module) -> Result<()> {
-    if editable(applications::state(a), &failed_modules(state, a).await?, m) {
+    let st = applications::state(a);
+    // Only a returned application's 不通过 marks open modules: for every other state (a
+    // draft at each 保存 above all) the state decides alone, without reading them.
+    let failed = if st == State::Returned {
+        failed_modules(state, a).await?
+    } else {
+        Vec::new()
+    };
+    if editable(st, &failed, m) {
         Ok(())
     } else {
         Err(AppError::Conflict(Msg::ModuleLocked))

@@ -70,26 +70,6 @@ run() {
   echo "$line"
 }
 
-# A new person with one application through the API, logged in on the pages: the one who
-# saves modules (a demo person's ID number is not in the database in clear).
-bench_person() {
-  local id phone body unit token
-  id=$(python3 -c '
-import random
-body = "370102" + str(random.randint(1970, 1999)) + "%02d%02d" % (random.randint(1, 12), random.randint(1, 28)) + "%03d" % random.randint(0, 999)
-w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-print(body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11])')
-  phone=139$(printf '%08d' $((RANDOM * RANDOM % 100000000)))
-  curl -fsS -o /dev/null -H 'Content-Type: application/json' "$FRONT/rsrc/api/v1/register/person" \
-    -d "{\"name\":\"压测\",\"id_number\":\"$id\",\"phone\":\"$phone\",\"password\":\"$DEMO_PASSWORD\",\"password2\":\"$DEMO_PASSWORD\"}"
-  token=$("$BIN" token --kind person --account "$id" --scope write --days 1 --name bench)
-  unit=$(sql "SELECT name FROM units ORDER BY credit_code LIMIT 1")
-  body=$(jq -cn --arg u "$unit" --arg p "$phone" '{phone:$p, declare_unit_name:$u, is_work_unit:"是", level:"3", declare_method:"1", title_year:"2018"}')
-  APP_ID=$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" "$FRONT/rsrc/api/v1/applications" -d "$body" | jq -r .id)
-  IFS=$'\t' read -r SAVER SAVER_CSRF < <(login front person "$id" "$DEMO_PASSWORD")
-}
-
 # savers N: N such people, one line each in $work/saves.tsv (cookie, save path, body).
 savers() {
   : >"$work/saves.tsv"
@@ -192,7 +172,6 @@ step() {
   echo "$label: $ok answered, $moved applications left $from" | tee -a "$work/steps.txt"
 }
 
-SAVE_FIELDS="prev_employer=%E5%8D%97%E4%BA%AC%E6%9F%90%E6%9C%BA%E6%A2%B0%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8&prev_province=%E6%B1%9F%E8%8B%8F%E7%9C%81&moved_date=2024-03-01&how=%E8%B0%83%E5%8A%A8"
 
 # mixed: the mixed deadline workload at rising concurrency (page reads 70 %, saves 25 %,
 # and 5 % one-shot steps: 确定申报 and 通过, alternately, from lists made afresh for each

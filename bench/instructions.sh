@@ -10,7 +10,8 @@
 #   bench/instructions.sh old/zhicheng new/zhicheng   # each binary in turn, same dataset
 #
 # Environment: UNITS (20000), APPS (200000), N (200), BENCH_CACHE (as bench/http.sh).
-# Prints one line per binary: each page and its instructions per request.
+# Prints one line per binary: each page and its instructions per request; `save` is a
+# 保存 of a module (its transaction, audit row and commit included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,19 +50,27 @@ clean=$work/clean
 cp -a "$ZHICHENG_DATA_DIR" "$clean"
 samples data
 
-# get COUNT PATH [COOKIE]: COUNT GETs on one connection; prints how many were not 200.
-get() {
+# req COUNT PATH [COOKIE [BODY]]: COUNT requests on one connection, GETs or, with a BODY,
+# form POSTs; prints how many were not answered 200 (a GET) or 303 to `m=saved` (a POST).
+req() {
   python3 - "$@" <<'PY'
 import http.client, sys
 n, path = int(sys.argv[1]), sys.argv[2]
-headers = {'Cookie': sys.argv[3]} if len(sys.argv) > 3 and sys.argv[3] else {}
+cookie = sys.argv[3] if len(sys.argv) > 3 else ''
+body = sys.argv[4] if len(sys.argv) > 4 else None
+headers = {'Cookie': cookie} if cookie else {}
+if body is not None:
+    headers['Content-Type'] = 'application/x-www-form-urlencoded'
 c = http.client.HTTPConnection('127.0.0.1', 19610, timeout=120)
 bad = 0
 for _ in range(n):
-    c.request('GET', path, headers=headers)
+    c.request('POST' if body is not None else 'GET', path, body=body, headers=headers)
     r = c.getresponse()
     r.read()
-    bad += r.status != 200
+    if body is None:
+        bad += r.status != 200
+    else:
+        bad += r.status != 303 or 'm=saved' not in (r.getheader('Location') or '')
 print(bad)
 PY
 }
@@ -73,15 +82,19 @@ for bin in "${bins[@]}"; do
   for _ in $(seq 600); do curl -fsS "$FRONT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
   P=$(login front person "$person" "$DEMO_PASSWORD" | cut -f1)
   U=$(login front unit "$big" "$DEMO_PASSWORD" | cut -f1)
+  bench_person # a person with an application to save (SAVER, SAVER_CSRF, APP_ID)
   line="$bin:"
   k=0
   for p in "/healthz|/healthz|" "我的申报信息|/rsrc/zc/transfer|$P" "queue|/rsrc/zc/review|$U" \
-           "picker|/rsrc/api/units?q=%E5%B8%82%E5%9C%BA|$P" "verify|/rsrc/verify/$serial|"; do
-    IFS='|' read -r label path cookie <<<"$p"
-    get 20 "$path" "$cookie" >/dev/null
+           "picker|/rsrc/api/units?q=%E5%B8%82%E5%9C%BA|$P" "verify|/rsrc/verify/$serial|" \
+           "save|/rsrc/zc/transfer/$APP_ID/module/transfer|$SAVER|_csrf=$SAVER_CSRF&$SAVE_FIELDS"; do
+    IFS='|' read -r label path cookie body <<<"$p"
+    args=("$path" "$cookie")
+    [ -n "$body" ] && args+=("$body")
+    req 20 "${args[@]}" >/dev/null
     callgrind_control -z "$server" >/dev/null 2>&1
-    bad=$(get "$N" "$path" "$cookie")
-    [ "$bad" = 0 ] || { echo "$label: $bad of $N answers were not 200" >&2; exit 1; }
+    bad=$(req "$N" "${args[@]}")
+    [ "$bad" = 0 ] || { echo "$label: $bad of $N answers were not as expected" >&2; exit 1; }
     callgrind_control -d "page$k" "$server" >/dev/null 2>&1 # an ASCII word: a slash or Chinese breaks it
     k=$((k + 1)) # callgrind numbers its dumps
     for _ in $(seq 50); do [ -s "$work/cg.$server.$k" ] && break; sleep 0.2; done

@@ -366,10 +366,12 @@ pub async fn save_module(step: Step<Own, ModuleForm, (String, String)>) -> Resul
             )
         })
         .ok_or(AppError::NotFound)?;
-    app_applications::expect_editable(&me.state, &a, module).await?;
-    let mut page = build(&me, &a, None).await?;
-    // Row edits redraw the page with the typed values and save nothing.
+    // Row edits redraw the page with the typed values and save nothing. The page is built
+    // only to be shown: a save that succeeds answers with a redirect, and its reads (the
+    // files, the units' names, the bell) were a sixth of a 保存's instructions.
     if form.add_row.is_some() || form.remove_row.is_some() {
+        app_applications::expect_editable(&me.state, &a, module).await?;
+        let mut page = build(&me, &a, None).await?;
         match module {
             Module::Education => page.education = edit_rows(form.education_rows(), &form),
             Module::Work => page.work = edit_rows(form.work_rows(), &form),
@@ -393,6 +395,7 @@ pub async fn save_module(step: Step<Own, ModuleForm, (String, String)>) -> Resul
         .into_response()),
         Err(AppError::Validation(errors)) => {
             // Redraw with what was typed and a message beside each bad field.
+            let mut page = build(&me, &a, None).await?;
             match input {
                 ModuleInput::Original(v) => page.original = v,
                 ModuleInput::Transfer(v) => page.transfer = v,

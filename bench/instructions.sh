@@ -2,14 +2,16 @@
 # Instructions per request, counted by callgrind: a figure that does not move with the
 # machine's load or speed, for comparing two builds on a machine whose speed varies (run 10
 # saw the same cold build take 1.6 times as long from one hour to the next). Each page gets
-# 20 requests to warm up, then N counted ones on one keep-alive connection, against the
+# WARM requests to warm up (enough for the pool's connections to have prepared their
+# statements), then N counted ones on one keep-alive connection, against the
 # server run under `valgrind --tool=callgrind` on a copy of a demo-data dataset. Counts are
 # the whole process's (every thread), divided by N.
 #
 #   bench/instructions.sh                       # the release build
 #   bench/instructions.sh old/zhicheng new/zhicheng   # each binary in turn, same dataset
 #
-# Environment: UNITS (20000), APPS (200000), N (200), BENCH_CACHE (as bench/http.sh).
+# Environment: UNITS (20000), APPS (200000), N (200), WARM (100), BENCH_CACHE (as
+# bench/http.sh).
 # Prints one line per binary: each page and its instructions per request; `save` is a
 # 保存 of a module (its transaction, audit row and commit included).
 set -euo pipefail
@@ -19,6 +21,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhicheng-target}"
 UNITS=${UNITS:-20000}
 APPS=${APPS:-200000}
 N=${N:-200}
+WARM=${WARM:-100}
 PG=""
 DEMO_PASSWORD='Demo#2026pass'
 OP_PASSWORD='Bench#2026operator'
@@ -91,7 +94,7 @@ for bin in "${bins[@]}"; do
     IFS='|' read -r label path cookie body <<<"$p"
     args=("$path" "$cookie")
     [ -n "$body" ] && args+=("$body")
-    req 20 "${args[@]}" >/dev/null
+    req "$WARM" "${args[@]}" >/dev/null
     callgrind_control -z "$server" >/dev/null 2>&1
     bad=$(req "$N" "${args[@]}")
     [ "$bad" = 0 ] || { echo "$label: $bad of $N answers were not as expected" >&2; exit 1; }

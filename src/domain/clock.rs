@@ -61,16 +61,38 @@ impl Clock for FakeClock {
 }
 
 /// `2026-11-26 14:05` in China Standard Time, as pages show times.
+///
+/// Lists show one per row (the queue twenty), so the digits are written directly: through
+/// `format!` each took 2,000 instructions, a thirtieth of the queue page.
 pub fn format_minutes(ms: i64) -> String {
     let t = from_ms(ms).to_offset(CST);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return format!(
+            "{year:04}-{:02}-{:02} {:02}:{:02}",
+            t.month() as u8,
+            t.day(),
+            t.hour(),
+            t.minute()
+        );
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year as u32;
+    let mut out = String::with_capacity(16);
+    for n in [year / 1000, year / 100, year / 10, year] {
+        out.push(digit(n));
+    }
+    for (sep, n) in [
+        ('-', u32::from(t.month() as u8)),
+        ('-', u32::from(t.day())),
+        (' ', u32::from(t.hour())),
+        (':', u32::from(t.minute())),
+    ] {
+        out.push(sep);
+        out.push(digit(n / 10));
+        out.push(digit(n));
+    }
+    out
 }
 
 /// The start (UTC ms) of a `YYYY-MM-DD` day (1950 or later) in China Standard Time, or of the day after it
@@ -161,6 +183,21 @@ mod tests {
 
     fn day(s: &str) -> i64 {
         day_bound_ms(s, false).unwrap()
+    }
+
+    #[test]
+    fn times_show_in_china_to_the_minute() {
+        // 2026-10-31 16:05 UTC is 2026-11-01 00:05 in China.
+        assert_eq!(format_minutes(day("2026-11-01") + 5 * 60_000), "2026-11-01 00:05");
+        assert_eq!(
+            format_minutes(day("2027-01-09") + (23 * 60 + 59) * 60_000 + 59_999),
+            "2027-01-09 23:59"
+        );
+        assert_eq!(format_minutes(0), "1970-01-01 08:00");
+        // Far outside any record's years: year 0 written directly, before it as `format!`
+        // pads a negative year.
+        assert_eq!(format_minutes(-62_135_683_200_000), "0000-12-31 08:00");
+        assert_eq!(format_minutes(-62_167_305_600_000), "-001-12-31 08:00");
     }
 
     #[test]

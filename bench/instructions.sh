@@ -3,15 +3,17 @@
 # machine's load or speed, for comparing two builds on a machine whose speed varies (run 10
 # saw the same cold build take 1.6 times as long from one hour to the next). Each page gets
 # WARM requests to warm up (enough for the pool's connections to have prepared their
-# statements), then N counted ones on one keep-alive connection, against the
+# statements), then ROUNDS rounds of N counted ones on one keep-alive connection, against the
 # server run under `valgrind --tool=callgrind` on a copy of a demo-data dataset. Counts are
-# the whole process's (every thread), divided by N.
+# the whole process's (every thread), divided by N, the lowest of the rounds: background work
+# (a checkpoint, a housekeeping sweep, a pool connection opened) lands in one round and
+# would move a single count by a tenth.
 #
 #   bench/instructions.sh                       # the release build
 #   bench/instructions.sh old/zhicheng new/zhicheng   # each binary in turn, same dataset
 #
-# Environment: UNITS (20000), APPS (200000), N (200), WARM (100), BENCH_CACHE (as
-# bench/http.sh).
+# Environment: UNITS (20000), APPS (200000), N (200), WARM (100), ROUNDS (3), BENCH_CACHE
+# (as bench/http.sh).
 # Prints one line per binary: each page and its instructions per request; `save` is a
 # 保存 of a module (its transaction, audit row and commit included).
 set -euo pipefail
@@ -22,6 +24,7 @@ UNITS=${UNITS:-20000}
 APPS=${APPS:-200000}
 N=${N:-200}
 WARM=${WARM:-100}
+ROUNDS=${ROUNDS:-3}
 PG=""
 DEMO_PASSWORD='Demo#2026pass'
 OP_PASSWORD='Bench#2026operator'
@@ -95,14 +98,18 @@ for bin in "${bins[@]}"; do
     args=("$path" "$cookie")
     [ -n "$body" ] && args+=("$body")
     req "$WARM" "${args[@]}" >/dev/null
-    callgrind_control -z "$server" >/dev/null 2>&1
-    bad=$(req "$N" "${args[@]}")
-    [ "$bad" = 0 ] || { echo "$label: $bad of $N answers were not as expected" >&2; exit 1; }
-    callgrind_control -d "page$k" "$server" >/dev/null 2>&1 # an ASCII word: a slash or Chinese breaks it
-    k=$((k + 1)) # callgrind numbers its dumps
-    for _ in $(seq 50); do [ -s "$work/cg.$server.$k" ] && break; sleep 0.2; done
-    ir=$(awk '/^(summary|totals):/ {print $2; exit}' "$work/cg.$server.$k")
-    line="$line $label $(( ir / N ))"
+    best=""
+    for _ in $(seq "$ROUNDS"); do
+      callgrind_control -z "$server" >/dev/null 2>&1
+      bad=$(req "$N" "${args[@]}")
+      [ "$bad" = 0 ] || { echo "$label: $bad of $N answers were not as expected" >&2; exit 1; }
+      callgrind_control -d "page$k" "$server" >/dev/null 2>&1 # an ASCII word: a slash or Chinese breaks it
+      k=$((k + 1)) # callgrind numbers its dumps
+      for _ in $(seq 50); do [ -s "$work/cg.$server.$k" ] && break; sleep 0.2; done
+      ir=$(awk '/^(summary|totals):/ {print $2; exit}' "$work/cg.$server.$k")
+      if [ -z "$best" ] || [ "$ir" -lt "$best" ]; then best=$ir; fi
+    done
+    line="$line $label $(( best / N ))"
   done
   echo "$line"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""

@@ -124,15 +124,25 @@ SAVE_FIELDS="prev_employer=%E5%8D%97%E4%BA%AC%E6%9F%90%E6%9C%BA%E6%A2%B0%E6%9C%8
 # A new person with one application through the API, logged in on the pages: the one who
 # saves modules (a demo person's ID number is not in the database in clear).
 bench_person() {
-  local id phone body unit token
-  id=$(python3 -c '
+  local id phone body unit token code tries=0
+  # A random ID number or mobile may already be registered (the demo's 1M people): the
+  # registration then answers 422, and another pair is drawn.
+  while :; do
+    id=$(python3 -c '
 import random
 body = "370102" + str(random.randint(1970, 1999)) + "%02d%02d" % (random.randint(1, 12), random.randint(1, 28)) + "%03d" % random.randint(0, 999)
 w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 print(body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11])')
-  phone=139$(printf '%08d' $((RANDOM * RANDOM % 100000000)))
-  curl -fsS -o /dev/null -H 'Content-Type: application/json' "$FRONT/rsrc/api/v1/register/person" \
-    -d "{\"name\":\"压测\",\"id_number\":\"$id\",\"phone\":\"$phone\",\"password\":\"$DEMO_PASSWORD\",\"password2\":\"$DEMO_PASSWORD\"}"
+    phone=139$(printf '%08d' $((RANDOM * RANDOM % 100000000)))
+    code=$(curl -sS -o "$work/registered.json" -w '%{http_code}' -H 'Content-Type: application/json' "$FRONT/rsrc/api/v1/register/person" \
+      -d "{\"name\":\"压测\",\"id_number\":\"$id\",\"phone\":\"$phone\",\"password\":\"$DEMO_PASSWORD\",\"password2\":\"$DEMO_PASSWORD\"}")
+    [ "$code" = 201 ] && break
+    tries=$((tries + 1))
+    if [ "$code" != 422 ] || [ "$tries" -ge 5 ]; then
+      echo "registering a bench person answered $code: $(cat "$work/registered.json")" >&2
+      return 1
+    fi
+  done
   token=$("$BIN" token --kind person --account "$id" --scope write --days 1 --name bench)
   unit=$(sql "SELECT name FROM units ORDER BY credit_code LIMIT 1")
   body=$(jq -cn --arg u "$unit" --arg p "$phone" '{phone:$p, declare_unit_name:$u, is_work_unit:"是", level:"3", declare_method:"1", title_year:"2018"}')

@@ -29,7 +29,9 @@ prepare() {
 
 # sql QUERY: one value from the platform's database.
 sql() {
-  if [ -n "$PG" ]; then psql "$ZHICHENG_DATABASE_URL" -tAc "$1"; else sqlite3 "$ZHICHENG_DATA_DIR/zhicheng.db" "$1"; fi
+  # The server may hold the write lock for a moment: wait for it as the server's own
+  # connections do, rather than fail with "database is locked" and read nothing.
+  if [ -n "$PG" ]; then psql "$ZHICHENG_DATABASE_URL" -tAc "$1"; else sqlite3 -cmd '.timeout 5000' "$ZHICHENG_DATA_DIR/zhicheng.db" "$1"; fi
 }
 uuid_col() { # a uuid column as text on either database
   if [ -n "$PG" ]; then echo "$1::text"; else echo "lower(substr(hex($1),1,8)||'-'||substr(hex($1),9,4)||'-'||substr(hex($1),13,4)||'-'||substr(hex($1),17,4)||'-'||substr(hex($1),21))"; fi

@@ -188,7 +188,10 @@ mod tests {
     #[test]
     fn times_show_in_china_to_the_minute() {
         // 2026-10-31 16:05 UTC is 2026-11-01 00:05 in China.
-        assert_eq!(format_minutes(day("2026-11-01") + 5 * 60_000), "2026-11-01 00:05");
+        assert_eq!(
+            format_minutes(day("2026-11-01") + 5 * 60_000),
+            "2026-11-01 00:05"
+        );
         assert_eq!(
             format_minutes(day("2027-01-09") + (23 * 60 + 59) * 60_000 + 59_999),
             "2027-01-09 23:59"

@@ -21,8 +21,13 @@ use crate::store::applications;
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::entities::{application, person};
 
-/// The modules marked 不通过 in the current round.
+/// The modules marked 不通过 in the current round that `editable` opens: a returned
+/// application's. In every other state the marks open nothing, and are not read (a draft's
+/// 保存 above all).
 pub async fn failed_modules(state: &AppState, a: &application::Model) -> Result<Vec<Module>> {
+    if applications::state(a) != State::Returned {
+        return Ok(Vec::new());
+    }
     Ok(applications::failures(&state.db.conn, a.id, a.round)
         .await?
         .into_iter()
@@ -32,15 +37,7 @@ pub async fn failed_modules(state: &AppState, a: &application::Model) -> Result<
 
 /// Refuses a change to a module the application's state does not open.
 pub async fn expect_editable(state: &AppState, a: &application::Model, m: Module) -> Result<()> {
-    let st = applications::state(a);
-    // Only a returned application's 不通过 marks open modules: for every other state (a
-    // draft at each 保存 above all) the state decides alone, without reading them.
-    let failed = if st == State::Returned {
-        failed_modules(state, a).await?
-    } else {
-        Vec::new()
-    };
-    if editable(st, &failed, m) {
+    if editable(applications::state(a), &failed_modules(state, a).await?, m) {
         Ok(())
     } else {
         Err(AppError::Conflict(Msg::ModuleLocked))

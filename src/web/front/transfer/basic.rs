@@ -125,11 +125,7 @@ pub async fn new_page(me: Person) -> Result<Response> {
 
 pub async fn edit_page(me: Person, id: AppPath) -> Result<Response> {
     let a = me.own(&id).await?;
-    let failed: Vec<Module> = applications::failures(&me.state.db.conn, a.id, a.round)
-        .await?
-        .into_iter()
-        .map(|f| f.module)
-        .collect();
+    let failed = app_applications::failed_modules(&me.state, &a).await?;
     if !editable(applications::state(&a), &failed, Module::Basic) {
         return Ok(
             Redirect::to(&format!("/rsrc/zc/transfer/{}?m=module_locked", a.id)).into_response(),

@@ -69,24 +69,21 @@ pub async fn find_for_person(
     person_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Model>> {
-    use sea_orm::{QueryTrait, Statement};
+    use sea_orm::Statement;
     use std::sync::OnceLock;
     // Every page and step on the person's own application runs this first: its text is
     // built once per database, not by the query builder at each request.
     static BUILT: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
     let backend = c.get_database_backend();
     let sql = super::built_once(&BUILT, backend, 0, || {
-        let built = application::Entity::find_by_id(Uuid::nil())
-            .filter(application::Column::PersonId.eq(Uuid::max()))
-            .limit(1)
-            .build(backend);
-        // The values below go in the order the builder placed them.
-        assert_eq!(
-            built.values.map(|v| v.0),
-            Some(vec![Uuid::nil().into(), Uuid::max().into(), 1u64.into()]),
-            "the own application's parameters moved"
-        );
-        built.sql
+        super::query_text(
+            application::Entity::find_by_id(Uuid::nil())
+                .filter(application::Column::PersonId.eq(Uuid::max()))
+                .limit(1),
+            backend,
+            vec![Uuid::nil().into(), Uuid::max().into(), 1u64.into()],
+            "the person's own application",
+        )
     });
     let values = vec![id.into(), person_id.into(), 1u64.into()];
     Ok(
@@ -139,8 +136,8 @@ pub async fn list_for_person_named(
     limit: u64,
 ) -> Result<Vec<Listed>> {
     use application::Column as C;
+    use sea_orm::Statement;
     use sea_orm::sea_query::Expr;
-    use sea_orm::{QueryTrait, Statement};
     use std::sync::OnceLock;
     // 我的申报信息 runs this for every view: its text is built once per database (building
     // it with the query builder each time cost a seventh of the page's instructions).
@@ -152,27 +149,24 @@ pub async fn list_for_person_named(
                 "(SELECT u.name FROM units u WHERE u.id = applications.{column})"
             ))
         };
-        let built = of_person(Uuid::nil(), 0)
-            .select_only()
-            .columns([
-                C::Id,
-                C::State,
-                C::Version,
-                C::LevelCode,
-                C::TitleId,
-                C::UpdatedAt,
-                C::Serial,
-            ])
-            .column_as(name_of("declare_unit_id"), "declare_unit_name")
-            .column_as(name_of("holder_unit_id"), "holder_unit_name")
-            .build(backend);
-        // The values below go in the order the builder placed them.
-        assert_eq!(
-            built.values.map(|v| v.0),
-            Some(vec![Uuid::nil().into(), 0u64.into()]),
-            "the person list's parameters moved"
-        );
-        built.sql
+        super::query_text(
+            of_person(Uuid::nil(), 0)
+                .select_only()
+                .columns([
+                    C::Id,
+                    C::State,
+                    C::Version,
+                    C::LevelCode,
+                    C::TitleId,
+                    C::UpdatedAt,
+                    C::Serial,
+                ])
+                .column_as(name_of("declare_unit_id"), "declare_unit_name")
+                .column_as(name_of("holder_unit_id"), "holder_unit_name"),
+            backend,
+            vec![Uuid::nil().into(), 0u64.into()],
+            "the person's list",
+        )
     });
     let values = vec![person_id.into(), limit.into()];
     Ok(

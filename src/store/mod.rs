@@ -321,6 +321,25 @@ pub(crate) fn built_once<const N: usize>(
     slots[db * (N / 3) + variant].get_or_init(build)
 }
 
+/// The text of `query` as the builder writes it for `backend`, for [`built_once`]. The
+/// caller binds its own values at each run, in the order of `placeholders`, the values the
+/// query was built with: a builder that placed them otherwise fails at first use instead
+/// of binding a value to the wrong column.
+pub(crate) fn query_text(
+    query: impl sea_orm::QueryTrait,
+    backend: DbBackend,
+    placeholders: Vec<Value>,
+    what: &str,
+) -> String {
+    let built = query.build(backend);
+    assert_eq!(
+        built.values.map(|v| v.0),
+        Some(placeholders),
+        "the parameters of {what} moved"
+    );
+    built.sql
+}
+
 /// Builds a statement from SQL written with `?` placeholders, numbering them for PostgreSQL.
 pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = if backend == DbBackend::Postgres {

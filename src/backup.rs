@@ -166,13 +166,8 @@ fn empty_or_missing(dir: &Path) -> anyhow::Result<bool> {
 
 /// The file of a `sqlite://PATH?…` URL.
 fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .context("not a SQLite URL")?;
-    let path = rest.split('?').next().unwrap_or("");
-    ensure!(!path.is_empty(), "the SQLite URL names no file");
-    Ok(PathBuf::from(path))
+    ensure!(url.starts_with("sqlite:"), "not a SQLite URL");
+    crate::store::sqlite_file(url).context("the SQLite URL names no file")
 }
 
 /// Copies a live platform into `out` (a new or empty folder); the manifest written.

@@ -48,7 +48,7 @@ pub async fn find_units(
     if text.chars().count() < 2 {
         return Ok(Err(Msg::QueryTooShort));
     }
-    let ids: Vec<Uuid> = unit_search::search(c, &text, 200)
+    let ids: Vec<Uuid> = unit_search::search(&state.db, &text, 200)
         .await?
         .iter()
         .map(|h| h.id)

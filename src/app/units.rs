@@ -31,7 +31,7 @@ pub async fn search(
     if unit_search::normalize_query(q).is_none() {
         return Ok(None);
     }
-    let hits = unit_search::search(&state.db.conn, q, limit).await?;
+    let hits = unit_search::search(&state.db, q, limit).await?;
     let dicts = state.dicts();
     Ok(Some(
         hits.into_iter()

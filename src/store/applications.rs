@@ -113,7 +113,7 @@ fn of_person(person_id: Uuid, limit: u64) -> sea_orm::Select<application::Entity
 /// A row of 我的申报信息: the columns the list shows, with the names of its 申报单位 and of
 /// the unit holding it. Not the whole application: its modules' JSON, the phone's cipher
 /// and the rest are neither read nor decoded for a list.
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 pub struct Listed {
     pub id: Uuid,
     pub state: crate::domain::workflow::State,
@@ -123,26 +123,41 @@ pub struct Listed {
     pub updated_at: i64,
     /// The 转入表's serial, given at the final approval.
     pub serial: Option<String>,
-    #[sea_orm(from_alias = "declare_unit_name")]
     pub declare_unit: Option<String>,
-    #[sea_orm(from_alias = "holder_unit_name")]
     pub holder_unit: Option<String>,
 }
 
-/// [`list_for_person`] narrowed to [`Listed`]: one statement for 我的申报信息.
+// In the order [`list_for_person_named`] selects the columns.
+impl super::local::FromCols for Listed {
+    fn from_cols(r: &mut impl super::local::Cols) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(Listed {
+            id: r.next()?,
+            state: r.next()?,
+            version: r.next()?,
+            level_code: r.next()?,
+            title_id: r.next()?,
+            updated_at: r.next()?,
+            serial: r.next()?,
+            declare_unit: r.next()?,
+            holder_unit: r.next()?,
+        })
+    }
+}
+
+/// [`list_for_person`] narrowed to [`Listed`]: one statement for 我的申报信息, on a SQLite
+/// file on the request's own thread (`store::local`).
 pub async fn list_for_person_named(
-    c: &impl ConnectionTrait,
+    db: &super::Db,
     person_id: Uuid,
     limit: u64,
 ) -> Result<Vec<Listed>> {
     use application::Column as C;
-    use sea_orm::Statement;
     use sea_orm::sea_query::Expr;
     use std::sync::OnceLock;
     // 我的申报信息 runs this for every view: its text is built once per database (building
     // it with the query builder each time cost a seventh of the page's instructions).
     static BUILT: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
-    let backend = c.get_database_backend();
+    let backend = db.backend();
     let sql = super::built_once(&BUILT, backend, 0, || {
         let name_of = |column: &str| {
             Expr::cust(format!(
@@ -169,11 +184,7 @@ pub async fn list_for_person_named(
         )
     });
     let values = vec![person_id.into(), limit.into()];
-    Ok(
-        Listed::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .all(c)
-            .await?,
-    )
+    Ok(super::local::read_all(db, sql, values).await?)
 }
 
 /// Any application by id, for staff and tests; callers check who may see it.

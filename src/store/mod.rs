@@ -16,6 +16,7 @@ mod group;
 pub use group::{COMMIT_SECONDS, Job, WAL_FRAMES};
 pub mod idempotency;
 pub mod limits;
+pub mod local;
 pub mod migration;
 pub mod notices;
 pub mod oversight;
@@ -59,6 +60,8 @@ pub struct Db {
     write_lock: Option<Arc<Mutex<()>>>,
     /// SQLite's group-commit queue (`Db::write`).
     group: Option<tokio::sync::mpsc::UnboundedSender<group::Queued>>,
+    /// SQLite in a file: the hot reads on the request's own thread (`store::local`).
+    reader: Option<Arc<local::Reader>>,
 }
 
 /// A write transaction; on SQLite it also holds the process-wide write lock until it ends.
@@ -96,6 +99,7 @@ impl Db {
         opts.sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10));
         let sqlite = url.starts_with("sqlite:");
+        let mmap = u64::from(options.sqlite_mmap_mib) << 20;
         if sqlite {
             // The pool's default pings a connection every time it is taken: one more
             // hand-off to the connection's thread per statement, for a database in our own
@@ -130,7 +134,6 @@ impl Db {
             });
         } else if sqlite {
             opts.max_connections(8).min_connections(1);
-            let mmap = u64::from(options.sqlite_mmap_mib) << 20;
             opts.map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
@@ -161,6 +164,7 @@ impl Db {
             conn,
             write_lock: sqlite.then(|| Arc::new(Mutex::new(()))),
             group: None,
+            reader: None,
         };
         if sqlite {
             if !db.sqlite_keeps_plans().await? {
@@ -170,6 +174,18 @@ impl Db {
                 );
             }
             db.start_group_commit();
+            if let Some(path) = sqlite_file(url) {
+                let read_only = url.contains("mode=ro");
+                match local::Reader::open(&path, mmap, read_only) {
+                    Ok(reader) => db.reader = Some(Arc::new(reader)),
+                    // The pool's own connections still read everything, only slower.
+                    Err(e) => tracing::warn!(
+                        error = %e,
+                        file = %path.display(),
+                        "SQLite: no reads on the request's thread"
+                    ),
+                }
+            }
         }
         Ok(db)
     }
@@ -275,6 +291,9 @@ impl Db {
     /// file behind (demo-data's 200,000 applications had left a 6.6 GB log beside a 0.6 GB
     /// database).
     pub async fn close(&self) {
+        if let Some(reader) = &self.reader {
+            reader.close();
+        }
         if let Err(e) = self.conn.clone().close().await {
             tracing::warn!(error = %e, "closing the database pool");
         }
@@ -301,6 +320,18 @@ impl Db {
         };
         Ok(WriteTx { txn, _guard: guard })
     }
+}
+
+/// The file of a `sqlite://PATH?…` URL; `None` for an in-memory database, which no other
+/// connection can open.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|kv| kv == "mode=memory");
+    (!memory).then(|| std::path::PathBuf::from(path))
 }
 
 /// Statement text built once per process, for a statement every request runs: one slot per

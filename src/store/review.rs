@@ -1,9 +1,10 @@
 //! The review queue of a unit: the applications it holds or has held, filtered and paged.
 
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{DbErr, Value};
 use uuid::Uuid;
 
-use super::query_as;
+use super::Db;
+use super::local::{Cols, Decode, FromCols, read_all, read_with};
 use crate::error::Result;
 
 pub const PAGE_SIZE: u64 = 20;
@@ -25,22 +26,46 @@ pub struct Filter {
     pub held_now: bool,
 }
 
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone)]
 pub struct Row {
     pub id: Uuid,
     pub state: crate::domain::workflow::State,
-    #[sea_orm(from_alias = "holder_unit_id")]
     pub holder: Option<Uuid>,
-    #[sea_orm(from_alias = "level_code")]
     pub level: Option<String>,
-    #[sea_orm(from_alias = "series_code")]
     pub series: Option<String>,
-    #[sea_orm(from_alias = "title_id")]
     pub title: Option<Uuid>,
     pub submitted_at: Option<i64>,
     pub name: String,
     pub id_masked: String,
     pub version: i32,
+}
+
+// In the order of [`SELECT`].
+impl FromCols for Row {
+    fn from_cols(r: &mut impl Cols) -> std::result::Result<Self, DbErr> {
+        Ok(Row {
+            id: r.next()?,
+            state: r.next()?,
+            holder: r.next()?,
+            level: r.next()?,
+            series: r.next()?,
+            title: r.next()?,
+            submitted_at: r.next()?,
+            version: r.next()?,
+            name: r.next()?,
+            id_masked: r.next()?,
+        })
+    }
+}
+
+/// A row of a queue page: the [`Row`], then the count of the whole queue.
+struct Counted;
+
+impl Decode for Counted {
+    type Out = (Row, i64);
+    fn decode(&self, r: &mut impl Cols) -> std::result::Result<(Row, i64), DbErr> {
+        Ok((Row::from_cols(r)?, r.next()?))
+    }
 }
 
 fn conditions(unit: Uuid, f: &Filter) -> (String, Vec<Value>) {
@@ -78,24 +103,20 @@ fn conditions(unit: Uuid, f: &Filter) -> (String, Vec<Value>) {
     (sql, v)
 }
 
-/// One page (0-based) of the unit's queue, newest submission first, and the total count.
 /// The columns of a queue row and the tables they come from.
 const SELECT: &str = "SELECT a.id, a.state, a.holder_unit_id, a.level_code, a.series_code, a.title_id, a.submitted_at, a.version, p.name, p.id_masked";
 const FROM: &str = "FROM application_holders h JOIN applications a ON a.id = h.application_id JOIN persons p ON p.id = a.person_id";
 
-pub async fn page(
-    c: &impl ConnectionTrait,
-    unit: Uuid,
-    f: &Filter,
-    page: u64,
-) -> Result<(Vec<Row>, i64)> {
+/// One page (0-based) of the unit's queue, newest submission first, and the total count.
+pub async fn page(c: &Db, unit: Uuid, f: &Filter, page: u64) -> Result<(Vec<Row>, i64)> {
     let page = page.min(MAX_PAGES);
     slice(c, unit, f, page * PAGE_SIZE, PAGE_SIZE).await
 }
 
 /// `limit` rows from `offset` (exports read in larger slices), and the total count.
+/// On a SQLite file it runs on the request's own thread (`store::local`).
 pub async fn slice(
-    c: &impl ConnectionTrait,
+    c: &Db,
     unit: Uuid,
     f: &Filter,
     offset: u64,
@@ -118,39 +139,35 @@ pub async fn slice(
     all.extend(values.iter().cloned());
     all.push((limit as i64).into());
     all.push((offset as i64).into());
-    let found = c
-        .query_all_raw(super::stmt(
-            c.get_database_backend(),
-            // The page's ids first, in the order of the holder rows' index (unit,
-            // submitted_at, application), then the wide rows and the persons of those only.
-            &format!(
-                "{SELECT}, ({count}) AS total FROM (SELECT h.application_id AS pid {from} \
-                 WHERE {cond} ORDER BY h.submitted_at DESC, h.application_id DESC \
-                 LIMIT ? OFFSET ?) pg \
-                 JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
-                 ORDER BY a.submitted_at DESC, a.id DESC"
-            ),
-            all,
-        ))
-        .await?;
+    let found = read_with(
+        c,
+        // The page's ids first, in the order of the holder rows' index (unit,
+        // submitted_at, application), then the wide rows and the persons of those only.
+        &format!(
+            "{SELECT}, ({count}) AS total FROM (SELECT h.application_id AS pid {from} \
+             WHERE {cond} ORDER BY h.submitted_at DESC, h.application_id DESC \
+             LIMIT ? OFFSET ?) pg \
+             JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
+             ORDER BY a.submitted_at DESC, a.id DESC"
+        ),
+        all,
+        &Counted,
+    )
+    .await?;
     let total = match found.first() {
-        Some(r) => r.try_get::<i64>("", "total")?,
+        Some((_, n)) => *n,
         // No row to carry it. An empty first page: nothing matches.
         None if offset == 0 => 0,
         // A page past the end.
-        None => super::count(c, &count, values).await?,
+        None => super::count(&c.conn, &count, values).await?,
     };
-    let rows = found
-        .iter()
-        .map(|r| Row::from_query_result(r, ""))
-        .collect::<std::result::Result<_, _>>()?;
-    Ok((rows, total))
+    Ok((found.into_iter().map(|(row, _)| row).collect(), total))
 }
 
 /// One page of the queue after `cursor` (the `(submitted_at, id)` of the last row seen),
 /// newest first: a keyset read that costs the same on page 1 and page 5,000.
 pub async fn after(
-    c: &impl ConnectionTrait,
+    c: &Db,
     unit: Uuid,
     f: &Filter,
     cursor: Option<(i64, Uuid)>,
@@ -162,7 +179,7 @@ pub async fn after(
         values.extend([at.into(), at.into(), id.into()]);
     }
     values.push((limit as i64).into());
-    Ok(query_as(
+    Ok(read_all(
         c,
         &format!(
             "{SELECT} {FROM} WHERE {cond} ORDER BY h.submitted_at DESC, h.application_id DESC LIMIT ?"

@@ -1,13 +1,13 @@
 //! Server-side sessions. The cookie holds a random token; the table holds only its SHA-256.
 
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, QueryResult, Set,
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, Set,
 };
 use uuid::Uuid;
 
 use super::entities::{admin, person, session, unit};
-use super::{exec, stmt};
+use super::local::{self, FromCols};
+use super::{Db, exec};
 use crate::domain::auth::{ABSOLUTE_TIMEOUT, Realm, SubjectKind};
 use crate::error::Result;
 use crate::infra::crypto::{random_token, sha256_b64};
@@ -70,42 +70,64 @@ pub struct Signed {
 
 /// The session of `token` in `realm` with its account, and the unread count if `bell`.
 /// One statement instead of three: the session, its person, unit or back-office user (each
-/// joined only for its own `subject_kind`) and the count as a scalar subquery.
-pub async fn find_signed(
-    c: &impl ConnectionTrait,
-    token: &str,
+/// joined only for its own `subject_kind`) and the count as a scalar subquery. On a SQLite
+/// file it runs on the request's own thread (`store::local`).
+pub async fn find_signed(db: &Db, token: &str, realm: Realm, bell: bool) -> Result<Option<Signed>> {
+    let sql = signed_sql(db.backend(), realm, bell);
+    let values = vec![sha256_b64(token.as_bytes()).into()];
+    let found = local::read_with(db, sql, values, &SignedRow { realm, bell }).await?;
+    Ok(found.into_iter().next())
+}
+
+/// How a row of [`signed_sql`] reads: the session's columns, then those of each account
+/// table the site joins, in the order [`signed_sql`] lists them, then the unread count.
+struct SignedRow {
     realm: Realm,
     bell: bool,
-) -> Result<Option<Signed>> {
-    let backend = c.get_database_backend();
-    let sql = signed_sql(backend, realm, bell);
-    let values = vec![sha256_b64(token.as_bytes()).into()];
-    let Some(row) = c.query_one_raw(stmt(backend, sql, values)).await? else {
-        return Ok(None);
-    };
-    let session = session::Model::from_query_result(&row, "s_")?;
-    let account = match SubjectKind::parse(&session.subject_kind) {
-        Some(SubjectKind::Person) if realm == Realm::Front => {
-            joined_model(&row, "p_")?.map(Account::Person)
+}
+
+impl local::Decode for SignedRow {
+    type Out = Signed;
+
+    fn decode(&self, r: &mut impl local::Cols) -> std::result::Result<Signed, DbErr> {
+        let session = session::Model::from_cols(r)?;
+        let kind = SubjectKind::parse(&session.subject_kind);
+        let mut account = None;
+        for (joined, _, _) in joined_tables(self.realm) {
+            let width = match joined {
+                SubjectKind::Person => person::Column::iter().count(),
+                SubjectKind::Unit => unit::Column::iter().count(),
+                SubjectKind::Admin => admin::Column::iter().count(),
+            };
+            // A `LEFT JOIN` that found nothing: its columns are all NULL.
+            if kind != Some(*joined) || r.null_next()? {
+                r.skip(width);
+                continue;
+            }
+            account = Some(match joined {
+                SubjectKind::Person => Account::Person(person::Model::from_cols(r)?),
+                SubjectKind::Unit => Account::Unit(unit::Model::from_cols(r)?),
+                SubjectKind::Admin => Account::Admin(admin::Model::from_cols(r)?),
+            });
         }
-        Some(SubjectKind::Unit) if realm == Realm::Front => {
-            joined_model(&row, "u_")?.map(Account::Unit)
-        }
-        Some(SubjectKind::Admin) if realm == Realm::Back => {
-            joined_model(&row, "a_")?.map(Account::Admin)
-        }
-        _ => None,
-    };
-    let unread = if bell {
-        Some(row.try_get::<i64>("", "unread")?)
-    } else {
-        None
-    };
-    Ok(Some(Signed {
-        session,
-        account,
-        unread,
-    }))
+        let unread = if self.bell { Some(r.next()?) } else { None };
+        Ok(Signed {
+            session,
+            account,
+            unread,
+        })
+    }
+}
+
+/// The account tables a site's sessions join: the kind, the table and its alias.
+fn joined_tables(realm: Realm) -> &'static [(SubjectKind, &'static str, &'static str)] {
+    match realm {
+        Realm::Front => &[
+            (SubjectKind::Person, "persons", "p"),
+            (SubjectKind::Unit, "units", "u"),
+        ],
+        Realm::Back => &[(SubjectKind::Admin, "admins", "a")],
+    }
 }
 
 /// The statement of [`find_signed`] for a database, a site and the bell. Every signed-in
@@ -116,13 +138,7 @@ fn signed_sql(backend: DbBackend, realm: Realm, bell: bool) -> &'static str {
     static BUILT: [OnceLock<String>; 12] = [const { OnceLock::new() }; 12];
     let variant = usize::from(realm == Realm::Back) * 2 + usize::from(bell);
     super::built_once(&BUILT, backend, variant, || {
-        let joined: &[(SubjectKind, &str, &str)] = match realm {
-            Realm::Front => &[
-                (SubjectKind::Person, "persons", "p"),
-                (SubjectKind::Unit, "units", "u"),
-            ],
-            Realm::Back => &[(SubjectKind::Admin, "admins", "a")],
-        };
+        let joined = joined_tables(realm);
         let mut select = vec![columns::<session::Entity>(backend, "s")];
         let mut from = String::from("sessions s");
         for (kind, table, alias) in joined {
@@ -163,14 +179,6 @@ fn columns<E: EntityTrait>(backend: DbBackend, alias: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The model a `LEFT JOIN` found under `pre`, or `None` when it found nothing.
-fn joined_model<M: FromQueryResult>(row: &QueryResult, pre: &str) -> Result<Option<M>> {
-    if row.try_get::<Option<Uuid>>(pre, "id")?.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(M::from_query_result(row, pre)?))
 }
 
 /// Whether a request now should mark the session's activity: at most once a minute per

@@ -15,11 +15,11 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Value};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{exec, query_as, stmt};
+use super::{exec, stmt};
 use crate::error::{AppError, Result};
 
 /// Shorter queries return nothing (the caller says why).
@@ -32,12 +32,24 @@ const CANDIDATES: u64 = 200;
 pub const FTS_SLOTS: i64 = 16;
 
 /// One unit found by name.
-#[derive(Debug, Clone, Serialize, FromQueryResult)]
+#[derive(Debug, Clone, Serialize)]
 pub struct UnitHit {
     pub id: Uuid,
     pub name: String,
     pub credit_code: String,
     pub region_code: String,
+}
+
+// In the order [`search_sql`] selects the columns.
+impl super::local::FromCols for UnitHit {
+    fn from_cols(r: &mut impl super::local::Cols) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(UnitHit {
+            id: r.next()?,
+            name: r.next()?,
+            credit_code: r.next()?,
+            region_code: r.next()?,
+        })
+    }
 }
 
 /// The query as searched: in the canonical form names are stored in (so a full-width query
@@ -173,16 +185,17 @@ pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> 
 }
 
 /// Units whose name contains the query: at most `limit`, names starting with the query
-/// first, then shorter names. Fewer than two characters find nothing.
-pub async fn search(c: &impl ConnectionTrait, q: &str, limit: u64) -> Result<Vec<UnitHit>> {
+/// first, then shorter names. Fewer than two characters find nothing. On a SQLite file it
+/// runs on the request's own thread (`store::local`).
+pub async fn search(db: &super::Db, q: &str, limit: u64) -> Result<Vec<UnitHit>> {
     let Some(q) = normalize_query(q) else {
         return Ok(Vec::new());
     };
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let (sql, values) = search_sql(c.get_database_backend(), &q, limit);
-    let hits = query_as(c, &sql, values).await?;
+    let (sql, values) = search_sql(db.backend(), &q, limit);
+    let hits = super::local::read_all(db, &sql, values).await?;
     Ok(rank(hits, &q, limit as usize))
 }
 

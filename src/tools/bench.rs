@@ -137,7 +137,7 @@ async fn measure(db: &Db, label: &str, units: usize) -> anyhow::Result<()> {
         let (mut hits, mut rows) = (0usize, 0usize);
         for (i, q) in queries.iter().enumerate() {
             let t = Instant::now();
-            let found = unit_search::search(&db.conn, q, 20)
+            let found = unit_search::search(db, q, 20)
                 .await
                 .map_err(|e| anyhow::anyhow!("searching {q:?}: {e:?}"))?;
             let took = t.elapsed();

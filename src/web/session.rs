@@ -55,7 +55,7 @@ impl FromRequestParts<AppState> for LiveSession {
             .ok_or(AppError::Unauthenticated)?;
         // A page (GET) shows the unread count in its header: read it with the session.
         let bell = parts.method == Method::GET;
-        let signed = sessions::find_signed(&state.db.conn, token, ctx.realm, bell)
+        let signed = sessions::find_signed(&state.db, token, ctx.realm, bell)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let row = signed.session;

@@ -178,10 +178,11 @@ async fn the_review_queue_pages_in_the_applications_own_order() {
         }
     }
     expected.sort_by(|x, y| y.cmp(x));
+    let store = &app.state.db;
     let f = Filter::default();
     let mut paged = Vec::new();
     for page in 0.. {
-        let (rows, total) = slice(db, unit, &f, page * 7, 7).await.unwrap();
+        let (rows, total) = slice(store, unit, &f, page * 7, 7).await.unwrap();
         assert_eq!(total, expected.len() as i64);
         if rows.is_empty() {
             break;
@@ -193,7 +194,7 @@ async fn the_review_queue_pages_in_the_applications_own_order() {
     let mut walked = Vec::new();
     let mut cursor = None;
     loop {
-        let rows = after(db, unit, &f, cursor, 5).await.unwrap();
+        let rows = after(store, unit, &f, cursor, 5).await.unwrap();
         let Some(last) = rows.last() else { break };
         cursor = Some((last.submitted_at.unwrap(), last.id));
         walked.extend(rows.iter().map(|r| (r.submitted_at.unwrap(), r.id)));
@@ -212,7 +213,7 @@ async fn the_review_queue_pages_in_the_applications_own_order() {
         .filter(|(at, _)| *at >= tie && *at < newest)
         .copied()
         .collect();
-    let (rows, total) = slice(db, unit, &ranged, 0, 500).await.unwrap();
+    let (rows, total) = slice(store, unit, &ranged, 0, 500).await.unwrap();
     assert_eq!(total, want.len() as i64);
     let got: Vec<_> = rows
         .into_iter()
@@ -225,7 +226,7 @@ async fn the_review_queue_pages_in_the_applications_own_order() {
         from_ms: Some(newest + 1),
         ..Filter::default()
     };
-    let (rows, total) = slice(db, unit, &later, 0, 7).await.unwrap();
+    let (rows, total) = slice(store, unit, &later, 0, 7).await.unwrap();
     assert!(rows.is_empty());
     assert_eq!(total, 0);
 }

@@ -335,3 +335,122 @@ async fn continuing_from_the_timeout_warning_keeps_the_session() {
     let home = get_html(&op, &app.back_url("/sdmanager/home")).await;
     assert!(home.contains("data-idle=\"900\""));
 }
+
+/// The signed-in statement and 我的申报信息 read their rows by position (on a SQLite file on
+/// the request's own thread, `store::local`): each model must come out as sea-orm reads the
+/// same row by column name, for every kind of account, on every database.
+#[tokio::test]
+async fn the_hot_reads_read_what_sea_orm_reads() {
+    use sea_orm::EntityTrait;
+    use zhicheng::domain::auth::{AdminRole, SubjectKind};
+    use zhicheng::infra::crypto::sha256_b64;
+    use zhicheng::store::entities::{admin, application, person, session, unit};
+    use zhicheng::store::{applications, sessions};
+
+    let app = TestApp::spawn().await;
+    app.register_person("张三").await;
+    app.register_unit().await;
+    app.create_admin("reads-op", "370000", AdminRole::Operator, false)
+        .await;
+    let db = &app.state.db;
+    let person_id: uuid::Uuid = app.value("SELECT id FROM persons", "id").await;
+    let unit_id: uuid::Uuid = app.value("SELECT id FROM units", "id").await;
+    let admin_id: uuid::Uuid = app
+        .value("SELECT id FROM admins WHERE username = 'reads-op'", "id")
+        .await;
+    let now = app.state.now_ms();
+    let kinds = [
+        (SubjectKind::Person, person_id, Realm::Front),
+        (SubjectKind::Unit, unit_id, Realm::Front),
+        (SubjectKind::Admin, admin_id, Realm::Back),
+    ];
+    for (kind, id, realm) in kinds {
+        let new = sessions::create(&db.conn, kind, id, "10.0.0.1", Some("fp"), now)
+            .await
+            .unwrap();
+        let by_name = session::Entity::find_by_id(sha256_b64(new.token.as_bytes()))
+            .one(&db.conn)
+            .await
+            .unwrap()
+            .unwrap();
+        for bell in [false, true] {
+            let signed = sessions::find_signed(db, &new.token, realm, bell)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(signed.session, by_name, "{kind:?}");
+            assert_eq!(signed.unread, bell.then_some(0), "{kind:?}");
+            match signed.account {
+                Some(sessions::Account::Person(p)) => {
+                    assert_eq!(kind, SubjectKind::Person);
+                    let want = person::Entity::find_by_id(id).one(&db.conn).await.unwrap();
+                    assert_eq!(Some(p), want);
+                }
+                Some(sessions::Account::Unit(u)) => {
+                    assert_eq!(kind, SubjectKind::Unit);
+                    let want = unit::Entity::find_by_id(id).one(&db.conn).await.unwrap();
+                    assert_eq!(Some(u), want);
+                }
+                Some(sessions::Account::Admin(a)) => {
+                    assert_eq!(kind, SubjectKind::Admin);
+                    let want = admin::Entity::find_by_id(id).one(&db.conn).await.unwrap();
+                    assert_eq!(Some(a), want);
+                }
+                None => panic!("{kind:?}: no account read with its session"),
+            }
+        }
+        // A session on the other site's statement finds no account of its own kind there.
+        let other = if realm == Realm::Front {
+            Realm::Back
+        } else {
+            Realm::Front
+        };
+        let crossed = sessions::find_signed(db, &new.token, other, true)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(crossed.account.is_none(), "{kind:?} on {other:?}");
+    }
+    assert!(
+        sessions::find_signed(db, "no-such-token", Realm::Front, true)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let draft =
+        applications::create_draft(&db.conn, &app.state.keys, now, person_id, "13800000000")
+            .await
+            .unwrap();
+    let listed = applications::list_for_person_named(db, person_id, 50)
+        .await
+        .unwrap();
+    let whole = application::Entity::find_by_id(draft.id)
+        .one(&db.conn)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let row = &listed[0];
+    assert_eq!(
+        (
+            row.id,
+            row.state.as_str(),
+            row.version,
+            &row.level_code,
+            row.title_id
+        ),
+        (
+            whole.id,
+            whole.state.as_str(),
+            whole.version,
+            &whole.level_code,
+            whole.title_id
+        )
+    );
+    assert_eq!(
+        (row.updated_at, &row.serial),
+        (whole.updated_at, &whole.serial)
+    );
+    assert_eq!(row.declare_unit, None);
+}

@@ -263,7 +263,7 @@ async fn indexing_again_after_a_rename_replaces_the_old_name() {
         1
     );
     // The store function, as the picker's other callers use it.
-    let hits = unit_search::search(&app.state.db.conn, "文化传媒", 20)
+    let hits = unit_search::search(&app.state.db, "文化传媒", 20)
         .await
         .unwrap();
     assert_eq!(hits.len(), 1);

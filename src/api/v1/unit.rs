@@ -36,7 +36,7 @@ pub async fn queue(me: ApiUnit, ApiQuery(q): ApiQuery<QueueQuery>) -> Resp<Json<
         held_now: q.held_now.unwrap_or(false),
         ..Filter::default()
     };
-    let rows = review::after(&me.state.db.conn, me.unit.id, &f, cursor, limit).await?;
+    let rows = review::after(&me.state.db, me.unit.id, &f, cursor, limit).await?;
     let d = me.state.dicts();
     Ok(Json(QueuePage::of(
         rows,

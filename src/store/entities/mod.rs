@@ -4,13 +4,13 @@
 /// as given, then the columns every account table shares, as the first migration's
 /// `account_columns` creates them: the password, the lockout and the lifecycle.
 macro_rules! account_entity {
-    ($table:literal { $($own:tt)* }) => {
+    ($table:literal { $($(#[$meta:meta])* pub $own:ident: $ty:ty,)* }) => {
         #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
         #[sea_orm(table_name = $table)]
         pub struct Model {
             #[sea_orm(primary_key, auto_increment = false)]
             pub id: Uuid,
-            $($own)*
+            $($(#[$meta])* pub $own: $ty,)*
             pub password_hash: String,
             pub failed_logins: i32,
             pub locked_until: Option<i64>,
@@ -25,6 +25,24 @@ macro_rules! account_entity {
         pub enum Relation {}
 
         impl ActiveModelBehavior for ActiveModel {}
+
+        // In the order of the fields, as `SELECT` lists the columns of `Column::iter()`.
+        impl $crate::store::local::FromCols for Model {
+            fn from_cols(r: &mut impl $crate::store::local::Cols) -> Result<Self, DbErr> {
+                Ok(Model {
+                    id: r.next()?,
+                    $($own: r.next()?,)*
+                    password_hash: r.next()?,
+                    failed_logins: r.next()?,
+                    locked_until: r.next()?,
+                    must_change_password: r.next()?,
+                    disabled: r.next()?,
+                    created_at: r.next()?,
+                    updated_at: r.next()?,
+                    last_login_at: r.next()?,
+                })
+            }
+        }
 
         impl Model {
             /// What a login checks of this account.

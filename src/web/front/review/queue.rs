@@ -110,7 +110,7 @@ impl Listing {
         q: QueryForm,
         f: &Filter,
     ) -> Result<Self> {
-        let (list, total) = review::page(&state.db.conn, unit, f, q.page_no()).await?;
+        let (list, total) = review::page(&state.db, unit, f, q.page_no()).await?;
         let pages = ((total.max(0) as u64).div_ceil(PAGE_SIZE)).max(1);
         Ok(Listing {
             rows: rows(state, unit, list),
@@ -205,7 +205,7 @@ pub async fn export(me: Unit, Query(q): Query<QueryForm>) -> Result<Response> {
     )?;
     let mut offset = 0u64;
     'pages: loop {
-        let (list, _) = review::slice(&state.db.conn, unit.id, &f, offset, 1000).await?;
+        let (list, _) = review::slice(&state.db, unit.id, &f, offset, 1000).await?;
         if list.is_empty() {
             break;
         }

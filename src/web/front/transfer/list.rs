@@ -37,7 +37,7 @@ struct ListPage {
 
 pub async fn page(me: Person, Query(q): Query<FlashQuery>) -> Result<Response> {
     let state = &me.state;
-    let apps = applications::list_for_person_named(&state.db.conn, me.account.id, 50).await?;
+    let apps = applications::list_for_person_named(&state.db, me.account.id, 50).await?;
     let dicts = state.dicts();
     let mut rows = Vec::with_capacity(apps.len());
     for l in &apps {

@@ -21,7 +21,7 @@ use crate::store::{attachments, chain, notices};
 /// The person's own application; anyone else's, or a malformed id, is "not found".
 pub async fn own(state: &AppState, person: &person::Model, id: &str) -> Result<application::Model> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    applications::find_for_person(&state.db.conn, person.id, id)
+    applications::find_for_person(&state.db, person.id, id)
         .await?
         .ok_or(AppError::NotFound)
 }

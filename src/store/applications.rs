@@ -64,17 +64,13 @@ pub async fn create_draft(
 }
 
 /// The person's application, or `None` whether it does not exist or is someone else's.
-pub async fn find_for_person(
-    c: &impl ConnectionTrait,
-    person_id: Uuid,
-    id: Uuid,
-) -> Result<Option<Model>> {
-    use sea_orm::Statement;
+/// On a SQLite file it runs on the request's own thread (`store::local`).
+pub async fn find_for_person(db: &super::Db, person_id: Uuid, id: Uuid) -> Result<Option<Model>> {
     use std::sync::OnceLock;
     // Every page and step on the person's own application runs this first: its text is
     // built once per database, not by the query builder at each request.
     static BUILT: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
-    let backend = c.get_database_backend();
+    let backend = db.backend();
     let sql = super::built_once(&BUILT, backend, 0, || {
         super::query_text(
             application::Entity::find_by_id(Uuid::nil())
@@ -86,11 +82,8 @@ pub async fn find_for_person(
         )
     });
     let values = vec![id.into(), person_id.into(), 1u64.into()];
-    Ok(
-        Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .one(c)
-            .await?,
-    )
+    let found = super::local::read_all(db, sql, values).await?;
+    Ok(found.into_iter().next())
 }
 
 /// The person's applications, newest first (a person has few; bounded anyway).

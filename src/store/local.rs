@@ -286,15 +286,6 @@ pub async fn read_all<T: FromCols>(
     read_with(db, sql, values, &As::<T>::rows()).await
 }
 
-/// The first row of [`read_all`], if any.
-pub async fn read_one<T: FromCols>(
-    db: &Db,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<Option<T>, DbErr> {
-    Ok(read_all(db, sql, values).await?.into_iter().next())
-}
-
 fn kind(v: ValueRef<'_>) -> String {
     format!("{:?}", v.data_type())
 }

@@ -336,9 +336,10 @@ async fn continuing_from_the_timeout_warning_keeps_the_session() {
     assert!(home.contains("data-idle=\"900\""));
 }
 
-/// The signed-in statement and 我的申报信息 read their rows by position (on a SQLite file on
-/// the request's own thread, `store::local`): each model must come out as sea-orm reads the
-/// same row by column name, for every kind of account, on every database.
+/// The signed-in statement, 我的申报信息 and the person's own application read their rows
+/// by position (on a SQLite file on the request's own thread, `store::local`): each model
+/// must come out as sea-orm reads the same row by column name, for every kind of account,
+/// on every database.
 #[tokio::test]
 async fn the_hot_reads_read_what_sea_orm_reads() {
     use sea_orm::EntityTrait;
@@ -430,6 +431,10 @@ async fn the_hot_reads_read_what_sea_orm_reads() {
         .await
         .unwrap()
         .unwrap();
+    let own = applications::find_for_person(db, person_id, draft.id)
+        .await
+        .unwrap();
+    assert_eq!(own.as_ref(), Some(&whole), "the whole application");
     assert_eq!(listed.len(), 1);
     let row = &listed[0];
     assert_eq!(

@@ -67,8 +67,12 @@ impl Reader {
         let conn = Connection::open_with_flags(&self.path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(err)?;
         conn.busy_timeout(super::BUSY_TIMEOUT).map_err(err)?;
+        // 2 MiB of page cache (SQLite's default), not the pool's 8: these reads touch a few
+        // index pages each, which the operating system caches for every connection, and each
+        // connection's cache counts in the resident set (with 8 MiB each the server held 217
+        // MB with 1,000 connections open, against 192 before, docs/PERFORMANCE.md run 12).
         conn.execute_batch(&format!(
-            "PRAGMA query_only = ON; PRAGMA cache_size = -8192; PRAGMA mmap_size = {};",
+            "PRAGMA query_only = ON; PRAGMA cache_size = -2048; PRAGMA mmap_size = {};",
             self.mmap
         ))
         .map_err(err)?;

@@ -121,21 +121,9 @@ pub struct Listed {
 }
 
 // In the order [`list_for_person_named`] selects the columns.
-impl super::local::FromCols for Listed {
-    fn from_cols(r: &mut impl super::local::Cols) -> std::result::Result<Self, sea_orm::DbErr> {
-        Ok(Listed {
-            id: r.next()?,
-            state: r.next()?,
-            version: r.next()?,
-            level_code: r.next()?,
-            title_id: r.next()?,
-            updated_at: r.next()?,
-            serial: r.next()?,
-            declare_unit: r.next()?,
-            holder_unit: r.next()?,
-        })
-    }
-}
+super::local::from_cols!(Listed =>
+    id, state, version, level_code, title_id, updated_at, serial, declare_unit, holder_unit
+);
 
 /// [`list_for_person`] narrowed to [`Listed`]: one statement for 我的申报信息, on a SQLite
 /// file on the request's own thread (`store::local`).

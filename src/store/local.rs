@@ -177,6 +177,21 @@ pub trait FromCols: Sized {
     fn from_cols(r: &mut impl Cols) -> Result<Self, DbErr>;
 }
 
+/// `impl FromCols for $t`: its fields read in the order given, which is the order in which
+/// the statement selects their columns.
+macro_rules! from_cols {
+    ($t:ty => $($field:ident),* $(,)?) => {
+        impl $crate::store::local::FromCols for $t {
+            fn from_cols(
+                r: &mut impl $crate::store::local::Cols,
+            ) -> ::std::result::Result<Self, ::sea_orm::DbErr> {
+                Ok(Self { $($field: r.next()?),* })
+            }
+        }
+    };
+}
+pub(crate) use from_cols;
+
 /// How the rows of one statement are read, when that depends on more than their type (the
 /// joins a statement made for a site, say).
 pub trait Decode {

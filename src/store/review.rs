@@ -41,22 +41,9 @@ pub struct Row {
 }
 
 // In the order of [`SELECT`].
-impl FromCols for Row {
-    fn from_cols(r: &mut impl Cols) -> std::result::Result<Self, DbErr> {
-        Ok(Row {
-            id: r.next()?,
-            state: r.next()?,
-            holder: r.next()?,
-            level: r.next()?,
-            series: r.next()?,
-            title: r.next()?,
-            submitted_at: r.next()?,
-            version: r.next()?,
-            name: r.next()?,
-            id_masked: r.next()?,
-        })
-    }
-}
+super::local::from_cols!(Row =>
+    id, state, holder, level, series, title, submitted_at, version, name, id_masked
+);
 
 /// A row of a queue page: the [`Row`], then the count of the whole queue.
 struct Counted;

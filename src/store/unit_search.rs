@@ -41,16 +41,9 @@ pub struct UnitHit {
 }
 
 // In the order [`search_sql`] selects the columns.
-impl super::local::FromCols for UnitHit {
-    fn from_cols(r: &mut impl super::local::Cols) -> std::result::Result<Self, sea_orm::DbErr> {
-        Ok(UnitHit {
-            id: r.next()?,
-            name: r.next()?,
-            credit_code: r.next()?,
-            region_code: r.next()?,
-        })
-    }
-}
+super::local::from_cols!(UnitHit =>
+    id, name, credit_code, region_code
+);
 
 /// The query as searched: in the canonical form names are stored in (so a full-width query
 /// finds its plain name), trimmed, cut to [`MAX_CHARS`]; `None` when fewer than

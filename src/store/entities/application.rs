@@ -58,38 +58,9 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 // In the order of the fields, as `SELECT` lists the columns of `Column::iter()`.
-impl crate::store::local::FromCols for Model {
-    fn from_cols(r: &mut impl crate::store::local::Cols) -> Result<Self, DbErr> {
-        Ok(Model {
-            id: r.next()?,
-            person_id: r.next()?,
-            open_person_id: r.next()?,
-            state: r.next()?,
-            version: r.next()?,
-            round: r.next()?,
-            holder_unit_id: r.next()?,
-            declare_unit_id: r.next()?,
-            is_work_unit: r.next()?,
-            work_unit_id: r.next()?,
-            phone_cipher: r.next()?,
-            phone_masked: r.next()?,
-            level_code: r.next()?,
-            series_code: r.next()?,
-            title_id: r.next()?,
-            specialty_id: r.next()?,
-            declare_method_code: r.next()?,
-            title_year: r.next()?,
-            original: r.next()?,
-            transfer: r.next()?,
-            education: r.next()?,
-            work: r.next()?,
-            created_at: r.next()?,
-            updated_at: r.next()?,
-            submitted_at: r.next()?,
-            final_at: r.next()?,
-            serial: r.next()?,
-            declare_region: r.next()?,
-            submitted_month: r.next()?,
-        })
-    }
-}
+crate::store::local::from_cols!(Model =>
+    id, person_id, open_person_id, state, version, round, holder_unit_id, declare_unit_id,
+    is_work_unit, work_unit_id, phone_cipher, phone_masked, level_code, series_code, title_id,
+    specialty_id, declare_method_code, title_year, original, transfer, education, work,
+    created_at, updated_at, submitted_at, final_at, serial, declare_region, submitted_month
+);

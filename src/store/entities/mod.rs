@@ -27,22 +27,10 @@ macro_rules! account_entity {
         impl ActiveModelBehavior for ActiveModel {}
 
         // In the order of the fields, as `SELECT` lists the columns of `Column::iter()`.
-        impl $crate::store::local::FromCols for Model {
-            fn from_cols(r: &mut impl $crate::store::local::Cols) -> Result<Self, DbErr> {
-                Ok(Model {
-                    id: r.next()?,
-                    $($own: r.next()?,)*
-                    password_hash: r.next()?,
-                    failed_logins: r.next()?,
-                    locked_until: r.next()?,
-                    must_change_password: r.next()?,
-                    disabled: r.next()?,
-                    created_at: r.next()?,
-                    updated_at: r.next()?,
-                    last_login_at: r.next()?,
-                })
-            }
-        }
+        $crate::store::local::from_cols!(Model =>
+            id, $($own,)* password_hash, failed_logins, locked_until, must_change_password,
+            disabled, created_at, updated_at, last_login_at
+        );
 
         impl Model {
             /// What a login checks of this account.

@@ -23,18 +23,7 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 // In the order of the fields, as `SELECT` lists the columns of `Column::iter()`.
-impl crate::store::local::FromCols for Model {
-    fn from_cols(r: &mut impl crate::store::local::Cols) -> Result<Self, DbErr> {
-        Ok(Model {
-            id_hash: r.next()?,
-            realm: r.next()?,
-            subject_kind: r.next()?,
-            subject_id: r.next()?,
-            csrf: r.next()?,
-            cert_fingerprint: r.next()?,
-            ip: r.next()?,
-            created_at: r.next()?,
-            last_seen_at: r.next()?,
-        })
-    }
-}
+crate::store::local::from_cols!(Model =>
+    id_hash, realm, subject_kind, subject_id, csrf, cert_fingerprint, ip, created_at,
+    last_seen_at
+);

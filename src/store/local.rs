@@ -267,8 +267,9 @@ impl Cols for OrmCols<'_> {
     }
 }
 
-/// Every row of `sql` (written with `?` placeholders), each read by `d`: on the request's
-/// thread on a SQLite file, through sea-orm elsewhere.
+/// Every row of `sql` (written with `?` placeholders, or numbered for PostgreSQL as the query
+/// builder writes it), each read by `d`: on the request's thread on a SQLite file, through
+/// sea-orm elsewhere.
 pub async fn read_with<D: Decode>(
     db: &Db,
     sql: &str,
@@ -278,18 +279,9 @@ pub async fn read_with<D: Decode>(
     if let Some(reader) = &db.reader {
         return reader.all(sql, &values, d);
     }
-    read_orm(&db.conn, sql, values, d).await
-}
-
-/// [`read_with`] through sea-orm, whatever the database (and inside a transaction).
-pub async fn read_orm<D: Decode>(
-    c: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-    d: &D,
-) -> Result<Vec<D::Out>, DbErr> {
-    let rows = c
-        .query_all_raw(super::stmt(c.get_database_backend(), sql, values))
+    let rows = db
+        .conn
+        .query_all_raw(super::stmt(db.backend(), sql, values))
         .await?;
     rows.iter()
         .map(|row| d.decode(&mut OrmCols { row, at: 0 }))

@@ -175,7 +175,7 @@ impl Db {
             }
             db.start_group_commit();
             if let Some(path) = sqlite_file(url) {
-                let read_only = url.contains("mode=ro");
+                let read_only = sqlite_read_only(url);
                 match local::Reader::open(&path, mmap, read_only) {
                     Ok(reader) => db.reader = Some(Arc::new(reader)),
                     // The pool's own connections still read everything, only slower.
@@ -322,16 +322,26 @@ impl Db {
     }
 }
 
-/// The file of a `sqlite://PATH?…` URL; `None` for an in-memory database, which no other
-/// connection can open.
-pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+/// The path and the options of a `sqlite://PATH?…` URL.
+fn sqlite_parts(url: &str) -> Option<(&str, impl Iterator<Item = &str>)> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let memory =
-        path.is_empty() || path == ":memory:" || query.split('&').any(|kv| kv == "mode=memory");
+    Some((path, query.split('&')))
+}
+
+/// The file of a `sqlite://PATH?…` URL; `None` for an in-memory database, which no other
+/// connection can open.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let (path, mut options) = sqlite_parts(url)?;
+    let memory = path.is_empty() || path == ":memory:" || options.any(|kv| kv == "mode=memory");
     (!memory).then(|| std::path::PathBuf::from(path))
+}
+
+/// Whether a SQLite URL opens its database read-only (`mode=ro`).
+fn sqlite_read_only(url: &str) -> bool {
+    sqlite_parts(url).is_some_and(|(_, mut options)| options.any(|kv| kv == "mode=ro"))
 }
 
 /// Statement text built once per process, for a statement every request runs: one slot per
@@ -598,4 +608,28 @@ pub async fn insert_new(
 /// Runs a `SELECT COUNT(*) AS n …` and returns `n`.
 pub async fn count(c: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<i64, DbErr> {
     Ok(query_scalar(c, sql, values, "n").await?.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sqlite_file, sqlite_read_only};
+    use std::path::PathBuf;
+
+    #[test]
+    fn a_sqlite_url_names_its_file_and_mode() {
+        let file = |u| sqlite_file(u).map(|p: PathBuf| p.display().to_string());
+        assert_eq!(
+            file("sqlite://data/z.db?mode=rwc").as_deref(),
+            Some("data/z.db")
+        );
+        assert_eq!(file("sqlite:/abs/z.db").as_deref(), Some("/abs/z.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("sqlite://z.db?cache=shared&mode=memory"), None);
+        assert_eq!(file("postgres://h/db"), None);
+        assert!(sqlite_read_only("sqlite://z.db?cache=shared&mode=ro"));
+        assert!(!sqlite_read_only("sqlite://z.db?mode=rwc"));
+        // An option's value that only contains the words does not count.
+        assert!(!sqlite_read_only("sqlite://mode=ro.db?mode=rwc"));
+        assert!(!sqlite_read_only("postgres://h/db?mode=ro"));
+    }
 }

@@ -130,12 +130,16 @@ pub async fn slice(
         c,
         // The page's ids first, in the order of the holder rows' index (unit,
         // submitted_at, application), then the wide rows and the persons of those only.
+        // The page keeps the order of its ids (a holder row's time is its application's,
+        // `applications::move_to`): SQLite then reads the rows in that order instead of
+        // sorting them again.
         &format!(
-            "{SELECT}, ({count}) AS total FROM (SELECT h.application_id AS pid {from} \
+            "{SELECT}, ({count}) AS total FROM (SELECT h.application_id AS pid, \
+             h.submitted_at AS pat {from} \
              WHERE {cond} ORDER BY h.submitted_at DESC, h.application_id DESC \
              LIMIT ? OFFSET ?) pg \
              JOIN applications a ON a.id = pg.pid JOIN persons p ON p.id = a.person_id \
-             ORDER BY a.submitted_at DESC, a.id DESC"
+             ORDER BY pg.pat DESC, pg.pid DESC"
         ),
         all,
         &Counted,

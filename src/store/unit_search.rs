@@ -1,8 +1,8 @@
 //! 单位名称 search for the unit picker: any part of a name, from two characters on.
 //!
 //! - Two characters: an exact lookup in `unit_bigrams`, which holds every two-character
-//!   window of every name (neither FTS5's trigram tokenizer nor pg_trgm can answer these
-//!   from their index).
+//!   window of every name, each beside the name itself (neither FTS5's trigram tokenizer nor
+//!   pg_trgm can answer these from their index).
 //! - Three and more: SQLite's FTS5 trigram table `units_fts`, PostgreSQL's pg_trgm GIN index
 //!   on `units.name` through `LIKE '%…%'`; the MySQL family has neither (an n-gram FULLTEXT
 //!   index is not on every engine of the family), so there the units holding a few of the
@@ -136,13 +136,7 @@ pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> 
     .await?;
     let grams = bigrams(name);
     if !grams.is_empty() {
-        let mut sql = String::from("INSERT INTO unit_bigrams (gram, unit_id) VALUES ");
-        let mut values: Vec<Value> = Vec::with_capacity(grams.len() * 2);
-        for (i, g) in grams.into_iter().enumerate() {
-            sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
-            values.push(g.into());
-            values.push(unit_id.into());
-        }
+        let (sql, values) = bigram_rows(grams.iter().map(|g| (g.as_str(), unit_id, name)));
         exec(c, &sql, values).await?;
     }
     if backend == DbBackend::Sqlite {
@@ -177,6 +171,28 @@ pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> 
     Ok(())
 }
 
+/// One `INSERT` of `unit_bigrams` rows, each a bigram, its unit and the unit's name (kept
+/// beside the bigram with its length in characters, for `ix_unit_bigrams_names`).
+pub fn bigram_rows<'a>(
+    rows: impl IntoIterator<Item = (&'a str, Uuid, &'a str)>,
+) -> (String, Vec<Value>) {
+    let mut sql =
+        String::from("INSERT INTO unit_bigrams (gram, unit_id, name, name_chars) VALUES ");
+    let mut values: Vec<Value> = Vec::new();
+    for (i, (gram, unit_id, name)) in rows.into_iter().enumerate() {
+        sql.push_str(if i == 0 {
+            "(?, ?, ?, ?)"
+        } else {
+            ", (?, ?, ?, ?)"
+        });
+        values.push(gram.into());
+        values.push(unit_id.into());
+        values.push(name.into());
+        values.push((name.chars().count() as i32).into());
+    }
+    (sql, values)
+}
+
 /// Units whose name contains the query: at most `limit`, names starting with the query
 /// first, then shorter names. Fewer than two characters find nothing. On a SQLite file it
 /// runs on the request's own thread (`store::local`).
@@ -192,33 +208,33 @@ pub async fn search(db: &super::Db, q: &str, limit: u64) -> Result<Vec<UnitHit>>
     Ok(rank(hits, &q, limit as usize))
 }
 
-/// One statement. Candidates are (key, name) pairs: those containing the query (at most
-/// `CANDIDATES`, straight from an index) and those starting with it (a range on the unique
-/// index of `units.name`). The database ranks them and reads the full rows of the best
-/// `limit` only. On SQLite the key is the `units` rowid, which the name index and the id
-/// index both hold, so the candidates cost no table reads beyond what the match needs.
+/// One statement. Candidates are names (a unit's name is unique, and every source of
+/// candidates holds it, so none is joined to `units` before the ranking): those containing
+/// the query (at most `CANDIDATES`, straight from an index) and those starting with it (a
+/// range on the unique index of `units.name`). The database ranks them and reads the full
+/// rows of the best `limit` only, by name.
 fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     let cap = limit.max(CANDIDATES);
     let n = q.chars().count();
-    let sqlite = backend == DbBackend::Sqlite;
-    let key = if sqlite { "rowid" } else { "id" };
     let length = super::dialect::char_length(backend);
     let (contains, mut values): (String, Vec<Value>) = if n == MIN_CHARS {
+        // `ix_unit_bigrams_names` holds each name after its bigram, shortest first: the
+        // candidates are one range of it, read in its order, so that where more than `cap`
+        // names hold the bigram the shortest are kept, which the ranking puts first.
         (
             format!(
-                "SELECT u.{key} AS k, u.name AS name FROM unit_bigrams b \
-                 {} units u ON u.id = b.unit_id WHERE b.gram = ? LIMIT {cap}",
-                units_after(backend)
+                "SELECT name AS k FROM unit_bigrams{} WHERE gram = ? \
+                 ORDER BY name_chars, name LIMIT {cap}",
+                super::dialect::indexed_by(backend, "ix_unit_bigrams_names")
             ),
             vec![q.into()],
         )
-    } else if sqlite {
+    } else if backend == DbBackend::Sqlite {
         // FTS5's trigram tokenizer folds case; instr() keeps the match exact, as LIKE is.
         (
             format!(
-                "SELECT u.rowid AS k, units_fts.name AS name FROM units_fts \
-                 JOIN units u ON u.id = units_fts.unit_id \
-                 WHERE units_fts MATCH ? AND instr(units_fts.name, ?) > 0 LIMIT {cap}"
+                "SELECT name AS k FROM units_fts \
+                 WHERE units_fts MATCH ? AND instr(name, ?) > 0 LIMIT {cap}"
             ),
             vec![fts_phrase(q).into(), q.into()],
         )
@@ -227,7 +243,7 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     } else {
         (
             format!(
-                "SELECT id AS k, name FROM units \
+                "SELECT name AS k FROM units \
                  WHERE name LIKE '%' || ? || '%' ESCAPE '\\' LIMIT {cap}"
             ),
             vec![like_escape(q).into()],
@@ -237,16 +253,16 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     // statement there: on the MySQL family the two lists are only appended, twice as many
     // rows come back, and `rank` drops the second copy of a unit found by both (a unit is in
     // each list at most once, so `2 × limit` rows hold `limit` distinct units).
-    let (union, limit) = if backend == DbBackend::MySql {
+    let (union, rows) = if backend == DbBackend::MySql {
         ("UNION ALL", limit * 2)
     } else {
         ("UNION", limit)
     };
-    let mut candidates = format!("SELECT * FROM ({contains}) a");
+    let mut candidates = format!("SELECT k FROM ({contains}) a");
     // Names starting with the query may lie outside the candidates of a common fragment.
     if let Some(end) = prefix_end(q) {
         candidates.push_str(&format!(
-            " {union} SELECT * FROM (SELECT {key} AS k, name FROM units \
+            " {union} SELECT k FROM (SELECT name AS k FROM units \
              WHERE name >= ? AND name < ? ORDER BY name LIMIT {cap}) p"
         ));
         values.push(q.into());
@@ -254,26 +270,14 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     }
     let sql = format!(
         "SELECT u.id, u.name, u.credit_code, u.region_code FROM (\
-         SELECT k, CASE WHEN substr(name, 1, {n}) = ? THEN 0 ELSE 1 END AS r0, \
-         {length}(name) AS r1, name AS r2 FROM ({candidates}) c \
-         ORDER BY r0, r1, r2 LIMIT {limit}) t \
-         JOIN units u ON u.{key} = t.k ORDER BY t.r0, t.r1, t.r2"
+         SELECT k, CASE WHEN substr(k, 1, {n}) = ? THEN 0 ELSE 1 END AS r0, \
+         {length}(k) AS r1 FROM ({candidates}) c \
+         ORDER BY r0, r1, k LIMIT {rows}) t \
+         JOIN units u ON u.name = t.k ORDER BY t.r0, t.r1, t.k"
     );
     // The ranking's value comes first in the text.
     values.insert(0, q.into());
     (sql, values)
-}
-
-/// How `units` joins the bigram lookups. MySQL's planner, seeing the `LIMIT`, prefers to
-/// walk the whole name index of `units` and probe the bigrams for each (200k rows when the
-/// bigram is rare); `STRAIGHT_JOIN` makes it read the bigrams first, in the order it
-/// chooses among them (the rarest first), then the units they name.
-fn units_after(backend: DbBackend) -> &'static str {
-    if backend == DbBackend::MySql {
-        "STRAIGHT_JOIN"
-    } else {
-        "JOIN"
-    }
 }
 
 /// At most this many of a query's bigrams are joined on the MySQL family: enough to make
@@ -297,15 +301,15 @@ pub fn lookup_grams(q: &str) -> Vec<String> {
 
 /// Candidates on the MySQL family: units holding every one of the query's [`lookup_grams`]
 /// (each an exact lookup on `unit_bigrams`' primary key; the planner starts from the rarest,
-/// whose row count it reads off the index), then the whole query checked in the name
-/// (`LOCATE` under the binary collation is exact and case-sensitive).
+/// whose row count it reads off the index), then the whole query checked in the name the
+/// bigram row keeps (`LOCATE` under the binary collation is exact and case-sensitive).
 fn bigram_join(q: &str, cap: u64) -> (String, Vec<Value>) {
     let grams = lookup_grams(q);
     if grams.is_empty() {
         // Only whitespace pairs: no index can answer; the prefix candidates still do.
-        return ("SELECT id AS k, name FROM units WHERE 1 = 0".into(), vec![]);
+        return ("SELECT name AS k FROM units WHERE 1 = 0".into(), vec![]);
     }
-    let mut sql = String::from("SELECT u.id AS k, u.name AS name FROM unit_bigrams b0");
+    let mut sql = String::from("SELECT b0.name AS k FROM unit_bigrams b0");
     let mut values: Vec<Value> = Vec::with_capacity(grams.len() + 1);
     for (i, g) in grams.iter().enumerate().skip(1) {
         sql.push_str(&format!(
@@ -314,8 +318,7 @@ fn bigram_join(q: &str, cap: u64) -> (String, Vec<Value>) {
         values.push(g.as_str().into());
     }
     sql.push_str(&format!(
-        " {} units u ON u.id = b0.unit_id WHERE b0.gram = ? AND LOCATE(?, u.name) > 0 LIMIT {cap}",
-        units_after(DbBackend::MySql)
+        " WHERE b0.gram = ? AND LOCATE(?, b0.name) > 0 LIMIT {cap}"
     ));
     values.push(grams[0].as_str().into());
     values.push(q.into());
@@ -457,18 +460,26 @@ mod tests {
         assert_eq!(values[1], Value::from("100\\%"));
         let (sql, values) = search_sql(DbBackend::MySql, "市场监督", 20);
         assert!(
-            sql.contains("LOCATE(?, u.name)") && !sql.contains("LIKE"),
+            sql.contains("LOCATE(?, b0.name)") && !sql.contains("LIKE"),
             "{sql}"
         );
-        assert!(sql.contains("char_length(name)"), "{sql}");
-        assert!(sql.contains("STRAIGHT_JOIN units u"), "{sql}");
-        let (sql, _) = search_sql(DbBackend::MySql, "市场", 20);
+        assert!(sql.contains("char_length(k)"), "{sql}");
+        // No candidate is joined to `units`: only the ranked page is, by name.
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres, DbBackend::MySql] {
+            for q in ["市场", "市场监督"] {
+                let (sql, _) = search_sql(backend, q, 20);
+                assert_eq!(sql.matches("JOIN units").count(), 1, "{sql}");
+                assert!(sql.ends_with("JOIN units u ON u.name = t.k ORDER BY t.r0, t.r1, t.k"));
+            }
+        }
+        let (sql, _) = search_sql(DbBackend::Sqlite, "市场", 20);
         assert!(
-            sql.contains("FROM unit_bigrams b STRAIGHT_JOIN units u"),
+            sql.contains(
+                "FROM unit_bigrams INDEXED BY ix_unit_bigrams_names WHERE gram = ? \
+                 ORDER BY name_chars, name LIMIT 200"
+            ),
             "{sql}"
         );
-        let (sql, _) = search_sql(DbBackend::Postgres, "市场", 20);
-        assert!(!sql.contains("STRAIGHT_JOIN"), "{sql}");
         // The ranking value, the joined grams, the first gram, the query, the prefix range.
         assert_eq!(
             values[..4],

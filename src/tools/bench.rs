@@ -14,7 +14,7 @@ use crate::store::{Db, exec, unit_search};
 
 /// Units per transaction while seeding.
 const BATCH: usize = 1000;
-/// Rows per multi-row `INSERT` into `unit_bigrams` (two parameters each).
+/// Rows per multi-row `INSERT` into `unit_bigrams` (four parameters each).
 const BIGRAM_ROWS: usize = 4000;
 /// Queries per length.
 const QUERIES: usize = 500;
@@ -274,18 +274,18 @@ pub(crate) async fn seed_units(
         }
         exec(c, &sql, values).await?;
 
-        let pairs: Vec<(String, Uuid)> = batch
+        let rows: Vec<(String, Uuid, &str)> = batch
             .iter()
-            .flat_map(|u| unit_search::bigrams(&u.name).into_iter().map(|g| (g, u.id)))
+            .flat_map(|u| {
+                unit_search::bigrams(&u.name)
+                    .into_iter()
+                    .map(|g| (g, u.id, u.name.as_str()))
+            })
             .collect();
-        for chunk in pairs.chunks(BIGRAM_ROWS) {
-            let mut sql = String::from("INSERT INTO unit_bigrams (gram, unit_id) VALUES ");
-            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
-            for (i, (g, id)) in chunk.iter().enumerate() {
-                sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
-                values.push(g.clone().into());
-                values.push((*id).into());
-            }
+        for chunk in rows.chunks(BIGRAM_ROWS) {
+            let (sql, values) = unit_search::bigram_rows(
+                chunk.iter().map(|(g, id, name)| (g.as_str(), *id, *name)),
+            );
             exec(c, &sql, values).await?;
         }
 

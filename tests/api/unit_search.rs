@@ -203,6 +203,34 @@ async fn at_most_twenty_units_names_starting_with_the_query_first() {
     assert_eq!(found[0], "市场服务中心");
 }
 
+/// More names hold the two characters than the picker reads before ranking (200): it reads
+/// the shortest, so two short names registered after all the long ones still come first.
+#[tokio::test]
+async fn a_common_pair_of_characters_finds_the_shortest_names() {
+    let app = TestApp::spawn().await;
+    for n in 0..210 {
+        add_unit(
+            &app,
+            &format!("济南市历下区第{n:03}号市场服务有限公司"),
+            "370100",
+        )
+        .await;
+    }
+    add_unit(&app, "青岛海鲜市场", "370200").await;
+    add_unit(&app, "济南农贸市场", "370100").await;
+    let (client, _) = app.person_client().await;
+    let found = names(&search(&app, &client, "市场").await);
+    assert_eq!(found.len(), 20);
+    assert_eq!(
+        found[..3],
+        [
+            "济南农贸市场",
+            "青岛海鲜市场",
+            "济南市历下区第000号市场服务有限公司"
+        ]
+    );
+}
+
 #[tokio::test]
 async fn anonymous_callers_are_sent_to_login() {
     let app = TestApp::spawn().await;

@@ -64,6 +64,7 @@ migrations![
     m20261205_000013_dict_version,
     m20261206_000014_queue_order,
     m20261206_000015_stats_groupings,
+    m20261207_000016_unit_bigram_names,
 ];
 
 /// Every migration's `down`: the schema only moves forward; a backup is the way back.
@@ -279,6 +280,7 @@ mod tests {
                 "m20261205_000013_dict_version",
                 "m20261206_000014_queue_order",
                 "m20261206_000015_stats_groupings",
+                "m20261207_000016_unit_bigram_names",
             ]
         );
     }

@@ -1,8 +1,8 @@
 //! The unit picker's two-character lookup answers from one index: each bigram row keeps its
 //! unit's name and the name's length in characters, indexed after the bigram, so that the
 //! candidates are read from `ix_unit_bigrams_names` alone instead of each being joined to
-//! `units` by its UUID (three fifths of the picker's work on SQLite, `docs/PERFORMANCE.md`,
-//! run 14), and come in the ranking's own order: shortest names first.
+//! `units` by its UUID (the statement for 市场 at 100k units: 114 → 65 µs on SQLite,
+//! `docs/PERFORMANCE.md`, run 14), and come in the ranking's own order: shortest names first.
 //! `unit_search::index_unit` writes both with the bigrams, a rename included.
 
 use sea_orm::DbBackend;

@@ -5,16 +5,12 @@
 //! `docs/PERFORMANCE.md`, run 14), and come in the ranking's own order: shortest names first.
 //! `unit_search::index_unit` writes both with the bigrams, a rename included.
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 forward_only!(up);
 
 async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let length = match m.get_database_backend() {
-        DbBackend::Sqlite => "length",
-        _ => "char_length",
-    };
+    let length = crate::store::dialect::char_length(m.get_database_backend());
     super::run(
         m,
         [

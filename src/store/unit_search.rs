@@ -1,16 +1,18 @@
 //! 单位名称 search for the unit picker: any part of a name, from two characters on.
 //!
 //! - Two characters: an exact lookup in `unit_bigrams`, which holds every two-character
-//!   window of every name, each beside the name itself (neither FTS5's trigram tokenizer nor
-//!   pg_trgm can answer these from their index).
+//!   window of every name, each beside the name itself and the ranking's keys, so that one
+//!   index range is the page (neither FTS5's trigram tokenizer nor pg_trgm can answer these
+//!   from their index).
 //! - Three and more: SQLite's FTS5 trigram table `units_fts`, PostgreSQL's pg_trgm GIN index
 //!   on `units.name` through `LIKE '%…%'`; the MySQL family has neither (an n-gram FULLTEXT
 //!   index is not on every engine of the family), so there the units holding a few of the
 //!   query's bigrams at once are the candidates, checked against the whole query.
 //!
-//! Every query reads a bounded candidate set from an index (plus the names that start with
-//! the query, a range on the unique index of `units.name`); the ranking — names starting
-//! with the query first, then shorter names — happens here, so nothing scans the table.
+//! Every longer query reads a bounded candidate set from an index (plus the names that
+//! start with the query, a range on the unique index of `units.name`); the ranking — names
+//! starting with the query first, then shorter names — is the database's and is checked
+//! here again, so nothing scans the table.
 //! Matching is exact (case-sensitive) on both databases.
 
 use std::collections::HashSet;
@@ -171,23 +173,26 @@ pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> 
     Ok(())
 }
 
-/// One `INSERT` of `unit_bigrams` rows, each a bigram, its unit and the unit's name (kept
-/// beside the bigram with its length in characters, for `ix_unit_bigrams_names`).
+/// One `INSERT` of `unit_bigrams` rows, each a bigram, its unit and the unit's name, kept
+/// beside the bigram with the ranking's keys for `ix_unit_bigrams_ranked`: whether the
+/// bigram begins the name (0) or not (1), and the name's length in characters.
 pub fn bigram_rows<'a>(
     rows: impl IntoIterator<Item = (&'a str, Uuid, &'a str)>,
 ) -> (String, Vec<Value>) {
-    let mut sql =
-        String::from("INSERT INTO unit_bigrams (gram, unit_id, name, name_chars) VALUES ");
+    let mut sql = String::from(
+        "INSERT INTO unit_bigrams (gram, unit_id, name, gram_rank, name_chars) VALUES ",
+    );
     let mut values: Vec<Value> = Vec::new();
     for (i, (gram, unit_id, name)) in rows.into_iter().enumerate() {
         sql.push_str(if i == 0 {
-            "(?, ?, ?, ?)"
+            "(?, ?, ?, ?, ?)"
         } else {
-            ", (?, ?, ?, ?)"
+            ", (?, ?, ?, ?, ?)"
         });
         values.push(gram.into());
         values.push(unit_id.into());
         values.push(name.into());
+        values.push(i16::from(!name.starts_with(gram)).into());
         values.push((name.chars().count() as i32).into());
     }
     (sql, values)
@@ -208,28 +213,32 @@ pub async fn search(db: &super::Db, q: &str, limit: u64) -> Result<Vec<UnitHit>>
     Ok(rank(hits, &q, limit as usize))
 }
 
-/// One statement. Candidates are names (a unit's name is unique, and every source of
-/// candidates holds it, so none is joined to `units` before the ranking): those containing
-/// the query (at most `CANDIDATES`, straight from an index) and those starting with it (a
-/// range on the unique index of `units.name`). The database ranks them and reads the full
-/// rows of the best `limit` only, by name.
+/// One statement. For two characters (every query passes through two as it is typed) the
+/// page is the first `limit` entries of one index range, `ix_unit_bigrams_ranked`, whose
+/// order is the ranking's. Longer queries gather candidate names: those containing the
+/// query (at most `CANDIDATES`, straight from an index) and those starting with it (a range
+/// on the unique index of `units.name`); the database ranks them. Either way only the page's
+/// names are joined to `units`, by name (a unit's name is unique).
 fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
-    let cap = limit.max(CANDIDATES);
     let n = q.chars().count();
-    let length = super::dialect::char_length(backend);
-    let (contains, mut values): (String, Vec<Value>) = if n == MIN_CHARS {
-        // `ix_unit_bigrams_names` holds each name after its bigram, shortest first: the
-        // candidates are one range of it, read in its order, so that where more than `cap`
-        // names hold the bigram the shortest are kept, which the ranking puts first.
-        (
+    if n == MIN_CHARS {
+        // A name starts with the query exactly when the query's bigram begins it
+        // (`gram_rank` 0): the index's range for the bigram is the exact ranking, and the
+        // names starting with the query are all in it.
+        return (
             format!(
-                "SELECT name AS k FROM unit_bigrams{} WHERE gram = ? \
-                 ORDER BY name_chars, name LIMIT {cap}",
-                super::dialect::indexed_by(backend, "ix_unit_bigrams_names")
+                "SELECT u.id, u.name, u.credit_code, u.region_code FROM (\
+                 SELECT name AS k, gram_rank AS r0, name_chars AS r1 FROM unit_bigrams{} \
+                 WHERE gram = ? ORDER BY gram_rank, name_chars, name LIMIT {limit}) t \
+                 JOIN units u ON u.name = t.k ORDER BY t.r0, t.r1, t.k",
+                super::dialect::indexed_by(backend, "ix_unit_bigrams_ranked")
             ),
             vec![q.into()],
-        )
-    } else if backend == DbBackend::Sqlite {
+        );
+    }
+    let cap = limit.max(CANDIDATES);
+    let length = super::dialect::char_length(backend);
+    let (contains, mut values): (String, Vec<Value>) = if backend == DbBackend::Sqlite {
         // FTS5's trigram tokenizer folds case; instr() keeps the match exact, as LIKE is.
         (
             format!(
@@ -260,11 +269,9 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     };
     let mut candidates = format!("SELECT k FROM ({contains}) a");
     // Names starting with the query may lie outside the candidates of a common fragment.
-    // They rank first; a page's worth is read, in name order (for two characters the
-    // shortest of them are among the candidates above as well: on 383 common pairs at 100k
-    // units the page is the exact ranking). With 200, PostgreSQL's plan for any value, which
-    // assumes a two-hundredth of the names in the range, costs more than the plans for the
-    // values it sees, and it plans the statement again at every execution.
+    // They rank first; a page's worth is read, in name order. With 200, PostgreSQL's plan
+    // for any value, which assumes a two-hundredth of the names in the range, costs more than
+    // the plans for the values it sees, and it plans the statement again at every execution.
     if let Some(end) = prefix_end(q) {
         candidates.push_str(&format!(
             " {union} SELECT k FROM (SELECT name AS k FROM units \
@@ -447,6 +454,12 @@ mod tests {
                 // The query travels only as a value, never inside the SQL text.
                 assert!(!sql.contains(q), "{sql}");
                 assert_eq!(sql.matches('?').count(), values.len(), "{sql}");
+                if q.chars().count() == MIN_CHARS {
+                    // Two characters: one index range in the ranking's order, no union.
+                    assert!(!sql.contains("UNION"), "{sql}");
+                    assert!(sql.contains("LIMIT 20)"), "{sql}");
+                    continue;
+                }
                 // The MySQL family appends the two lists and asks for twice the rows.
                 let (limit, union) = if backend == DbBackend::MySql {
                     ("LIMIT 40)", " UNION ALL ")
@@ -463,7 +476,7 @@ mod tests {
         let (sql, values) = search_sql(DbBackend::Postgres, "100%", 20);
         assert!(sql.contains("LIKE '%' || ? || '%' ESCAPE '\\'"));
         assert_eq!(values[1], Value::from("100\\%"));
-        let (sql, values) = search_sql(DbBackend::MySql, "市场监督", 20);
+        let (sql, _) = search_sql(DbBackend::MySql, "市场监督", 20);
         assert!(
             sql.contains("LOCATE(?, b0.name)") && !sql.contains("LIKE"),
             "{sql}"
@@ -477,14 +490,16 @@ mod tests {
                 assert!(sql.ends_with("JOIN units u ON u.name = t.k ORDER BY t.r0, t.r1, t.k"));
             }
         }
-        let (sql, _) = search_sql(DbBackend::Sqlite, "市场", 20);
+        let (sql, values) = search_sql(DbBackend::Sqlite, "市场", 20);
         assert!(
             sql.contains(
-                "FROM unit_bigrams INDEXED BY ix_unit_bigrams_names WHERE gram = ? \
-                 ORDER BY name_chars, name LIMIT 200"
+                "FROM unit_bigrams INDEXED BY ix_unit_bigrams_ranked \
+                 WHERE gram = ? ORDER BY gram_rank, name_chars, name LIMIT 20)"
             ),
             "{sql}"
         );
+        assert_eq!(values, [Value::from("市场")]);
+        let (_, values) = search_sql(DbBackend::MySql, "市场监督", 20);
         // The ranking value, the joined grams, the first gram, the query, the prefix range.
         assert_eq!(
             values[..4],

@@ -14,7 +14,7 @@ use crate::store::{Db, exec, unit_search};
 
 /// Units per transaction while seeding.
 const BATCH: usize = 1000;
-/// Rows per multi-row `INSERT` into `unit_bigrams` (four parameters each).
+/// Rows per multi-row `INSERT` into `unit_bigrams` (five parameters each).
 const BIGRAM_ROWS: usize = 4000;
 /// Queries per length.
 const QUERIES: usize = 500;

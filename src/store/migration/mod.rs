@@ -65,6 +65,7 @@ migrations![
     m20261206_000014_queue_order,
     m20261206_000015_stats_groupings,
     m20261207_000016_unit_bigram_names,
+    m20261207_000017_unit_bigram_rank,
 ];
 
 /// Every migration's `down`: the schema only moves forward; a backup is the way back.
@@ -281,6 +282,7 @@ mod tests {
                 "m20261206_000014_queue_order",
                 "m20261206_000015_stats_groupings",
                 "m20261207_000016_unit_bigram_names",
+                "m20261207_000017_unit_bigram_rank",
             ]
         );
     }

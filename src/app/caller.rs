@@ -38,8 +38,9 @@ impl Caller {
             .await
     }
 
-    /// Audits a step that writes nothing else (a reveal, an export of personal data), in a
-    /// transaction of its own.
+    /// Audits a step that writes nothing else (a reveal, an export of personal data) through
+    /// the writer's queue (`store::group`: on SQLite it shares a commit with the writes
+    /// beside it), answered once on disk.
     pub async fn record_alone(
         &self,
         state: &AppState,
@@ -47,11 +48,19 @@ impl Caller {
         object: impl Display,
         detail: impl Into<String>,
     ) -> Result<()> {
-        let tx = state.db.begin().await?;
-        self.record(&*tx, state.now_ms(), action, object, detail)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        let (caller, action, object, detail, now) = (
+            self.clone(),
+            action.to_owned(),
+            object.to_string(),
+            detail.into(),
+            state.now_ms(),
+        );
+        state
+            .db
+            .write(Box::new(move |tx| {
+                Box::pin(async move { caller.record(tx, now, &action, object, detail).await })
+            }))
+            .await
     }
 
     /// Appends a step by this caller with its `outcome` to the audit log, inside `c`: an

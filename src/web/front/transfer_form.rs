@@ -12,11 +12,12 @@ use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::infra::pdf::{Step, TransferForm};
 use crate::messages::Msg;
+use crate::store::applications;
 use crate::store::audit::Actor;
 use crate::store::entities::application;
-use crate::store::{accounts, applications};
 use crate::web::context::ReqCtx;
 use crate::web::front::review::{load_view, name_of};
+use crate::web::front::transfer::UnitNames;
 use crate::web::page::{Layout, render};
 use crate::web::session::Visitor;
 
@@ -35,7 +36,9 @@ pub async fn form_data(state: &AppState, a: &application::Model) -> Result<Trans
     };
     let mut steps = Vec::new();
     let mut final_unit = String::new();
-    for e in applications::events(&state.db.conn, a.id).await? {
+    let events = applications::events(&state.db.conn, a.id).await?;
+    let units = UnitNames::load(state, events.iter().map(|e| e.unit_id)).await?;
+    for e in events {
         let action = match e.action.as_str() {
             "approve" => "审核通过",
             "final" => "终审通过",
@@ -47,10 +50,7 @@ pub async fn form_data(state: &AppState, a: &application::Model) -> Result<Trans
         let unit = if e.action == "report" {
             e.actor_label.clone()
         } else {
-            accounts::unit_by_id(&state.db.conn, e.unit_id.unwrap_or_default())
-                .await?
-                .map(|u| u.name)
-                .unwrap_or_default()
+            units.name(e.unit_id)
         };
         if e.action == "final" {
             final_unit = unit.clone();

@@ -338,22 +338,18 @@ fn bigram_join(q: &str, cap: u64) -> (String, Vec<Value>) {
 }
 
 /// Keeps the names that contain the query (FTS5 folds case, LIKE does not), once each;
-/// names starting with the query first, then shorter, then by name.
+/// names starting with the query first, then shorter, then by name. The rows are a page or
+/// two (at most `2 × limit`): a linear check for repeats and keys computed once, where a
+/// hash set and a copy of every name had cost 24k instructions a request (callgrind).
 fn rank(hits: Vec<UnitHit>, q: &str, limit: usize) -> Vec<UnitHit> {
-    let mut seen = HashSet::new();
-    let mut hits: Vec<UnitHit> = hits
-        .into_iter()
-        .filter(|h| h.name.contains(q) && seen.insert(h.id))
-        .collect();
-    hits.sort_by_cached_key(|h| {
-        (
-            !h.name.starts_with(q),
-            h.name.chars().count(),
-            h.name.clone(),
-        )
-    });
-    hits.truncate(limit);
-    hits
+    let mut kept: Vec<(bool, usize, UnitHit)> = Vec::with_capacity(hits.len());
+    for h in hits {
+        if h.name.contains(q) && !kept.iter().any(|(_, _, k)| k.id == h.id) {
+            kept.push((!h.name.starts_with(q), h.name.chars().count(), h));
+        }
+    }
+    kept.sort_unstable_by(|a, b| (a.0, a.1, &a.2.name).cmp(&(b.0, b.1, &b.2.name)));
+    kept.into_iter().take(limit).map(|(_, _, h)| h).collect()
 }
 
 #[cfg(test)]

@@ -160,14 +160,15 @@ step() {
     return 0
   fi
   before=$(step_state "$from")
-  line=$(DURATION=$STEP_DURATION run "$label" "$CONNS" "$FRONT/rsrc/" WRK_SAVES="$list")
+  line=$(DURATION=$STEP_DURATION run "$label" "$CONNS" "$FRONT/rsrc/" WRK_SAVES="$list" WRK_ONESHOT=1)
   moved=$(( before - $(step_state "$from") ))
   ok=$(jq '.requests - .http_errors - .socket_errors' <<<"$line")
   if [ "$(jq '.http_errors' <<<"$line")" -gt 0 ]; then
-    echo "$label: the run outlasted its list of $(wc -l <"$list") ($(jq .http_errors <<<"$line") refused; the rate counts only the answered): raise STEPS" | tee -a "$work/steps.txt" >&2
-    # The rate kept is that of the steps done, not of the refusals that followed.
+    echo "$label: the run outlasted its list of $(wc -l <"$list") ($(jq .http_errors <<<"$line") refused after it); the rate is that of the steps, over the time from the first request to the last step answered" | tee -a "$work/steps.txt" >&2
+    # The rate kept is that of the steps done while they lasted, not of the refusals that
+    # followed nor of the idle end of the run.
     sed -i '$d' "$OUT.jsonl"
-    jq -c '.rps = (.rps * (.requests - .http_errors - .socket_errors) / .requests)' <<<"$line" >>"$OUT.jsonl"
+    jq -c '.rps = .steps_rps' <<<"$line" >>"$OUT.jsonl"
   fi
   echo "$label: $ok answered, $moved applications left $from" | tee -a "$work/steps.txt"
 }

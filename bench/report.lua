@@ -10,6 +10,8 @@
 --            application at once (which the version guard would rightly refuse); alone,
 --            the requests are these
 --   WRK_ONCE: the same for one-shot steps (确定申报, 通过) in the mixed workload
+--   WRK_ONESHOT: set with WRK_SAVES alone for a run of one-shot steps: the JSON line then
+--            also holds `steps_rps`, the steps answered over the time they took
 -- Each wrk thread takes its own share of a list (thread `tid` of WRK_THREADS).
 local function load(path)
   local list = {}
@@ -91,11 +93,62 @@ elseif #lists.save > 0 then
   request = save
 end
 
+if #mix == 0 and #lists.save > 0 and os.getenv("WRK_ONESHOT") then
+  -- A one-shot run (each request a step that can be taken once) may do its list before the
+  -- run ends, and what follows is refused: its rate is the steps answered over the time from
+  -- its first request to the last answer that was not a refusal, on a clock every thread
+  -- shares (each thread's figures read back in `done`).
+  local ffi = require("ffi")
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clock, bench_timespec *ts);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local function now_us()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1e6 + tonumber(ts.tv_nsec) / 1e3
+  end
+  request = function()
+    if not started then started = now_us() end
+    return save()
+  end
+  response = function(status)
+    if status < 400 then
+      answered = (answered or 0) + 1
+      last_ok = now_us()
+    end
+  end
+end
+
+local all_threads = {}
+local setup_thread = setup
+setup = function(thread)
+  setup_thread(thread)
+  all_threads[#all_threads + 1] = thread
+end
+
+-- The steps answered per second from the first request to the last answer that was not
+-- refused, over every thread; 0 where no thread kept them.
+local function steps_rate()
+  local first, last, n = nil, nil, 0
+  for _, t in ipairs(all_threads) do
+    local s, l, a = t:get("started"), t:get("last_ok"), t:get("answered")
+    if s and l and a then
+      first = first and math.min(first, s) or s
+      last = last and math.max(last, l) or l
+      n = n + a
+    end
+  end
+  if not first or last <= first then return 0 end
+  return n / ((last - first) / 1e6)
+end
+
 done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
   local e = summary.errors
   io.write(string.format(
-    '{"rps":%.1f,"p50":%.3f,"p95":%.3f,"p99":%.3f,"requests":%d,"socket_errors":%d,"http_errors":%d}\n',
+    '{"rps":%.1f,"p50":%.3f,"p95":%.3f,"p99":%.3f,"requests":%d,"socket_errors":%d,"http_errors":%d,"steps_rps":%.1f}\n',
     summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, summary.requests, e.connect + e.read + e.write + e.timeout, e.status))
+    latency:percentile(99) / 1000, summary.requests, e.connect + e.read + e.write + e.timeout, e.status,
+    steps_rate()))
 end

@@ -203,10 +203,9 @@ async fn at_most_twenty_units_names_starting_with_the_query_first() {
     assert_eq!(found[0], "市场服务中心");
 }
 
-/// More names hold the two characters than a page shows: the shortest are found, so two
-/// short names registered after all the long ones still come first.
-#[tokio::test]
-async fn a_common_pair_of_characters_finds_the_shortest_names() {
+/// A search for 市场 among 210 units holding it deep in a long name and `more`: the twenty
+/// found.
+async fn common_pair_search(more: &[(&str, &str)]) -> Vec<String> {
     let app = TestApp::spawn().await;
     for n in 0..210 {
         add_unit(
@@ -216,11 +215,20 @@ async fn a_common_pair_of_characters_finds_the_shortest_names() {
         )
         .await;
     }
-    add_unit(&app, "青岛海鲜市场", "370200").await;
-    add_unit(&app, "济南农贸市场", "370100").await;
+    for (name, region) in more {
+        add_unit(&app, name, region).await;
+    }
     let (client, _) = app.person_client().await;
     let found = names(&search(&app, &client, "市场").await);
     assert_eq!(found.len(), 20);
+    found
+}
+
+/// More names hold the two characters than a page shows: the shortest are found, so two
+/// short names registered after all the long ones still come first.
+#[tokio::test]
+async fn a_common_pair_of_characters_finds_the_shortest_names() {
+    let found = common_pair_search(&[("青岛海鲜市场", "370200"), ("济南农贸市场", "370100")]).await;
     assert_eq!(
         found[..3],
         [
@@ -235,24 +243,20 @@ async fn a_common_pair_of_characters_finds_the_shortest_names() {
 /// many names hold them, and a name holding them twice counts once.
 #[tokio::test]
 async fn a_common_pair_of_characters_puts_names_starting_with_it_first() {
-    let app = TestApp::spawn().await;
-    for n in 0..210 {
-        add_unit(&app, &format!("济南第{n:03}号市场服务有限公司"), "370100").await;
-    }
     let long = "市场监督管理局济南市历下区第一分局综合服务中心有限责任公司";
-    add_unit(&app, long, "370100").await;
-    add_unit(&app, "市场与市场", "370100").await;
-    add_unit(&app, "济南农贸市场", "370100").await;
-    let (client, _) = app.person_client().await;
-    let found = names(&search(&app, &client, "市场").await);
-    assert_eq!(found.len(), 20);
+    let found = common_pair_search(&[
+        (long, "370100"),
+        ("市场与市场", "370100"),
+        ("济南农贸市场", "370100"),
+    ])
+    .await;
     assert_eq!(
         found[..4],
         [
             "市场与市场",
             long,
             "济南农贸市场",
-            "济南第000号市场服务有限公司"
+            "济南市历下区第000号市场服务有限公司"
         ]
     );
     assert_eq!(found.iter().filter(|n| *n == "市场与市场").count(), 1);

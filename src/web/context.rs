@@ -79,10 +79,9 @@ impl ReqCtx {
         audit::append(c, now, event).await
     }
 
-    /// The same entry alone (a download, a view: nothing else changes), through the writer's
-    /// queue: on SQLite it shares a commit, and its `fsync`, with the writes queued beside it
-    /// instead of taking the write lock for a transaction and an `fsync` of its own. It is
-    /// answered once on disk.
+    /// The same entry alone (a download, a view: nothing else changes): the caller's
+    /// [`Caller::record_alone`](crate::app::Caller::record_alone), through the writer's queue
+    /// and answered once on disk.
     pub async fn record(
         &self,
         state: &AppState,
@@ -91,21 +90,8 @@ impl ReqCtx {
         object: String,
         detail: String,
     ) -> crate::error::Result<()> {
-        let (ctx, actor, action, now) = (
-            self.clone(),
-            actor.clone(),
-            action.to_owned(),
-            state.now_ms(),
-        );
-        state
-            .db
-            .write(Box::new(move |tx| {
-                Box::pin(async move {
-                    ctx.append(tx, now, &actor, &action, object, detail)
-                        .await
-                        .map(drop)
-                })
-            }))
+        crate::app::Caller::new(actor.clone(), self.ip)
+            .record_alone(state, action, object, detail)
             .await
     }
 }

@@ -12,12 +12,11 @@ use crate::domain::workflow::State as WfState;
 use crate::error::{AppError, Result};
 use crate::infra::pdf::{Step, TransferForm};
 use crate::messages::Msg;
-use crate::store::applications;
 use crate::store::audit::Actor;
 use crate::store::entities::application;
+use crate::store::{accounts, applications};
 use crate::web::context::ReqCtx;
-use crate::web::front::review::{load_view, name_of};
-use crate::web::front::transfer::UnitNames;
+use crate::web::front::review::{Applicant, Steps, name_of, original_rows};
 use crate::web::page::{Layout, render};
 use crate::web::session::Visitor;
 
@@ -25,19 +24,31 @@ fn date_of(ms: i64) -> String {
     from_ms(ms).to_offset(CST).date().to_string()
 }
 
-/// Gathers what the form prints.
+/// Gathers what the form prints: the applicant, the application's rows and its steps, in
+/// three statements (the person, the history and its units; the application is given).
 pub async fn form_data(state: &AppState, a: &application::Model) -> Result<TransferForm> {
-    let v = load_view(state, a).await?;
-    let get = |rows: &[(&str, String)], k: &str| {
-        rows.iter()
+    let d = state.dicts();
+    let person = accounts::person_by_id(&state.db.conn, a.person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let applicant = Applicant::of(state, &person);
+    let b = applications::basic(&state.keys, a);
+    let original = original_rows(&d, &applications::modules(a).original);
+    let get = |k: &str| {
+        original
+            .iter()
             .find(|(key, _)| *key == k)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
+    let Steps {
+        events,
+        units,
+        declare_unit,
+        work_unit,
+    } = Steps::load(state, a, &b).await?;
     let mut steps = Vec::new();
     let mut final_unit = String::new();
-    let events = applications::events(&state.db.conn, a.id).await?;
-    let units = UnitNames::load(state, events.iter().map(|e| e.unit_id)).await?;
     for e in events {
         let action = match e.action.as_str() {
             "approve" => "审核通过",
@@ -66,24 +77,24 @@ pub async fn form_data(state: &AppState, a: &application::Model) -> Result<Trans
     Ok(TransferForm {
         verify_url: format!("{}/rsrc/verify/{serial}", state.settings.public_url),
         serial,
-        name: v.applicant.name.clone(),
-        sex: v.applicant.sex.clone(),
-        birth_date: v.applicant.birth_date.clone(),
-        id_number: v.applicant.id_number.clone(),
-        original_title: get(&v.original, "职称名称"),
-        original_series: get(&v.original, "职称系列"),
-        original_level: get(&v.original, "职称级别"),
-        original_issuer: get(&v.original, "评审/发证机构"),
-        original_region: get(&v.original, "发证省份或系统"),
-        original_date: get(&v.original, "取得时间"),
-        original_certificate: get(&v.original, "证书编号"),
-        original_approval: get(&v.original, "批准文号"),
-        series: v.series_name.clone(),
-        level: v.level_name.clone(),
-        title: v.title_name.clone(),
-        specialty: v.specialty_name.clone(),
-        declare_unit: v.declare_unit.clone(),
-        work_unit: v.work_unit.clone(),
+        name: applicant.name,
+        sex: applicant.sex,
+        birth_date: applicant.birth_date,
+        id_number: applicant.id_number,
+        original_title: get("职称名称"),
+        original_series: get("职称系列"),
+        original_level: get("职称级别"),
+        original_issuer: get("评审/发证机构"),
+        original_region: get("发证省份或系统"),
+        original_date: get("取得时间"),
+        original_certificate: get("证书编号"),
+        original_approval: get("批准文号"),
+        series: name_of(a.series_code.as_deref(), |s| d.series_name(s)),
+        level: name_of(b.level.as_deref(), |l| d.level_name(l)),
+        title: d.title_name(b.title).to_owned(),
+        specialty: d.specialty_name(b.specialty).to_owned(),
+        declare_unit,
+        work_unit,
         steps,
         final_unit,
         final_date: a.final_at.map(date_of).unwrap_or_default(),

@@ -17,7 +17,10 @@ use crate::domain::account::FieldErrors;
 use crate::error::{AppError, Result};
 
 pub use crate::web::page::Tag;
-pub use view::{AppView, Applicant, LevelSeries, basic_rows, load_view, name_of, opinions_on};
+pub use view::{
+    AppView, Applicant, LevelSeries, Steps, basic_rows, load_view, name_of, opinions_on,
+    original_rows,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

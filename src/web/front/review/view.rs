@@ -3,15 +3,15 @@
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::domain::application::{Basic, Slot};
+use crate::domain::application::{Basic, Original, Slot};
 use crate::domain::clock::format_minutes;
 use crate::domain::workflow::HistoryAction;
 use crate::error::Result;
-use crate::store::applications::Failure;
+use crate::store::applications::{Event, Failure};
 use crate::store::dicts::{Dicts, choices};
 use crate::store::entities::{application, person};
 use crate::store::{accounts, applications, attachments};
-use crate::web::front::transfer::{UnitNames, unit_name};
+use crate::web::front::transfer::UnitNames;
 
 pub struct FileRow {
     pub id: String,
@@ -62,12 +62,6 @@ pub struct AppView {
     pub work: Vec<[String; 4]>,
     pub files: Vec<FileRow>,
     pub history: Vec<HistoryRow>,
-    pub declare_unit: String,
-    pub work_unit: String,
-    pub series_name: String,
-    pub level_name: String,
-    pub title_name: String,
-    pub specialty_name: String,
 }
 
 /// The options of a page's 级别 and 系列 selects, from the dictionaries.
@@ -133,24 +127,9 @@ pub fn basic_rows(
     ]
 }
 
-pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppView> {
-    let d = state.dicts();
-    let person = accounts::person_by_id(&state.db.conn, a.person_id)
-        .await?
-        .ok_or(crate::error::AppError::NotFound)?;
-    let b = applications::basic(&state.keys, a);
-    let m = applications::modules(a);
-    let declare_unit = unit_name(state, b.declare_unit).await?;
-    let work_unit = if b.is_work_unit == Some(true) {
-        declare_unit.clone()
-    } else {
-        unit_name(state, b.work_unit).await?
-    };
-    let level_name = name_of(b.level.as_deref(), |l| d.level_name(l));
-    let series_name = name_of(a.series_code.as_deref(), |s| d.series_name(s));
-    let basic = basic_rows(&d, &b, declare_unit.clone(), work_unit.clone());
-    let o = &m.original;
-    let original = vec![
+/// 原职称信息 as label and value, as the review page shows it and the 转入表 prints it.
+pub fn original_rows(d: &Dicts, o: &Original) -> Vec<(&'static str, String)> {
+    vec![
         ("职称名称", o.title_name.clone()),
         ("职称系列", d.series_name(&o.series).to_owned()),
         ("职称级别", d.level_name(&o.level).to_owned()),
@@ -160,7 +139,53 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
         ("发证省份或系统", o.issuer_region.clone()),
         ("证书编号", o.certificate_no.clone()),
         ("取得时间", o.obtained_date.clone()),
-    ];
+    ]
+}
+
+/// An application's history with the names of every unit it mentions: the declaring and
+/// work units and each step's, read in one statement beside the events' own.
+pub struct Steps {
+    pub events: Vec<Event>,
+    pub units: UnitNames,
+    pub declare_unit: String,
+    pub work_unit: String,
+}
+
+impl Steps {
+    pub async fn load(state: &AppState, a: &application::Model, b: &Basic) -> Result<Self> {
+        let events = applications::events(&state.db.conn, a.id).await?;
+        let mentioned = events.iter().map(|e| e.unit_id);
+        let units = UnitNames::load(state, mentioned.chain([b.declare_unit, b.work_unit])).await?;
+        let declare_unit = units.name(b.declare_unit);
+        let work_unit = if b.is_work_unit == Some(true) {
+            declare_unit.clone()
+        } else {
+            units.name(b.work_unit)
+        };
+        Ok(Steps {
+            events,
+            units,
+            declare_unit,
+            work_unit,
+        })
+    }
+}
+
+pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppView> {
+    let d = state.dicts();
+    let person = accounts::person_by_id(&state.db.conn, a.person_id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let b = applications::basic(&state.keys, a);
+    let m = applications::modules(a);
+    let Steps {
+        events,
+        units,
+        declare_unit,
+        work_unit,
+    } = Steps::load(state, a, &b).await?;
+    let basic = basic_rows(&d, &b, declare_unit, work_unit);
+    let original = original_rows(&d, &m.original);
     let t = &m.transfer;
     let transfer = vec![
         ("原工作单位", t.prev_employer.clone()),
@@ -177,8 +202,6 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
             name: f.file_name,
         })
         .collect();
-    let events = applications::events(&state.db.conn, a.id).await?;
-    let units = UnitNames::load(state, events.iter().map(|e| e.unit_id)).await?;
     let mut history = Vec::new();
     for e in events {
         if e.action == "save" {
@@ -230,11 +253,5 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
             .collect(),
         files,
         history,
-        declare_unit,
-        work_unit,
-        series_name,
-        level_name,
-        title_name: d.title_name(b.title).to_owned(),
-        specialty_name: d.specialty_name(b.specialty).to_owned(),
     })
 }

@@ -87,17 +87,17 @@ async fn page(
 /// The form as stored, for editing.
 async fn form_of(state: &AppState, a: &application::Model) -> Result<BasicForm> {
     let b = applications::basic(&state.keys, a);
-    let name = |id| super::unit_name(state, id);
+    let names = super::UnitNames::load(state, [b.declare_unit, b.work_unit]).await?;
     Ok(BasicForm {
         phone: b.phone,
         declare_unit: b.declare_unit.map(|u| u.to_string()).unwrap_or_default(),
-        declare_unit_name: name(b.declare_unit).await?,
+        declare_unit_name: names.name(b.declare_unit),
         is_work_unit: b
             .is_work_unit
             .map(|w| if w { "是" } else { "否" }.to_owned())
             .unwrap_or_default(),
         work_unit: b.work_unit.map(|u| u.to_string()).unwrap_or_default(),
-        work_unit_name: name(b.work_unit).await?,
+        work_unit_name: names.name(b.work_unit),
         level: b.level.unwrap_or_default(),
         title: b.title.map(|u| u.to_string()).unwrap_or_default(),
         specialty: b.specialty.map(|u| u.to_string()).unwrap_or_default(),

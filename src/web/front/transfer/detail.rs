@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Person, frame, unit_name};
+use super::{Person, UnitNames, frame};
 use crate::app::applications::{self as app_applications, ModuleInput};
 use crate::domain::account::FieldErrors;
 use crate::domain::application::{
@@ -126,11 +126,15 @@ pub async fn build(
         .collect();
     let files = attachments::list(&state.db.conn, a.id).await?;
     let slots = slot_views(&files);
-    let declare_unit = unit_name(state, b.declare_unit).await?;
+    let holder = a
+        .holder_unit_id
+        .filter(|_| matches!(st, WfState::Pending | WfState::ToReport));
+    let units = UnitNames::load(state, [b.declare_unit, b.work_unit, holder]).await?;
+    let declare_unit = units.name(b.declare_unit);
     let work_unit = if b.is_work_unit == Some(true) {
         "（同申报单位）".to_owned()
     } else {
-        unit_name(state, b.work_unit).await?
+        units.name(b.work_unit)
     };
     let basic_rows = basic_rows(&d, &b, declare_unit, work_unit);
     let withdraw = st == WfState::Pending
@@ -144,12 +148,7 @@ pub async fn build(
         id: a.id.to_string(),
         version: a.version,
         state: Tag::from(st),
-        holder: unit_name(
-            state,
-            a.holder_unit_id
-                .filter(|_| matches!(st, WfState::Pending | WfState::ToReport)),
-        )
-        .await?,
+        holder: units.name(holder),
         basic_rows,
         original: mods.original,
         transfer: mods.transfer,

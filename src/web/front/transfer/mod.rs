@@ -83,8 +83,3 @@ impl UnitNames {
             .unwrap_or_default()
     }
 }
-
-/// A unit's name by id, for display.
-pub async fn unit_name(state: &AppState, id: Option<Uuid>) -> Result<String> {
-    Ok(UnitNames::load(state, [id]).await?.name(id))
-}

@@ -109,7 +109,7 @@ pub async fn rename_unit(
         }
         Err(e) => return Err(e.into()),
     }
-    unit_search::index_unit(&*tx, u.id, &name).await?;
+    unit_search::index_unit(&*tx, u.id, &name, &u.region_code).await?;
     caller
         .record(
             &*tx,

@@ -121,7 +121,7 @@ pub async fn insert_unit(
             AppError::field("name", Msg::UnitNameTaken)
         }
     })?;
-    super::unit_search::index_unit(c, unit.id, &unit.name).await?;
+    super::unit_search::index_unit(c, unit.id, &unit.name, &unit.region_code).await?;
     Ok(unit)
 }
 

@@ -38,13 +38,12 @@ pub const FTS_SLOTS: i64 = 16;
 pub struct UnitHit {
     pub id: Uuid,
     pub name: String,
-    pub credit_code: String,
     pub region_code: String,
 }
 
 // In the order [`search_sql`] selects the columns.
 super::local::from_cols!(UnitHit =>
-    id, name, credit_code, region_code
+    id, name, region_code
 );
 
 /// The query as searched: in the canonical form names are stored in (so a full-width query
@@ -128,7 +127,12 @@ pub fn fts_rowid_base(id: Uuid) -> i64 {
 }
 
 /// Writes a unit's search entries, replacing any earlier ones (so a rename calls it again).
-pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> Result<()> {
+pub async fn index_unit(
+    c: &impl ConnectionTrait,
+    unit_id: Uuid,
+    name: &str,
+    region_code: &str,
+) -> Result<()> {
     let backend = c.get_database_backend();
     exec(
         c,
@@ -138,7 +142,11 @@ pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> 
     .await?;
     let grams = bigrams(name);
     if !grams.is_empty() {
-        let (sql, values) = bigram_rows(grams.iter().map(|g| (g.as_str(), unit_id, name)));
+        let (sql, values) = bigram_rows(
+            grams
+                .iter()
+                .map(|g| (g.as_str(), unit_id, name, region_code)),
+        );
         exec(c, &sql, values).await?;
     }
     if backend == DbBackend::Sqlite {
@@ -173,27 +181,33 @@ pub async fn index_unit(c: &impl ConnectionTrait, unit_id: Uuid, name: &str) -> 
     Ok(())
 }
 
-/// One `INSERT` of `unit_bigrams` rows, each a bigram, its unit and the unit's name, kept
-/// beside the bigram with the ranking's keys for `ix_unit_bigrams_ranked`: whether the
-/// bigram begins the name (0) or not (1), and the name's length in characters.
+/// Columns of a `unit_bigrams` row, in the order [`bigram_rows`] binds them.
+pub const BIGRAM_COLUMNS: usize = 6;
+
+/// One `INSERT` of `unit_bigrams` rows, each a bigram, its unit's id, name and region. The
+/// name and region are kept beside the bigram with the ranking's keys, so that
+/// `ix_unit_bigrams_page` holds the picker's whole page: whether the bigram begins the name
+/// (0) or not (1), and the name's length in characters.
 pub fn bigram_rows<'a>(
-    rows: impl IntoIterator<Item = (&'a str, Uuid, &'a str)>,
+    rows: impl IntoIterator<Item = (&'a str, Uuid, &'a str, &'a str)>,
 ) -> (String, Vec<Value>) {
     let mut sql = String::from(
-        "INSERT INTO unit_bigrams (gram, unit_id, name, gram_rank, name_chars) VALUES ",
+        "INSERT INTO unit_bigrams \
+         (gram, unit_id, name, gram_rank, name_chars, region_code) VALUES ",
     );
     let mut values: Vec<Value> = Vec::new();
-    for (i, (gram, unit_id, name)) in rows.into_iter().enumerate() {
+    for (i, (gram, unit_id, name, region_code)) in rows.into_iter().enumerate() {
         sql.push_str(if i == 0 {
-            "(?, ?, ?, ?, ?)"
+            "(?, ?, ?, ?, ?, ?)"
         } else {
-            ", (?, ?, ?, ?, ?)"
+            ", (?, ?, ?, ?, ?, ?)"
         });
         values.push(gram.into());
         values.push(unit_id.into());
         values.push(name.into());
         values.push(i16::from(!name.starts_with(gram)).into());
         values.push((name.chars().count() as i32).into());
+        values.push(region_code.into());
     }
     (sql, values)
 }
@@ -214,11 +228,12 @@ pub async fn search(db: &super::Db, q: &str, limit: u64) -> Result<Vec<UnitHit>>
 }
 
 /// One statement. For two characters (every query passes through two as it is typed) the
-/// page is the first `limit` entries of one index range, `ix_unit_bigrams_ranked`, whose
-/// order is the ranking's. Longer queries gather candidate names: those containing the
-/// query (at most `CANDIDATES`, straight from an index) and those starting with it (a range
-/// on the unique index of `units.name`); the database ranks them. Either way only the page's
-/// names are joined to `units`, by name (a unit's name is unique).
+/// page is the first `limit` entries of one index range, `ix_unit_bigrams_page`, whose order
+/// is the ranking's and whose entries hold every column of a hit. Longer queries gather
+/// candidate names: those containing the query (at most `CANDIDATES`, straight from an
+/// index) and those starting with it (a range on the unique index of `units.name`); the
+/// database ranks them, and only the page's names are joined to `units`, by name (a unit's
+/// name is unique).
 fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
     let n = q.chars().count();
     if n == MIN_CHARS {
@@ -227,11 +242,9 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
         // names starting with the query are all in it.
         return (
             format!(
-                "SELECT u.id, u.name, u.credit_code, u.region_code FROM (\
-                 SELECT name AS k, gram_rank AS r0, name_chars AS r1 FROM unit_bigrams{} \
-                 WHERE gram = ? ORDER BY gram_rank, name_chars, name LIMIT {limit}) t \
-                 JOIN units u ON u.name = t.k ORDER BY t.r0, t.r1, t.k",
-                super::dialect::indexed_by(backend, "ix_unit_bigrams_ranked")
+                "SELECT unit_id AS id, name, region_code FROM unit_bigrams{} \
+                 WHERE gram = ? ORDER BY gram_rank, name_chars, name LIMIT {limit}",
+                super::dialect::indexed_by(backend, "ix_unit_bigrams_page")
             ),
             vec![q.into()],
         );
@@ -281,7 +294,7 @@ fn search_sql(backend: DbBackend, q: &str, limit: u64) -> (String, Vec<Value>) {
         values.push(end.into());
     }
     let sql = format!(
-        "SELECT u.id, u.name, u.credit_code, u.region_code FROM (\
+        "SELECT u.id, u.name, u.region_code FROM (\
          SELECT k, CASE WHEN substr(k, 1, {n}) = ? THEN 0 ELSE 1 END AS r0, \
          {length}(k) AS r1 FROM ({candidates}) c \
          ORDER BY r0, r1, k LIMIT {rows}) t \
@@ -360,7 +373,6 @@ mod tests {
         UnitHit {
             id: Uuid::now_v7(),
             name: name.to_owned(),
-            credit_code: String::new(),
             region_code: String::new(),
         }
     }
@@ -451,9 +463,10 @@ mod tests {
                 assert!(!sql.contains(q), "{sql}");
                 assert_eq!(sql.matches('?').count(), values.len(), "{sql}");
                 if q.chars().count() == MIN_CHARS {
-                    // Two characters: one index range in the ranking's order, no union.
-                    assert!(!sql.contains("UNION"), "{sql}");
-                    assert!(sql.contains("LIMIT 20)"), "{sql}");
+                    // Two characters: one index range in the ranking's order, no union and
+                    // no join.
+                    assert!(!sql.contains("UNION") && !sql.contains("JOIN"), "{sql}");
+                    assert!(sql.ends_with(" LIMIT 20"), "{sql}");
                     continue;
                 }
                 // The MySQL family appends the two lists and asks for twice the rows.
@@ -478,21 +491,20 @@ mod tests {
             "{sql}"
         );
         assert!(sql.contains("char_length(k)"), "{sql}");
-        // No candidate is joined to `units`: only the ranked page is, by name.
+        // No candidate of a longer query is joined to `units`: only the ranked page is, by
+        // name.
         for backend in [DbBackend::Sqlite, DbBackend::Postgres, DbBackend::MySql] {
-            for q in ["市场", "市场监督"] {
-                let (sql, _) = search_sql(backend, q, 20);
-                assert_eq!(sql.matches("JOIN units").count(), 1, "{sql}");
-                assert!(sql.ends_with("JOIN units u ON u.name = t.k ORDER BY t.r0, t.r1, t.k"));
-            }
+            let (sql, _) = search_sql(backend, "市场监督", 20);
+            assert_eq!(sql.matches("JOIN units").count(), 1, "{sql}");
+            assert!(sql.ends_with("JOIN units u ON u.name = t.k ORDER BY t.r0, t.r1, t.k"));
         }
+        // Two characters: the page and every column of it from one index.
         let (sql, values) = search_sql(DbBackend::Sqlite, "市场", 20);
-        assert!(
-            sql.contains(
-                "FROM unit_bigrams INDEXED BY ix_unit_bigrams_ranked \
-                 WHERE gram = ? ORDER BY gram_rank, name_chars, name LIMIT 20)"
-            ),
-            "{sql}"
+        assert_eq!(
+            sql,
+            "SELECT unit_id AS id, name, region_code \
+             FROM unit_bigrams INDEXED BY ix_unit_bigrams_page \
+             WHERE gram = ? ORDER BY gram_rank, name_chars, name LIMIT 20"
         );
         assert_eq!(values, [Value::from("市场")]);
         let (_, values) = search_sql(DbBackend::MySql, "市场监督", 20);

@@ -14,8 +14,9 @@ use crate::store::{Db, exec, unit_search};
 
 /// Units per transaction while seeding.
 const BATCH: usize = 1000;
-/// Rows per multi-row `INSERT` into `unit_bigrams` (five parameters each).
-const BIGRAM_ROWS: usize = 4000;
+/// Rows per multi-row `INSERT` into `unit_bigrams`: 24,000 parameters, inside SQLite's
+/// 32,766 and the 65,535 of PostgreSQL and MySQL.
+const BIGRAM_ROWS: usize = 24_000 / unit_search::BIGRAM_COLUMNS;
 /// Queries per length.
 const QUERIES: usize = 500;
 /// Unmeasured queries per length first (prepared statements, caches).
@@ -274,17 +275,19 @@ pub(crate) async fn seed_units(
         }
         exec(c, &sql, values).await?;
 
-        let rows: Vec<(String, Uuid, &str)> = batch
+        let rows: Vec<(String, &NewUnit)> = batch
             .iter()
             .flat_map(|u| {
                 unit_search::bigrams(&u.name)
                     .into_iter()
-                    .map(|g| (g, u.id, u.name.as_str()))
+                    .map(move |g| (g, u))
             })
             .collect();
         for chunk in rows.chunks(BIGRAM_ROWS) {
             let (sql, values) = unit_search::bigram_rows(
-                chunk.iter().map(|(g, id, name)| (g.as_str(), *id, *name)),
+                chunk
+                    .iter()
+                    .map(|(g, u)| (g.as_str(), u.id, u.name.as_str(), u.region_code.as_str())),
             );
             exec(c, &sql, values).await?;
         }

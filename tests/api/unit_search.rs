@@ -296,9 +296,13 @@ async fn indexing_again_after_a_rename_replaces_the_old_name() {
     )
     .await
     .unwrap();
-    unit_search::index_unit(&*tx, id, new_name).await.unwrap();
+    unit_search::index_unit(&*tx, id, new_name, "370700")
+        .await
+        .unwrap();
     // Idempotent: a second call changes nothing.
-    unit_search::index_unit(&*tx, id, new_name).await.unwrap();
+    unit_search::index_unit(&*tx, id, new_name, "370700")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     for old in ["老字号", "字号", "食品厂", "潍坊市老字号食品厂"] {
@@ -328,4 +332,13 @@ async fn indexing_again_after_a_rename_replaces_the_old_name() {
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].id, id);
     assert_eq!(hits[0].region_code, "370700");
+    // Two characters read the whole hit beside the bigram, the unit's region included.
+    let pair = unit_search::search(&app.state.db, "天地", 20)
+        .await
+        .unwrap();
+    assert_eq!(pair.len(), 1);
+    assert_eq!(
+        (&pair[0].id, &pair[0].name, &pair[0].region_code),
+        (&id, &new_name.to_owned(), &"370700".to_owned())
+    );
 }

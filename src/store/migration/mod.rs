@@ -66,6 +66,7 @@ migrations![
     m20261206_000015_stats_groupings,
     m20261207_000016_unit_bigram_names,
     m20261207_000017_unit_bigram_rank,
+    m20261208_000018_unit_bigram_page,
 ];
 
 /// Every migration's `down`: the schema only moves forward; a backup is the way back.
@@ -283,6 +284,7 @@ mod tests {
                 "m20261206_000015_stats_groupings",
                 "m20261207_000016_unit_bigram_names",
                 "m20261207_000017_unit_bigram_rank",
+                "m20261208_000018_unit_bigram_page",
             ]
         );
     }

@@ -41,15 +41,10 @@ pub async fn form_data(state: &AppState, a: &application::Model) -> Result<Trans
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let Steps {
-        events,
-        units,
-        declare_unit,
-        work_unit,
-    } = Steps::load(state, a, &b).await?;
+    let history = Steps::load(state, a, &b).await?;
     let mut steps = Vec::new();
     let mut final_unit = String::new();
-    for e in events {
+    for e in history.events {
         let action = match e.action.as_str() {
             "approve" => "审核通过",
             "final" => "终审通过",
@@ -61,7 +56,7 @@ pub async fn form_data(state: &AppState, a: &application::Model) -> Result<Trans
         let unit = if e.action == "report" {
             e.actor_label.clone()
         } else {
-            units.name(e.unit_id)
+            history.units.name(e.unit_id)
         };
         if e.action == "final" {
             final_unit = unit.clone();
@@ -93,8 +88,8 @@ pub async fn form_data(state: &AppState, a: &application::Model) -> Result<Trans
         level: name_of(b.level.as_deref(), |l| d.level_name(l)),
         title: d.title_name(b.title).to_owned(),
         specialty: d.specialty_name(b.specialty).to_owned(),
-        declare_unit,
-        work_unit,
+        declare_unit: history.declare_unit,
+        work_unit: history.work_unit,
         steps,
         final_unit,
         final_date: a.final_at.map(date_of).unwrap_or_default(),

@@ -178,13 +178,8 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
         .ok_or(crate::error::AppError::NotFound)?;
     let b = applications::basic(&state.keys, a);
     let m = applications::modules(a);
-    let Steps {
-        events,
-        units,
-        declare_unit,
-        work_unit,
-    } = Steps::load(state, a, &b).await?;
-    let basic = basic_rows(&d, &b, declare_unit, work_unit);
+    let steps = Steps::load(state, a, &b).await?;
+    let basic = basic_rows(&d, &b, steps.declare_unit, steps.work_unit);
     let original = original_rows(&d, &m.original);
     let t = &m.transfer;
     let transfer = vec![
@@ -203,7 +198,7 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
         })
         .collect();
     let mut history = Vec::new();
-    for e in events {
+    for e in steps.events {
         if e.action == "save" {
             continue;
         }
@@ -211,7 +206,7 @@ pub async fn load_view(state: &AppState, a: &application::Model) -> Result<AppVi
             time: format_minutes(e.at),
             action: HistoryAction::label_of(&e.action),
             who: e.actor_label.clone(),
-            unit: units.name(e.unit_id),
+            unit: steps.units.name(e.unit_id),
             opinion: e.opinion.clone(),
             to: e.to_state.label(),
         });

@@ -135,6 +135,15 @@ async fn the_superior_returns_a_failed_module_and_the_resubmission_starts_again(
         page.contains("历次审核意见") && page.contains("工作经历不完整，请补充至今"),
         "earlier opinions are visible"
     );
+    // Each with the unit that gave it.
+    assert!(
+        page.contains(&format!(
+            "<td>{}</td><td>工作经历不完整，请补充至今</td>",
+            ch.b_name
+        )),
+        "the earlier opinion names {}",
+        ch.b_name
+    );
     ch.review_act(&ch.unit_a, "/approve", &[]).await;
     assert_eq!(
         location(&ch.report(&ch.unit_a).await),

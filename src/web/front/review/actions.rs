@@ -19,6 +19,7 @@ use crate::store::entities::application;
 
 use crate::web::front::FlashQuery;
 use crate::web::front::logged_in::{Held, Step};
+use crate::web::front::transfer::UnitNames;
 use crate::web::page::{Flash, Layout, flash_from, render, render_status};
 use axum::http::StatusCode;
 
@@ -81,18 +82,16 @@ async fn review_page(
     let (current, earlier): (Vec<_>, Vec<_>) = all
         .into_iter()
         .partition(|f| f.round == a.round && st == WfState::Pending);
-    let mut earlier_rows = Vec::new();
-    for f in earlier {
-        earlier_rows.push(OpinionRow {
+    let units = UnitNames::load(state, earlier.iter().map(|f| Some(f.unit_id))).await?;
+    let earlier_rows = earlier
+        .into_iter()
+        .map(|f| OpinionRow {
             round: f.round,
             module: f.module.label(),
-            unit: crate::store::accounts::unit_by_id(&state.db.conn, f.unit_id)
-                .await?
-                .map(|u| u.name)
-                .unwrap_or_default(),
+            unit: units.name(Some(f.unit_id)),
             opinion: f.opinion,
-        });
-    }
+        })
+        .collect();
     // Opening the full record is a view of personal information: recorded.
     let object = format!("application:{}", a.id);
     let detail = "审核页面显示完整身份证号".into();

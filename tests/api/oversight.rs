@@ -65,6 +65,20 @@ async fn operators_find_units_correct_names_and_the_change_is_audited() {
         html.contains("济南市更正后的单位名称有限公司"),
         "the search index follows the new name"
     );
+    // The front site's picker too, for two characters, which it answers from the index
+    // alone: the new name, with the unit's region kept beside it.
+    let (person, _) = app.person_client().await;
+    let found: serde_json::Value = person
+        .get(app.url("/rsrc/api/units"))
+        .query(&[("q", "更正")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["items"][0]["name"], "济南市更正后的单位名称有限公司");
+    assert_eq!(found["items"][0]["region"], "济南市", "{found}");
     // Another city's operator cannot open it.
     let qd = app.admin("qd_op", "370200", AdminRole::Operator).await;
     assert_eq!(app.back_get(&qd, &href).await.0, StatusCode::NOT_FOUND);

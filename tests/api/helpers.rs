@@ -50,9 +50,13 @@ fn init_logging() {
 }
 
 /// A random, valid 身份证号 born on 1985-03-15.
+/// The region and sequence are drawn from 1.7 million pairs: with the four regions it once
+/// drew from (4,000 numbers), eight people registered at once shared a number about once in
+/// 140 runs, and the second registration was rightly refused.
 pub fn citizen_id() -> String {
-    let seq: u32 = rand::thread_rng().gen_range(0..1000);
-    let region = ["370102", "370202", "370303", "370786"][rand::thread_rng().gen_range(0..4)];
+    let mut rng = rand::thread_rng();
+    let region = format!("37{:04}", rng.gen_range(100..1800u32));
+    let seq: u32 = rng.gen_range(0..1000);
     let body = format!("{region}19850315{seq:03}");
     format!("{body}{}", citizen_check_char(body.as_bytes()) as char)
 }

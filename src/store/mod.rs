@@ -52,6 +52,19 @@ pub struct DbOptions {
     pub sqlite_mmap_mib: u32,
 }
 
+/// How the bundled SQLite was built (`.cargo/config.toml`, `LIBSQLITE3_FLAGS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteBuild {
+    /// `SQLITE_ENABLE_QPSG`: a cached statement keeps the plan it was prepared with, instead
+    /// of being prepared again at each run whose bound values could change it.
+    pub keeps_plans: bool,
+    /// `SQLITE_ENABLE_MEMORY_MANAGEMENT` (libsqlite3-sys turns it on): the connections of the
+    /// process share one page cache behind one global mutex, which every page fetched and
+    /// released takes: about a tenth of a queue page's time on two cores (docs/PERFORMANCE.md,
+    /// run 17).
+    pub shared_page_cache: bool,
+}
+
 /// The database handle shared by the whole application.
 #[derive(Clone)]
 pub struct Db {
@@ -167,10 +180,17 @@ impl Db {
             reader: None,
         };
         if sqlite {
-            if !db.sqlite_keeps_plans().await? {
+            let build = db.sqlite_build().await?;
+            if !build.keeps_plans {
                 tracing::warn!(
                     "SQLite was built without SQLITE_ENABLE_QPSG (.cargo/config.toml sets it): \
                      statements are prepared again at every run, and pages are slower"
+                );
+            }
+            if build.shared_page_cache {
+                tracing::warn!(
+                    "SQLite was built with SQLITE_ENABLE_MEMORY_MANAGEMENT (.cargo/config.toml \
+                     takes it out): every page read of every connection takes one global lock"
                 );
             }
             db.start_group_commit();
@@ -190,9 +210,9 @@ impl Db {
         Ok(db)
     }
 
-    /// SQLite: whether it was built with the query planner stability guarantee
-    /// (`.cargo/config.toml`), so that a cached statement is not prepared again at each run.
-    pub async fn sqlite_keeps_plans(&self) -> Result<bool, DbErr> {
+    /// SQLite: the two build options `.cargo/config.toml` sets, read from `PRAGMA
+    /// compile_options`.
+    pub async fn sqlite_build(&self) -> Result<SqliteBuild, DbErr> {
         let rows = self
             .conn
             .query_all_raw(Statement::from_string(
@@ -200,9 +220,14 @@ impl Db {
                 "PRAGMA compile_options",
             ))
             .await?;
-        Ok(rows
-            .iter()
-            .any(|r| r.try_get::<String>("", "compile_options").as_deref() == Ok("ENABLE_QPSG")))
+        let has = |option: &str| {
+            rows.iter()
+                .any(|r| r.try_get::<String>("", "compile_options").as_deref() == Ok(option))
+        };
+        Ok(SqliteBuild {
+            keeps_plans: has("ENABLE_QPSG"),
+            shared_page_cache: has("ENABLE_MEMORY_MANAGEMENT"),
+        })
     }
 
     pub fn backend(&self) -> DbBackend {

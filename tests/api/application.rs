@@ -852,7 +852,9 @@ async fn the_sqlite_map_is_what_the_settings_say() {
 
 /// SQLite is built with its query planner stability guarantee (`.cargo/config.toml`): a
 /// cached statement keeps its plan rather than being prepared again at every run whose
-/// bound values (a `LIMIT ?`, a value with ANALYZE's samples) could change it.
+/// bound values (a `LIMIT ?`, a value with ANALYZE's samples) could change it. And without
+/// the memory management libsqlite3-sys turns on, which puts every connection's page cache
+/// behind one global mutex.
 #[tokio::test]
 async fn the_sqlite_planner_keeps_its_plans() {
     let app = TestApp::spawn().await;
@@ -860,5 +862,10 @@ async fn the_sqlite_planner_keeps_its_plans() {
         eprintln!("only SQLite is built with the platform");
         return;
     }
-    assert!(app.state.db.sqlite_keeps_plans().await.unwrap());
+    let build = app.state.db.sqlite_build().await.unwrap();
+    assert!(build.keeps_plans, "SQLITE_ENABLE_QPSG");
+    assert!(
+        !build.shared_page_cache,
+        "SQLITE_ENABLE_MEMORY_MANAGEMENT is taken out"
+    );
 }
